@@ -1,0 +1,33 @@
+#include "lpda/sync/window.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace lpda::sync {
+
+slice poll_window(std::optional<std::int64_t> watermark_ms, std::int64_t initial_start_ms,
+                  std::int64_t overlap_ms, std::int64_t now_ms) {
+  const std::int64_t wanted = watermark_ms ? *watermark_ms - overlap_ms : initial_start_ms;
+  const std::int64_t start = std::min(std::max(wanted, now_ms - retention_ms), now_ms);
+  return {start, now_ms};
+}
+
+std::vector<slice> split_window(slice w, std::int64_t max_window_ms) {
+  if (max_window_ms <= 0) throw std::invalid_argument("max_window must be positive");
+  std::vector<slice> out;
+  for (std::int64_t s = w.start_ms; s < w.end_ms; s += max_window_ms)
+    out.push_back({s, std::min(s + max_window_ms, w.end_ms)});
+  return out;
+}
+
+std::optional<std::int64_t> advance_watermark(std::optional<std::int64_t> current,
+                                              const std::vector<slice>& slices,
+                                              const std::vector<bool>& complete) {
+  std::optional<std::int64_t> next = current;
+  for (std::size_t i = 0; i < slices.size() && i < complete.size() && complete[i]; ++i) {
+    if (!next || slices[i].end_ms > *next) next = slices[i].end_ms;
+  }
+  return next;
+}
+
+}  // namespace lpda::sync
