@@ -1,0 +1,253 @@
+#include "lpda/api/listing.hpp"
+
+#include "lpda/http/status.hpp"
+
+// date::parse's seconds field goes through a long double that GCC 12 cannot prove is set before
+// use on the failure path (the stream is failed then and the value is never read).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <date/date.h>
+#pragma GCC diagnostic pop
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <sstream>
+
+namespace lpda::api {
+namespace {
+
+bool parse_int64(std::string_view s, std::int64_t& out) {
+  if (s.empty()) return false;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc{} && p == s.data() + s.size();
+}
+
+bool parse_int(std::string_view s, int& out) {
+  if (s.empty()) return false;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc{} && p == s.data() + s.size();
+}
+
+bool contains_ci(std::string_view hay, std::string_view needle) {
+  return std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) ==
+                  std::tolower(static_cast<unsigned char>(b));
+         }) != hay.end();
+}
+
+std::string_view xml_element(std::string_view body, std::string_view tag) {
+  const std::string open = "<" + std::string(tag) + ">";
+  const std::string close = "</" + std::string(tag) + ">";
+  const auto a = body.find(open);
+  if (a == std::string_view::npos) return {};
+  const auto start = a + open.size();
+  const auto b = body.find(close, start);
+  if (b == std::string_view::npos) return {};
+  return body.substr(start, b - start);
+}
+
+std::string snippet(std::string_view body) {
+  std::string s(body.substr(0, 200));
+  for (char& c : s)
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  if (body.size() > 200) s += "…";
+  return s;
+}
+
+std::string where(std::string_view url) {
+  return url.empty() ? std::string("listing") : "listing " + http::redact_url(url);
+}
+
+result<rapidjson::Document> parse_json(std::string_view body, std::string_view what) {
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError()) {
+    return error(errc::malformed_json, std::string(what) + ": " +
+                                           rapidjson::GetParseError_En(doc.GetParseError()) +
+                                           " at byte " + std::to_string(doc.GetErrorOffset()));
+  }
+  return doc;
+}
+
+const rapidjson::Value* member(const rapidjson::Value& obj, const char* name) {
+  if (!obj.IsObject()) return nullptr;
+  const auto it = obj.FindMember(name);
+  return it == obj.MemberEnd() ? nullptr : &it->value;
+}
+
+result<std::string> string_field(const rapidjson::Value& obj, const char* name,
+                                 const std::string& context) {
+  const auto* v = member(obj, name);
+  if (v == nullptr || !v->IsString())
+    return error(errc::bad_listing, context + ": field " + name + " missing or not a string");
+  return std::string(v->GetString(), v->GetStringLength());
+}
+
+result<data_file> parse_file(const rapidjson::Value& f, std::size_t index, const std::string& ctx) {
+  const std::string at = ctx + ": file[" + std::to_string(index) + "]";
+  if (!f.IsObject()) return error(errc::bad_listing, at + " is not an object");
+  auto name = string_field(f, "@name", at);
+  if (!name) return name.error();
+  const std::string named = at + " \"" + *name + "\"";
+  auto href = string_field(f, "@href", named);
+  if (!href) return href.error();
+  auto start_text = string_field(f, "@scopeStartDate", named);
+  if (!start_text) return start_text.error();
+  auto end_text = string_field(f, "@scopeEndDate", named);
+  if (!end_text) return end_text.error();
+
+  auto parts = parse_file_name(*name);
+  if (!parts) return error(errc::bad_listing, named + ": " + parts.error().message);
+  auto start = parse_iso8601_ms(*start_text);
+  if (!start) return error(errc::bad_listing, named + ": @scopeStartDate " + start.error().message);
+  auto end = parse_iso8601_ms(*end_text);
+  if (!end) return error(errc::bad_listing, named + ": @scopeEndDate " + end.error().message);
+  if (*start != parts->scope_start_ms || *end != parts->scope_end_ms) {
+    return error(errc::bad_listing,
+                 named + ": scope dates " + *start_text + " .. " + *end_text + " (" +
+                     std::to_string(*start) + " .. " + std::to_string(*end) +
+                     " ms) differ from the epochs in the name (" +
+                     std::to_string(parts->scope_start_ms) + " .. " +
+                     std::to_string(parts->scope_end_ms) + " ms)");
+  }
+  data_file out;
+  out.name = *name;
+  out.key = *name;
+  if (out.key.size() >= 3 && out.key.compare(out.key.size() - 3, 3, ".gz") == 0)
+    out.key.resize(out.key.size() - 3);
+  out.href = std::move(*href);
+  out.part = parts->part;
+  out.scope_start_ms = *start;
+  out.scope_end_ms = *end;
+  return out;
+}
+
+}  // namespace
+
+result<file_name_parts> parse_file_name(std::string_view name) {
+  std::string_view s = name;
+  if (s.size() >= 3 && s.substr(s.size() - 3) == ".gz") s.remove_suffix(3);
+  auto bad = [&name](const char* why) {
+    return error(errc::bad_listing, "file name \"" + std::string(name) +
+                                        "\" is not <Prefix>.<startMs>.<endMs>.part-N-k: " + why);
+  };
+  const auto d3 = s.rfind('.');
+  if (d3 == std::string_view::npos) return bad("no dots");
+  const std::string_view part = s.substr(d3 + 1);
+  const auto d2 = s.rfind('.', d3 == 0 ? 0 : d3 - 1);
+  if (d2 == std::string_view::npos || d2 == d3) return bad("too few fields");
+  const auto d1 = s.rfind('.', d2 == 0 ? 0 : d2 - 1);
+  if (d1 == std::string_view::npos || d1 == d2 || d1 == 0) return bad("too few fields");
+  file_name_parts out;
+  out.prefix = std::string(s.substr(0, d1));
+  if (!parse_int64(s.substr(d1 + 1, d2 - d1 - 1), out.scope_start_ms)) return bad("start epoch");
+  if (!parse_int64(s.substr(d2 + 1, d3 - d2 - 1), out.scope_end_ms)) return bad("end epoch");
+  if (part.substr(0, 5) != "part-") return bad("no part-");
+  const std::string_view nk = part.substr(5);
+  const auto dash = nk.find('-');
+  if (dash == std::string_view::npos) return bad("part without -k");
+  if (!parse_int(nk.substr(0, dash), out.part) || !parse_int(nk.substr(dash + 1), out.sub_part))
+    return bad("part number");
+  return out;
+}
+
+result<std::int64_t> parse_iso8601_ms(std::string_view text) {
+  using namespace std::chrono;
+  const std::string s(text);
+  date::sys_time<milliseconds> tp;
+  {
+    std::istringstream in(s);
+    in >> date::parse("%FT%T%Ez", tp);
+    if (!in.fail() && in.peek() == std::char_traits<char>::eof())
+      return tp.time_since_epoch().count();
+  }
+  {
+    std::istringstream in(s);
+    in >> date::parse("%FT%TZ", tp);
+    if (!in.fail() && in.peek() == std::char_traits<char>::eof())
+      return tp.time_since_epoch().count();
+  }
+  return error(errc::bad_listing, "\"" + s + "\" is not an ISO 8601 date-time with an offset");
+}
+
+std::optional<api_error_body> parse_error_body(std::string_view body) {
+  api_error_body out;
+  out.message = std::string(xml_element(body, "message"));
+  out.internal_code = std::string(xml_element(body, "internalCode"));
+  if (out.message.empty() && out.internal_code.empty()) return std::nullopt;
+  return out;
+}
+
+result<std::vector<data_file>> parse_listing(unsigned status, std::string_view body,
+                                             std::string_view url) {
+  const std::string ctx = where(url);
+  if (status < 200 || status >= 300) {
+    if (contains_ci(body, "No Available Files")) return std::vector<data_file>{};
+    std::string detail;
+    if (auto e = parse_error_body(body)) {
+      detail = e->message;
+      if (!e->internal_code.empty()) detail += " (internalCode " + e->internal_code + ")";
+    } else if (!body.empty()) {
+      detail = snippet(body);
+    }
+    return http::status_error(status, url.empty() ? std::string_view("listing") : url, detail);
+  }
+  auto doc = parse_json(body, ctx);
+  if (!doc) return doc.error();
+  if (!doc->IsObject()) return error(errc::bad_listing, ctx + ": top level is not an object");
+  std::vector<data_file> files;
+  const auto* daf = member(*doc, "dataAccessFiles");
+  if (daf == nullptr || daf->IsNull()) return files;
+  if (!daf->IsObject()) return error(errc::bad_listing, ctx + ": dataAccessFiles is not an object");
+  const auto* file = member(*daf, "file");
+  if (file == nullptr || file->IsNull()) return files;
+  if (file->IsArray()) {
+    files.reserve(file->Size());
+    for (rapidjson::SizeType i = 0; i < file->Size(); ++i) {
+      auto f = parse_file((*file)[i], i, ctx);
+      if (!f) return f.error();
+      files.push_back(std::move(*f));
+    }
+  } else if (file->IsObject()) {
+    auto f = parse_file(*file, 0, ctx);
+    if (!f) return f.error();
+    files.push_back(std::move(*f));
+  } else {
+    return error(errc::bad_listing, ctx + ": file is neither an array, an object nor null");
+  }
+  return files;
+}
+
+result<std::vector<data_type_link>> parse_base_resource(std::string_view body) {
+  auto doc = parse_json(body, "base resource");
+  if (!doc) return doc.error();
+  const auto* le = member(*doc, "le");
+  if (le == nullptr || !le->IsObject())
+    return error(errc::bad_listing, "base resource: no \"le\" object");
+  std::vector<data_type_link> out;
+  const auto* link = member(*le, "link");
+  if (link == nullptr || link->IsNull()) return out;
+  auto add = [&out](const rapidjson::Value& l, std::size_t i) -> result<void> {
+    const std::string at = "base resource: link[" + std::to_string(i) + "]";
+    auto rel = string_field(l, "@rel", at);
+    if (!rel) return rel.error();
+    auto href = string_field(l, "@href", at);
+    if (!href) return href.error();
+    if (*rel != "self" && *rel != "schema") out.push_back({std::move(*rel), std::move(*href)});
+    return {};
+  };
+  if (link->IsArray()) {
+    for (rapidjson::SizeType i = 0; i < link->Size(); ++i)
+      if (auto r = add((*link)[i], i); !r) return r.error();
+  } else if (link->IsObject()) {
+    if (auto r = add(*link, 0); !r) return r.error();
+  } else {
+    return error(errc::bad_listing, "base resource: link is neither an array nor an object");
+  }
+  return out;
+}
+
+}  // namespace lpda::api
