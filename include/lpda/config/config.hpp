@@ -1,0 +1,243 @@
+#pragma once
+/// lpda-sync's configuration: the YAML file users edit (see config/lpda-sync.example.yaml and
+/// docs/configuration.md), loaded into plain structs with every default filled in.
+///
+/// Loading validates everything at once — unknown keys at every level, wrong types, bad
+/// durations/sizes/enums, out-of-range numbers, duplicate account ids, missing secrets — and
+/// throws one `config_error` listing every problem as "FILE:LINE:COLUMN: PATH: message".
+/// Only `main` sees the whole `config`; each component receives its own part.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace lpda::config {
+
+/// Where `${NAME}` references in secrets are looked up. Injected so tests never call setenv.
+class environment {
+ public:
+  /// Returns the variable's value, or nullopt when it is unset.
+  using lookup_fn = std::function<std::optional<std::string>(const std::string& name)>;
+
+  explicit environment(lookup_fn lookup) : lookup_(std::move(lookup)) {}
+
+  /// An environment holding exactly the given variables.
+  static environment from_map(std::map<std::string, std::string> vars);
+
+  /// The variable's value, or nullopt when it is unset.
+  std::optional<std::string> get(const std::string& name) const { return lookup_(name); }
+
+ private:
+  lookup_fn lookup_;
+};
+
+/// The process environment (getenv).
+const environment& process_environment();
+
+/// SQLite `PRAGMA synchronous` for the store
+/// (https://www.sqlite.org/pragma.html#pragma_synchronous).
+enum class synchronous_mode { normal, full };
+
+/// Log verbosity, lowest first.
+enum class log_level { trace, debug, info, warn, error, off };
+
+/// Log line format: human text or one JSON object per line.
+enum class log_format { text, json };
+
+/// "normal"/"full", "trace".."off", "text"/"json": the YAML spellings.
+std::string_view to_string(synchronous_mode m);
+std::string_view to_string(log_level l);
+std::string_view to_string(log_format f);
+
+/// An instant given in the config file as an ISO 8601 date/date-time, as epoch ms (UTC).
+struct absolute_time {
+  std::int64_t epoch_ms = 0;
+  bool operator==(const absolute_time&) const = default;
+};
+
+/// Where a new account's first poll starts: a duration before "now" (e.g. 7d) or an instant.
+using start_point = std::variant<std::chrono::milliseconds, absolute_time>;
+
+/// The start of the first window as epoch ms, given the current time `now_ms` (epoch ms).
+std::int64_t resolve_start(const start_point& s, std::int64_t now_ms);
+
+/// OAuth 1.0a credentials (HMAC-SHA1, RFC 5849; LivePerson:
+/// https://developers.liveperson.com/oauth-1-0-api-keys.html).
+struct oauth1_credentials {
+  std::string app_key, app_secret, access_token, access_token_secret;
+  bool operator==(const oauth1_credentials&) const = default;
+};
+
+/// OAuth 2.0 client-credentials grant (RFC 6749 §4.4): a bearer token is fetched from `token_url`.
+struct oauth2_credentials {
+  std::string client_id, client_secret, token_url;
+  std::optional<std::string> scope;
+  bool operator==(const oauth2_credentials&) const = default;
+};
+
+/// One LivePerson account to keep in step.
+struct account {
+  std::string id;  ///< the account (site) id exactly as written, e.g. "012345" stays "012345"
+  bool enabled = true;
+  std::optional<std::string> region;       ///< us | uk | apac
+  std::optional<std::string> domain;       ///< a host name, overrides region
+  std::optional<std::string> base_url;     ///< "http(s)://host[:port]", no path; overrides both
+  std::vector<std::string> allowed_hosts;  ///< empty: own host + "*.da.liveperson.net"
+  std::variant<oauth1_credentials, oauth2_credentials> auth;
+  std::chrono::milliseconds poll_interval{}, overlap{}, max_window{};
+  start_point initial_start;
+  int quarantine_after = 0;  ///< failed polls before a file is quarantined (≥ 1)
+  std::chrono::milliseconds backoff_max{};
+  std::vector<std::string> data_types;  ///< each one of `known_data_types()`
+  bool operator==(const account&) const = default;
+};
+
+/// The Data Access base URL of an account: `base_url` if set, else "https://" + domain, else
+/// the region's host — us → va.da.liveperson.net, uk → lo.da.liveperson.net,
+/// apac → sy.da.liveperson.net (https://developers.liveperson.com/data-access-api-overview.html).
+std::string effective_base_url(const account& a);
+
+/// The host part of `effective_base_url(a)` (no port).
+std::string effective_host(const account& a);
+
+/// Hosts that may receive the account's credentials: `allowed_hosts` if set, else the
+/// account's own host and "*.da.liveperson.net". A leading "*." matches any subdomain.
+std::vector<std::string> effective_allowed_hosts(const account& a);
+
+/// The Data Access data types this build can sync ("agentActivity").
+const std::vector<std::string>& known_data_types();
+
+/// `store:` — the SQLite database settings.
+struct store_settings {
+  synchronous_mode synchronous = synchronous_mode::normal;
+  unsigned file_mode = 0600;  ///< permission bits for a new database file
+  bool operator==(const store_settings&) const = default;
+};
+
+/// `log:`
+struct log_settings {
+  log_level level = log_level::info;
+  log_format format = log_format::text;
+  bool operator==(const log_settings&) const = default;
+};
+
+/// `client:` — the HTTP client.
+struct client_settings {
+  std::string ca_file;  ///< PEM bundle; empty: the system store
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds tls_handshake_timeout{10'000};
+  std::chrono::milliseconds io_timeout{60'000};        ///< longest silence within a request
+  std::chrono::milliseconds request_timeout{300'000};  ///< whole request, body included
+  int max_concurrent_downloads = 8;
+  int max_per_host = 4;
+  bool allow_insecure_http = false;  ///< plain http to hosts other than loopback
+  bool operator==(const client_settings&) const = default;
+};
+
+/// `retry:` — retries within one request (LivePerson's retry policy:
+/// https://developers.liveperson.com/retry-policy-recommendations.html).
+struct retry_settings {
+  int max_attempts = 4;  ///< tries per request, the first included (≥ 1)
+  /// Wait before retry n (1-based) is delays[min(n, size) - 1]; never empty.
+  std::vector<std::chrono::milliseconds> delays{std::chrono::seconds{5}, std::chrono::seconds{10},
+                                                std::chrono::seconds{15}};
+  std::chrono::milliseconds max_retry_after{300'000};  ///< cap on an honoured Retry-After
+  bool operator==(const retry_settings&) const = default;
+};
+
+/// `decode:` — limits against gzip bombs and monster documents.
+struct decode_settings {
+  std::uint64_t max_inflated_bytes = 4ULL << 30;   ///< per file
+  std::uint64_t max_document_bytes = 64ULL << 20;  ///< per JSON document
+  bool operator==(const decode_settings&) const = default;
+};
+
+/// `defaults:` — the values accounts fall back to.
+struct account_defaults {
+  bool enabled = true;
+  std::chrono::milliseconds poll_interval{15 * 60'000};
+  std::chrono::milliseconds overlap{12 * 3'600'000};
+  std::chrono::milliseconds max_window{24 * 3'600'000};
+  start_point initial_start{std::chrono::milliseconds{7LL * 24 * 3'600'000}};
+  int quarantine_after = 5;
+  std::chrono::milliseconds backoff_max{3'600'000};
+  std::vector<std::string> data_types{"agentActivity"};
+  bool operator==(const account_defaults&) const = default;
+};
+
+/// The whole configuration, defaults filled in.
+struct config {
+  std::string database;  ///< SQLite file path (required)
+  store_settings store;
+  log_settings log;
+  std::string listen = "127.0.0.1:9464";  ///< "host:port" or "[v6]:port"; "" = no endpoint
+  client_settings client;
+  retry_settings retry;
+  decode_settings decode;
+  account_defaults defaults;
+  std::vector<account> accounts;  ///< at least one; ids unique
+  std::filesystem::path source;   ///< the file (or source name) it was loaded from
+  bool operator==(const config&) const = default;
+};
+
+/// A host and port split from a `listen` value.
+struct host_port {
+  std::string host;  ///< without brackets for IPv6
+  std::uint16_t port = 0;
+  bool operator==(const host_port&) const = default;
+};
+
+/// Splits "host:port" / "[v6addr]:port" (port 0–65535); nullopt when malformed.
+std::optional<host_port> split_host_port(std::string_view text);
+
+/// One problem found while loading.
+struct diagnostic {
+  std::string path;     ///< YAML path, e.g. "accounts[1].auth.oauth1.app_key"; "" for the document
+  int line = 0;         ///< 1-based; 0 when unknown (e.g. the file could not be read)
+  int column = 0;       ///< 1-based; 0 when unknown
+  std::string message;  ///< never contains a secret
+  bool operator==(const diagnostic&) const = default;
+};
+
+/// Thrown by `load_file` / `load_string` with every problem found.
+/// `what()` is the diagnostics one per line, each "FILE:LINE:COLUMN: PATH: message" (the
+/// "PATH: " part is left out when the path is empty, "LINE:COLUMN:" when the line is unknown).
+class config_error : public std::runtime_error {
+ public:
+  config_error(std::string source, std::vector<diagnostic> diagnostics, bool file_unreadable);
+
+  const std::vector<diagnostic>& diagnostics() const noexcept { return diagnostics_; }
+  const std::string& source() const noexcept { return source_; }
+  /// True when the config file itself is missing or unreadable (the CLI maps this to
+  /// "input missing" rather than "bad configuration" if it wishes).
+  bool file_unreadable() const noexcept { return file_unreadable_; }
+
+ private:
+  std::string source_;
+  std::vector<diagnostic> diagnostics_;
+  bool file_unreadable_;
+};
+
+/// Reads and validates the YAML file at `path`. `${NAME}` secrets come from `env`; `*_file`
+/// secrets are read from the named files (relative paths relative to the working directory).
+/// Throws `config_error` with all problems (or with `file_unreadable()` set when `path`
+/// cannot be read).
+config load_file(const std::filesystem::path& path, const environment& env = process_environment());
+
+/// Like `load_file` for YAML text; `source_name` appears in messages and in `config::source`.
+config load_string(std::string_view yaml, std::string_view source_name, const environment& env);
+
+/// The effective configuration as YAML with every default written out and every credential
+/// value (the four OAuth 1.0a values, client_id and client_secret) replaced by "***";
+/// token_url and scope are shown. `load_string(to_yaml(c), ...)` gives `c` again, except for
+/// those credentials (which read back as "***") and `source`.
+std::string to_yaml(const config& c);
+
+}  // namespace lpda::config

@@ -1,0 +1,44 @@
+#pragma once
+/// Text forms of durations, sizes and points in time used in the configuration file.
+///
+/// All parsers are pure: they take text and return a value or an `lpda::error` with code
+/// `lpda::errc::config_invalid` whose message says what is wrong (never echoing more than the
+/// offending text). They never throw.
+#include "lpda/core/error.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace lpda::config {
+
+/// Parses a duration: a non-negative decimal integer immediately followed by one unit,
+/// `ms`, `s`, `m`, `h` or `d` (1 d = 24 h), e.g. "250ms", "30s", "15m", "12h", "7d".
+/// The bare text "0" is also accepted. No sign, no fraction, no spaces, no compound forms.
+/// Errors (`errc::config_invalid`): empty text, missing or unknown unit, a sign or fraction,
+/// a value that overflows 64-bit milliseconds.
+result<std::chrono::milliseconds> parse_duration(std::string_view text);
+
+/// Formats a duration in the largest unit that divides it exactly ("7d", "90m", "250ms", "0s");
+/// `parse_duration(format_duration(d)) == d` for every non-negative d.
+std::string format_duration(std::chrono::milliseconds d);
+
+/// Parses a size in bytes: a non-negative decimal integer, optionally followed by a binary unit
+/// `B`, `KiB` (1024), `MiB` (1024²), `GiB` (1024³) or `TiB` (1024⁴), e.g. "64MiB", "4GiB",
+/// "512KiB", "1048576". Decimal units (`KB`, `MB`, `GB`, `kB`, ...) are rejected with a message
+/// that suggests the binary unit, because they are read as 1000ⁿ by some tools and 1024ⁿ by
+/// others. Errors (`errc::config_invalid`): empty text, unknown unit, sign, fraction, overflow.
+result<std::uint64_t> parse_size(std::string_view text);
+
+/// Formats a size in the largest binary unit that divides it exactly ("4GiB", "1536KiB", "100").
+std::string format_size(std::uint64_t bytes);
+
+/// Parses an ISO 8601 point in time into epoch milliseconds (UTC). Accepted forms:
+/// "YYYY-MM-DD" (midnight UTC), "YYYY-MM-DDThh:mm[:ss[.fff]]" followed by "Z" or "±hh:mm"
+/// (a lower-case "t"/"z" or a space instead of "T" is also accepted). A date-time without a zone
+/// is rejected: the host's zone must never decide which hour is fetched.
+/// Errors (`errc::config_invalid`): any other shape, an invalid calendar date or time of day.
+result<std::int64_t> parse_iso8601(std::string_view text);
+
+}  // namespace lpda::config

@@ -1,0 +1,847 @@
+#include "lpda/config/config.hpp"
+
+#include "test_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <sstream>
+
+using namespace std::chrono_literals;
+namespace cfg = lpda::config;
+
+namespace {
+
+// YAML text written in the test with a leading newline, so the line after `R"(` is line 1.
+std::string yaml(std::string_view text) {
+  if (!text.empty() && text.front() == '\n') text.remove_prefix(1);
+  return std::string(text);
+}
+
+const cfg::environment& no_env() {
+  static const cfg::environment env = cfg::environment::from_map({});
+  return env;
+}
+
+// The diagnostics of a config that must fail to load.
+std::vector<cfg::diagnostic> diagnostics_of(const std::string& text,
+                                            const cfg::environment& env = no_env()) {
+  try {
+    cfg::load_string(text, "test.yaml", env);
+  } catch (const cfg::config_error& e) {
+    CHECK_FALSE(e.file_unreadable());
+    return e.diagnostics();
+  }
+  FAIL("the config loaded without errors");
+  return {};
+}
+
+// The one diagnostic of a config with exactly one problem.
+cfg::diagnostic only_diagnostic(const std::string& text, const cfg::environment& env = no_env()) {
+  auto d = diagnostics_of(text, env);
+  REQUIRE(d.size() == 1);
+  return d.front();
+}
+
+std::string what_of(const std::string& text, const cfg::environment& env = no_env()) {
+  try {
+    cfg::load_string(text, "test.yaml", env);
+  } catch (const cfg::config_error& e) {
+    return e.what();
+  }
+  FAIL("the config loaded without errors");
+  return {};
+}
+
+void check_diag(const cfg::diagnostic& d, std::string_view path, int line, int column,
+                std::string_view message_part) {
+  CHECK(d.path == path);
+  CHECK(d.line == line);
+  CHECK(d.column == column);
+  CHECK_MESSAGE(d.message.find(message_part) != std::string::npos, d.message);
+}
+
+// Everything outside `accounts` as issue 6 documents it, written out literally.
+void check_documented_defaults(const cfg::config& c) {
+  CHECK(c.store.synchronous == cfg::synchronous_mode::normal);
+  CHECK(c.store.file_mode == 0600);
+  CHECK(c.log.level == cfg::log_level::info);
+  CHECK(c.log.format == cfg::log_format::text);
+  CHECK(c.listen == "127.0.0.1:9464");
+  CHECK(c.client.ca_file.empty());
+  CHECK(c.client.connect_timeout == 10s);
+  CHECK(c.client.tls_handshake_timeout == 10s);
+  CHECK(c.client.io_timeout == 60s);
+  CHECK(c.client.request_timeout == 5min);
+  CHECK(c.client.max_concurrent_downloads == 8);
+  CHECK(c.client.max_per_host == 4);
+  CHECK(c.client.allow_insecure_http == false);
+  CHECK(c.retry.max_attempts == 4);
+  CHECK(c.retry.delays == std::vector<std::chrono::milliseconds>{5s, 10s, 15s});
+  CHECK(c.retry.max_retry_after == 5min);
+  CHECK(c.decode.max_inflated_bytes == 4ULL * 1024 * 1024 * 1024);
+  CHECK(c.decode.max_document_bytes == 64ULL * 1024 * 1024);
+  CHECK(c.defaults.enabled == true);
+  CHECK(c.defaults.poll_interval == 15min);
+  CHECK(c.defaults.overlap == 12h);
+  CHECK(c.defaults.max_window == 24h);
+  CHECK(c.defaults.initial_start == cfg::start_point{std::chrono::milliseconds{7 * 24h}});
+  CHECK(c.defaults.quarantine_after == 5);
+  CHECK(c.defaults.backoff_max == 1h);
+  CHECK(c.defaults.data_types == std::vector<std::string>{"agentActivity"});
+}
+
+// An account's settings inherited from the documented defaults.
+void check_account_defaults(const cfg::account& a) {
+  CHECK(a.enabled == true);
+  CHECK(a.poll_interval == 15min);
+  CHECK(a.overlap == 12h);
+  CHECK(a.max_window == 24h);
+  CHECK(a.initial_start == cfg::start_point{std::chrono::milliseconds{7 * 24h}});
+  CHECK(a.quarantine_after == 5);
+  CHECK(a.backoff_max == 1h);
+  CHECK(a.data_types == std::vector<std::string>{"agentActivity"});
+  CHECK(a.allowed_hosts.empty());
+}
+
+const std::string minimal = yaml(R"(
+database: /tmp/lpda-test.db
+accounts:
+  - id: "12345678"
+    region: us
+    auth:
+      oauth1: {app_key: k1, app_secret: s1, access_token: t1, access_token_secret: ts1}
+)");
+
+}  // namespace
+
+TEST_SUITE("config") {
+  TEST_CASE("the example file loads and equals the documented defaults where not set") {
+    lpda::test::temp_dir dir;
+    lpda::test::write_file(dir / "app_secret", "example-app-secret\n");
+    lpda::test::write_file(dir / "access_token_secret", "example-token-secret\n");
+    std::string text = lpda::test::read_file(LPDA_EXAMPLE_CONFIG);
+    // The example points at systemd's credential directory; point it at the test's files.
+    const std::string cred_dir = "/run/credentials/lpda-sync.service";
+    for (auto pos = text.find(cred_dir); pos != std::string::npos; pos = text.find(cred_dir)) {
+      text.replace(pos, cred_dir.size(), dir.path().string());
+    }
+    lpda::test::write_file(dir / "config.yaml", text);
+    const auto env = cfg::environment::from_map(
+        {{"LP_APP_KEY", "example-app-key"}, {"LP_ACCESS_TOKEN", "example-token"}});
+
+    const cfg::config c = cfg::load_file(dir / "config.yaml", env);
+    CHECK(c.source == dir / "config.yaml");
+    CHECK(c.database == "/var/lib/lpda-sync/lpda.db");
+    check_documented_defaults(c);
+    REQUIRE(c.accounts.size() == 1);
+    const auto& a = c.accounts[0];
+    CHECK(a.id == "12345678");
+    CHECK(a.region == "us");
+    CHECK_FALSE(a.domain.has_value());
+    CHECK_FALSE(a.base_url.has_value());
+    check_account_defaults(a);
+    REQUIRE(std::holds_alternative<cfg::oauth1_credentials>(a.auth));
+    CHECK(std::get<cfg::oauth1_credentials>(a.auth) ==
+          cfg::oauth1_credentials{"example-app-key", "example-app-secret", "example-token",
+                                  "example-token-secret"});
+    CHECK(cfg::effective_base_url(a) == "https://va.da.liveperson.net");
+  }
+
+  TEST_CASE("a minimal config gets every default") {
+    const cfg::config c = cfg::load_string(minimal, "minimal.yaml", no_env());
+    CHECK(c.source == "minimal.yaml");
+    CHECK(c.database == "/tmp/lpda-test.db");
+    check_documented_defaults(c);
+    REQUIRE(c.accounts.size() == 1);
+    check_account_defaults(c.accounts[0]);
+    CHECK(std::get<cfg::oauth1_credentials>(c.accounts[0].auth) ==
+          cfg::oauth1_credentials{"k1", "s1", "t1", "ts1"});
+  }
+
+  TEST_CASE("the minimal data file gets every default too") {
+    const cfg::config c = cfg::load_file(lpda::test::data_dir() / "config/minimal.yaml", no_env());
+    check_documented_defaults(c);
+    REQUIRE(c.accounts.size() == 1);
+    CHECK(c.accounts[0].id == "12345678");
+    check_account_defaults(c.accounts[0]);
+  }
+
+  TEST_CASE("account overrides fall back to defaults key by key") {
+    const auto c = cfg::load_string(yaml(R"(
+database: d.db
+defaults:
+  poll_interval: 5m
+  overlap: 2h
+  initial_start: 2026-01-01
+  data_types: [agentActivity]
+  enabled: false
+accounts:
+  - id: a
+    region: uk
+    poll_interval: 30s
+    enabled: true
+    auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}
+  - id: b
+    domain: lo-a.da.liveperson.net
+    quarantine_after: 2
+    max_window: 1h
+    backoff_max: 10m
+    initial_start: 3d
+    auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}
+)"),
+                                    "t.yaml", no_env());
+    REQUIRE(c.accounts.size() == 2);
+    const auto& a = c.accounts[0];
+    const auto& b = c.accounts[1];
+    CHECK(a.enabled == true);
+    CHECK(a.poll_interval == 30s);
+    CHECK(a.overlap == 2h);
+    CHECK(a.initial_start == cfg::start_point{cfg::absolute_time{1767225600000}});
+    CHECK(a.quarantine_after == 5);
+    CHECK(b.enabled == false);
+    CHECK(b.poll_interval == 5min);
+    CHECK(b.quarantine_after == 2);
+    CHECK(b.max_window == 1h);
+    CHECK(b.backoff_max == 10min);
+    CHECK(b.initial_start == cfg::start_point{std::chrono::milliseconds{72h}});
+    CHECK(cfg::resolve_start(a.initial_start, 1767300000000) == 1767225600000);
+    CHECK(cfg::resolve_start(b.initial_start, 1767300000000) == 1767300000000 - 3 * 86'400'000);
+    CHECK(cfg::effective_base_url(a) == "https://lo.da.liveperson.net");
+    CHECK(cfg::effective_base_url(b) == "https://lo-a.da.liveperson.net");
+    CHECK(cfg::effective_allowed_hosts(b) ==
+          std::vector<std::string>{"lo-a.da.liveperson.net", "*.da.liveperson.net"});
+  }
+
+  TEST_CASE("account ids are kept as the scalar's original text") {
+    const auto c = cfg::load_string(yaml(R"(
+database: d.db
+accounts:
+  - {id: 012, region: us, auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
+  - {id: 12345678, region: us, auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
+  - {id: "0012", region: us, auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
+  - {id: le-61_A, region: us, auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
+)"),
+                                    "t.yaml", no_env());
+    REQUIRE(c.accounts.size() == 4);
+    CHECK(c.accounts[0].id == "012");
+    CHECK(c.accounts[1].id == "12345678");
+    CHECK(c.accounts[2].id == "0012");
+    CHECK(c.accounts[3].id == "le-61_A");
+  }
+
+  TEST_CASE("base_url and domain override the region; allowed_hosts replaces the default") {
+    const auto c = cfg::load_string(yaml(R"(
+database: d.db
+accounts:
+  - id: "1"
+    region: apac
+    base_url: http://127.0.0.1:8080/
+    allowed_hosts: [127.0.0.1, "*.example.test"]
+    auth: {oauth2: {client_id: c, client_secret: s, token_url: "http://127.0.0.1:8080/token", scope: read}}
+  - id: "2"
+    region: apac
+    auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}
+  - id: "3"
+    base_url: "https://[::1]:8443"
+    auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}
+)"),
+                                    "t.yaml", no_env());
+    REQUIRE(c.accounts.size() == 3);
+    CHECK(c.accounts[0].base_url == "http://127.0.0.1:8080");
+    CHECK(cfg::effective_base_url(c.accounts[0]) == "http://127.0.0.1:8080");
+    CHECK(cfg::effective_host(c.accounts[0]) == "127.0.0.1");
+    CHECK(cfg::effective_allowed_hosts(c.accounts[0]) ==
+          std::vector<std::string>{"127.0.0.1", "*.example.test"});
+    CHECK(std::get<cfg::oauth2_credentials>(c.accounts[0].auth) ==
+          cfg::oauth2_credentials{"c", "s", "http://127.0.0.1:8080/token", "read"});
+    CHECK(cfg::effective_base_url(c.accounts[1]) == "https://sy.da.liveperson.net");
+    CHECK(cfg::effective_allowed_hosts(c.accounts[1]) ==
+          std::vector<std::string>{"sy.da.liveperson.net", "*.da.liveperson.net"});
+    CHECK(cfg::effective_host(c.accounts[2]) == "::1");
+  }
+
+  TEST_CASE("every other top-level setting is read") {
+    lpda::test::temp_dir dir;
+    lpda::test::write_file(dir / "ca.pem", "not checked here\n");
+    const auto c = cfg::load_string(yaml(R"(
+database: d.db
+store: {synchronous: full, file_mode: "0640"}
+log: {level: debug, format: json}
+listen: "[::1]:0"
+client:
+  ca_file: )" + (dir / "ca.pem").string() +
+                                         R"(
+  connect_timeout: 1s
+  tls_handshake_timeout: 2s
+  io_timeout: 3s
+  request_timeout: 4s
+  max_concurrent_downloads: 16
+  max_per_host: 2
+  allow_insecure_http: true
+retry: {max_attempts: 1, delays: [0s, 250ms], max_retry_after: 0}
+decode: {max_inflated_bytes: 1MiB, max_document_bytes: 4096}
+accounts:
+  - {id: x, base_url: "http://lpda.example.test:8080", auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
+)"),
+                                    "t.yaml", no_env());
+    CHECK(c.store == cfg::store_settings{cfg::synchronous_mode::full, 0640});
+    CHECK(c.log == cfg::log_settings{cfg::log_level::debug, cfg::log_format::json});
+    CHECK(c.listen == "[::1]:0");
+    CHECK(c.client.ca_file == (dir / "ca.pem").string());
+    CHECK(c.client.connect_timeout == 1s);
+    CHECK(c.client.tls_handshake_timeout == 2s);
+    CHECK(c.client.io_timeout == 3s);
+    CHECK(c.client.request_timeout == 4s);
+    CHECK(c.client.max_concurrent_downloads == 16);
+    CHECK(c.client.max_per_host == 2);
+    CHECK(c.client.allow_insecure_http);
+    CHECK(c.retry.max_attempts == 1);
+    CHECK(c.retry.delays == std::vector<std::chrono::milliseconds>{0ms, 250ms});
+    CHECK(c.retry.max_retry_after == 0ms);
+    CHECK(c.decode.max_inflated_bytes == 1'048'576);
+    CHECK(c.decode.max_document_bytes == 4096);
+    CHECK(c.accounts.at(0).base_url == "http://lpda.example.test:8080");
+  }
+
+  TEST_CASE("an empty listen turns the endpoint off; split_host_port") {
+    auto text = minimal;
+    text.insert(0, "listen: \"\"\n");
+    CHECK(cfg::load_string(text, "t.yaml", no_env()).listen.empty());
+    CHECK(cfg::split_host_port("127.0.0.1:9464") == cfg::host_port{"127.0.0.1", 9464});
+    CHECK(cfg::split_host_port("[::1]:0") == cfg::host_port{"::1", 0});
+    CHECK(cfg::split_host_port("metrics.local:65535") == cfg::host_port{"metrics.local", 65535});
+    for (const char* bad : {"", "127.0.0.1", "127.0.0.1:", ":80", "host:65536", "host:-1",
+                            "[::1]80", "[::1]", "ho st:80", "host:8x"}) {
+      CAPTURE(bad);
+      CHECK_FALSE(cfg::split_host_port(bad).has_value());
+    }
+  }
+
+  // --- secrets ---------------------------------------------------------------------------------
+
+  TEST_CASE("secrets from ${ENV} and *_file, one trailing newline stripped") {
+    lpda::test::temp_dir dir;
+    lpda::test::write_file(dir / "secret1", "file-secret\n");
+    lpda::test::write_file(dir / "secret2", "two-newlines\n\n");
+    lpda::test::write_file(dir / "secret3", "crlf\r\n");
+    lpda::test::write_file(dir / "secret4", "no-newline");
+    const auto env = cfg::environment::from_map({{"KEY", "env-key"}, {"TOKEN_2", "env-token"}});
+    const auto c = cfg::load_string(yaml(R"(
+database: d.db
+accounts:
+  - id: "1"
+    region: us
+    auth:
+      oauth1:
+        app_key: ${KEY}
+        app_secret_file: )" + (dir / "secret1").string() +
+                                         R"(
+        access_token: ${TOKEN_2}
+        access_token_secret_file: )" + (dir / "secret2").string() +
+                                         R"(
+  - id: "2"
+    region: us
+    auth:
+      oauth2:
+        client_id_file: )" + (dir / "secret3").string() +
+                                         R"(
+        client_secret_file: )" + (dir / "secret4").string() +
+                                         R"(
+        token_url: https://auth.example.test/token
+)"),
+                                    "t.yaml", env);
+    REQUIRE(c.accounts.size() == 2);
+    CHECK(std::get<cfg::oauth1_credentials>(c.accounts[0].auth) ==
+          cfg::oauth1_credentials{"env-key", "file-secret", "env-token", "two-newlines\n"});
+    const auto& o2 = std::get<cfg::oauth2_credentials>(c.accounts[1].auth);
+    CHECK(o2.client_id == "crlf");
+    CHECK(o2.client_secret == "no-newline");
+    CHECK_FALSE(o2.scope.has_value());
+  }
+
+  TEST_CASE("an unset ${ENV} variable is an error naming it") {
+    const auto d = only_diagnostic(yaml(R"(
+database: d.db
+accounts:
+  - id: "1"
+    region: us
+    auth:
+      oauth1:
+        app_key: ${LP_APP_KEY}
+        app_secret: s
+        access_token: t
+        access_token_secret: u
+)"));
+    check_diag(d, "accounts[0].auth.oauth1.app_key", 7, 18,
+               "environment variable LP_APP_KEY is not set");
+    const auto empty = only_diagnostic(yaml(R"(
+database: d.db
+accounts:
+  - id: "1"
+    region: us
+    auth:
+      oauth1: {app_key: k, app_secret: s, access_token: "${EMPTY}", access_token_secret: u}
+)"),
+                                       cfg::environment::from_map({{"EMPTY", ""}}));
+    check_diag(empty, "accounts[0].auth.oauth1.access_token", 6, 57,
+               "environment variable EMPTY is empty");
+  }
+
+  TEST_CASE("an unreadable *_file is an error naming the key and the path") {
+    lpda::test::temp_dir dir;
+    const std::string missing = (dir / "no-such-file").string();
+    lpda::test::write_file(dir / "empty", "\n");
+    const auto d = diagnostics_of(yaml(R"(
+database: d.db
+accounts:
+  - id: "1"
+    region: us
+    auth:
+      oauth1:
+        app_key: k
+        app_secret_file: )" + missing + R"(
+        access_token: t
+        access_token_secret_file: )" + (dir / "empty").string() +
+                                       R"(
+)"));
+    REQUIRE(d.size() == 2);
+    check_diag(d[0], "accounts[0].auth.oauth1.app_secret_file", 8, 26,
+               "cannot read app_secret_file \"" + missing + "\"");
+    check_diag(d[1], "accounts[0].auth.oauth1.access_token_secret_file", 10, 35, "is empty");
+  }
+
+  TEST_CASE("giving both x and x_file, or neither, is an error") {
+    const auto d = diagnostics_of(yaml(R"(
+database: d.db
+accounts:
+  - id: "1"
+    region: us
+    auth:
+      oauth1:
+        app_key: k
+        app_secret: s
+        app_secret_file: /etc/hostname
+        access_token: t
+)"));
+    REQUIRE(d.size() == 2);
+    check_diag(d[0], "accounts[0].auth.oauth1.access_token_secret", 7, 9,
+               "missing: give access_token_secret (inline or ${ENV_VAR}) or "
+               "access_token_secret_file");
+    check_diag(d[1], "accounts[0].auth.oauth1.app_secret_file", 9, 9,
+               "give either app_secret or app_secret_file, not both");
+  }
+
+  TEST_CASE("secrets never appear in error messages") {
+    lpda::test::temp_dir dir;
+    lpda::test::write_file(dir / "s", "FILE-S3CRET-VALUE\n");
+    const auto env = cfg::environment::from_map({{"TOKEN", "ENV-S3CRET-VALUE"}});
+    const std::string what = what_of(yaml(R"(
+database: d.db
+accounts:
+  - id: "1"
+    region: us
+    auth:
+      oauth1:
+        app_key: INLINE-S3CRET-VALUE
+        app_secret_file: )" + (dir / "s").string() +
+                                          R"(
+        app_secret: SECOND-S3CRET-VALUE
+        access_token: ${TOKEN}
+        access_token_secret: "${BROKEN-S3CRET-VALUE"
+        unknown_key: UNKNOWN-S3CRET-VALUE
+  - id: "1"
+    region: us
+    auth: {oauth1: {app_key: INLINE2-S3CRET-VALUE, app_secret: [LIST-S3CRET-VALUE]}}
+)"),
+                                     env);
+    CHECK(what.find("S3CRET") == std::string::npos);
+    CHECK(what.find("not a ${NAME} reference") != std::string::npos);
+    CHECK(what.find("unknown key") != std::string::npos);
+    CHECK(what.find("duplicate account id \"1\"") != std::string::npos);
+  }
+
+  // --- each error class: path, line and column ---------------------------------------------
+
+  TEST_CASE("unknown keys at every level") {
+    const auto d = diagnostics_of(yaml(R"(
+database: d.db
+databse: typo.db
+client: {io_timeout: 1s, iotimeout: 2s}
+defaults:
+  poll: 1m
+accounts:
+  - id: "1"
+    region: us
+    colour: blue
+    auth:
+      oauth3: {}
+)"));
+    REQUIRE(d.size() == 6);
+    check_diag(d[0], "databse", 2, 1, "unknown key (expected one of: database, store, log");
+    check_diag(d[1], "client.iotimeout", 3, 26, "unknown key");
+    check_diag(d[2], "defaults.poll", 5, 3, "unknown key");
+    check_diag(d[3], "accounts[0].colour", 9, 5, "unknown key");
+    check_diag(d[4], "accounts[0].auth.oauth3", 11, 7,
+               "unknown key (expected one of: oauth1, oauth2)");
+    check_diag(d[5], "accounts[0].auth", 11, 7, "give exactly one of oauth1, oauth2");
+  }
+
+  TEST_CASE("wrong types") {
+    const auto d = diagnostics_of(yaml(R"(
+database: [a, b]
+store: normal
+log: {level: [info]}
+retry: {max_attempts: four, delays: 5s}
+client: {allow_insecure_http: yes, max_per_host: 2.5}
+accounts:
+  - id: {x: 1}
+    region: us
+    auth: {oauth1: {app_key: {a: b}, app_secret: s, access_token: t, access_token_secret: u}}
+)"));
+    REQUIRE(d.size() == 9);
+    check_diag(d[0], "database", 1, 11, "expected a string, got a list");
+    check_diag(d[1], "store", 2, 8, "expected a mapping, got a scalar");
+    check_diag(d[2], "log.level", 3, 14, "expected a name, got a list");
+    check_diag(d[3], "retry.max_attempts", 4, 23, "expected a whole number, got \"four\"");
+    check_diag(d[4], "retry.delays", 4, 37, "expected a list, got a scalar");
+    check_diag(d[5], "client.allow_insecure_http", 5, 31, "expected true or false, got \"yes\"");
+    check_diag(d[6], "client.max_per_host", 5, 50, "expected a whole number, got \"2.5\"");
+    check_diag(d[7], "accounts[0].id", 7, 9, "expected an account id, got a mapping");
+    check_diag(d[8], "accounts[0].auth.oauth1.app_key", 9, 30, "expected a string, got a mapping");
+  }
+
+  TEST_CASE("bad durations, sizes, dates and enum values") {
+    const auto d = diagnostics_of(yaml(R"(
+database: d.db
+log: {level: verbose, format: xml}
+store: {synchronous: off}
+client: {io_timeout: 60}
+retry: {delays: [5s, 10 s]}
+decode: {max_inflated_bytes: 4GB, max_document_bytes: 0}
+defaults: {initial_start: 2026-01-01T00:00:00, overlap: -1h}
+accounts:
+  - {id: "1", region: eu, auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
+)"));
+    REQUIRE(d.size() == 10);
+    check_diag(d[0], "log.level", 2, 14,
+               "expected one of trace, debug, info, warn, error, off, got \"verbose\"");
+    check_diag(d[1], "log.format", 2, 31, "expected one of text, json, got \"xml\"");
+    check_diag(d[2], "store.synchronous", 3, 22, "expected one of normal, full, got \"off\"");
+    check_diag(d[3], "client.io_timeout", 4, 22, "has no unit");
+    check_diag(d[4], "retry.delays[1]", 5, 22, "duration \"10 s\" has an unknown unit");
+    check_diag(d[5], "decode.max_inflated_bytes", 6, 30, "write \"4GiB\"");
+    check_diag(d[6], "decode.max_document_bytes", 6, 55, "must be at least 1, got \"0\"");
+    check_diag(d[7], "defaults.initial_start", 7, 27, "needs a zone");
+    check_diag(d[8], "defaults.overlap", 7, 57, "bad duration \"-1h\"");
+    check_diag(d[9], "accounts[0].region", 9, 23, "expected one of us, uk, apac, got \"eu\"");
+  }
+
+  TEST_CASE("numbers out of range, file_mode, listen") {
+    const auto d = diagnostics_of(yaml(R"(
+database: d.db
+listen: 127.0.0.1
+store:
+  file_mode: "0644"
+retry:
+  max_attempts: 0
+client:
+  max_concurrent_downloads: 100000
+  connect_timeout: 0s
+defaults:
+  quarantine_after: 0
+accounts:
+  - {id: "1", region: us, auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
+)"));
+    REQUIRE(d.size() == 5);
+    check_diag(d[0], "listen", 2, 9, "expected host:port");
+    check_diag(d[1], "retry.max_attempts", 6, 17, "\"0\" is out of range 1–100");
+    check_diag(d[2], "client.max_concurrent_downloads", 8, 29, "out of range 1–1024");
+    check_diag(d[3], "client.connect_timeout", 9, 20, "must be at least 1ms, got \"0s\"");
+    check_diag(d[4], "defaults.quarantine_after", 11, 21, "out of range 1–1000");
+    // 0644 is fine (the loader accepted it, no diagnostic for store.file_mode).
+
+    for (const std::string bad : {"\"0777\"", "\"0400\"", "\"0666\"", "\"0700\"", "\"0800\"",
+                                  "\"06000\"", "\"0602\"", "\"rw\"", "1234", "\"\"", "[0600]"}) {
+      CAPTURE(bad);
+      const auto diags = diagnostics_of("database: d\nstore: {file_mode: " + std::string(bad) +
+                                        "}\n" + minimal.substr(minimal.find("accounts:")));
+      std::string messages;
+      for (const auto& x : diags) messages += x.path + ": " + x.message + "\n";
+      CAPTURE(messages);
+      REQUIRE(diags.size() == 1);
+      CHECK(diags[0].path == "store.file_mode");
+    }
+    for (const auto& [text, mode] : std::vector<std::pair<std::string, unsigned>>{
+             {"0600", 0600}, {"600", 0600}, {"0660", 0660}, {"0640", 0640}, {"0644", 0644}}) {
+      CAPTURE(text);
+      CHECK(cfg::load_string("store: {file_mode: " + text + "}\n" + minimal, "t", no_env())
+                .store.file_mode == mode);
+    }
+  }
+
+  TEST_CASE("missing required keys") {
+    const auto d = diagnostics_of(yaml(R"(
+log: {level: info}
+accounts:
+  - region: us
+    auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}
+  - id: "2"
+    auth: {}
+  - id: "3"
+    region: us
+)"));
+    REQUIRE(d.size() == 5);
+    check_diag(d[0], "database", 1, 1, "missing");
+    check_diag(d[1], "accounts[0].id", 3, 5, "missing: the LivePerson account id is required");
+    check_diag(d[2], "accounts[1].region", 5, 5,
+               "missing: give region (us, uk, apac), domain or base_url");
+    check_diag(d[3], "accounts[1].auth", 6, 11, "give exactly one of oauth1, oauth2");
+    check_diag(d[4], "accounts[2].auth", 7, 5, "missing: give auth with oauth1 or oauth2");
+
+    check_diag(only_diagnostic("database: d.db\n"), "accounts", 1, 1, "list at least one account");
+    check_diag(only_diagnostic("database: d.db\naccounts: []\n"), "accounts", 2, 11,
+               "must not be empty");
+    check_diag(only_diagnostic(""), "", 1, 1, "the configuration is empty");
+    check_diag(only_diagnostic("# only a comment\n"), "", 1, 1, "the configuration is empty");
+  }
+
+  TEST_CASE("auth with both oauth1 and oauth2; oauth2 without token_url") {
+    const auto d = diagnostics_of(yaml(R"(
+database: d.db
+accounts:
+  - id: "1"
+    region: us
+    auth:
+      oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}
+      oauth2: {client_id: c, client_secret: s, token_url: "https://a.example.test/t"}
+  - id: "2"
+    region: us
+    auth:
+      oauth2: {client_id: c, client_secret: s}
+)"));
+    REQUIRE(d.size() == 2);
+    check_diag(d[0], "accounts[0].auth.oauth2", 7, 7, "give exactly one of oauth1, oauth2");
+    check_diag(d[1], "accounts[1].auth.oauth2.token_url", 11, 15, "missing");
+  }
+
+  TEST_CASE("duplicate account ids and duplicate keys") {
+    const auto d = diagnostics_of(yaml(R"(
+database: d.db
+database: e.db
+accounts:
+  - {id: "7", region: us, auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
+  - {id: 8, region: us, auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
+  - {id: 7, region: uk, auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
+  - {id: "08", region: uk, auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
+)"));
+    REQUIRE(d.size() == 2);
+    check_diag(d[0], "database", 2, 1, "duplicate key (first given at line 1)");
+    check_diag(d[1], "accounts[2].id", 6, 10, "duplicate account id \"7\" (first given at line 4)");
+  }
+
+  TEST_CASE("unsupported data types list what is supported") {
+    const auto d = diagnostics_of(yaml(R"(
+database: d.db
+defaults:
+  data_types: [agentActivity, engagement]
+accounts:
+  - id: "1"
+    region: us
+    data_types: [agentActivity, agentActivity]
+    auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}
+  - {id: "2", region: us, data_types: [], auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
+)"));
+    REQUIRE(d.size() == 3);
+    check_diag(d[0], "defaults.data_types[1]", 3, 31,
+               "unsupported data type \"engagement\" (supported: agentActivity)");
+    check_diag(d[1], "accounts[0].data_types[1]", 7, 33, "listed twice");
+    check_diag(d[2], "accounts[1].data_types", 9, 39, "must not be empty");
+  }
+
+  TEST_CASE("base_url, domain, token_url and allowed_hosts are checked") {
+    const auto d = diagnostics_of(yaml(R"(
+database: d.db
+accounts:
+  - {id: a, base_url: "https://va.da.liveperson.net/data_access_le", auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
+  - {id: b, base_url: "http://emulator.example.test:8080", auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
+  - {id: c, base_url: "ftp://127.0.0.1", auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
+  - {id: d, base_url: "https://user:pw@127.0.0.1", auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
+  - {id: e, base_url: "https://127.0.0.1:0", auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
+  - {id: f, domain: "https://va.da.liveperson.net", auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
+  - {id: g, region: us, allowed_hosts: ["bad host"], auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
+  - {id: h, region: us, auth: {oauth2: {client_id: c, client_secret: s, token_url: "http://auth.example.test/token"}}}
+  - {id: "i j", region: us, auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
+)"));
+    REQUIRE(d.size() == 9);
+    check_diag(d[0], "accounts[0].base_url", 3, 23, "without a path, query or fragment");
+    check_diag(d[1], "accounts[1].base_url", 4, 23, "needs client.allow_insecure_http: true");
+    check_diag(d[2], "accounts[2].base_url", 5, 23, "the scheme must be http or https");
+    check_diag(d[3], "accounts[3].base_url", 6, 23, "must not contain user information");
+    CHECK(d[3].message.find("pw") == std::string::npos);
+    check_diag(d[4], "accounts[4].base_url", 7, 23, "the port must be 1–65535");
+    check_diag(d[5], "accounts[5].domain", 8, 21, "expected a host name");
+    check_diag(d[6], "accounts[6].allowed_hosts[0]", 9, 41, "expected a host name");
+    check_diag(d[7], "accounts[7].auth.oauth2.token_url", 10, 84, "allow_insecure_http");
+    check_diag(d[8], "accounts[8].id", 11, 10, "must be 1–64 letters, digits, - or _");
+  }
+
+  TEST_CASE("a YAML syntax error is one diagnostic with its position") {
+    const auto d = only_diagnostic(yaml(R"(
+database: d.db
+accounts: [{id: "1", region: us}
+)"));
+    CHECK(d.path.empty());
+    CHECK(d.line == 3);
+    CHECK(d.message.find("YAML syntax error") != std::string::npos);
+    check_diag(only_diagnostic("database: d\n---\ndatabase: e\n"), "", 3, 1,
+               "expected one YAML document, found 2");
+    check_diag(only_diagnostic("- a\n- b\n"), "", 1, 1, "expected a mapping, got a list");
+  }
+
+  TEST_CASE("several errors are reported at once, in file order, in what()") {
+    const auto path = lpda::test::data_dir() / "config/many_errors.yaml";
+    try {
+      cfg::load_file(path, no_env());
+      FAIL("many_errors.yaml loaded");
+    } catch (const cfg::config_error& e) {
+      const auto& d = e.diagnostics();
+      REQUIRE(d.size() == 7);
+      check_diag(d[0], "log.format", 4, 11, "got \"yaml\"");
+      check_diag(d[1], "client.io_timeout", 6, 15, "has no unit");
+      check_diag(d[2], "client.retries", 7, 3, "unknown key");
+      check_diag(d[3], "accounts[0].auth.oauth1.app_key", 13, 18, "LP_APP_KEY is not set");
+      check_diag(d[4], "accounts[0].poll_interval", 17, 20, "unknown unit \"min\"");
+      check_diag(d[5], "accounts[1].auth", 18, 5, "missing");
+      check_diag(d[6], "accounts[1].id", 18, 9, "duplicate account id \"12345678\"");
+      const std::string f = path.string();
+      std::istringstream lines(e.what());
+      std::string first;
+      std::getline(lines, first);
+      CHECK(first == f + ":4:11: log.format: expected one of text, json, got \"yaml\"");
+      int count = 1;
+      for (std::string l; std::getline(lines, l);) {
+        CHECK(l.rfind(f + ":", 0) == 0);
+        ++count;
+      }
+      CHECK(count == 7);
+    }
+  }
+
+  TEST_CASE("a missing or unreadable file sets file_unreadable") {
+    lpda::test::temp_dir dir;
+    for (const auto& p : {dir / "nope.yaml", dir.path()}) {
+      try {
+        cfg::load_file(p, no_env());
+        FAIL("loaded");
+      } catch (const cfg::config_error& e) {
+        CHECK(e.file_unreadable());
+        REQUIRE(e.diagnostics().size() == 1);
+        CHECK(std::string(e.what()) == p.string() + ": cannot read the configuration file");
+      }
+    }
+  }
+
+  // --- to_yaml ---------------------------------------------------------------------------------
+
+  TEST_CASE("to_yaml round trip: equal except secrets, which are redacted") {
+    lpda::test::temp_dir dir;
+    lpda::test::write_file(dir / "secret", "from-a-file\n");
+    const auto env = cfg::environment::from_map({{"K", "from-env"}});
+    const std::string text = yaml(R"(
+database: "/var/lib/lpda sync/db: one.db"
+store: {synchronous: full, file_mode: "0640"}
+log: {level: trace, format: json}
+listen: ""
+client: {io_timeout: 1500ms, max_per_host: 1, allow_insecure_http: true}
+retry: {max_attempts: 2, delays: [1s, 90m], max_retry_after: 0}
+decode: {max_inflated_bytes: 1000, max_document_bytes: 3KiB}
+defaults: {initial_start: "2016-04-23T01:00:00.250-04:00", overlap: 0, enabled: false}
+accounts:
+  - id: 012
+    region: us
+    enabled: true
+    auth:
+      oauth1:
+        app_key: ${K}
+        app_secret_file: )" + (dir / "secret").string() +
+                                  R"(
+        access_token: "true"
+        access_token_secret: "x: y"
+  - id: "true"
+    base_url: http://emulator.example.test:8080
+    allowed_hosts: ["*.example.test"]
+    initial_start: 36h
+    data_types: [agentActivity]
+    auth: {oauth2: {client_id: c, client_secret: s, token_url: "https://a.example.test/t?x=1", scope: "a b"}}
+  - id: z
+    domain: lo.da.liveperson.net
+    auth: {oauth2: {client_id: c, client_secret: s, token_url: "https://a.example.test/t"}}
+)");
+    const cfg::config original = cfg::load_string(text, "orig.yaml", env);
+    const std::string printed = cfg::to_yaml(original);
+    CAPTURE(printed);
+    for (const char* secret : {"from-env", "from-a-file", "x: y", "client_secret: \"s\""}) {
+      CHECK(printed.find(secret) == std::string::npos);
+    }
+    CHECK(printed.find("\"***\"") != std::string::npos);
+
+    const cfg::config reloaded = cfg::load_string(printed, "orig.yaml", no_env());
+    cfg::config expected = original;
+    for (auto& a : expected.accounts) {
+      if (auto* o1 = std::get_if<cfg::oauth1_credentials>(&a.auth)) {
+        *o1 = cfg::oauth1_credentials{"***", "***", "***", "***"};
+      } else {
+        auto& o2 = std::get<cfg::oauth2_credentials>(a.auth);
+        o2.client_id = o2.client_secret = "***";
+      }
+    }
+    CHECK(reloaded == expected);
+    // Spot checks that the first load read what was written (so equality is not vacuous).
+    CHECK(original.database == "/var/lib/lpda sync/db: one.db");
+    CHECK(original.accounts.at(0).id == "012");
+    CHECK(original.accounts.at(1).id == "true");
+    CHECK(original.defaults.initial_start == cfg::start_point{cfg::absolute_time{1461387600250}});
+    CHECK(original.client.io_timeout == 1500ms);
+    CHECK(original.retry.delays == std::vector<std::chrono::milliseconds>{1s, 90min});
+    CHECK(reloaded.accounts.at(1).initial_start ==
+          cfg::start_point{std::chrono::milliseconds{36h}});
+    CHECK(reloaded.accounts.at(2).enabled == false);
+    CHECK(std::get<cfg::oauth2_credentials>(reloaded.accounts.at(1).auth).token_url ==
+          "https://a.example.test/t?x=1");
+
+    // A printed default config is itself a complete config with every key.
+    const std::string printed_minimal = cfg::to_yaml(cfg::load_string(minimal, "m", no_env()));
+    for (const char* key : {"database:",
+                            "synchronous:",
+                            "file_mode:",
+                            "level:",
+                            "format:",
+                            "listen:",
+                            "ca_file:",
+                            "connect_timeout:",
+                            "tls_handshake_timeout:",
+                            "io_timeout:",
+                            "request_timeout:",
+                            "max_concurrent_downloads:",
+                            "max_per_host:",
+                            "allow_insecure_http:",
+                            "max_attempts:",
+                            "delays:",
+                            "max_retry_after:",
+                            "max_inflated_bytes:",
+                            "max_document_bytes:",
+                            "poll_interval:",
+                            "overlap:",
+                            "max_window:",
+                            "initial_start:",
+                            "quarantine_after:",
+                            "backoff_max:",
+                            "data_types:",
+                            "enabled:"}) {
+      CAPTURE(key);
+      CHECK(printed_minimal.find(key) != std::string::npos);
+    }
+    CHECK(printed_minimal.find("max_inflated_bytes: 4GiB") != std::string::npos);
+    CHECK(printed_minimal.find("request_timeout: 5m") != std::string::npos);
+  }
+}

@@ -1,0 +1,129 @@
+#include "lpda/config/units.hpp"
+
+#include <doctest/doctest.h>
+
+#include <limits>
+
+using namespace std::chrono_literals;
+using lpda::config::format_duration;
+using lpda::config::format_size;
+using lpda::config::parse_duration;
+using lpda::config::parse_iso8601;
+using lpda::config::parse_size;
+
+TEST_SUITE("config") {
+  TEST_CASE("parse_duration accepts every unit") {
+    CHECK(parse_duration("250ms").value() == 250ms);
+    CHECK(parse_duration("30s").value() == 30'000ms);
+    CHECK(parse_duration("15m").value() == 900'000ms);
+    CHECK(parse_duration("12h").value() == 43'200'000ms);
+    CHECK(parse_duration("7d").value() == 604'800'000ms);
+    CHECK(parse_duration("0").value() == 0ms);
+    CHECK(parse_duration("0s").value() == 0ms);
+    CHECK(parse_duration("0007s").value() == 7'000ms);
+    // 2^63-1 ms is the largest representable; 106751991167d is just below it.
+    CHECK(parse_duration("106751991167d").value().count() == 106751991167LL * 86'400'000LL);
+  }
+
+  TEST_CASE("parse_duration rejects bad text with a message naming it") {
+    for (const char* bad : {"", "30", "s", "-5s", "+5s", "1.5h", "5 s", " 5s", "5S", "5sec",
+                            "1h30m", "5w", "10ms ", "106751991168d", "99999999999999999999999ms"}) {
+      CAPTURE(bad);
+      const auto r = parse_duration(bad);
+      REQUIRE_FALSE(r.has_value());
+      CHECK(r.error().code == lpda::errc::config_invalid);
+      if (*bad != '\0') CHECK(r.error().message.find(bad) != std::string::npos);
+    }
+    CHECK(parse_duration("30").error().message.find("no unit") != std::string::npos);
+    CHECK(parse_duration("5w").error().message.find("unknown unit \"w\"") != std::string::npos);
+    CHECK(parse_duration("106751991168d").error().message.find("too large") != std::string::npos);
+  }
+
+  TEST_CASE("format_duration uses the largest exact unit and round-trips") {
+    CHECK(format_duration(0ms) == "0s");
+    CHECK(format_duration(250ms) == "250ms");
+    CHECK(format_duration(1'500ms) == "1500ms");
+    CHECK(format_duration(90s) == "90s");
+    CHECK(format_duration(90min) == "90m");
+    CHECK(format_duration(12h) == "12h");
+    CHECK(format_duration(168h) == "7d");
+    CHECK(format_duration(25h) == "25h");
+    for (const std::int64_t ms :
+         std::initializer_list<std::int64_t>{1, 999, 1000, 61'000, 3'600'000, 86'400'001,
+                                             std::numeric_limits<std::int64_t>::max()}) {
+      CAPTURE(ms);
+      CHECK(parse_duration(format_duration(std::chrono::milliseconds{ms})).value().count() == ms);
+    }
+  }
+
+  TEST_CASE("parse_size accepts bytes and binary units") {
+    CHECK(parse_size("0").value() == 0);
+    CHECK(parse_size("1048576").value() == 1'048'576);
+    CHECK(parse_size("100B").value() == 100);
+    CHECK(parse_size("512KiB").value() == 512ULL * 1024);
+    CHECK(parse_size("64MiB").value() == 64ULL * 1024 * 1024);
+    CHECK(parse_size("4GiB").value() == 4ULL * 1024 * 1024 * 1024);
+    CHECK(parse_size("2TiB").value() == 2ULL * 1024 * 1024 * 1024 * 1024);
+    CHECK(parse_size("18446744073709551615").value() == std::numeric_limits<std::uint64_t>::max());
+  }
+
+  TEST_CASE("parse_size rejects decimal units, fractions, signs and overflow") {
+    for (const char* bad : {"", "MiB", "-1", "1.5GiB", "64 MiB", "64mib", "64MB", "64KB", "64kB",
+                            "4G", "4GB", "64Mi", "18446744073709551616", "16777216TiB"}) {
+      CAPTURE(bad);
+      const auto r = parse_size(bad);
+      REQUIRE_FALSE(r.has_value());
+      CHECK(r.error().code == lpda::errc::config_invalid);
+    }
+    CHECK(parse_size("64MB").error().message.find("\"64MiB\"") != std::string::npos);
+    CHECK(parse_size("16777216TiB").error().message.find("too large") != std::string::npos);
+  }
+
+  TEST_CASE("format_size uses the largest exact binary unit and round-trips") {
+    CHECK(format_size(0) == "0");
+    CHECK(format_size(100) == "100");
+    CHECK(format_size(1536) == "1536");
+    CHECK(format_size(1536ULL * 1024) == "1536KiB");
+    CHECK(format_size(64ULL << 20) == "64MiB");
+    CHECK(format_size(4ULL << 30) == "4GiB");
+    for (const std::uint64_t b : std::initializer_list<std::uint64_t>{
+             1, 1023, 1024, 3ULL << 40, 5ULL << 41, std::numeric_limits<std::uint64_t>::max()}) {
+      CAPTURE(b);
+      CHECK(parse_size(format_size(b)).value() == b);
+    }
+  }
+
+  TEST_CASE("parse_iso8601 reads dates and zoned date-times as epoch ms UTC") {
+    // 2016-04-23T05:00:00Z = 1461387600000 (the fixtures' first listing scope, see tests/data).
+    CHECK(parse_iso8601("2016-04-23T05:00:00Z").value() == 1461387600000);
+    CHECK(parse_iso8601("2016-04-23T01:00:00-04:00").value() == 1461387600000);
+    CHECK(parse_iso8601("2016-04-23T07:30:00+02:30").value() == 1461387600000);
+    CHECK(parse_iso8601("2016-04-23T05:00:00.000Z").value() == 1461387600000);
+    CHECK(parse_iso8601("2016-04-23T05:00:00.25Z").value() == 1461387600250);
+    CHECK(parse_iso8601("2016-04-23T05:00:00.123456Z").value() == 1461387600123);
+    CHECK(parse_iso8601("2016-04-23T05:00Z").value() == 1461387600000);
+    CHECK(parse_iso8601("2016-04-23 05:00:00z").value() == 1461387600000);
+    CHECK(parse_iso8601("2016-04-23T0500:00+0000").has_value() == false);
+    CHECK(parse_iso8601("2016-04-23T05:00:00+0000").value() == 1461387600000);
+    CHECK(parse_iso8601("1970-01-01").value() == 0);
+    CHECK(parse_iso8601("2026-01-01").value() == 1767225600000);
+    CHECK(parse_iso8601("2024-02-29").value() == 1709164800000);
+    CHECK(parse_iso8601("1969-12-31T23:59:59.999Z").value() == -1);
+  }
+
+  TEST_CASE("parse_iso8601 rejects other shapes, impossible dates and missing zones") {
+    for (const char* bad :
+         {"", "2026", "2026-1-01", "2026-01-01T", "2026-01-01T10", "2026-01-01T10:00",
+          "2026-01-01T10:00:00", "2026-02-30", "2023-02-29", "2026-13-01", "2026-01-01T24:00Z",
+          "2026-01-01T10:60Z", "2026-01-01T10:00:61Z", "2026-01-01T10:00:00.Z",
+          "2026-01-01T10:00:00Zjunk", "2026-01-01T10:00:00+2:00", "20260101", "7d"}) {
+      CAPTURE(bad);
+      const auto r = parse_iso8601(bad);
+      REQUIRE_FALSE(r.has_value());
+      CHECK(r.error().code == lpda::errc::config_invalid);
+    }
+    CHECK(parse_iso8601("2026-01-01T10:00:00").error().message.find("needs a zone") !=
+          std::string::npos);
+    CHECK(parse_iso8601("2026-02-30").error().message.find("no such date") != std::string::npos);
+  }
+}
