@@ -1,0 +1,749 @@
+#include "lpda/store/database.hpp"
+
+#include "lpda/store/schema.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+
+namespace lpda::store {
+
+std::string_view to_string(file_status s) noexcept {
+  switch (s) {
+    case file_status::pending: return "pending";
+    case file_status::done: return "done";
+    case file_status::failed: return "failed";
+    case file_status::quarantined: return "quarantined";
+  }
+  return "pending";
+}
+
+std::optional<file_status> parse_file_status(std::string_view s) noexcept {
+  for (auto st : {file_status::pending, file_status::done, file_status::failed, file_status::quarantined}) {
+    if (to_string(st) == s) return st;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// Statements as named constants: they key the prepared-statement cache, so each is compiled once
+// per connection and reused across files.
+constexpr std::string_view sql_upsert_event = R"sql(
+INSERT INTO agent_activity_events (
+  account_id, agent_session_id, agent_id, timestamp_ms, type, state, prev_state,
+  prev_concurrent_eng, concurrent_eng, max_concurrent_eng, agent_group_id, agent_employee_id,
+  agent_username, agent_nickname, agent_loginname, user_profile_ids, source_file_key,
+  ingested_at_ms, updated_at_ms)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, NULL)
+ON CONFLICT DO UPDATE SET
+  max_concurrent_eng = excluded.max_concurrent_eng,
+  agent_group_id = excluded.agent_group_id,
+  agent_employee_id = excluded.agent_employee_id,
+  agent_username = excluded.agent_username,
+  agent_nickname = excluded.agent_nickname,
+  agent_loginname = excluded.agent_loginname,
+  user_profile_ids = excluded.user_profile_ids,
+  updated_at_ms = excluded.ingested_at_ms
+WHERE agent_activity_events.max_concurrent_eng IS NOT excluded.max_concurrent_eng
+   OR agent_activity_events.agent_group_id IS NOT excluded.agent_group_id
+   OR agent_activity_events.agent_employee_id IS NOT excluded.agent_employee_id
+   OR agent_activity_events.agent_username IS NOT excluded.agent_username
+   OR agent_activity_events.agent_nickname IS NOT excluded.agent_nickname
+   OR agent_activity_events.agent_loginname IS NOT excluded.agent_loginname
+   OR agent_activity_events.user_profile_ids IS NOT excluded.user_profile_ids
+RETURNING updated_at_ms
+)sql";
+
+constexpr std::string_view sql_upsert_agent = R"sql(
+INSERT INTO agents (account_id, agent_id, last_event_ms, agent_username, agent_nickname,
+                    agent_loginname, agent_employee_id, agent_group_id, updated_at_ms)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+ON CONFLICT DO UPDATE SET
+  last_event_ms = excluded.last_event_ms,
+  agent_username = excluded.agent_username,
+  agent_nickname = excluded.agent_nickname,
+  agent_loginname = excluded.agent_loginname,
+  agent_employee_id = excluded.agent_employee_id,
+  agent_group_id = excluded.agent_group_id,
+  updated_at_ms = excluded.updated_at_ms
+WHERE excluded.last_event_ms >= agents.last_event_ms
+)sql";
+
+constexpr std::string_view sql_upsert_session = R"sql(
+INSERT INTO agent_sessions (account_id, agent_session_id, agent_id, first_event_ms, last_event_ms,
+                            login_ms, logout_ms, updated_at_ms)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+ON CONFLICT DO UPDATE SET
+  first_event_ms = min(agent_sessions.first_event_ms, excluded.first_event_ms),
+  last_event_ms = max(agent_sessions.last_event_ms, excluded.last_event_ms),
+  login_ms = coalesce(min(agent_sessions.login_ms, excluded.login_ms), agent_sessions.login_ms,
+                      excluded.login_ms),
+  logout_ms = coalesce(max(agent_sessions.logout_ms, excluded.logout_ms), agent_sessions.logout_ms,
+                       excluded.logout_ms),
+  updated_at_ms = excluded.updated_at_ms
+)sql";
+
+constexpr std::string_view sql_file_done = R"sql(
+INSERT INTO files (account_id, data_type, file_key, name, href, part, scope_start_ms, scope_end_ms,
+                   status, bytes, events, events_inserted, attempts, first_seen_ms, updated_ms)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'done', ?9, ?10, ?11, 0, ?12, ?12)
+ON CONFLICT DO UPDATE SET
+  name = excluded.name, href = excluded.href, part = excluded.part,
+  scope_start_ms = excluded.scope_start_ms, scope_end_ms = excluded.scope_end_ms,
+  status = 'done', bytes = coalesce(excluded.bytes, files.bytes), events = excluded.events,
+  events_inserted = coalesce(files.events_inserted, 0) + excluded.events_inserted,
+  updated_ms = excluded.updated_ms
+)sql";
+
+constexpr std::string_view sql_file_status = R"sql(
+SELECT status, attempts FROM files WHERE account_id = ?1 AND data_type = ?2 AND file_key = ?3
+)sql";
+
+constexpr std::string_view sql_file_failed = R"sql(
+INSERT INTO files (account_id, data_type, file_key, name, href, part, scope_start_ms, scope_end_ms,
+                   status, attempts, last_error_code, last_error, first_seen_ms, updated_ms)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)
+ON CONFLICT DO UPDATE SET
+  name = excluded.name, href = excluded.href, part = excluded.part,
+  scope_start_ms = excluded.scope_start_ms, scope_end_ms = excluded.scope_end_ms,
+  status = excluded.status, attempts = excluded.attempts,
+  last_error_code = excluded.last_error_code, last_error = excluded.last_error,
+  updated_ms = excluded.updated_ms
+)sql";
+
+constexpr std::string_view sql_watermark = R"sql(
+SELECT watermark_ms FROM checkpoints WHERE account_id = ?1 AND data_type = ?2
+)sql";
+
+constexpr std::string_view sql_advance_watermark = R"sql(
+INSERT INTO checkpoints (account_id, data_type, watermark_ms, updated_ms) VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT DO UPDATE SET watermark_ms = excluded.watermark_ms, updated_ms = excluded.updated_ms
+WHERE checkpoints.watermark_ms IS NULL OR excluded.watermark_ms > checkpoints.watermark_ms
+)sql";
+
+constexpr std::string_view sql_reset_watermark = R"sql(
+INSERT INTO checkpoints (account_id, data_type, watermark_ms, updated_ms) VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT DO UPDATE SET watermark_ms = excluded.watermark_ms, updated_ms = excluded.updated_ms
+)sql";
+
+constexpr std::string_view sql_record_poll = R"sql(
+INSERT INTO checkpoints (account_id, data_type, last_poll_ms, last_poll_ok, last_success_ms, updated_ms)
+VALUES (?1, ?2, ?3, ?4, CASE WHEN ?4 THEN ?3 END, ?3)
+ON CONFLICT DO UPDATE SET
+  last_poll_ms = excluded.last_poll_ms, last_poll_ok = excluded.last_poll_ok,
+  last_success_ms = coalesce(excluded.last_success_ms, checkpoints.last_success_ms),
+  updated_ms = excluded.updated_ms
+)sql";
+
+constexpr std::string_view sql_list_files = R"sql(
+SELECT account_id, data_type, file_key, name, href, part, scope_start_ms, scope_end_ms, status,
+       bytes, events, events_inserted, attempts, last_error_code, last_error, first_seen_ms,
+       updated_ms
+FROM files
+WHERE (?1 IS NULL OR account_id = ?1) AND (?2 IS NULL OR status = ?2)
+ORDER BY account_id, data_type, scope_start_ms, file_key
+)sql";
+
+constexpr std::string_view sql_reset_quarantined = R"sql(
+UPDATE files SET status = 'pending', attempts = 0, updated_ms = ?2
+WHERE status = 'quarantined' AND (?1 IS NULL OR account_id = ?1)
+)sql";
+
+constexpr std::string_view sql_status = R"sql(
+WITH keys AS (
+  SELECT account_id, data_type FROM checkpoints
+  UNION
+  SELECT DISTINCT account_id, data_type FROM files
+)
+SELECT k.account_id, k.data_type, c.watermark_ms, c.last_poll_ms, c.last_success_ms,
+       (SELECT count(*) FROM files f WHERE f.account_id = k.account_id AND f.data_type = k.data_type AND f.status = 'pending'),
+       (SELECT count(*) FROM files f WHERE f.account_id = k.account_id AND f.data_type = k.data_type AND f.status = 'done'),
+       (SELECT count(*) FROM files f WHERE f.account_id = k.account_id AND f.data_type = k.data_type AND f.status = 'failed'),
+       (SELECT count(*) FROM files f WHERE f.account_id = k.account_id AND f.data_type = k.data_type AND f.status = 'quarantined'),
+       (SELECT coalesce(sum(events_inserted), 0) FROM files f WHERE f.account_id = k.account_id AND f.data_type = k.data_type)
+FROM keys k
+LEFT JOIN checkpoints c ON c.account_id = k.account_id AND c.data_type = k.data_type
+ORDER BY k.account_id, k.data_type
+)sql";
+
+// SQLite::Statement binds through int indexes; these keep the conversions in one place.
+// Text is bound without a copy (SQLITE_STATIC): the string must outlive the statement's step,
+// so temporaries are refused at compile time.
+void bind_text(SQLite::Statement& st, int i, const std::string& v) { st.bindNoCopy(i, v); }
+void bind_text(SQLite::Statement& st, int i, std::string&& v) = delete;
+void bind_int(SQLite::Statement& st, int i, std::int64_t v) { st.bind(i, static_cast<std::int64_t>(v)); }
+template <class T>
+void bind_opt(SQLite::Statement& st, int i, const std::optional<T>& v) {
+  if (!v) {
+    st.bind(i);
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    bind_text(st, i, *v);
+  } else {
+    bind_int(st, i, *v);
+  }
+}
+
+std::optional<std::int64_t> opt_int(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return c.getInt64();
+}
+std::optional<std::string> opt_text(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return c.getString();
+}
+
+bool is_busy(const SQLite::Exception& e) {
+  const int code = e.getErrorCode() & 0xff;
+  return code == SQLITE_BUSY || code == SQLITE_LOCKED;
+}
+
+// Resets a statement when leaving a scope, so no statement keeps a read transaction open.
+class reset_guard {
+ public:
+  explicit reset_guard(SQLite::Statement& st) : st_(st) {}
+  ~reset_guard() { st_.tryReset(); }
+  reset_guard(const reset_guard&) = delete;
+  reset_guard& operator=(const reset_guard&) = delete;
+
+ private:
+  SQLite::Statement& st_;
+};
+
+std::string profile_ids_json(const std::vector<std::int64_t>& ids) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i != 0) out += ',';
+    out += std::to_string(ids[i]);
+  }
+  out += ']';
+  return out;
+}
+
+// Creates a missing database file with exactly `mode` (umask cannot widen it; fchmod narrows
+// nothing the caller did not ask for). SQLite later creates -wal and -shm with the main file's
+// permission bits. An existing file is left as it is.
+void create_with_mode(const std::filesystem::path& path, unsigned mode) {
+  const int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, static_cast<mode_t>(mode));
+  if (fd < 0) {
+    if (errno == EEXIST) return;
+    throw error_exception(error(errc::store_io, "store: cannot create database file " + path.string() +
+                                                     ": " + std::strerror(errno)));
+  }
+  const int rc = ::fchmod(fd, static_cast<mode_t>(mode));
+  const int saved = errno;
+  ::close(fd);
+  if (rc != 0) {
+    throw error_exception(error(errc::store_io, "store: cannot set mode of " + path.string() + ": " +
+                                                     std::strerror(saved)));
+  }
+}
+
+}  // namespace
+
+struct database::impl {
+  settings settings_;
+  SQLite::Database db_;
+  std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> cache_;
+  std::vector<agent_activity_event> batch_;
+
+  impl(settings s, int flags)
+      : settings_(std::move(s)),
+        db_(settings_.path, flags, static_cast<int>(settings_.busy_timeout.count())) {}
+
+  SQLite::Statement& stmt(std::string_view sql) {
+    auto& slot = cache_[sql.data()];
+    if (!slot) slot = std::make_unique<SQLite::Statement>(db_, std::string(sql));
+    slot->reset();
+    return *slot;
+  }
+
+  error sqlite_error(const SQLite::Exception& e, std::string_view what) const {
+    return error(is_busy(e) ? errc::store_busy : errc::store_io,
+                 "store " + settings_.path.string() + ": " + std::string(what) + ": " + e.what());
+  }
+
+  void sleep_backoff(std::chrono::milliseconds& backoff) const {
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, settings_.busy_backoff_max);
+  }
+
+  // Runs `body` in one BEGIN IMMEDIATE transaction; on SQLITE_BUSY the whole transaction is
+  // rolled back (by the Transaction destructor) and run again after a backoff, up to the bound.
+  template <class F>
+  auto write(std::string_view what, F&& body) -> result<std::invoke_result_t<F&>> {
+    using T = std::invoke_result_t<F&>;
+    auto backoff = settings_.busy_backoff;
+    for (int attempt = 0;; ++attempt) {
+      try {
+        SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+        if constexpr (std::is_void_v<T>) {
+          body();
+          tx.commit();
+          return {};
+        } else {
+          T v = body();
+          tx.commit();
+          return v;
+        }
+      } catch (const SQLite::Exception& e) {
+        if (is_busy(e) && attempt < settings_.busy_retries) {
+          sleep_backoff(backoff);
+          continue;
+        }
+        return sqlite_error(e, what);
+      }
+    }
+  }
+
+  template <class F>
+  auto read(std::string_view what, F&& body) -> result<std::invoke_result_t<F&>> {
+    auto backoff = settings_.busy_backoff;
+    for (int attempt = 0;; ++attempt) {
+      try {
+        if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
+          body();
+          return {};
+        } else {
+          return body();
+        }
+      } catch (const SQLite::Exception& e) {
+        if (is_busy(e) && attempt < settings_.busy_retries) {
+          sleep_backoff(backoff);
+          continue;
+        }
+        return sqlite_error(e, what);
+      }
+    }
+  }
+
+  int user_version() { return db_.execAndGet("PRAGMA user_version").getInt(); }
+
+  void migrate() {
+    for (const auto& m : migrations()) {
+      auto r = write("migration " + std::to_string(m.version), [&] {
+        // Re-read inside the write lock: another process may have migrated meanwhile.
+        if (user_version() >= m.version) return;
+        db_.exec(std::string(m.sql));
+        db_.exec("PRAGMA user_version = " + std::to_string(m.version));
+      });
+      if (!r) throw error_exception(r.error());
+    }
+  }
+
+  struct session_acc {
+    const std::string* id;  // points into the batch
+    std::int64_t agent_id;
+    std::int64_t first_ms;
+    std::int64_t last_ms;
+    std::optional<std::int64_t> login_ms;
+    std::optional<std::int64_t> logout_ms;
+  };
+
+  void store_batch(const std::string& account, const std::string& file_key, std::int64_t now_ms,
+                   const std::vector<agent_activity_event>& batch, ingest_summary& sum) {
+    auto& ev = stmt(sql_upsert_event);
+    reset_guard g(ev);
+    bind_text(ev, 1, account);
+    bind_text(ev, 17, file_key);
+    bind_int(ev, 18, now_ms);
+    std::unordered_map<std::int64_t, std::size_t> latest;  // agent id → index of its latest event
+    std::unordered_map<std::string_view, session_acc> sessions;
+    std::string profiles;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const auto& e = batch[i];
+      ev.reset();
+      bind_text(ev, 2, e.agent_session_id);
+      bind_int(ev, 3, e.agent_id);
+      bind_int(ev, 4, e.timestamp_ms);
+      bind_int(ev, 5, e.type);
+      bind_int(ev, 6, e.state);
+      bind_int(ev, 7, e.prev_state);
+      bind_int(ev, 8, e.prev_concurrent_eng);
+      bind_int(ev, 9, e.concurrent_eng);
+      bind_opt(ev, 10, e.max_concurrent_eng);
+      bind_opt(ev, 11, e.agent_group_id);
+      bind_opt(ev, 12, e.agent_employee_id);
+      bind_opt(ev, 13, e.agent_username);
+      bind_opt(ev, 14, e.agent_nickname);
+      bind_opt(ev, 15, e.agent_loginname);
+      if (e.user_profile_ids) {
+        profiles = profile_ids_json(*e.user_profile_ids);
+        bind_text(ev, 16, profiles);
+      } else {
+        ev.bind(16);
+      }
+      ++sum.events_read;
+      // RETURNING yields a row for an insert (updated_at_ms still NULL) or a changed attribute;
+      // none for an unchanged repeat. (`RETURNING x IS NULL` misevaluates in SQLite 3.40.)
+      if (ev.executeStep() && ev.getColumn(0).isNull()) ++sum.events_inserted;
+
+      auto [it, fresh] = latest.try_emplace(e.agent_id, i);
+      if (!fresh && batch[it->second].timestamp_ms <= e.timestamp_ms) it->second = i;
+
+      auto [s, new_session] = sessions.try_emplace(
+          e.agent_session_id, session_acc{&e.agent_session_id, e.agent_id, e.timestamp_ms, e.timestamp_ms, {}, {}});
+      auto& acc = s->second;
+      acc.first_ms = std::min(acc.first_ms, e.timestamp_ms);
+      acc.last_ms = std::max(acc.last_ms, e.timestamp_ms);
+      if (e.type == 3) acc.login_ms = std::min(acc.login_ms.value_or(e.timestamp_ms), e.timestamp_ms);
+      if (e.type == 4) acc.logout_ms = std::max(acc.logout_ms.value_or(e.timestamp_ms), e.timestamp_ms);
+    }
+
+    // Agents before sessions: agent_sessions references agents.
+    auto& ag = stmt(sql_upsert_agent);
+    reset_guard ga(ag);
+    bind_text(ag, 1, account);
+    bind_int(ag, 9, now_ms);
+    for (const auto& [agent_id, index] : latest) {
+      const auto& e = batch[index];
+      ag.reset();
+      bind_int(ag, 2, agent_id);
+      bind_int(ag, 3, e.timestamp_ms);
+      bind_opt(ag, 4, e.agent_username);
+      bind_opt(ag, 5, e.agent_nickname);
+      bind_opt(ag, 6, e.agent_loginname);
+      bind_opt(ag, 7, e.agent_employee_id);
+      bind_opt(ag, 8, e.agent_group_id);
+      ag.exec();
+    }
+
+    auto& se = stmt(sql_upsert_session);
+    reset_guard gs(se);
+    bind_text(se, 1, account);
+    bind_int(se, 8, now_ms);
+    for (const auto& [id, acc] : sessions) {
+      se.reset();
+      bind_text(se, 2, *acc.id);
+      bind_int(se, 3, acc.agent_id);
+      bind_int(se, 4, acc.first_ms);
+      bind_int(se, 5, acc.last_ms);
+      bind_opt(se, 6, acc.login_ms);
+      bind_opt(se, 7, acc.logout_ms);
+      se.exec();
+    }
+  }
+};
+
+database::database(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+database::database(database&&) noexcept = default;
+database& database::operator=(database&&) noexcept = default;
+database::~database() = default;
+
+database database::open(const settings& s) {
+  if ((s.file_mode & ~0777U) != 0 || (s.file_mode & 0007U) != 0) {
+    throw error_exception(error(errc::config_invalid,
+                                "store: file_mode must not give permissions to others (got " +
+                                    std::to_string(s.file_mode) + " decimal)"));
+  }
+  create_with_mode(s.path, s.file_mode);
+  std::unique_ptr<impl> p;
+  try {
+    p = std::make_unique<impl>(s, SQLite::OPEN_READWRITE);
+    // Refuse a newer schema before anything writes to the file (journal_mode=WAL would).
+    const int found = p->user_version();
+    if (found > latest_schema_version()) {
+      throw error_exception(error(
+          errc::store_schema, "store " + s.path.string() + ": database schema version " +
+                                  std::to_string(found) + " is newer than this lpda-sync knows (" +
+                                  std::to_string(latest_schema_version()) +
+                                  "); use a newer lpda-sync or another database file"));
+    }
+    if (p->db_.execAndGet("PRAGMA journal_mode = WAL").getString() != "wal") {
+      throw error_exception(error(errc::store_io, "store " + s.path.string() + ": cannot enable WAL mode"));
+    }
+    p->db_.exec("PRAGMA foreign_keys = ON");
+    p->db_.exec(s.synchronous == synchronous_mode::full ? "PRAGMA synchronous = FULL"
+                                                        : "PRAGMA synchronous = NORMAL");
+    p->migrate();
+  } catch (const SQLite::Exception& e) {
+    throw error_exception(error(is_busy(e) ? errc::store_busy : errc::store_io,
+                                "store " + s.path.string() + ": cannot open: " + e.what()));
+  }
+  return database(std::move(p));
+}
+
+const std::filesystem::path& database::path() const noexcept { return impl_->settings_.path; }
+
+int database::schema_version() { return impl_->user_version(); }
+
+result<ingest_summary> database::ingest_file(std::string_view account, std::string_view data_type,
+                                             const data_file& file, event_source& events,
+                                             std::int64_t now_ms,
+                                             std::optional<std::int64_t> file_bytes) {
+  auto& d = *impl_;
+  const std::string acc(account);
+  const std::string type(data_type);
+  const auto started = std::chrono::steady_clock::now();
+  auto backoff = d.settings_.busy_backoff;
+  for (int attempt = 0;; ++attempt) {
+    bool consumed = false;
+    try {
+      SQLite::Transaction tx(d.db_, SQLite::TransactionBehavior::IMMEDIATE);
+      consumed = true;
+      ingest_summary sum;
+      for (;;) {
+        auto more = events.next_batch(d.batch_);
+        if (!more) return more.error();
+        if (!*more) break;
+        d.store_batch(acc, file.key, now_ms, d.batch_, sum);
+      }
+      d.batch_.clear();
+      sum.events_updated = sum.events_read - sum.events_inserted;
+
+      auto& f = d.stmt(sql_file_done);
+      reset_guard g(f);
+      bind_text(f, 1, acc);
+      bind_text(f, 2, type);
+      bind_text(f, 3, file.key);
+      bind_text(f, 4, file.name);
+      bind_text(f, 5, file.href);
+      bind_int(f, 6, file.part);
+      bind_int(f, 7, file.scope_start_ms);
+      bind_int(f, 8, file.scope_end_ms);
+      bind_opt(f, 9, file_bytes);
+      bind_int(f, 10, static_cast<std::int64_t>(sum.events_read));
+      bind_int(f, 11, static_cast<std::int64_t>(sum.events_inserted));
+      bind_int(f, 12, now_ms);
+      f.exec();
+      tx.commit();
+      sum.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - started)
+                            .count();
+      return sum;
+    } catch (const SQLite::Exception& e) {
+      // Once events were taken from the source they cannot be replayed: report, the caller
+      // retries the file later. Before that, the whole transaction is simply run again.
+      if (is_busy(e) && !consumed && attempt < d.settings_.busy_retries) {
+        d.sleep_backoff(backoff);
+        continue;
+      }
+      return d.sqlite_error(e, "ingest of file " + file.key);
+    }
+  }
+}
+
+result<std::optional<file_status>> database::status_of(std::string_view account,
+                                                       std::string_view data_type,
+                                                       std::string_view file_key) {
+  auto& d = *impl_;
+  const std::string acc(account);
+  const std::string type(data_type);
+  const std::string key(file_key);
+  return d.read("status of file " + std::string(file_key), [&]() -> std::optional<file_status> {
+    auto& st = d.stmt(sql_file_status);
+    reset_guard g(st);
+    bind_text(st, 1, acc);
+    bind_text(st, 2, type);
+    bind_text(st, 3, key);
+    if (!st.executeStep()) return std::nullopt;
+    return parse_file_status(st.getColumn(0).getString());
+  });
+}
+
+result<file_status> database::record_failure(std::string_view account, std::string_view data_type,
+                                             const data_file& file, const lpda::error& err,
+                                             int quarantine_after, std::int64_t now_ms) {
+  auto& d = *impl_;
+  const std::string acc(account);
+  const std::string type(data_type);
+  return d.write("failure of file " + file.key, [&]() -> file_status {
+    std::optional<file_status> current;
+    int attempts = 0;
+    {
+      auto& st = d.stmt(sql_file_status);
+      reset_guard g(st);
+      bind_text(st, 1, acc);
+      bind_text(st, 2, type);
+      bind_text(st, 3, file.key);
+      if (st.executeStep()) {
+        current = parse_file_status(st.getColumn(0).getString());
+        attempts = st.getColumn(1).getInt();
+      }
+    }
+    if (current == file_status::done) return file_status::done;
+    ++attempts;
+    const auto next = (current == file_status::quarantined || attempts >= std::max(1, quarantine_after))
+                          ? file_status::quarantined
+                          : file_status::failed;
+    const std::string code = std::string(err.code.category().name()) + ":" + std::to_string(err.code.value());
+    const std::string message = err.what();
+    auto& up = d.stmt(sql_file_failed);
+    reset_guard g(up);
+    bind_text(up, 1, acc);
+    bind_text(up, 2, type);
+    bind_text(up, 3, file.key);
+    bind_text(up, 4, file.name);
+    bind_text(up, 5, file.href);
+    bind_int(up, 6, file.part);
+    bind_int(up, 7, file.scope_start_ms);
+    bind_int(up, 8, file.scope_end_ms);
+    const std::string status_text(to_string(next));
+    bind_text(up, 9, status_text);
+    bind_int(up, 10, attempts);
+    bind_text(up, 11, code);
+    bind_text(up, 12, message);
+    bind_int(up, 13, now_ms);
+    up.exec();
+    return next;
+  });
+}
+
+result<std::vector<file_record>> database::list_files(std::optional<std::string_view> account,
+                                                      std::optional<file_status> status) {
+  auto& d = *impl_;
+  const std::string acc = account ? std::string(*account) : std::string();
+  const std::string status_text = status ? std::string(to_string(*status)) : std::string();
+  return d.read("list of files", [&] {
+    std::vector<file_record> out;
+    auto& st = d.stmt(sql_list_files);
+    reset_guard g(st);
+    if (account) bind_text(st, 1, acc); else st.bind(1);
+    if (status) bind_text(st, 2, status_text); else st.bind(2);
+    while (st.executeStep()) {
+      file_record r;
+      r.account_id = st.getColumn(0).getString();
+      r.data_type = st.getColumn(1).getString();
+      r.key = st.getColumn(2).getString();
+      r.name = st.getColumn(3).getString();
+      r.href = st.getColumn(4).getString();
+      r.part = st.getColumn(5).getInt();
+      r.scope_start_ms = st.getColumn(6).getInt64();
+      r.scope_end_ms = st.getColumn(7).getInt64();
+      r.status = parse_file_status(st.getColumn(8).getString()).value_or(file_status::pending);
+      r.bytes = opt_int(st.getColumn(9));
+      r.events = opt_int(st.getColumn(10));
+      r.events_inserted = opt_int(st.getColumn(11));
+      r.attempts = st.getColumn(12).getInt();
+      r.last_error_code = opt_text(st.getColumn(13));
+      r.last_error = opt_text(st.getColumn(14));
+      r.first_seen_ms = st.getColumn(15).getInt64();
+      r.updated_ms = st.getColumn(16).getInt64();
+      out.push_back(std::move(r));
+    }
+    return out;
+  });
+}
+
+result<int> database::reset_quarantined(std::optional<std::string_view> account,
+                                        std::int64_t now_ms) {
+  auto& d = *impl_;
+  const std::string acc = account ? std::string(*account) : std::string();
+  return d.write("reset of quarantined files", [&] {
+    auto& st = d.stmt(sql_reset_quarantined);
+    reset_guard g(st);
+    if (account) bind_text(st, 1, acc); else st.bind(1);
+    bind_int(st, 2, now_ms);
+    return st.exec();
+  });
+}
+
+result<std::optional<std::int64_t>> database::watermark(std::string_view account,
+                                                        std::string_view data_type) {
+  auto& d = *impl_;
+  const std::string acc(account);
+  const std::string type(data_type);
+  return d.read("watermark", [&]() -> std::optional<std::int64_t> {
+    auto& st = d.stmt(sql_watermark);
+    reset_guard g(st);
+    bind_text(st, 1, acc);
+    bind_text(st, 2, type);
+    if (!st.executeStep()) return std::nullopt;
+    return opt_int(st.getColumn(0));
+  });
+}
+
+result<std::int64_t> database::advance_watermark(std::string_view account, std::string_view data_type,
+                                                 std::int64_t watermark_ms, std::int64_t now_ms) {
+  auto& d = *impl_;
+  const std::string acc(account);
+  const std::string type(data_type);
+  return d.write("watermark advance", [&] {
+    {
+      auto& st = d.stmt(sql_advance_watermark);
+      reset_guard g(st);
+      bind_text(st, 1, acc);
+      bind_text(st, 2, type);
+      bind_int(st, 3, watermark_ms);
+      bind_int(st, 4, now_ms);
+      st.exec();
+    }
+    auto& q = d.stmt(sql_watermark);
+    reset_guard g(q);
+    bind_text(q, 1, acc);
+    bind_text(q, 2, type);
+    q.executeStep();
+    return q.getColumn(0).getInt64();
+  });
+}
+
+result<void> database::reset_watermark(std::string_view account, std::string_view data_type,
+                                       std::optional<std::int64_t> watermark_ms, std::int64_t now_ms) {
+  auto& d = *impl_;
+  const std::string acc(account);
+  const std::string type(data_type);
+  return d.write("watermark reset", [&] {
+    auto& st = d.stmt(sql_reset_watermark);
+    reset_guard g(st);
+    bind_text(st, 1, acc);
+    bind_text(st, 2, type);
+    bind_opt(st, 3, watermark_ms);
+    bind_int(st, 4, now_ms);
+    st.exec();
+  });
+}
+
+result<void> database::record_poll(std::string_view account, std::string_view data_type, bool success,
+                                   std::int64_t now_ms) {
+  auto& d = *impl_;
+  const std::string acc(account);
+  const std::string type(data_type);
+  return d.write("poll record", [&] {
+    auto& st = d.stmt(sql_record_poll);
+    reset_guard g(st);
+    bind_text(st, 1, acc);
+    bind_text(st, 2, type);
+    bind_int(st, 3, now_ms);
+    bind_int(st, 4, success ? 1 : 0);
+    st.exec();
+  });
+}
+
+result<std::vector<account_status>> database::status(std::int64_t now_ms) {
+  auto& d = *impl_;
+  return d.read("status", [&] {
+    std::vector<account_status> out;
+    auto& st = d.stmt(sql_status);
+    reset_guard g(st);
+    while (st.executeStep()) {
+      account_status a;
+      a.account_id = st.getColumn(0).getString();
+      a.data_type = st.getColumn(1).getString();
+      a.watermark_ms = opt_int(st.getColumn(2));
+      a.last_poll_ms = opt_int(st.getColumn(3));
+      a.last_success_ms = opt_int(st.getColumn(4));
+      if (a.watermark_ms) a.lag_ms = now_ms - *a.watermark_ms;
+      a.files_pending = st.getColumn(5).getInt64();
+      a.files_done = st.getColumn(6).getInt64();
+      a.files_failed = st.getColumn(7).getInt64();
+      a.files_quarantined = st.getColumn(8).getInt64();
+      a.events_stored = st.getColumn(9).getInt64();
+      out.push_back(std::move(a));
+    }
+    return out;
+  });
+}
+
+}  // namespace lpda::store

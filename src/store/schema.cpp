@@ -1,0 +1,160 @@
+#include "lpda/store/schema.hpp"
+
+#include "lpda/store/database.hpp"
+
+#include <array>
+
+namespace lpda::store {
+namespace {
+
+// Version 1: the tables. Times are integer epoch ms UTC. The events table is keyed by the natural
+// key as a WITHOUT ROWID primary key: faster to upsert than a rowid table plus a unique index, and
+// rows of one session sit together, which is the order the views read them in.
+constexpr std::string_view v1_tables = R"sql(
+CREATE TABLE agent_activity_events (
+  account_id          TEXT    NOT NULL,
+  agent_session_id    TEXT    NOT NULL,
+  agent_id            INTEGER NOT NULL,
+  timestamp_ms        INTEGER NOT NULL,
+  type                INTEGER NOT NULL,
+  state               INTEGER NOT NULL,
+  prev_state          INTEGER NOT NULL,
+  prev_concurrent_eng INTEGER NOT NULL,
+  concurrent_eng      INTEGER NOT NULL,
+  max_concurrent_eng  INTEGER,
+  agent_group_id      INTEGER,
+  agent_employee_id   TEXT,
+  agent_username      TEXT,
+  agent_nickname      TEXT,
+  agent_loginname     TEXT,
+  user_profile_ids    TEXT,
+  source_file_key     TEXT    NOT NULL,
+  ingested_at_ms      INTEGER NOT NULL,
+  updated_at_ms       INTEGER,
+  PRIMARY KEY (account_id, agent_session_id, agent_id, timestamp_ms, type, state, prev_state,
+               prev_concurrent_eng, concurrent_eng)
+) WITHOUT ROWID;
+
+CREATE TABLE agents (
+  account_id        TEXT    NOT NULL,
+  agent_id          INTEGER NOT NULL,
+  last_event_ms     INTEGER NOT NULL,
+  agent_username    TEXT,
+  agent_nickname    TEXT,
+  agent_loginname   TEXT,
+  agent_employee_id TEXT,
+  agent_group_id    INTEGER,
+  updated_at_ms     INTEGER NOT NULL,
+  PRIMARY KEY (account_id, agent_id)
+) WITHOUT ROWID;
+
+CREATE TABLE agent_sessions (
+  account_id       TEXT    NOT NULL,
+  agent_session_id TEXT    NOT NULL,
+  agent_id         INTEGER NOT NULL,
+  first_event_ms   INTEGER NOT NULL,
+  last_event_ms    INTEGER NOT NULL,
+  login_ms         INTEGER,
+  logout_ms        INTEGER,
+  updated_at_ms    INTEGER NOT NULL,
+  PRIMARY KEY (account_id, agent_session_id),
+  FOREIGN KEY (account_id, agent_id) REFERENCES agents (account_id, agent_id)
+) WITHOUT ROWID;
+CREATE INDEX agent_sessions_by_agent ON agent_sessions (account_id, agent_id, first_event_ms);
+
+CREATE TABLE files (
+  account_id      TEXT    NOT NULL,
+  data_type       TEXT    NOT NULL,
+  file_key        TEXT    NOT NULL,
+  name            TEXT    NOT NULL,
+  href            TEXT    NOT NULL,
+  part            INTEGER NOT NULL,
+  scope_start_ms  INTEGER NOT NULL,
+  scope_end_ms    INTEGER NOT NULL,
+  status          TEXT    NOT NULL CHECK (status IN ('pending', 'done', 'failed', 'quarantined')),
+  bytes           INTEGER,
+  events          INTEGER,
+  events_inserted INTEGER,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  last_error_code TEXT,
+  last_error      TEXT,
+  first_seen_ms   INTEGER NOT NULL,
+  updated_ms      INTEGER NOT NULL,
+  PRIMARY KEY (account_id, data_type, file_key)
+) WITHOUT ROWID;
+CREATE INDEX files_by_status ON files (status, account_id, data_type);
+
+CREATE TABLE checkpoints (
+  account_id      TEXT    NOT NULL,
+  data_type       TEXT    NOT NULL,
+  watermark_ms    INTEGER,
+  last_poll_ms    INTEGER,
+  last_poll_ok    INTEGER,
+  last_success_ms INTEGER,
+  updated_ms      INTEGER NOT NULL,
+  PRIMARY KEY (account_id, data_type)
+) WITHOUT ROWID;
+)sql";
+
+// Version 2: the availability views (semantics in docs/schema.md). A session's events are ordered
+// by timestamp, ties by prev_concurrent_eng then concurrent_eng (then the rest of the key, so the
+// order is total); each event opens a stint in its state lasting until the session's next event;
+// the last event opens nothing. Days are UTC: day number = epoch ms / 86 400 000.
+constexpr std::string_view v2_views = R"sql(
+CREATE VIEW agent_state_intervals AS
+SELECT account_id, agent_id, agent_session_id, state,
+       CASE state WHEN 2 THEN 'online' WHEN 3 THEN 'back_soon' WHEN 4 THEN 'away'
+                  WHEN 1 THEN 'offline' WHEN 0 THEN 'irrelevant' ELSE 'unknown' END AS state_name,
+       start_ms, end_ms, end_ms - start_ms AS duration_ms
+FROM (
+  SELECT account_id, agent_id, agent_session_id, state, timestamp_ms AS start_ms,
+         LEAD(timestamp_ms) OVER (
+           PARTITION BY account_id, agent_session_id, agent_id
+           ORDER BY timestamp_ms, prev_concurrent_eng, concurrent_eng, type, state, prev_state
+         ) AS end_ms
+  FROM agent_activity_events
+)
+WHERE end_ms IS NOT NULL;
+
+CREATE VIEW agent_daily_availability AS
+WITH RECURSIVE pieces (account_id, agent_id, state, day, piece_start_ms, end_ms) AS (
+  SELECT account_id, agent_id, state, start_ms / 86400000, start_ms, end_ms
+  FROM agent_state_intervals
+  UNION ALL
+  SELECT account_id, agent_id, state, day + 1, (day + 1) * 86400000, end_ms
+  FROM pieces
+  WHERE (day + 1) * 86400000 < end_ms
+),
+parts (account_id, agent_id, day, state, ms, chats) AS (
+  SELECT account_id, agent_id, day, state,
+         min(end_ms, (day + 1) * 86400000) - piece_start_ms, 0
+  FROM pieces
+  UNION ALL
+  SELECT account_id, agent_id, timestamp_ms / 86400000, NULL, 0, 1
+  FROM agent_activity_events
+  WHERE type = 1 AND concurrent_eng > prev_concurrent_eng
+)
+SELECT account_id, agent_id,
+       date(day * 86400, 'unixepoch') AS day_utc,
+       day * 86400000 AS day_start_ms,
+       sum(ms) AS logged_in_ms,
+       sum(CASE WHEN state = 2 THEN ms ELSE 0 END) AS online_ms,
+       sum(CASE WHEN state = 4 THEN ms ELSE 0 END) AS away_ms,
+       sum(CASE WHEN state = 3 THEN ms ELSE 0 END) AS back_soon_ms,
+       sum(chats) AS chats
+FROM parts
+GROUP BY account_id, agent_id, day;
+)sql";
+
+constexpr std::array<migration, 2> all_migrations{{
+    {1, "tables: agent_activity_events, agents, agent_sessions, files, checkpoints", v1_tables},
+    {2, "views: agent_state_intervals, agent_daily_availability", v2_views},
+}};
+
+}  // namespace
+
+std::span<const migration> migrations() noexcept { return all_migrations; }
+
+int latest_schema_version() noexcept { return all_migrations.back().version; }
+
+}  // namespace lpda::store
