@@ -110,8 +110,12 @@ bool valid_ipv6_literal(std::string_view h) {
          h.find(':') != std::string_view::npos;
 }
 
+// 127.0.0.0/8 written as a dotted IPv4 literal, ::1 or localhost (a name such as
+// "127.example.com" is not loopback).
 bool is_loopback(std::string_view host) {
-  return host == "localhost" || host == "::1" || host.substr(0, 4) == "127.";
+  const bool ipv4_literal = std::all_of(host.begin(), host.end(),
+                                        [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
+  return host == "localhost" || host == "::1" || (ipv4_literal && host.substr(0, 4) == "127.");
 }
 
 std::optional<std::uint16_t> parse_port(std::string_view p) {

@@ -670,9 +670,12 @@ accounts:
   - {id: f, domain: "https://va.da.liveperson.net", auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
   - {id: g, region: us, allowed_hosts: ["bad host"], auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
   - {id: h, region: us, auth: {oauth2: {client_id: c, client_secret: s, token_url: "http://auth.example.test/token"}}}
+  - {id: k, base_url: "http://127.example.test", auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
+  - {id: l, base_url: "http://localhost:1/", auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
+  - {id: m, base_url: "http://127.1.2.3", auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
   - {id: "i j", region: us, auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
 )"));
-    REQUIRE(d.size() == 9);
+    REQUIRE(d.size() == 10);
     check_diag(d[0], "accounts[0].base_url", 3, 23, "without a path, query or fragment");
     check_diag(d[1], "accounts[1].base_url", 4, 23, "needs client.allow_insecure_http: true");
     check_diag(d[2], "accounts[2].base_url", 5, 23, "the scheme must be http or https");
@@ -682,7 +685,8 @@ accounts:
     check_diag(d[5], "accounts[5].domain", 8, 21, "expected a host name");
     check_diag(d[6], "accounts[6].allowed_hosts[0]", 9, 41, "expected a host name");
     check_diag(d[7], "accounts[7].auth.oauth2.token_url", 10, 84, "allow_insecure_http");
-    check_diag(d[8], "accounts[8].id", 11, 10, "must be 1–64 letters, digits, - or _");
+    check_diag(d[8], "accounts[8].base_url", 11, 23, "needs client.allow_insecure_http: true");
+    check_diag(d[9], "accounts[11].id", 14, 10, "must be 1–64 letters, digits, - or _");
   }
 
   TEST_CASE("a YAML syntax error is one diagnostic with its position") {
