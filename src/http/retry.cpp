@@ -1,0 +1,58 @@
+#include "lpda/http/retry.hpp"
+
+// date::parse's seconds field goes through a long double that GCC 12 cannot prove is set on the
+// failure path (the stream is failed then and the value is never read).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <date/date.h>
+#pragma GCC diagnostic pop
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <sstream>
+
+namespace lpda::http {
+
+using std::chrono::milliseconds;
+
+retry_decision decide_retry(errc kind, int attempt, std::optional<milliseconds> retry_after,
+                            const retry_settings& s, double jitter_fraction) {
+  if (attempt >= s.max_attempts) return {};
+  switch (kind) {
+    case errc::throttled: {
+      milliseconds wait = std::max(retry_after.value_or(std::chrono::seconds(1)), s.throttle_min);
+      const double j = std::clamp(jitter_fraction, 0.0, 1.0);
+      wait += milliseconds(static_cast<std::int64_t>(std::floor(j * static_cast<double>(s.jitter.count()))));
+      return {true, std::min(wait, s.max_retry_after)};
+    }
+    case errc::server_error:
+    case errc::timeout:
+    case errc::network: {
+      if (s.delays.empty()) return {true, milliseconds(0)};
+      const auto i = std::min(static_cast<std::size_t>(std::max(attempt, 1) - 1), s.delays.size() - 1);
+      return {true, s.delays[i]};
+    }
+    default:
+      return {};
+  }
+}
+
+std::optional<milliseconds> parse_retry_after(std::string_view value, std::int64_t now_ms) {
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  if (value.empty()) return std::nullopt;
+  std::int64_t seconds = 0;
+  const auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+  if (ec == std::errc{} && p == value.data() + value.size())
+    return seconds < 0 ? std::nullopt : std::optional<milliseconds>(std::chrono::seconds(seconds));
+  std::istringstream in{std::string(value)};
+  date::sys_seconds tp;
+  in >> date::parse("%a, %d %b %Y %H:%M:%S GMT", tp);
+  if (in.fail()) return std::nullopt;
+  const std::int64_t at_ms =
+      std::chrono::duration_cast<milliseconds>(tp.time_since_epoch()).count();
+  return milliseconds(std::max<std::int64_t>(0, at_ms - now_ms));
+}
+
+}  // namespace lpda::http
