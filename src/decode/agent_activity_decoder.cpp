@@ -1,0 +1,228 @@
+#include "lpda/decode/agent_activity_decoder.hpp"
+
+#include "event_handler.hpp"
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/reader.h>
+
+#include <algorithm>
+#include <cassert>
+#include <deque>
+#include <limits>
+
+namespace lpda::decode {
+namespace {
+
+// A RapidJSON input stream over the decoded chunks of a content_reader. It stops the parser (by
+// returning '\0') at the end of the content, on a read/inflate error, and at the current
+// document's byte budget, so a monster document fails before it is buffered.
+class json_input {
+ public:
+  using Ch = char;
+
+  explicit json_input(content_reader& reader) : reader_(reader) {}
+
+  Ch Peek() { return cur_ != lim_ ? *cur_ : slow_peek(); }
+  Ch Take() {
+    if (cur_ != lim_) return *cur_++;
+    const Ch c = slow_peek();
+    if (cur_ != lim_) ++cur_;
+    return c;
+  }
+  std::size_t Tell() const { return static_cast<std::size_t>(position()); }
+
+  // Write side of the stream concept: only used by in-situ parsing, which is not enabled.
+  Ch* PutBegin() { assert(false); return nullptr; }
+  void Put(Ch) { assert(false); }
+  void Flush() {}
+  std::size_t PutEnd(Ch*) { assert(false); return 0; }
+
+  std::uint64_t position() const { return base_ + static_cast<std::uint64_t>(cur_ - begin_); }
+
+  /// From here on at most `budget` bytes may be read before `end_document`.
+  void begin_document(std::uint64_t budget) {
+    doc_limit_ = position() + budget;
+    doc_budget_ = budget;
+    clip();
+  }
+  void end_document() {
+    doc_limit_ = std::numeric_limits<std::uint64_t>::max();
+    clip();
+  }
+
+  /// The error that made Peek return '\0', if any.
+  const std::optional<error>& failure() const { return failure_; }
+  /// True when Peek returned '\0' because the content ended.
+  bool at_end() const { return cur_ == end_ && reader_.at_end(); }
+
+ private:
+  void clip() {
+    const auto avail = static_cast<std::uint64_t>(end_ - cur_);
+    const std::uint64_t pos = position();
+    const std::uint64_t room = doc_limit_ > pos ? doc_limit_ - pos : 0;
+    lim_ = cur_ + static_cast<std::ptrdiff_t>(std::min(avail, room));
+  }
+
+  Ch slow_peek() {
+    if (failure_) return '\0';
+    if (cur_ == end_) {
+      if (reader_.at_end()) return '\0';
+      auto chunk = reader_.next_chunk();
+      if (!chunk) {
+        failure_ = chunk.error();
+        return '\0';
+      }
+      base_ += static_cast<std::uint64_t>(end_ - begin_);
+      begin_ = cur_ = chunk->data();
+      end_ = begin_ + chunk->size();
+      if (chunk->empty()) {  // end of content
+        lim_ = cur_;
+        return '\0';
+      }
+    }
+    clip();
+    if (cur_ == lim_) {
+      failure_ = error{errc::document_limit,
+                       "larger than max_document_bytes (" + std::to_string(doc_budget_) + " bytes)"};
+      return '\0';
+    }
+    return *cur_;
+  }
+
+  content_reader& reader_;
+  const char* begin_ = nullptr;
+  const char* cur_ = nullptr;
+  const char* lim_ = nullptr;  // min(end_, document limit): the fast path runs up to here
+  const char* end_ = nullptr;
+  std::uint64_t base_ = 0;     // content offset of begin_
+  std::uint64_t doc_limit_ = std::numeric_limits<std::uint64_t>::max();
+  std::uint64_t doc_budget_ = 0;
+  std::optional<error> failure_;
+};
+
+// Full-precision number parsing is not needed: every field read is an integer.
+constexpr unsigned parse_flags = rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseIterativeFlag;
+
+}  // namespace
+
+struct agent_activity_decoder::impl {
+  impl(content_reader r, limits l) : lim(l), reader(std::move(r)), input(reader), handler(ready) {
+    if (lim.batch_size == 0) lim.batch_size = 1;
+  }
+
+  limits lim;
+  content_reader reader;
+  json_input input;
+  std::deque<agent_activity_event> ready;
+  detail::event_handler handler;
+  rapidjson::Reader parser;
+  decode_stats stats;
+  std::optional<error> failure;
+  bool done = false;
+  bool started = false;
+
+  void sync_stats() {
+    stats.input_bytes = reader.input_bytes();
+    stats.inflated_bytes = reader.content_bytes();
+    stats.kind = reader.kind();
+  }
+
+  std::string where(std::uint64_t document, std::uint64_t offset) const {
+    return "document " + std::to_string(document) + " at byte offset " + std::to_string(offset);
+  }
+
+  // Parses the next top-level document (its events go to `ready`), or notes the end.
+  result<void> parse_document() {
+    if (!started) {
+      started = true;
+      // A UTF-8 byte order mark may open the content (RFC 8259 §8.1 lets parsers ignore it).
+      if (input.Peek() == '\xEF') {
+        input.Take();
+        if (input.Take() != '\xBB' || input.Take() != '\xBF') {
+          return error{errc::malformed_json, where(1, input.position()) + ": invalid byte order mark"};
+        }
+      }
+    }
+    char c = input.Peek();
+    while (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+      input.Take();
+      c = input.Peek();
+    }
+    if (c == '\0') {
+      if (input.failure()) return *input.failure();
+      if (input.at_end()) {
+        done = true;
+        return {};
+      }
+    }
+    const std::uint64_t document = stats.documents + 1;
+    const std::uint64_t start = input.position();
+    input.begin_document(lim.max_document_bytes);
+    handler.begin_document();
+    parser.Parse<parse_flags>(input, handler);
+    input.end_document();
+    if (!parser.HasParseError()) {
+      ++stats.documents;
+      return {};
+    }
+    const std::uint64_t offset = parser.GetErrorOffset();
+    if (input.failure()) {
+      const error& e = *input.failure();
+      if (e.code == make_error_code(errc::document_limit)) {
+        return error{errc::document_limit, where(document, start) + ": " + e.message};
+      }
+      return e;  // read or inflate error: its message names the input offset
+    }
+    if (handler.failure()) {
+      return error{handler.failure()->code, where(document, offset) + ": " + handler.failure()->message};
+    }
+    std::string reason = rapidjson::GetParseError_En(parser.GetParseErrorCode());
+    if (input.at_end()) reason += " (the content ends inside the document)";
+    else if (input.Peek() == '\0' && parser.GetParseErrorCode() != rapidjson::kParseErrorTermination) reason += " (a NUL byte)";
+    return error{errc::malformed_json, where(document, offset) + ": " + reason};
+  }
+};
+
+agent_activity_decoder::agent_activity_decoder(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+agent_activity_decoder::~agent_activity_decoder() = default;
+
+result<std::unique_ptr<agent_activity_decoder>> agent_activity_decoder::open_file(
+    const std::filesystem::path& path, limits lim) {
+  auto reader = content_reader::open_file(path, lim.max_inflated_bytes);
+  if (!reader) return reader.error();
+  return std::unique_ptr<agent_activity_decoder>(
+      new agent_activity_decoder(std::make_unique<impl>(std::move(*reader), lim)));
+}
+
+std::unique_ptr<agent_activity_decoder> agent_activity_decoder::from_bytes(std::string bytes, limits lim) {
+  auto reader = content_reader::from_bytes(std::move(bytes), lim.max_inflated_bytes);
+  return std::unique_ptr<agent_activity_decoder>(
+      new agent_activity_decoder(std::make_unique<impl>(std::move(reader), lim)));
+}
+
+result<bool> agent_activity_decoder::next_batch(std::vector<agent_activity_event>& out) {
+  impl& m = *impl_;
+  out.clear();
+  if (m.failure) return *m.failure;
+  while (!m.done && m.ready.size() < m.lim.batch_size) {
+    auto r = m.parse_document();
+    if (!r) {
+      m.ready.clear();
+      m.sync_stats();
+      m.failure = r.error();
+      return r.error();
+    }
+  }
+  const std::size_t n = std::min(m.lim.batch_size, m.ready.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    out.push_back(std::move(m.ready.front()));
+    m.ready.pop_front();
+  }
+  m.stats.events += n;
+  m.sync_stats();
+  return n > 0;
+}
+
+const decode_stats& agent_activity_decoder::stats() const { return impl_->stats; }
+
+}  // namespace lpda::decode
