@@ -229,7 +229,7 @@ accounts:
     CHECK(c.accounts[3].id == "le-61_A");
   }
 
-  TEST_CASE("base_url and domain override the region; allowed_hosts replaces the default") {
+  TEST_CASE("base_url and domain override the region and allowed_hosts replaces the default") {
     const auto c = cfg::load_string(yaml(R"(
 database: d.db
 accounts:
@@ -303,7 +303,7 @@ accounts:
     CHECK(c.accounts.at(0).base_url == "http://lpda.example.test:8080");
   }
 
-  TEST_CASE("an empty listen turns the endpoint off; split_host_port") {
+  TEST_CASE("an empty listen turns the endpoint off and split_host_port parses host and port") {
     auto text = minimal;
     text.insert(0, "listen: \"\"\n");
     CHECK(cfg::load_string(text, "t.yaml", no_env()).listen.empty());
@@ -319,7 +319,7 @@ accounts:
 
   // --- secrets ---------------------------------------------------------------------------------
 
-  TEST_CASE("secrets from ${ENV} and *_file, one trailing newline stripped") {
+  TEST_CASE("secrets from ENV references and _file paths with one trailing newline stripped") {
     lpda::test::temp_dir dir;
     lpda::test::write_file(dir / "secret1", "file-secret\n");
     lpda::test::write_file(dir / "secret2", "two-newlines\n\n");
@@ -359,7 +359,7 @@ accounts:
     CHECK_FALSE(o2.scope.has_value());
   }
 
-  TEST_CASE("an unset ${ENV} variable is an error naming it") {
+  TEST_CASE("an unset ENV variable is an error naming it") {
     const auto d = only_diagnostic(yaml(R"(
 database: d.db
 accounts:
@@ -387,7 +387,7 @@ accounts:
                "environment variable EMPTY is empty");
   }
 
-  TEST_CASE("an unreadable *_file is an error naming the key and the path") {
+  TEST_CASE("an unreadable secret file is an error naming the key and the path") {
     lpda::test::temp_dir dir;
     const std::string missing = (dir / "no-such-file").string();
     lpda::test::write_file(dir / "empty", "\n");
@@ -410,7 +410,7 @@ accounts:
     check_diag(d[1], "accounts[0].auth.oauth1.access_token_secret_file", 10, 35, "is empty");
   }
 
-  TEST_CASE("giving both x and x_file, or neither, is an error") {
+  TEST_CASE("giving both x and x_file or neither is an error") {
     const auto d = diagnostics_of(yaml(R"(
 database: d.db
 accounts:
@@ -510,7 +510,7 @@ accounts:
     check_diag(d[8], "accounts[0].auth.oauth1.app_key", 9, 30, "expected a string, got a mapping");
   }
 
-  TEST_CASE("bad durations, sizes, dates and enum values") {
+  TEST_CASE("bad durations and sizes and dates and enum values") {
     const auto d = diagnostics_of(yaml(R"(
 database: d.db
 log: {level: verbose, format: xml}
@@ -536,7 +536,7 @@ accounts:
     check_diag(d[9], "accounts[0].region", 9, 23, "expected one of us, uk, apac, got \"eu\"");
   }
 
-  TEST_CASE("numbers out of range, file_mode, listen") {
+  TEST_CASE("numbers out of range and file_mode and listen") {
     const auto d = diagnostics_of(yaml(R"(
 database: d.db
 listen: 127.0.0.1
@@ -605,7 +605,7 @@ accounts:
     check_diag(only_diagnostic("# only a comment\n"), "", 1, 1, "the configuration is empty");
   }
 
-  TEST_CASE("auth with both oauth1 and oauth2; oauth2 without token_url") {
+  TEST_CASE("auth with both oauth1 and oauth2 or oauth2 without token_url") {
     const auto d = diagnostics_of(yaml(R"(
 database: d.db
 accounts:
@@ -658,7 +658,7 @@ accounts:
     check_diag(d[2], "accounts[1].data_types", 9, 39, "must not be empty");
   }
 
-  TEST_CASE("base_url, domain, token_url and allowed_hosts are checked") {
+  TEST_CASE("base_url and domain and token_url and allowed_hosts are checked") {
     const auto d = diagnostics_of(yaml(R"(
 database: d.db
 accounts:
@@ -702,7 +702,7 @@ accounts: [{id: "1", region: us}
     check_diag(only_diagnostic("- a\n- b\n"), "", 1, 1, "expected a mapping, got a list");
   }
 
-  TEST_CASE("several errors are reported at once, in file order, in what()") {
+  TEST_CASE("several errors are reported at once in file order in what()") {
     const auto path = lpda::test::data_dir() / "config/many_errors.yaml";
     try {
       cfg::load_file(path, no_env());
@@ -747,7 +747,7 @@ accounts: [{id: "1", region: us}
 
   // --- to_yaml ---------------------------------------------------------------------------------
 
-  TEST_CASE("to_yaml round trip: equal except secrets, which are redacted") {
+  TEST_CASE("to_yaml round trip is equal except secrets which are redacted") {
     lpda::test::temp_dir dir;
     lpda::test::write_file(dir / "secret", "from-a-file\n");
     const auto env = cfg::environment::from_map({{"K", "from-env"}});
