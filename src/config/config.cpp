@@ -316,8 +316,9 @@ class loader;
 // reported once, here). `get` marks a key as used.
 class map_view {
  public:
+  // `null_is_empty`: a key with no value (e.g. every child commented out) reads as {}.
   map_view(loader& l, const YAML::Node& node, std::string path,
-           std::vector<std::string_view> allowed);
+           std::vector<std::string_view> allowed, bool null_is_empty = false);
 
   bool ok() const { return ok_; }
   const std::string& path() const { return path_; }
@@ -360,7 +361,19 @@ class loader {
     diags_.push_back(std::move(d));
   }
   void error_at(const YAML::Node& n, std::string path, std::string message) {
-    error_at(n.Mark(), std::move(path), std::move(message));
+    YAML::Mark mark = n.Mark();
+    if (n.IsNull()) {
+      for (const auto& [node, key_mark] : null_values_) {
+        if (node.is(n)) mark = key_mark;
+      }
+    }
+    error_at(mark, std::move(path), std::move(message));
+  }
+
+  // yaml-cpp places an empty value ("key:" then a newline) at the start of the next line;
+  // errors about it point at its key instead.
+  void note_null_value(const YAML::Node& value, const YAML::Mark& key_mark) {
+    null_values_.emplace_back(value, key_mark);
   }
 
   config load(const YAML::Node& root);
@@ -604,11 +617,16 @@ class loader {
   std::string source_;
   const environment& env_;
   std::vector<diagnostic> diags_;
+  std::vector<std::pair<YAML::Node, YAML::Mark>> null_values_;
 };
 
 map_view::map_view(loader& l, const YAML::Node& node, std::string path,
-                   std::vector<std::string_view> allowed)
+                   std::vector<std::string_view> allowed, bool null_is_empty)
     : node_(node), path_(std::move(path)) {
+  if (null_is_empty && node.IsNull()) {
+    ok_ = true;
+    return;
+  }
   if (!node.IsMap()) {
     l.error_at(node, path_, "expected a mapping, got " + std::string(kind_name(node)));
     return;
@@ -626,6 +644,7 @@ map_view::map_view(loader& l, const YAML::Node& node, std::string path,
       l.error_at(k, child_path, "unknown key (expected one of: " + join(allowed) + ")");
       continue;
     }
+    if (kv.second.IsNull()) l.note_null_value(kv.second, k.Mark());
     const auto [it, inserted] = entries_.try_emplace(name, k, kv.second);
     if (!inserted) {
       l.error_at(k, child_path,
@@ -672,7 +691,7 @@ config loader::load(const YAML::Node& root) {
 void loader::load_store(const map_view& root, config& c) {
   const auto n = root.get("store");
   if (!n) return;
-  const map_view m(*this, *n, "store", {"synchronous", "file_mode"});
+  const map_view m(*this, *n, "store", {"synchronous", "file_mode"}, true);
   if (!m.ok()) return;
   optional_key(m, "synchronous", c.store.synchronous,
                [&](const YAML::Node& v, const std::string& p) {
@@ -706,7 +725,7 @@ void loader::load_store(const map_view& root, config& c) {
 void loader::load_log(const map_view& root, config& c) {
   const auto n = root.get("log");
   if (!n) return;
-  const map_view m(*this, *n, "log", {"level", "format"});
+  const map_view m(*this, *n, "log", {"level", "format"}, true);
   if (!m.ok()) return;
   optional_key(m, "level", c.log.level, [&](const YAML::Node& v, const std::string& p) {
     return enum_value(v, p,
@@ -739,7 +758,8 @@ void loader::load_client(const map_view& root, config& c) {
   const map_view m(
       *this, *n, "client",
       {"ca_file", "connect_timeout", "tls_handshake_timeout", "io_timeout", "request_timeout",
-       "max_concurrent_downloads", "max_per_host", "allow_insecure_http"});
+       "max_concurrent_downloads", "max_per_host", "allow_insecure_http"},
+      true);
   if (!m.ok()) return;
   auto& cl = c.client;
   if (const auto v = m.get("ca_file")) {
@@ -770,7 +790,7 @@ void loader::load_client(const map_view& root, config& c) {
 void loader::load_retry(const map_view& root, config& c) {
   const auto n = root.get("retry");
   if (!n) return;
-  const map_view m(*this, *n, "retry", {"max_attempts", "delays", "max_retry_after"});
+  const map_view m(*this, *n, "retry", {"max_attempts", "delays", "max_retry_after"}, true);
   if (!m.ok()) return;
   optional_key(m, "max_attempts", c.retry.max_attempts,
                [&](const YAML::Node& v, const std::string& p) { return int_value(v, p, 1, 100); });
@@ -798,7 +818,7 @@ void loader::load_retry(const map_view& root, config& c) {
 void loader::load_decode(const map_view& root, config& c) {
   const auto n = root.get("decode");
   if (!n) return;
-  const map_view m(*this, *n, "decode", {"max_inflated_bytes", "max_document_bytes"});
+  const map_view m(*this, *n, "decode", {"max_inflated_bytes", "max_document_bytes"}, true);
   if (!m.ok()) return;
   const auto size = [&](const YAML::Node& v, const std::string& p) { return size_value(v, p, 1); };
   optional_key(m, "max_inflated_bytes", c.decode.max_inflated_bytes, size);
@@ -867,7 +887,7 @@ void loader::load_defaults(const map_view& root, config& c) {
   const auto n = root.get("defaults");
   if (!n) return;
   const map_view m(*this, *n, "defaults",
-                   {std::begin(account_setting_keys), std::end(account_setting_keys)});
+                   {std::begin(account_setting_keys), std::end(account_setting_keys)}, true);
   if (!m.ok()) return;
   load_account_settings(m, c.defaults);
 }

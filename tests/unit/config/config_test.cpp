@@ -91,7 +91,7 @@ void check_documented_defaults(const cfg::config& c) {
 }
 
 // An account's settings inherited from the documented defaults.
-void check_account_defaults(const cfg::account& a) {
+void check_account_defaults_except_hosts(const cfg::account& a) {
   CHECK(a.enabled == true);
   CHECK(a.poll_interval == 15min);
   CHECK(a.overlap == 12h);
@@ -100,6 +100,10 @@ void check_account_defaults(const cfg::account& a) {
   CHECK(a.quarantine_after == 5);
   CHECK(a.backoff_max == 1h);
   CHECK(a.data_types == std::vector<std::string>{"agentActivity"});
+}
+
+void check_account_defaults(const cfg::account& a) {
+  check_account_defaults_except_hosts(a);
   CHECK(a.allowed_hosts.empty());
 }
 
@@ -145,6 +149,75 @@ TEST_SUITE("config") {
           cfg::oauth1_credentials{"example-app-key", "example-app-secret", "example-token",
                                   "example-token-secret"});
     CHECK(cfg::effective_base_url(a) == "https://va.da.liveperson.net");
+  }
+
+  TEST_CASE("the example's commented-out account keys are valid when uncommented") {
+    std::string text = lpda::test::read_file(LPDA_EXAMPLE_CONFIG);
+    // Uncomment "    # key: value" lines of the per-account keys (not the oauth2 block).
+    std::string out;
+    std::istringstream in(text);
+    int uncommented = 0;
+    for (std::string line; std::getline(in, line);) {
+      for (const char* key :
+           {"domain:", "base_url:", "allowed_hosts:", "enabled:", "poll_interval:", "overlap:",
+            "max_window:", "initial_start:", "quarantine_after:", "backoff_max:", "data_types:"}) {
+        const std::string prefix = std::string("    # ") + key;
+        if (line.rfind(prefix, 0) == 0) {
+          line = "    " + line.substr(6);
+          ++uncommented;
+        }
+      }
+      out += line + "\n";
+    }
+    CHECK(uncommented == 11);
+    lpda::test::temp_dir dir;
+    lpda::test::write_file(dir / "s1", "x");
+    lpda::test::write_file(dir / "s2", "y");
+    const std::string cred_dir = "/run/credentials/lpda-sync.service";
+    out.replace(out.find(cred_dir + "/app_secret"), cred_dir.size() + 11, (dir / "s1").string());
+    out.replace(out.find(cred_dir + "/access_token_secret"), cred_dir.size() + 20,
+                (dir / "s2").string());
+    const auto env = cfg::environment::from_map({{"LP_APP_KEY", "k"}, {"LP_ACCESS_TOKEN", "t"}});
+    const auto c = cfg::load_string(out, "example-uncommented.yaml", env);
+    REQUIRE(c.accounts.size() == 1);
+    const auto& a = c.accounts[0];
+    check_account_defaults_except_hosts(a);
+    CHECK(a.domain == "va.da.liveperson.net");
+    CHECK(a.base_url == "http://127.0.0.1:8080");
+    CHECK(a.allowed_hosts ==
+          std::vector<std::string>{"va.da.liveperson.net", "*.da.liveperson.net"});
+    CHECK(std::get<cfg::oauth1_credentials>(a.auth) == cfg::oauth1_credentials{"k", "x", "t", "y"});
+  }
+
+  TEST_CASE("a section with no value means all its defaults and an empty value points at its key") {
+    const auto c = cfg::load_string(yaml(R"(
+store:
+log:
+client:
+retry:
+decode:
+defaults:
+)") + minimal,
+                                    "t.yaml", no_env());
+    check_documented_defaults(c);
+    const auto d = diagnostics_of(yaml(R"(
+database:
+listen:
+accounts:
+  - id: "1"
+    region:
+    auth:
+      oauth1:
+        app_key:
+        app_secret: s
+        access_token: t
+        access_token_secret: u
+)"));
+    REQUIRE(d.size() == 4);
+    check_diag(d[0], "database", 1, 1, "expected a string, got nothing (null)");
+    check_diag(d[1], "listen", 2, 1, "expected a string, got nothing (null)");
+    check_diag(d[2], "accounts[0].region", 5, 5, "expected a string, got nothing (null)");
+    check_diag(d[3], "accounts[0].auth.oauth1.app_key", 8, 9, "expected a string, got nothing");
   }
 
   TEST_CASE("a minimal config gets every default") {
