@@ -9,9 +9,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
-#include <limits>
-#include <set>
-#include <sstream>
 
 namespace lpda::config {
 

@@ -72,10 +72,19 @@ result<std::chrono::milliseconds> parse_duration(std::string_view text) {
 std::string format_duration(std::chrono::milliseconds d) {
   const std::int64_t ms = d.count();
   if (ms == 0) return "0s";
-  static constexpr std::array<std::pair<std::int64_t, std::string_view>, 4> units{
-      {{86'400'000, "d"}, {3'600'000, "h"}, {60'000, "m"}, {1'000, "s"}}};
-  for (const auto& [factor, name] : units) {
-    if (ms % factor == 0) return std::to_string(ms / factor) + std::string(name);
+  // The largest exact unit, except that one day reads better as 24h and one minute as 60s
+  // (the forms the example config uses).
+  struct unit_rule {
+    std::int64_t factor;
+    std::string_view name;
+    std::int64_t min_count;
+  };
+  static constexpr std::array<unit_rule, 4> units{
+      {{86'400'000, "d", 2}, {3'600'000, "h", 1}, {60'000, "m", 2}, {1'000, "s", 1}}};
+  for (const auto& u : units) {
+    if (ms % u.factor == 0 && ms / u.factor >= u.min_count) {
+      return std::to_string(ms / u.factor) + std::string(u.name);
+    }
   }
   return std::to_string(ms) + "ms";
 }

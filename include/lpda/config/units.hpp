@@ -20,7 +20,8 @@ namespace lpda::config {
 /// a value that overflows 64-bit milliseconds.
 result<std::chrono::milliseconds> parse_duration(std::string_view text);
 
-/// Formats a duration in the largest unit that divides it exactly ("7d", "90m", "250ms", "0s");
+/// Formats a duration in the largest unit that divides it exactly ("7d", "90m", "250ms", "0s"),
+/// except that 1d is written "24h" and 1m "60s";
 /// `parse_duration(format_duration(d)) == d` for every non-negative d.
 std::string format_duration(std::chrono::milliseconds d);
 

@@ -39,7 +39,7 @@ TEST_SUITE("config") {
     CHECK(parse_duration("106751991168d").error().message.find("too large") != std::string::npos);
   }
 
-  TEST_CASE("format_duration uses the largest exact unit and round-trips") {
+  TEST_CASE("format_duration uses a large exact unit and round-trips") {
     CHECK(format_duration(0ms) == "0s");
     CHECK(format_duration(250ms) == "250ms");
     CHECK(format_duration(1'500ms) == "1500ms");
@@ -48,6 +48,12 @@ TEST_SUITE("config") {
     CHECK(format_duration(12h) == "12h");
     CHECK(format_duration(168h) == "7d");
     CHECK(format_duration(25h) == "25h");
+    CHECK(format_duration(24h) == "24h");
+    CHECK(format_duration(48h) == "2d");
+    CHECK(format_duration(1h) == "1h");
+    CHECK(format_duration(60s) == "60s");
+    CHECK(format_duration(120s) == "2m");
+    CHECK(format_duration(61min) == "61m");
     for (const std::int64_t ms :
          std::initializer_list<std::int64_t>{1, 999, 1000, 61'000, 3'600'000, 86'400'001,
                                              std::numeric_limits<std::int64_t>::max()}) {
