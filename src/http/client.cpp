@@ -353,11 +353,13 @@ struct client::impl {
     std::vector<char> buf(64 * 1024);
     const std::uint64_t limit = to_file ? plan.file_limit : plan.mem_limit;
     std::uint64_t total = 0;
+    // read_some, not read: each call gets a fresh idle timeout, so a dripping server is cut off
+    // by the whole-request deadline and a silent one by the idle timeout.
     while (!p.is_done()) {
       p.get().body().data = buf.data();
       p.get().body().size = buf.size();
       low.expires_after(budget(settings_.io_timeout, deadline));
-      auto [rec, rn] = co_await bhttp::async_read(s, c.buffer, p, use_tuple);
+      auto [rec, rn] = co_await bhttp::async_read_some(s, c.buffer, p, use_tuple);
       if (rec == bhttp::error::need_buffer) rec = {};
       const std::size_t got = buf.size() - p.get().body().size;
       total += got;

@@ -1,0 +1,694 @@
+// Socket tests of the HTTP client against the scripted test server on 127.0.0.1.
+#include "lpda/core/version.hpp"
+#include "lpda/http/client.hpp"
+
+#include "test_pki.hpp"
+#include "test_server.hpp"
+#include "test_support.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <doctest/doctest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <atomic>
+#include <map>
+#include <thread>
+#include <chrono>
+#include <optional>
+
+namespace asio = boost::asio;
+using namespace lpda::http;
+using namespace lpda::test::http;
+using namespace std::chrono_literals;
+using lpda::errc;
+
+namespace {
+
+template <class T>
+asio::awaitable<void> store_result(asio::awaitable<T> op, std::optional<T>* out) {
+  *out = co_await std::move(op);
+}
+
+// Runs one client operation to completion on `io`.
+template <class T>
+T run(asio::io_context& io, asio::awaitable<T> op) {
+  std::optional<T> out;
+  asio::co_spawn(io, store_result(std::move(op), &out), asio::detached);
+  io.restart();
+  io.run();
+  REQUIRE(out.has_value());
+  return std::move(*out);
+}
+
+client_settings fast_settings() {
+  client_settings s;
+  s.connect_timeout = 2s;
+  s.tls_handshake_timeout = 2s;
+  s.io_timeout = 2s;
+  s.request_timeout = 5s;
+  return s;
+}
+
+retry_settings fast_retry() {
+  retry_settings r;
+  r.delays = {5ms, 10ms, 15ms};
+  r.throttle_min = 10ms;
+  r.jitter = 0ms;
+  return r;
+}
+
+double no_jitter() { return 0.0; }
+
+std::string url_of(const test_server& s, const std::string& host, const std::string& path,
+                   bool tls = false) {
+  return std::string(tls ? "https" : "http") + "://" + host + ":" + std::to_string(s.port()) + path;
+}
+
+reply ok(std::string body) {
+  reply r;
+  r.body = std::move(body);
+  return r;
+}
+
+std::string big_body(std::size_t n) {
+  std::string s(n, '\0');
+  for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>('a' + i % 26);
+  return s;
+}
+
+std::int64_t ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+      .count();
+}
+
+// --- an OAuth 1.0a verifier written for the test, independent of lpda::http::oauth1 ---
+std::string enc(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string o;
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') o += static_cast<char>(c);
+    else {
+      o += '%';
+      o += hex[c >> 4];
+      o += hex[c & 15];
+    }
+  }
+  return o;
+}
+
+std::string dec(const std::string& s) {
+  std::string o;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      o += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      o += s[i];
+    }
+  }
+  return o;
+}
+
+std::map<std::string, std::string> oauth_fields(const std::string& header) {
+  std::map<std::string, std::string> f;
+  std::size_t pos = header.find(' ');
+  while (pos != std::string::npos && pos < header.size()) {
+    const auto eq = header.find("=\"", pos);
+    if (eq == std::string::npos) break;
+    std::string name = header.substr(pos, eq - pos);
+    while (!name.empty() && (name.front() == ' ' || name.front() == ',')) name.erase(0, 1);
+    const auto end = header.find('"', eq + 2);
+    f[name] = dec(header.substr(eq + 2, end - eq - 2));
+    pos = end + 1;
+  }
+  return f;
+}
+
+// True when `header` is a valid HMAC-SHA1 signature for GET `base_uri` with query `query`.
+bool verify_oauth1(const std::string& header, const std::string& base_uri,
+                   const std::vector<std::pair<std::string, std::string>>& query,
+                   const std::string& consumer_secret, const std::string& token_secret) {
+  auto f = oauth_fields(header);
+  std::vector<std::pair<std::string, std::string>> params(query.begin(), query.end());
+  for (const auto& [k, v] : f)
+    if (k != "oauth_signature") params.emplace_back(k, v);
+  for (auto& [k, v] : params) {
+    k = enc(k);
+    v = enc(v);
+  }
+  std::sort(params.begin(), params.end());
+  std::string norm;
+  for (const auto& [k, v] : params) norm += (norm.empty() ? "" : "&") + k + "=" + v;
+  const std::string base = "GET&" + enc(base_uri) + "&" + enc(norm);
+  const std::string key = enc(consumer_secret) + "&" + enc(token_secret);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(base.data()), base.size(), md, &len);
+  unsigned char b64[64] = {};
+  EVP_EncodeBlock(b64, md, static_cast<int>(len));
+  return f["oauth_signature"] == reinterpret_cast<const char*>(b64);
+}
+
+struct counting_nonce {
+  std::shared_ptr<std::atomic<int>> n = std::make_shared<std::atomic<int>>(0);
+  std::string operator()() const { return "nonce" + std::to_string((*n)++); }
+};
+
+}  // namespace
+
+TEST_SUITE("integration_http") {
+  TEST_CASE("TLS verifies with the test CA, fails with the wrong host name and with no CA") {
+    lpda::test::temp_dir dir;
+    const auto ca = make_ca("lpda test CA");
+    const auto good = make_server_cert(ca, {"localhost"}, {"127.0.0.1"});
+    const auto wrong = make_server_cert(ca, {"other.example"}, {});
+    lpda::test::write_file(dir / "ca.pem", ca.cert_pem);
+    auto hello = [](const received_request&, std::size_t) { return ok("hello over TLS"); };
+    test_server good_srv({true, good.cert_pem, good.key_pem, false}, hello);
+    test_server wrong_srv({true, wrong.cert_pem, wrong.key_pem, false}, hello);
+
+    asio::io_context io;
+    auto settings = fast_settings();
+    settings.ca_file = (dir / "ca.pem").string();
+    retry_settings once = fast_retry();
+    once.max_attempts = 1;
+    client c(io.get_executor(), settings, once, lpda::system_now_ms, no_jitter);
+
+    auto r = run(io, c.send({"GET", url_of(good_srv, "localhost", "/x", true), {}, {}, {}}, nullptr));
+    REQUIRE(r.has_value());
+    CHECK(r->status == 200);
+    CHECK(r->body == "hello over TLS");
+    auto by_ip = run(io, c.send({"GET", url_of(good_srv, "127.0.0.1", "/x", true), {}, {}, {}}, nullptr));
+    CHECK(by_ip.has_value());
+
+    auto w = run(io, c.send({"GET", url_of(wrong_srv, "localhost", "/x", true), {}, {}, {}}, nullptr));
+    REQUIRE(w.has_error());
+    CHECK(w.error().code == errc::tls);
+    CHECK(w.error().message.find("localhost") != std::string::npos);
+    CHECK(wrong_srv.requests().empty());
+
+    client system_store(io.get_executor(), fast_settings(), once, lpda::system_now_ms, no_jitter);
+    auto n = run(io, system_store.send({"GET", url_of(good_srv, "localhost", "/x", true), {}, {}, {}}, nullptr));
+    REQUIRE(n.has_error());
+    CHECK(n.error().code == errc::tls);
+    CHECK(n.error().message.find("certificate") != std::string::npos);
+    CHECK(good_srv.requests().size() == 2);
+  }
+
+  TEST_CASE("a bad ca_file is a configuration error") {
+    asio::io_context io;
+    auto settings = fast_settings();
+    settings.ca_file = "/nonexistent/ca.pem";
+    CHECK_THROWS_AS(client(io.get_executor(), settings, fast_retry()), lpda::error_exception);
+  }
+
+  TEST_CASE("a server that never answers the TLS handshake hits the handshake timeout") {
+    test_server silent({false, {}, {}, true}, [](const received_request&, std::size_t) { return ok(""); });
+    asio::io_context io;
+    auto settings = fast_settings();
+    settings.tls_handshake_timeout = 200ms;
+    retry_settings once = fast_retry();
+    once.max_attempts = 1;
+    client c(io.get_executor(), settings, once, lpda::system_now_ms, no_jitter);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = run(io, c.send({"GET", url_of(silent, "localhost", "/", true), {}, {}, {}}, nullptr));
+    const auto elapsed = ms_since(t0);
+    REQUIRE(r.has_error());
+    CHECK(r.error().code == errc::timeout);
+    CHECK(r.error().message.find("TLS handshake") != std::string::npos);
+    CHECK(elapsed >= 150);
+    CHECK(elapsed < 1500);
+    CHECK(silent.accepts() == 1);
+  }
+
+  TEST_CASE("429 with Retry-After in seconds, as an HTTP date, or absent, then 200") {
+    // The client's clock is fixed so the HTTP date is exactly 1 s ahead of it.
+    const std::int64_t now_ms = 1445412479000;  // Wed, 21 Oct 2015 07:27:59 GMT
+    struct variant {
+      const char* name;
+      std::optional<std::string> retry_after;
+      std::int64_t expect_ms;
+    };
+    const variant variants[] = {{"seconds", "1", 1000},
+                                {"date", "Wed, 21 Oct 2015 07:28:00 GMT", 1000},
+                                {"absent", std::nullopt, 1000}};
+    for (const auto& v : variants) {
+      CAPTURE(v.name);
+      test_server srv({}, [&v](const received_request&, std::size_t i) {
+        if (i == 0) {
+          reply r;
+          r.status = 429;
+          if (v.retry_after) r.headers.emplace_back("Retry-After", *v.retry_after);
+          return r;
+        }
+        return ok("after throttle");
+      });
+      asio::io_context io;
+      client c(io.get_executor(), fast_settings(), fast_retry(), [now_ms] { return now_ms; }, no_jitter);
+      const auto t0 = std::chrono::steady_clock::now();
+      auto r = run(io, c.send({"GET", url_of(srv, "127.0.0.1", "/l"), {}, {}, {}}, nullptr));
+      const auto elapsed = ms_since(t0);
+      REQUIRE(r.has_value());
+      CHECK(r->status == 200);
+      CHECK(r->body == "after throttle");
+      CHECK(r->attempts == 2);
+      CHECK(srv.requests().size() == 2);
+      CHECK(elapsed >= v.expect_ms - 20);
+      CHECK(elapsed < v.expect_ms + 900);
+    }
+  }
+
+  TEST_CASE("429 waits are capped by max_retry_after") {
+    test_server srv({}, [](const received_request&, std::size_t i) {
+      if (i == 0) {
+        reply r;
+        r.status = 429;
+        r.headers.emplace_back("Retry-After", "3600");
+        return r;
+      }
+      return ok("ok");
+    });
+    asio::io_context io;
+    auto retry = fast_retry();
+    retry.max_retry_after = 50ms;
+    client c(io.get_executor(), fast_settings(), retry, lpda::system_now_ms, no_jitter);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = run(io, c.send({"GET", url_of(srv, "127.0.0.1", "/"), {}, {}, {}}, nullptr));
+    CHECK(ms_since(t0) < 800);
+    REQUIRE(r.has_value());
+    CHECK(r->status == 200);
+  }
+
+  TEST_CASE("503 three times then 200; with fewer attempts the 503 is returned") {
+    auto script = [](const received_request&, std::size_t i) {
+      if (i < 3) {
+        reply r;
+        r.status = 503;
+        r.body = "busy";
+        return r;
+      }
+      return ok("finally");
+    };
+    {
+      test_server srv({}, script);
+      asio::io_context io;
+      client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
+      auto r = run(io, c.send({"GET", url_of(srv, "localhost", "/f"), {}, {}, {}}, nullptr));
+      REQUIRE(r.has_value());
+      CHECK(r->status == 200);
+      CHECK(r->body == "finally");
+      CHECK(r->attempts == 4);
+      CHECK(srv.requests().size() == 4);
+    }
+    {
+      test_server srv({}, script);
+      asio::io_context io;
+      auto retry = fast_retry();
+      retry.max_attempts = 3;
+      client c(io.get_executor(), fast_settings(), retry, lpda::system_now_ms, no_jitter);
+      auto r = run(io, c.send({"GET", url_of(srv, "localhost", "/f"), {}, {}, {}}, nullptr));
+      REQUIRE(r.has_value());
+      CHECK(r->status == 503);
+      CHECK(r->attempts == 3);
+      CHECK(srv.requests().size() == 3);
+      lpda::test::temp_dir dir;
+      test_server srv2({}, script);
+      auto d = run(io, c.download({"GET", url_of(srv2, "localhost", "/f"), {}, {}, {}}, dir / "spool", nullptr));
+      REQUIRE(d.has_error());
+      CHECK(d.error().code == errc::server_error);
+      CHECK(d.error().message.find("503") != std::string::npos);
+    }
+  }
+
+  TEST_CASE("404 and 401 are not retried") {
+    test_server srv({}, [](const received_request& rq, std::size_t) {
+      reply r;
+      r.status = rq.target == "/auth" ? 401 : 404;
+      return r;
+    });
+    asio::io_context io;
+    client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
+    auto a = run(io, c.send({"GET", url_of(srv, "localhost", "/missing"), {}, {}, {}}, nullptr));
+    REQUIRE(a.has_value());
+    CHECK(a->status == 404);
+    CHECK(a->attempts == 1);
+    auto b = run(io, c.send({"GET", url_of(srv, "localhost", "/auth"), {}, {}, {}}, nullptr));
+    CHECK(b->status == 401);
+    CHECK(srv.requests().size() == 2);
+  }
+
+  TEST_CASE("a connection cut mid-body is retried; the download is whole") {
+    const std::string body = big_body(100000);
+    test_server srv({}, [&body](const received_request&, std::size_t i) {
+      reply r = ok(body);
+      if (i == 0) {
+        r.what = reply::fault::cut;
+        r.fault_at = 40000;
+      }
+      return r;
+    });
+    lpda::test::temp_dir dir;
+    asio::io_context io;
+    client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
+    auto d = run(io, c.download({"GET", url_of(srv, "localhost", "/file.gz"), {}, {}, {}}, dir / "spool", nullptr));
+    REQUIRE(d.has_value());
+    CHECK(d->attempts == 2);
+    CHECK(d->bytes == body.size());
+    CHECK(lpda::test::read_file(d->path) == body);
+    CHECK(srv.accepts() == 2);
+  }
+
+  TEST_CASE("a cut body is never a success: truncation error after the last attempt") {
+    test_server srv({}, [](const received_request&, std::size_t) {
+      reply r = ok(big_body(5000));
+      r.what = reply::fault::cut;
+      r.fault_at = 100;
+      return r;
+    });
+    lpda::test::temp_dir dir;
+    asio::io_context io;
+    auto retry = fast_retry();
+    retry.max_attempts = 2;
+    client c(io.get_executor(), fast_settings(), retry, lpda::system_now_ms, no_jitter);
+    auto d = run(io, c.download({"GET", url_of(srv, "localhost", "/f"), {}, {}, {}}, dir / "spool", nullptr));
+    REQUIRE(d.has_error());
+    CHECK(d.error().code == errc::network);
+    CHECK(d.error().message.find("before the end") != std::string::npos);
+    CHECK(srv.requests().size() == 2);
+    auto s = run(io, c.send({"GET", url_of(srv, "localhost", "/f"), {}, {}, {}}, nullptr));
+    REQUIRE(s.has_error());
+    CHECK(s.error().code == errc::network);
+  }
+
+  TEST_CASE("a stall mid-body hits the I/O timeout; a dripping body hits the request deadline") {
+    test_server srv({}, [](const received_request& rq, std::size_t) {
+      reply r = ok(big_body(2000));
+      if (rq.target == "/stall") {
+        r.what = reply::fault::stall;
+        r.fault_at = 10;
+        r.fault_for = 3s;
+      } else {
+        r.what = reply::fault::drip;
+        r.fault_for = 20ms;
+      }
+      return r;
+    });
+    asio::io_context io;
+    auto settings = fast_settings();
+    settings.io_timeout = 200ms;
+    settings.request_timeout = 400ms;
+    retry_settings once = fast_retry();
+    once.max_attempts = 1;
+    client c(io.get_executor(), settings, once, lpda::system_now_ms, no_jitter);
+    auto t0 = std::chrono::steady_clock::now();
+    auto s = run(io, c.send({"GET", url_of(srv, "localhost", "/stall"), {}, {}, {}}, nullptr));
+    REQUIRE(s.has_error());
+    CHECK(s.error().code == errc::timeout);
+    CHECK(ms_since(t0) < 1500);
+    t0 = std::chrono::steady_clock::now();
+    auto d = run(io, c.send({"GET", url_of(srv, "localhost", "/drip"), {}, {}, {}}, nullptr));
+    REQUIRE(d.has_error());
+    CHECK(d.error().code == errc::timeout);
+    const auto elapsed = ms_since(t0);
+    CHECK(elapsed >= 350);
+    CHECK(elapsed < 1500);
+  }
+
+  TEST_CASE("timeouts are retried with the configured delays") {
+    test_server srv({}, [](const received_request&, std::size_t i) {
+      reply r = ok("late");
+      if (i == 0) r.delay = 1s;
+      return r;
+    });
+    asio::io_context io;
+    auto settings = fast_settings();
+    settings.io_timeout = 150ms;
+    client c(io.get_executor(), settings, fast_retry(), lpda::system_now_ms, no_jitter);
+    auto r = run(io, c.send({"GET", url_of(srv, "localhost", "/"), {}, {}, {}}, nullptr));
+    REQUIRE(r.has_value());
+    CHECK(r->body == "late");
+    CHECK(r->attempts == 2);
+  }
+
+  TEST_CASE("Content-Encoding gzip over a gzip file yields the file's own gzip bytes") {
+    const std::string file_bytes = lpda::test::gzip(R"({"metaData":{},"recordCollection":[]})" + big_body(3000));
+    const std::string wire = lpda::test::gzip(file_bytes);
+    test_server srv({}, [&wire](const received_request&, std::size_t) {
+      reply r = ok(wire);
+      r.headers.emplace_back("Content-Encoding", "gzip");
+      return r;
+    });
+    lpda::test::temp_dir dir;
+    asio::io_context io;
+    client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
+    auto d = run(io, c.download({"GET", url_of(srv, "localhost", "/a.gz"), {}, {}, {}}, dir / "spool", nullptr));
+    REQUIRE(d.has_value());
+    CHECK(d->bytes == file_bytes.size());
+    CHECK(lpda::test::read_file(dir / "spool") == file_bytes);
+    CHECK_FALSE(std::filesystem::exists(dir / "spool.transport"));
+    auto s = run(io, c.send({"GET", url_of(srv, "localhost", "/a.gz"), {}, {}, {}}, nullptr));
+    REQUIRE(s.has_value());
+    CHECK(s->body == file_bytes);
+    const auto rq = srv.requests();
+    REQUIRE(rq.size() == 2);
+    CHECK_FALSE(rq[0].has_header("Accept-Encoding"));
+    CHECK(rq[0].header("User-Agent") == std::string(lpda::user_agent()));
+  }
+
+  TEST_CASE("a redirect to another allowed host is signed anew for its own URL") {
+    const oauth1_credentials creds{"app-key", "app-secret", "tok", "tok-secret"};
+    test_server b({}, [](const received_request&, std::size_t) { return ok("from b"); });
+    const std::string b_url = url_of(b, "127.0.0.1", "/files/f.gz?sig=x%2Cy&v=1");
+    test_server a({}, [&b_url](const received_request&, std::size_t) {
+      reply r;
+      r.status = 302;
+      r.headers.emplace_back("Location", b_url);
+      return r;
+    });
+    asio::io_context io;
+    client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
+    oauth1_auth auth(oauth1_signer(creds, lpda::system_now_ms, counting_nonce{}));
+    request req{"GET", url_of(a, "localhost", "/list?startTime=1&endTime=2"), {}, {}, {"localhost", "127.0.0.1"}};
+    auto r = run(io, c.send(req, &auth));
+    REQUIRE(r.has_value());
+    CHECK(r->status == 200);
+    CHECK(r->body == "from b");
+    CHECK(r->url == b_url);
+    const auto ra = a.requests();
+    const auto rb = b.requests();
+    REQUIRE(ra.size() == 1);
+    REQUIRE(rb.size() == 1);
+    const auto ha = ra[0].header("Authorization");
+    const auto hb = rb[0].header("Authorization");
+    CHECK(verify_oauth1(ha, "http://localhost:" + std::to_string(a.port()) + "/list",
+                        {{"startTime", "1"}, {"endTime", "2"}}, "app-secret", "tok-secret"));
+    CHECK(verify_oauth1(hb, "http://127.0.0.1:" + std::to_string(b.port()) + "/files/f.gz",
+                        {{"sig", "x,y"}, {"v", "1"}}, "app-secret", "tok-secret"));
+    CHECK_FALSE(verify_oauth1(hb, "http://localhost:" + std::to_string(a.port()) + "/list",
+                              {{"startTime", "1"}, {"endTime", "2"}}, "app-secret", "tok-secret"));
+    CHECK(oauth_fields(ha)["oauth_nonce"] == "nonce0");
+    CHECK(oauth_fields(hb)["oauth_nonce"] == "nonce1");
+    CHECK(ha.find("app-secret") == std::string::npos);
+  }
+
+  TEST_CASE("every retry attempt carries a fresh nonce") {
+    test_server srv({}, [](const received_request&, std::size_t i) {
+      reply r = ok("x");
+      if (i < 2) r.status = 500;
+      return r;
+    });
+    asio::io_context io;
+    client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
+    oauth1_auth auth(oauth1_signer({"k", "s", "t", "ts"}, lpda::system_now_ms, counting_nonce{}));
+    auto r = run(io, c.send({"GET", url_of(srv, "localhost", "/"), {}, {}, {}}, &auth));
+    REQUIRE(r.has_value());
+    const auto rq = srv.requests();
+    REQUIRE(rq.size() == 3);
+    for (std::size_t i = 0; i < 3; ++i)
+      CHECK(oauth_fields(rq[i].header("Authorization"))["oauth_nonce"] == "nonce" + std::to_string(i));
+  }
+
+  TEST_CASE("a redirect or URL to a foreign host is refused and gets no Authorization") {
+    test_server foreign({}, [](const received_request&, std::size_t) { return ok("secret sink"); });
+    const std::string foreign_url = url_of(foreign, "127.0.0.1", "/steal");
+    test_server a({}, [&foreign_url](const received_request&, std::size_t) {
+      reply r;
+      r.status = 307;
+      r.headers.emplace_back("Location", foreign_url);
+      return r;
+    });
+    asio::io_context io;
+    client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
+    oauth1_auth auth(oauth1_signer({"k", "s", "t", "ts"}));
+    auto r = run(io, c.send({"GET", url_of(a, "localhost", "/x"), {}, {}, {"localhost", "*.da.liveperson.net"}}, &auth));
+    REQUIRE(r.has_error());
+    CHECK(r.error().code == errc::host_not_allowed);
+    CHECK(r.error().message.find("127.0.0.1") != std::string::npos);
+    CHECK(a.requests().size() == 1);
+    CHECK(foreign.accepts() == 0);
+    auto direct = run(io, c.send({"GET", foreign_url, {}, {}, {"localhost"}}, &auth));
+    REQUIRE(direct.has_error());
+    CHECK(direct.error().code == errc::host_not_allowed);
+    CHECK(foreign.accepts() == 0);
+  }
+
+  TEST_CASE("more than 5 redirects is an error") {
+    std::string self;
+    test_server srv({}, [&self](const received_request&, std::size_t i) {
+      reply r;
+      r.status = 302;
+      r.headers.emplace_back("Location", "/hop" + std::to_string(i + 1));
+      return r;
+    });
+    asio::io_context io;
+    client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
+    auto r = run(io, c.send({"GET", url_of(srv, "localhost", "/hop0"), {}, {}, {}}, nullptr));
+    REQUIRE(r.has_error());
+    CHECK(r.error().code == errc::protocol);
+    CHECK(srv.requests().size() == 6);
+    CHECK(srv.requests().back().target == "/hop5");
+  }
+
+  TEST_CASE("20 sequential requests reuse one connection") {
+    test_server srv({}, [](const received_request& rq, std::size_t) { return ok("echo " + rq.target); });
+    asio::io_context io;
+    client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
+    for (int i = 0; i < 20; ++i) {
+      auto r = run(io, c.send({"GET", url_of(srv, "localhost", "/r" + std::to_string(i)), {}, {}, {}}, nullptr));
+      REQUIRE(r.has_value());
+      CHECK(r->body == "echo /r" + std::to_string(i));
+    }
+    CHECK(srv.accepts() == 1);
+    CHECK(srv.requests().size() == 20);
+    CHECK(c.stats().connections_opened == 1);
+  }
+
+  TEST_CASE("an idle pooled connection past its idle timeout is not reused") {
+    test_server srv({}, [](const received_request&, std::size_t) { return ok("x"); });
+    asio::io_context io;
+    auto settings = fast_settings();
+    settings.pool_idle_timeout = 50ms;
+    client c(io.get_executor(), settings, fast_retry(), lpda::system_now_ms, no_jitter);
+    CHECK(run(io, c.send({"GET", url_of(srv, "localhost", "/"), {}, {}, {}}, nullptr)).has_value());
+    std::this_thread::sleep_for(100ms);
+    CHECK(run(io, c.send({"GET", url_of(srv, "localhost", "/"), {}, {}, {}}, nullptr)).has_value());
+    CHECK(srv.accepts() == 2);
+  }
+
+  TEST_CASE("a pooled connection the server closed is replaced without costing an attempt") {
+    test_server srv({}, [](const received_request&, std::size_t) {
+      reply r = ok("x");
+      r.drop_after = true;  // keep-alive promised, then closed
+      return r;
+    });
+    asio::io_context io;
+    retry_settings once = fast_retry();
+    once.max_attempts = 1;
+    client c(io.get_executor(), fast_settings(), once, lpda::system_now_ms, no_jitter);
+    CHECK(run(io, c.send({"GET", url_of(srv, "localhost", "/"), {}, {}, {}}, nullptr)).has_value());
+    std::this_thread::sleep_for(50ms);
+    auto second = run(io, c.send({"GET", url_of(srv, "localhost", "/"), {}, {}, {}}, nullptr));
+    REQUIRE(second.has_value());
+    CHECK(second->attempts == 1);
+    CHECK(srv.accepts() == 2);
+    CHECK(srv.requests().size() == 2);
+  }
+
+  TEST_CASE("a response with Connection: close is not pooled") {
+    test_server closing({}, [](const received_request&, std::size_t) {
+      reply r = ok("bye");
+      r.close_after = true;
+      return r;
+    });
+    asio::io_context io;
+    client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
+    CHECK(run(io, c.send({"GET", url_of(closing, "localhost", "/"), {}, {}, {}}, nullptr)).has_value());
+    CHECK(run(io, c.send({"GET", url_of(closing, "localhost", "/"), {}, {}, {}}, nullptr)).has_value());
+    CHECK(closing.accepts() == 2);
+  }
+
+  TEST_CASE("concurrency is bounded per host") {
+    test_server srv({}, [](const received_request&, std::size_t) {
+      reply r = ok("slow");
+      r.delay = 100ms;
+      return r;
+    });
+    asio::io_context io;
+    auto settings = fast_settings();
+    settings.max_per_host = 2;
+    client c(io.get_executor(), settings, fast_retry(), lpda::system_now_ms, no_jitter);
+    std::vector<std::optional<lpda::result<response>>> out(6);
+    for (auto& o : out)
+      asio::co_spawn(io, store_result(c.send({"GET", url_of(srv, "localhost", "/"), {}, {}, {}}, nullptr), &o),
+                     asio::detached);
+    io.run();
+    for (auto& o : out) {
+      REQUIRE(o.has_value());
+      CHECK(o->has_value());
+    }
+    CHECK(srv.max_in_flight() == 2);
+    CHECK(srv.requests().size() == 6);
+  }
+
+  TEST_CASE("plain http to a non-loopback host is refused unless allowed") {
+    asio::io_context io;
+    client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
+    auto r = run(io, c.send({"GET", "http://va.da.liveperson.invalid/x", {}, {}, {}}, nullptr));
+    REQUIRE(r.has_error());
+    CHECK(r.error().code == errc::protocol);
+    CHECK(r.error().message.find("allow_insecure_http") != std::string::npos);
+  }
+
+  TEST_CASE("an in-memory body over body_limit is refused") {
+    test_server srv({}, [](const received_request&, std::size_t) { return ok(big_body(5000)); });
+    asio::io_context io;
+    auto settings = fast_settings();
+    settings.body_limit = 1000;
+    client c(io.get_executor(), settings, fast_retry(), lpda::system_now_ms, no_jitter);
+    auto r = run(io, c.send({"GET", url_of(srv, "localhost", "/"), {}, {}, {}}, nullptr));
+    REQUIRE(r.has_error());
+    CHECK(r.error().code == errc::protocol);
+    CHECK(srv.requests().size() == 1);
+  }
+
+  TEST_CASE("OAuth 2.0 client credentials: token cached, refreshed once on 401") {
+    std::atomic<int> tokens{0};
+    test_server srv({}, [&tokens](const received_request& rq, std::size_t) {
+      if (rq.target == "/token") {
+        const int n = ++tokens;
+        reply r = ok(R"({"access_token":"tok)" + std::to_string(n) +
+                     R"(","token_type":"Bearer","expires_in":3600})");
+        r.headers.emplace_back("Content-Type", "application/json");
+        if (rq.method != "POST" || rq.body != "grant_type=client_credentials" ||
+            rq.header("Authorization").rfind("Basic ", 0) != 0)
+          r.status = 400;
+        return r;
+      }
+      reply r = ok("data for " + rq.header("Authorization"));
+      if (rq.header("Authorization") != "Bearer tok2") r.status = 401;
+      return r;
+    });
+    asio::io_context io;
+    client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
+    oauth2_client_credentials auth(c, {url_of(srv, "localhost", "/token"), "id", "the-secret", "", 60s});
+    auto r = run(io, c.send({"GET", url_of(srv, "localhost", "/data"), {}, {}, {}}, &auth));
+    REQUIRE(r.has_value());
+    CHECK(r->status == 200);
+    CHECK(r->body == "data for Bearer tok2");
+    CHECK(auth.token_requests() == 2);
+    auto again = run(io, c.send({"GET", url_of(srv, "localhost", "/data"), {}, {}, {}}, &auth));
+    CHECK(again->status == 200);
+    CHECK(auth.token_requests() == 2);
+    // A second 401 in one request is final.
+    tokens = 10;
+    auth.on_unauthorized();
+    auto denied = run(io, c.send({"GET", url_of(srv, "localhost", "/data"), {}, {}, {}}, &auth));
+    CHECK(denied->status == 401);
+    CHECK(auth.token_requests() == 4);
+  }
+}
