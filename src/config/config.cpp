@@ -531,24 +531,35 @@ class loader {
         error_at(*file_node, path, "must name a file");
         return std::nullopt;
       }
-      std::ifstream in(*p, std::ios::binary);
-      std::string content;
-      if (in) {
-        content.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+      std::error_code ec;
+      if (std::filesystem::is_directory(*p, ec)) {
+        error_at(*file_node, path,
+                 "cannot read " + file_key + " " + in_quotes(*p) + ": a directory");
+        return std::nullopt;
       }
-      if (!in && !in.eof()) {
+      std::ifstream in(*p, std::ios::binary);
+      if (!in) {
         error_at(*file_node, path, "cannot read " + file_key + " " + in_quotes(*p));
         return std::nullopt;
+      }
+      // Read at most a few bytes past the limit (room for a newline), so /dev/zero or a huge file
+      // cannot hang start-up.
+      std::string content(max_secret_file_bytes + 3, '\0');
+      in.read(content.data(), static_cast<std::streamsize>(content.size()));
+      if (in.bad()) {
+        error_at(*file_node, path, "cannot read " + file_key + " " + in_quotes(*p));
+        return std::nullopt;
+      }
+      content.resize(static_cast<std::size_t>(in.gcount()));
+      if (!content.empty() && content.back() == '\n') {
+        content.pop_back();
+        if (!content.empty() && content.back() == '\r') content.pop_back();
       }
       if (content.size() > max_secret_file_bytes) {
         error_at(*file_node, path,
                  file_key + " " + in_quotes(*p) + " is larger than " +
                      format_size(max_secret_file_bytes));
         return std::nullopt;
-      }
-      if (!content.empty() && content.back() == '\n') {
-        content.pop_back();
-        if (!content.empty() && content.back() == '\r') content.pop_back();
       }
       if (content.empty()) {
         error_at(*file_node, path, file_key + " " + in_quotes(*p) + " is empty");

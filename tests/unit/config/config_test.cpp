@@ -483,6 +483,42 @@ accounts:
     check_diag(d[1], "accounts[0].auth.oauth1.access_token_secret_file", 10, 35, "is empty");
   }
 
+  TEST_CASE("secret files that are directories or too large are errors") {
+    lpda::test::temp_dir dir;
+    lpda::test::write_file(dir / "big", std::string(64 * 1024 + 1, 'x'));
+    lpda::test::write_file(dir / "max", std::string(64 * 1024, 'y') + "\n");
+    const auto d = diagnostics_of(yaml(R"(
+database: d.db
+accounts:
+  - id: "1"
+    region: us
+    auth:
+      oauth1:
+        app_key_file: )" + dir.path().string() +
+                                       R"(
+        app_secret_file: /dev/zero
+        access_token_file: )" + (dir / "big").string() +
+                                       R"(
+        access_token_secret: u
+)"));
+    REQUIRE(d.size() == 3);
+    check_diag(d[0], "accounts[0].auth.oauth1.app_key_file", 7, 23, "a directory");
+    check_diag(d[1], "accounts[0].auth.oauth1.app_secret_file", 8, 26, "is larger than 64KiB");
+    check_diag(d[2], "accounts[0].auth.oauth1.access_token_file", 9, 28, "is larger than 64KiB");
+    const auto c = cfg::load_string(
+        yaml(R"(
+database: d.db
+accounts:
+  - id: "1"
+    region: us
+    auth: {oauth1: {app_key: k, app_secret_file: ")" +
+             (dir / "max").string() + R"(", access_token: t, access_token_secret: u}}
+)"),
+        "t", no_env());
+    CHECK(std::get<cfg::oauth1_credentials>(c.accounts.at(0).auth).app_secret ==
+          std::string(64 * 1024, 'y'));
+  }
+
   TEST_CASE("giving both x and x_file or neither is an error") {
     const auto d = diagnostics_of(yaml(R"(
 database: d.db
