@@ -310,7 +310,7 @@ std::string join(const std::vector<std::string_view>& items) {
 class loader;
 
 // The keys of one YAML mapping, checked against the allowed set (unknown and duplicate keys are
-// reported once, here). `get` marks a key as used.
+// reported once, here, when the view is made).
 class map_view {
  public:
   // `null_is_empty`: a key with no value (e.g. every child commented out) reads as {}.
