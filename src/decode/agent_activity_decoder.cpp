@@ -100,8 +100,9 @@ class json_input {
   std::optional<error> failure_;
 };
 
-// Full-precision number parsing is not needed: every field read is an integer.
-constexpr unsigned parse_flags = rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseIterativeFlag;
+// Recursive descent is safe here: the handler refuses nesting deeper than detail::max_depth
+// before the parser recurses further. Full-precision doubles are not needed: fields read are integers.
+constexpr unsigned parse_flags = rapidjson::kParseStopWhenDoneFlag;
 
 }  // namespace
 

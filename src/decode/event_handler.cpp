@@ -23,12 +23,19 @@ bool iequals(std::string_view a, std::string_view b) {
 // Avro JSON encoding: a non-null union value is {"<branch>": value}; the branch is a primitive
 // type name, "array", "map", or a named type's full name (LivePerson's are com.liveperson.*).
 bool is_union_branch(std::string_view k) {
-  static constexpr std::array<std::string_view, 9> names{"string", "long",  "int",   "boolean", "double",
-                                                         "float",  "bytes", "array", "map"};
-  for (auto n : names) {
-    if (k == n) return true;
+  if (k.empty()) return false;
+  switch (k[0]) {  // called for the first key of every object: keep it cheap
+    case 's': return k == "string";
+    case 'l': return k == "long";
+    case 'i': return k == "int";
+    case 'b': return k == "boolean" || k == "bytes";
+    case 'd': return k == "double";
+    case 'f': return k == "float";
+    case 'a': return k == "array";
+    case 'm': return k == "map";
+    case 'c': return k.starts_with("com.liveperson.");
+    default: return false;
   }
-  return k.starts_with("com.liveperson.");
 }
 
 bool is_object_slot(slot s) {
@@ -153,6 +160,9 @@ slot event_handler::child_slot(slot parent, std::string_view key) const {
       return iequals(key, "agentSessionsData") ? slot::sessions : slot::skip;
     case slot::header: return iequals(key, "agentSessionId") ? slot::session_id : slot::skip;
     case slot::event:
+      for (const auto& f : event_fields) {  // the spelling of the example first, then any case
+        if (key == f.name) return f.where;
+      }
       for (const auto& f : event_fields) {
         if (iequals(key, f.name)) return f.where;
       }
@@ -375,8 +385,9 @@ bool event_handler::Key(const char* s, rapidjson::SizeType len, bool) {
       if (!begin_object(f.where)) return false;
       [[fallthrough]];
     case frame_kind::object:
-      f.key.assign(key);
       f.child = child_slot(f.where, key);
+      // The key is only needed for error paths, and no error is raised inside a skipped value.
+      if (f.child != slot::skip) f.key.assign(key);
       return true;
     case frame_kind::wrapper_done:
       return bad_value("a union value must be an object with exactly one key; found a second key \"" +

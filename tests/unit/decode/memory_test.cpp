@@ -19,6 +19,20 @@ namespace {
 
 constexpr long max_growth_kib = 8 * 1024;  // 8 MiB
 
+// AddressSanitizer keeps freed memory in quarantine (256 MiB by default) and adds shadow memory,
+// so RSS says nothing about the decoder there: the bounds are checked in non-sanitized builds.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool rss_meaningful = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool rss_meaningful = false;
+#else
+constexpr bool rss_meaningful = true;
+#endif
+#else
+constexpr bool rss_meaningful = true;
+#endif
+
 struct measured {
   lpda::result<std::vector<lpda::agent_activity_event>> result;
   long growth_kib;
@@ -59,7 +73,7 @@ TEST_SUITE("decode") {
     CHECK(has_code(m.result.error(), errc::inflated_limit));
     CHECK(m.result.error().message.find("max_inflated_bytes (1048576 bytes)") != std::string::npos);
     MESSAGE("peak RSS growth: " << m.growth_kib << " KiB");
-    CHECK(m.growth_kib < max_growth_kib);
+    if (rss_meaningful) CHECK(m.growth_kib < max_growth_kib);
   }
 
   TEST_CASE("a monster document fails at the document cap without buffering it") {
@@ -76,7 +90,7 @@ TEST_SUITE("decode") {
     CHECK(has_code(m.result.error(), errc::document_limit));
     CHECK(m.result.error().message == "document 1 at byte offset 0: larger than max_document_bytes (1048576 bytes)");
     MESSAGE("peak RSS growth: " << m.growth_kib << " KiB");
-    CHECK(m.growth_kib < max_growth_kib);
+    if (rss_meaningful) CHECK(m.growth_kib < max_growth_kib);
   }
 
   TEST_CASE("memory does not grow with the number of documents") {
@@ -92,6 +106,6 @@ TEST_SUITE("decode") {
     REQUIRE(m.result.has_value());
     CHECK(m.result->size() == 280'000);
     MESSAGE("peak RSS growth: " << m.growth_kib << " KiB");
-    CHECK(m.growth_kib < max_growth_kib);
+    if (rss_meaningful) CHECK(m.growth_kib < max_growth_kib);
   }
 }
