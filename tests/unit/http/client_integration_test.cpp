@@ -2,6 +2,7 @@
 #include "lpda/core/version.hpp"
 #include "lpda/http/client.hpp"
 
+#include "oauth1_check.hpp"
 #include "test_pki.hpp"
 #include "test_server.hpp"
 #include "test_support.hpp"
@@ -10,8 +11,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <doctest/doctest.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <atomic>
 #include <map>
@@ -82,76 +81,6 @@ std::string big_body(std::size_t n) {
 std::int64_t ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
       .count();
-}
-
-// --- an OAuth 1.0a verifier written for the test, independent of lpda::http::oauth1 ---
-std::string enc(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string o;
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') o += static_cast<char>(c);
-    else {
-      o += '%';
-      o += hex[c >> 4];
-      o += hex[c & 15];
-    }
-  }
-  return o;
-}
-
-std::string dec(const std::string& s) {
-  std::string o;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      o += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      o += s[i];
-    }
-  }
-  return o;
-}
-
-std::map<std::string, std::string> oauth_fields(const std::string& header) {
-  std::map<std::string, std::string> f;
-  std::size_t pos = header.find(' ');
-  while (pos != std::string::npos && pos < header.size()) {
-    const auto eq = header.find("=\"", pos);
-    if (eq == std::string::npos) break;
-    std::string name = header.substr(pos, eq - pos);
-    while (!name.empty() && (name.front() == ' ' || name.front() == ',')) name.erase(0, 1);
-    const auto end = header.find('"', eq + 2);
-    f[name] = dec(header.substr(eq + 2, end - eq - 2));
-    pos = end + 1;
-  }
-  return f;
-}
-
-// True when `header` is a valid HMAC-SHA1 signature for GET `base_uri` with query `query`.
-bool verify_oauth1(const std::string& header, const std::string& base_uri,
-                   const std::vector<std::pair<std::string, std::string>>& query,
-                   const std::string& consumer_secret, const std::string& token_secret) {
-  auto f = oauth_fields(header);
-  std::vector<std::pair<std::string, std::string>> params(query.begin(), query.end());
-  for (const auto& [k, v] : f)
-    if (k != "oauth_signature") params.emplace_back(k, v);
-  for (auto& [k, v] : params) {
-    k = enc(k);
-    v = enc(v);
-  }
-  std::sort(params.begin(), params.end());
-  std::string norm;
-  for (const auto& [k, v] : params) norm += (norm.empty() ? "" : "&") + k + "=" + v;
-  const std::string base = "GET&" + enc(base_uri) + "&" + enc(norm);
-  const std::string key = enc(consumer_secret) + "&" + enc(token_secret);
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(base.data()), base.size(), md, &len);
-  unsigned char b64[64] = {};
-  EVP_EncodeBlock(b64, md, static_cast<int>(len));
-  return f["oauth_signature"] == reinterpret_cast<const char*>(b64);
 }
 
 struct counting_nonce {
@@ -485,11 +414,11 @@ TEST_SUITE("integration_http") {
     REQUIRE(rb.size() == 1);
     const auto ha = ra[0].header("Authorization");
     const auto hb = rb[0].header("Authorization");
-    CHECK(verify_oauth1(ha, "http://localhost:" + std::to_string(a.port()) + "/list",
+    CHECK(verify_oauth1(ha, "GET", "http://localhost:" + std::to_string(a.port()) + "/list",
                         {{"startTime", "1"}, {"endTime", "2"}}, "app-secret", "tok-secret"));
-    CHECK(verify_oauth1(hb, "http://127.0.0.1:" + std::to_string(b.port()) + "/files/f.gz",
+    CHECK(verify_oauth1(hb, "GET", "http://127.0.0.1:" + std::to_string(b.port()) + "/files/f.gz",
                         {{"sig", "x,y"}, {"v", "1"}}, "app-secret", "tok-secret"));
-    CHECK_FALSE(verify_oauth1(hb, "http://localhost:" + std::to_string(a.port()) + "/list",
+    CHECK_FALSE(verify_oauth1(hb, "GET", "http://localhost:" + std::to_string(a.port()) + "/list",
                               {{"startTime", "1"}, {"endTime", "2"}}, "app-secret", "tok-secret"));
     CHECK(oauth_fields(ha)["oauth_nonce"] == "nonce0");
     CHECK(oauth_fields(hb)["oauth_nonce"] == "nonce1");

@@ -1,0 +1,79 @@
+#pragma once
+/// The Data Access API client for one account: listings, file downloads and the base resource
+/// (LivePerson developer docs, developers.liveperson.com/data-access-api-methods-agent-activity.html
+/// and …-methods-base-resource.html). All requests go through `http::client` with the account's
+/// auth strategy and allowed hosts.
+#include "lpda/api/endpoint.hpp"
+#include "lpda/api/listing.hpp"
+#include "lpda/core/data_file.hpp"
+#include "lpda/core/error.hpp"
+#include "lpda/http/auth.hpp"
+#include "lpda/http/client.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lpda::api {
+
+/// What a downloaded body looks like, from its first bytes.
+enum class content_kind {
+  gzip,   ///< 1f 8b
+  json,   ///< first non-blank byte '{' or '['
+  zip,    ///< "PK\x03\x04" or "PK\x05\x06" (PKZIP; LivePerson's pages mention .zip files)
+  other,  ///< anything else, or empty
+};
+
+/// Classifies `first_bytes` (a few bytes from the start of a body are enough).
+content_kind sniff_content(std::string_view first_bytes);
+
+/// "gzip", "json", "zip" or "other".
+std::string_view to_string(content_kind k);
+
+/// A file streamed to a spool.
+struct downloaded_file {
+  std::filesystem::path path;  ///< the spool file
+  std::uint64_t bytes = 0;     ///< its size in bytes
+  content_kind kind = content_kind::other;
+};
+
+class data_access_client {
+ public:
+  /// `http` and `auth` must outlive this object. `endpoint.allowed_hosts` empty → defaults.
+  data_access_client(http::client& http, http::auth_strategy& auth, account_endpoint endpoint);
+
+  /// `{base}/data_access_le/account/{id}/le/{data_type}?startTime={start_ms}&endTime={end_ms}`.
+  std::string listing_url(std::string_view data_type, std::int64_t start_ms,
+                          std::int64_t end_ms) const;
+  /// `{base}/data_access_le/account/{id}/le`.
+  std::string base_resource_url() const;
+
+  /// Lists the files of `data_type` (e.g. "agentActivity") generated in [start_ms, end_ms]
+  /// (epoch ms), with `Accept: application/json`. "No Available Files" → empty. Errors: the
+  /// http client's, and `parse_listing`'s (status kinds, `malformed_json`, `bad_listing`).
+  boost::asio::awaitable<result<std::vector<data_file>>> list_files(std::string data_type,
+                                                                   std::int64_t start_ms,
+                                                                   std::int64_t end_ms);
+
+  /// GETs `file.href` verbatim with `Accept: */*`, streamed to `spool` (replaced), and sniffs
+  /// its kind. A href to a host outside the allowed hosts → `errc::host_not_allowed`; non-2xx
+  /// → the status's error kind.
+  boost::asio::awaitable<result<downloaded_file>> download(data_file file,
+                                                          std::filesystem::path spool);
+
+  /// The data types the account has enabled (links of the base resource except self/schema).
+  boost::asio::awaitable<result<std::vector<data_type_link>>> base_resource();
+
+  const account_endpoint& endpoint() const noexcept { return endpoint_; }
+
+ private:
+  http::client& http_;
+  http::auth_strategy& auth_;
+  account_endpoint endpoint_;
+};
+
+}  // namespace lpda::api

@@ -1,0 +1,100 @@
+#include "lpda/api/data_access_client.hpp"
+
+#include "lpda/http/oauth1.hpp"
+#include "lpda/http/status.hpp"
+
+#include <fstream>
+
+namespace lpda::api {
+
+content_kind sniff_content(std::string_view b) {
+  if (b.size() >= 2 && static_cast<unsigned char>(b[0]) == 0x1f &&
+      static_cast<unsigned char>(b[1]) == 0x8b)
+    return content_kind::gzip;
+  if (b.size() >= 4 && b.substr(0, 2) == "PK" &&
+      ((b[2] == '\x03' && b[3] == '\x04') || (b[2] == '\x05' && b[3] == '\x06')))
+    return content_kind::zip;
+  std::size_t i = 0;
+  if (b.substr(0, 3) == "\xEF\xBB\xBF") i = 3;  // UTF-8 byte order mark
+  while (i < b.size() && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t')) ++i;
+  if (i < b.size() && (b[i] == '{' || b[i] == '[')) return content_kind::json;
+  return content_kind::other;
+}
+
+std::string_view to_string(content_kind k) {
+  switch (k) {
+    case content_kind::gzip: return "gzip";
+    case content_kind::json: return "json";
+    case content_kind::zip: return "zip";
+    case content_kind::other: return "other";
+  }
+  return "other";
+}
+
+data_access_client::data_access_client(http::client& http, http::auth_strategy& auth,
+                                       account_endpoint endpoint)
+    : http_(http), auth_(auth), endpoint_(std::move(endpoint)) {
+  while (!endpoint_.base_url.empty() && endpoint_.base_url.back() == '/') endpoint_.base_url.pop_back();
+  if (endpoint_.allowed_hosts.empty()) endpoint_.allowed_hosts = default_allowed_hosts(endpoint_.base_url);
+}
+
+std::string data_access_client::base_resource_url() const {
+  return endpoint_.base_url + "/data_access_le/account/" + http::percent_encode(endpoint_.account_id) +
+         "/le";
+}
+
+std::string data_access_client::listing_url(std::string_view data_type, std::int64_t start_ms,
+                                            std::int64_t end_ms) const {
+  return base_resource_url() + "/" + http::percent_encode(data_type) +
+         "?startTime=" + std::to_string(start_ms) + "&endTime=" + std::to_string(end_ms);
+}
+
+boost::asio::awaitable<result<std::vector<data_file>>> data_access_client::list_files(
+    std::string data_type, std::int64_t start_ms, std::int64_t end_ms) {
+  http::request req;
+  req.url = listing_url(data_type, start_ms, end_ms);
+  req.headers = {{"Accept", "application/json"}};
+  req.allowed_hosts = endpoint_.allowed_hosts;
+  auto r = co_await http_.send(std::move(req), &auth_);
+  if (!r) co_return r.error();
+  co_return parse_listing(r->status, r->body, r->url);
+}
+
+boost::asio::awaitable<result<downloaded_file>> data_access_client::download(
+    data_file file, std::filesystem::path spool) {
+  http::request req;
+  req.url = file.href;
+  req.headers = {{"Accept", "*/*"}};
+  req.allowed_hosts = endpoint_.allowed_hosts;
+  auto r = co_await http_.download(std::move(req), spool, &auth_);
+  if (!r) {
+    auto e = r.error();
+    e.message = "download of " + file.key + ": " + e.message;
+    co_return e;
+  }
+  downloaded_file out;
+  out.path = r->path;
+  out.bytes = r->bytes;
+  std::ifstream in(out.path, std::ios::binary);
+  char head[8] = {};
+  in.read(head, sizeof head);
+  out.kind = sniff_content(std::string_view(head, static_cast<std::size_t>(in.gcount())));
+  co_return out;
+}
+
+boost::asio::awaitable<result<std::vector<data_type_link>>> data_access_client::base_resource() {
+  http::request req;
+  req.url = base_resource_url();
+  req.headers = {{"Accept", "application/json"}};
+  req.allowed_hosts = endpoint_.allowed_hosts;
+  auto r = co_await http_.send(std::move(req), &auth_);
+  if (!r) co_return r.error();
+  if (r->status < 200 || r->status >= 300) {
+    std::string detail;
+    if (auto e = parse_error_body(r->body)) detail = e->message;
+    co_return http::status_error(r->status, r->url, detail);
+  }
+  co_return parse_base_resource(r->body);
+}
+
+}  // namespace lpda::api
