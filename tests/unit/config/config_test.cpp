@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <sstream>
 
 using namespace std::chrono_literals;
@@ -430,6 +431,16 @@ accounts:
     CHECK(o2.client_id == "crlf");
     CHECK(o2.client_secret == "no-newline");
     CHECK_FALSE(o2.scope.has_value());
+  }
+
+  TEST_CASE("process_environment reads the real environment") {
+    const char* path = std::getenv("PATH");
+    REQUIRE(path != nullptr);
+    CHECK(cfg::process_environment().get("PATH") == std::string(path));
+    CHECK_FALSE(cfg::process_environment().get("LPDA_SURELY_UNSET_VARIABLE_9f3b").has_value());
+    const auto env = cfg::environment::from_map({{"A", "1"}});
+    CHECK(env.get("A") == "1");
+    CHECK_FALSE(env.get("PATH").has_value());
   }
 
   TEST_CASE("an unset ENV variable is an error naming it") {
