@@ -77,9 +77,39 @@ bool generator::has_account(const std::string& account) const {
   return std::find(cfg_.accounts.begin(), cfg_.accounts.end(), account) != cfg_.accounts.end();
 }
 
-int generator::parts_of_hour(const std::string& account, std::int64_t hour) const {
-  return static_cast<int>(
-      pick(mix(cfg_.seed, hash_string(account), u(hour), 0x9a475), 1, cfg_.max_parts));
+int generator::parts_of_hour(const std::string& account, std::int64_t hour,
+                             std::size_t sessions) const {
+  const auto k = pick(mix(cfg_.seed, hash_string(account), u(hour), 0x9a475), 1, cfg_.max_parts);
+  return static_cast<int>(std::max<std::int64_t>(
+      1, std::min<std::int64_t>(k, static_cast<std::int64_t>(sessions))));
+}
+
+std::vector<generator::session_plan> generator::hour_plans(const std::string& account,
+                                                           std::int64_t hour) const {
+  std::vector<session_plan> out;
+  const std::uint64_t acc = hash_string(account);
+  const std::int64_t hour_end = hour + hour_ms;
+  for (int agent = 0; agent < cfg_.agents; ++agent) {
+    const std::int64_t offset = pick(mix(cfg_.seed, acc, u(agent), 0x0ff5e7), 0, block_ms - 1);
+    const std::int64_t b0 = floor_div(hour - offset, block_ms);
+    const std::int64_t b1 = floor_div(hour_end - 1 - offset, block_ms);
+    for (std::int64_t b = b0; b <= b1; ++b) {
+      const std::uint64_t h = mix(cfg_.seed, acc, u(agent), u(b));
+      if (h % 10 >= 8) continue;  // 80 % of blocks have a session
+      const std::int64_t block_start = b * block_ms + offset;
+      const std::int64_t start = block_start + pick(h >> 8, 0, hour_ms);
+      const std::int64_t end =
+          std::min(start + pick(h >> 24, 15 * minute_ms, 4 * hour_ms + 45 * minute_ms),
+                   block_start + block_ms - 1);
+      if (end < hour || end >= hour_end) continue;
+      const std::int64_t n = (agent + 1) * 1'000'000 + ((b % 1'000'000) + 1'000'000) % 1'000'000;
+      out.push_back({agent, b, start, end, account + "-" + std::to_string(n)});
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const session_plan& a, const session_plan& b) {
+    return a.start_ms != b.start_ms ? a.start_ms < b.start_ms : a.id < b.id;
+  });
+  return out;
 }
 
 file_info generator::make_file(const std::string& account, std::int64_t hour, int part) const {
@@ -105,7 +135,7 @@ std::vector<file_info> generator::files(const std::string& account) const {
   if (!has_account(account)) return out;
   for (int i = 0; i < cfg_.hours; ++i) {
     const std::int64_t hour = cfg_.from_ms + i * hour_ms;
-    const int k = parts_of_hour(account, hour);
+    const int k = parts_of_hour(account, hour, hour_plans(account, hour).size());
     for (int p = 0; p < k; ++p) out.push_back(make_file(account, hour, p));
   }
   for (const auto& e : extras_)
@@ -258,30 +288,13 @@ std::vector<agent_session> generator::sessions(const file_info& file) const {
     }
     return out;
   }
-  const int k = parts_of_hour(file.account, file.scope_start_ms);
-  for (int agent = 0; agent < cfg_.agents; ++agent) {
-    const std::int64_t offset =
-        pick(mix(cfg_.seed, acc, u(agent), 0x0ff5e7), 0, block_ms - 1);
-    const std::int64_t b0 = floor_div(file.scope_start_ms - offset, block_ms);
-    const std::int64_t b1 = floor_div(file.scope_end_ms - 1 - offset, block_ms);
-    for (std::int64_t b = b0; b <= b1; ++b) {
-      const std::uint64_t h = mix(cfg_.seed, acc, u(agent), u(b));
-      if (h % 10 >= 8) continue;  // 80 % of blocks have a session
-      const std::int64_t block_start = b * block_ms + offset;
-      const std::int64_t start = block_start + pick(h >> 8, 0, hour_ms);
-      const std::int64_t end =
-          std::min(start + pick(h >> 24, 15 * minute_ms, 4 * hour_ms + 45 * minute_ms),
-                   block_start + block_ms - 1);
-      if (end < file.scope_start_ms || end >= file.scope_end_ms) continue;
-      if (static_cast<int>((h >> 40) % static_cast<std::uint64_t>(k)) != file.part) continue;
-      const std::int64_t n = (agent + 1) * 1'000'000 + ((b % 1'000'000) + 1'000'000) % 1'000'000;
-      out.push_back(make_session(file.account, agent, b, start, end,
-                                 file.account + "-" + std::to_string(n), 0));
-    }
+  const auto plans = hour_plans(file.account, file.scope_start_ms);
+  const auto k = static_cast<std::size_t>(parts_of_hour(file.account, file.scope_start_ms, plans.size()));
+  for (std::size_t i = 0; i < plans.size(); ++i) {
+    if (i % k != static_cast<std::size_t>(file.part)) continue;
+    const auto& p = plans[i];
+    out.push_back(make_session(file.account, p.agent, p.block, p.start_ms, p.end_ms, p.id, 0));
   }
-  std::sort(out.begin(), out.end(), [](const agent_session& a, const agent_session& b) {
-    return a.start_ms != b.start_ms ? a.start_ms < b.start_ms : a.session_id < b.session_id;
-  });
   return out;
 }
 

@@ -210,16 +210,16 @@ std::string render_file(const std::vector<agent_session>& sessions, const varian
   if (v.plain_body) return text;
   std::string out;
   if (v.multi_member) {
-    // Split at line boundaries into up to three members; an empty text still gets two members.
+    // Split at line boundaries into up to three members; always at least two (an empty text
+    // gives a member with nothing in it, which is valid gzip).
     std::vector<std::size_t> cuts{0};
-    for (int k = 1; k < 3; ++k) {
-      std::size_t pos = text.size() * static_cast<std::size_t>(k) / 3;
-      const auto nl = text.find('\n', pos);
-      pos = nl == std::string::npos ? text.size() : nl + 1;
-      if (pos > cuts.back()) cuts.push_back(pos);
+    for (std::size_t k = 1; k < 3; ++k) {
+      const auto nl = text.find('\n', text.size() * k / 3);
+      const std::size_t pos = nl == std::string::npos ? text.size() : nl + 1;
+      if (pos > cuts.back() && pos < text.size()) cuts.push_back(pos);
     }
-    if (cuts.back() != text.size()) cuts.push_back(text.size());
-    if (cuts.size() < 3) cuts.push_back(text.size());
+    if (cuts.size() == 1) cuts.push_back(text.size());
+    cuts.push_back(text.size());
     for (std::size_t i = 0; i + 1 < cuts.size(); ++i)
       out += gzip_member(std::string_view(text).substr(cuts[i], cuts[i + 1] - cuts[i]));
   } else {

@@ -47,7 +47,8 @@ std::string format_http_date(std::int64_t epoch_ms) {
 }
 
 std::string format_utc(std::int64_t epoch_ms) {
-  return date::format("%FT%TZ", ms_tp{std::chrono::milliseconds{epoch_ms}});
+  return date::format("%FT%TZ",
+                      date::floor<std::chrono::seconds>(ms_tp{std::chrono::milliseconds{epoch_ms}}));
 }
 
 std::optional<std::int64_t> parse_time_arg(std::string_view text) {

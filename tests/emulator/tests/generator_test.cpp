@@ -1,0 +1,225 @@
+#include "lpda/emulator/generator.hpp"
+#include "lpda/emulator/render.hpp"
+
+#include "test_client.hpp"
+
+#include <doctest/doctest.h>
+
+#include <map>
+#include <regex>
+#include <set>
+
+namespace emu = lpda::emulator;
+namespace t = lpda::emulator::test;
+
+namespace {
+
+emu::generator_config config(std::uint64_t seed = 7) {
+  emu::generator_config c;
+  c.seed = seed;
+  c.accounts = {"12345678", "87654321"};
+  c.agents = 8;
+  c.from_ms = 1772928000000;  // 2026-03-08T00:00Z
+  c.hours = 30;
+  c.max_parts = 3;
+  return c;
+}
+
+}  // namespace
+
+TEST_SUITE("emulator") {
+  TEST_CASE("files: 1..max_parts per hour, LivePerson's names, created after scope end") {
+    const emu::generator g(config());
+    const auto files = g.files("12345678");
+    std::map<std::int64_t, int> per_hour;
+    const std::regex name(R"(Agent\.(\d+)\.(\d+)\.part-(\d{5})-0)");
+    for (const auto& f : files) {
+      ++per_hour[f.scope_start_ms];
+      std::smatch m;
+      const std::string n = f.name();
+      REQUIRE(std::regex_match(n, m, name));
+      CHECK(std::stoll(m[1]) == f.scope_start_ms);
+      CHECK(std::stoll(m[2]) == f.scope_start_ms + emu::hour_ms);
+      CHECK(std::stoi(m[3]) == f.part);
+      CHECK(f.created_ms >= f.scope_end_ms + 5 * 60'000);
+      CHECK(f.created_ms <= f.scope_end_ms + 25 * 60'000);
+    }
+    CHECK(per_hour.size() == 30);
+    std::set<int> counts;
+    for (const auto& [h, n] : per_hour) {
+      CHECK(n >= 1);
+      CHECK(n <= 3);
+      counts.insert(n);
+    }
+    CHECK(counts.size() > 1);  // the part count varies
+    CHECK(g.files("nope").empty());
+    REQUIRE(g.find("12345678", files[3].name() + ".gz").has_value());
+    CHECK(g.find("12345678", files[3].name())->created_ms == files[3].created_ms);
+    CHECK_FALSE(g.find("12345678", "Agent.1.2.part-00000-0").has_value());
+  }
+
+  TEST_CASE("the same seed gives the same bytes; another seed other data") {
+    const emu::generator a(config(7)), b(config(7)), c(config(8));
+    const auto fa = a.files("12345678");
+    const auto fb = b.files("12345678");
+    REQUIRE(fa.size() == fb.size());
+    const emu::variants v;
+    for (std::size_t i = 0; i < fa.size(); i += 5)
+      CHECK(emu::render_documents(a.sessions(fa[i]), v) ==
+            emu::render_documents(b.sessions(fb[i]), v));
+    std::string all_a, all_c;
+    for (const auto& f : a.files("12345678")) all_a += emu::render_documents(a.sessions(f), v);
+    for (const auto& f : c.files("12345678")) all_c += emu::render_documents(c.sessions(f), v);
+    CHECK(all_a != all_c);
+  }
+
+  TEST_CASE("sessions are realistic and each is published once, in the hour it closes") {
+    const emu::generator g(config());
+    std::set<std::string> ids;
+    std::map<std::int64_t, std::vector<std::pair<std::int64_t, std::int64_t>>> by_agent;
+    int same_ms_chats = 0, states_seen = 0, non_ascii = 0, sessions = 0;
+    for (const auto& account : {"12345678", "87654321"}) {
+      for (const auto& f : g.files(account)) {
+        for (const auto& s : g.sessions(f)) {
+          ++sessions;
+          CHECK(ids.insert(s.session_id).second);
+          CHECK(s.session_id.rfind(std::string(account) + "-", 0) == 0);
+          CHECK(s.end_ms >= f.scope_start_ms);
+          CHECK(s.end_ms < f.scope_end_ms);
+          REQUIRE(s.events.size() >= 2);
+          const auto& login = s.events.front();
+          CHECK(login.type == 3);
+          CHECK(login.state == 2);
+          CHECK(login.prev_state == 1);
+          CHECK(login.max_concurrent == -9);
+          CHECK(login.timestamp == s.start_ms);
+          const auto& logout = s.events.back();
+          CHECK(logout.type == 4);
+          CHECK(logout.state == 1);
+          CHECK(logout.max_concurrent == -9);
+          CHECK(logout.concurrent == 0);
+          CHECK(logout.timestamp == s.end_ms);
+          for (std::size_t i = 1; i < s.events.size(); ++i) {
+            const auto& p = s.events[i - 1];
+            const auto& e = s.events[i];
+            CHECK(e.timestamp >= p.timestamp);
+            CHECK(e.agent_id == login.agent_id);
+            if (e.type == 4) continue;
+            CHECK(e.prev_state == p.state);
+            CHECK(e.prev_concurrent == p.concurrent);
+            CHECK(e.concurrent <= e.max_concurrent);
+            CHECK(e.concurrent >= 0);
+            if (e.type == 1) CHECK(std::abs(e.concurrent - e.prev_concurrent) == 1);
+            if (e.type == 2) ++states_seen;
+            if (e.type == 1 && p.type == 1 && e.timestamp == p.timestamp &&
+                e.concurrent > e.prev_concurrent && p.concurrent > p.prev_concurrent)
+              ++same_ms_chats;
+          }
+          for (const char ch : login.nickname)
+            if (static_cast<unsigned char>(ch) >= 0x80) {
+              ++non_ascii;
+              break;
+            }
+          by_agent[login.agent_id * 1000 + (account[0] - '0')].emplace_back(s.start_ms, s.end_ms);
+        }
+      }
+    }
+    CHECK(sessions > 50);
+    CHECK(same_ms_chats > 0);
+    CHECK(states_seen > 0);
+    CHECK(non_ascii > 0);
+    for (auto& [agent, spans] : by_agent) {
+      std::sort(spans.begin(), spans.end());
+      for (std::size_t i = 1; i < spans.size(); ++i) CHECK(spans[i].first > spans[i - 1].second);
+    }
+  }
+
+  TEST_CASE("late files are created hours after their scope") {
+    auto c = config();
+    c.late_percent = 100;
+    const emu::generator g(c);
+    for (const auto& f : g.files("12345678")) {
+      CHECK(f.late);
+      CHECK(f.created_ms >= f.scope_end_ms + 2 * emu::hour_ms);
+      CHECK(f.created_ms <= f.scope_end_ms + 8 * emu::hour_ms);
+    }
+  }
+
+  TEST_CASE("added hours and files") {
+    emu::generator g(config());
+    const auto before = g.files("12345678").size();
+    g.add_hours(2);
+    CHECK(g.files("12345678").size() > before);
+    const auto f = g.add_file("12345678", 1772929800000, 1772990000000, 4);
+    CHECK(f.scope_start_ms == 1772928000000);
+    CHECK(f.part == 100);
+    CHECK(f.name() == "Agent.1772928000000.1772931600000.part-00100-0");
+    const auto s = g.sessions(f);
+    CHECK(s.size() == 4);
+    for (const auto& x : s) {
+      CHECK(x.end_ms >= f.scope_start_ms);
+      CHECK(x.end_ms < f.scope_end_ms);
+    }
+    CHECK(g.find("12345678", f.name())->created_ms == 1772990000000);
+  }
+
+  TEST_CASE("rendered NDJSON decodes (independently) to the generator's events") {
+    const emu::generator g(config());
+    for (const auto& f : g.files("87654321")) {
+      const auto sessions = g.sessions(f);
+      for (const bool docs : {false, true}) {
+        emu::variants v;
+        v.docs_framing = docs;
+        v.casing = docs ? emu::name_casing::alternate : emu::name_casing::example;
+        auto rows = t::decode_documents(emu::render_documents(sessions, v));
+        std::size_t n = 0;
+        for (const auto& s : sessions) n += s.events.size();
+        CHECK(rows.size() == (docs ? 2 * n : n));
+        std::vector<emu::expected_event> exp;
+        emu::collect_expected(f, sessions, exp);
+        emu::sort_unique(exp);
+        std::sort(rows.begin(), rows.end());
+        rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+        REQUIRE(rows.size() == exp.size());
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+          CHECK(rows[i].session == exp[i].session_id);
+          CHECK(rows[i].timestamp == exp[i].event.timestamp);
+          CHECK(rows[i].nickname == exp[i].event.nickname);
+        }
+      }
+    }
+  }
+
+  TEST_CASE("gzip bodies: one member, several members, zero padding, plain") {
+    const emu::generator g(config());
+    const auto f = g.files("12345678").at(4);
+    const auto sessions = g.sessions(f);
+    emu::variants v;
+    const std::string text = emu::render_documents(sessions, v);
+    int members = 0;
+    CHECK(t::gunzip_all(emu::render_file(sessions, v), &members) == text);
+    CHECK(members == 1);
+    v.multi_member = true;
+    CHECK(t::gunzip_all(emu::render_file(sessions, v), &members) == text);
+    CHECK(members >= 2);
+    v.zero_padding = 100;
+    const std::string padded = emu::render_file(sessions, v);
+    CHECK(padded.substr(padded.size() - 100) == std::string(100, '\0'));
+    CHECK(t::gunzip_all(padded) == text);
+    v.plain_body = true;
+    CHECK(emu::render_file(sessions, v) == text);
+  }
+
+  TEST_CASE("expected set: CSV quoting and NDJSON shape") {
+    emu::expected_event e;
+    e.account = "1";
+    e.session_id = "1-2";
+    e.event.nickname = "Renée \"Rae\", Jr";
+    e.file = "Agent.0.1.part-00000-0";
+    const std::string csv = emu::render_expected_csv({e});
+    CHECK(csv.find("\"Renée \"\"Rae\"\", Jr\"") != std::string::npos);
+    const auto rows = t::parse_expected_ndjson(emu::render_expected_ndjson({e}));
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].nickname == "Renée \"Rae\", Jr");
+  }
+}

@@ -74,7 +74,9 @@ struct generator_config {
 /// Deterministic data source. A session is published in the part file of the hour its logout
 /// falls in (LivePerson groups sessions "once they are considered closed",
 /// https://developers.liveperson.com/data-access-api-architecture.html). Each agent has at most
-/// one session per 6-hour block, so an agent's sessions never overlap. Not thread-safe for
+/// one session per 6-hour block, so an agent's sessions never overlap. An hour has
+/// min(1..max_parts, its session count) part files (at least one, possibly empty) and its
+/// sessions are dealt to the parts round-robin, so no part is empty unless the hour is. Not thread-safe for
 /// writes (add_hours/add_file/set_late); const calls are pure.
 class generator {
  public:
@@ -111,7 +113,16 @@ class generator {
     int sessions = 0;
     int index = 0;
   };
-  int parts_of_hour(const std::string& account, std::int64_t hour) const;
+  // A session before its events are generated: cheap, so listings need not build events.
+  struct session_plan {
+    int agent = 0;
+    std::int64_t block = 0;
+    std::int64_t start_ms = 0;
+    std::int64_t end_ms = 0;
+    std::string id;
+  };
+  std::vector<session_plan> hour_plans(const std::string& account, std::int64_t hour) const;
+  int parts_of_hour(const std::string& account, std::int64_t hour, std::size_t sessions) const;
   file_info make_file(const std::string& account, std::int64_t hour, int part) const;
   agent_session make_session(const std::string& account, int agent, std::int64_t block,
                              std::int64_t start_ms, std::int64_t end_ms, std::string id,

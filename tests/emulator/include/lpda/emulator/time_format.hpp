@@ -21,7 +21,7 @@ std::string format_new_york_ms(std::int64_t epoch_ms);
 /// IMF-fixdate of RFC 9110 §5.6.7, e.g. "Sun, 06 Nov 1994 08:49:37 GMT" (Retry-After, Date).
 std::string format_http_date(std::int64_t epoch_ms);
 
-/// UTC ISO-8601 with milliseconds and 'Z', e.g. "2026-03-08T07:00:00.000Z".
+/// UTC ISO-8601 with second precision and 'Z', e.g. "2026-03-08T07:00:00Z".
 std::string format_utc(std::int64_t epoch_ms);
 
 /// Parses a time option: integer epoch ms, or UTC "YYYY-MM-DDTHH:MM[:SS]Z" / "YYYY-MM-DD".
