@@ -125,7 +125,7 @@ lpda::error fails(std::string bytes, limits lim = {}) {
 }  // namespace
 
 TEST_SUITE("decode") {
-  TEST_CASE("docs example: two identical events with the documented values, plain and gzipped") {
+  TEST_CASE("docs example gives two identical events with the documented values (plain and gzipped)") {
     const std::string text = fixture("agent_activity_docs_example.json");
     for (const std::string& bytes : {text, lpda::test::gzip(text)}) {
       auto d = agent_activity_decoder::from_bytes(bytes);
@@ -143,7 +143,7 @@ TEST_SUITE("decode") {
     }
   }
 
-  TEST_CASE("wrapped NDJSON: seven events with the documented values, plain and gzipped") {
+  TEST_CASE("wrapped NDJSON gives seven events with the documented values (plain and gzipped)") {
     const std::string text = fixture("agent_activity_wrapped.ndjson");
     for (const std::string& bytes : {text, lpda::test::gzip(text)}) {
       const auto events = ok(bytes);
@@ -158,7 +158,7 @@ TEST_SUITE("decode") {
     }
   }
 
-  TEST_CASE("files are sniffed by content: gzip without .gz in its name, plain JSON named .gz") {
+  TEST_CASE("files are sniffed by content (gzip without .gz in its name and plain JSON named .gz)") {
     lpda::test::temp_dir dir;
     const std::string text = fixture("agent_activity_wrapped.ndjson");
     lpda::test::write_file(dir / "Agent.1767258000000.1767261600000.part-00001-0", lpda::test::gzip(text));
@@ -177,7 +177,7 @@ TEST_SUITE("decode") {
     CHECK(missing.error().message.find("absent") != std::string::npos);
   }
 
-  TEST_CASE("multi-member gzip: events of every member, even when a member ends mid-document") {
+  TEST_CASE("multi-member gzip yields the events of every member even when a member ends mid-document") {
     const std::string docs = fixture("agent_activity_docs_example.json");
     const std::string wrapped = fixture("agent_activity_wrapped.ndjson");
     auto events = ok(lpda::test::gzip(docs) + lpda::test::gzip(wrapped));
@@ -202,7 +202,7 @@ TEST_SUITE("decode") {
     CHECK(has_code(fails(bad_crc), errc::gzip_corrupt));
   }
 
-  TEST_CASE("zip, unknown and empty input") {
+  TEST_CASE("zip and unknown input are refused and empty input has no events") {
     const auto zip = fails(std::string("PK\x03\x04\x0a\x00\x00\x00", 8));
     CHECK(has_code(zip, errc::unsupported_format));
     CHECK(zip.message.find("zip") != std::string::npos);
@@ -221,7 +221,7 @@ TEST_SUITE("decode") {
     CHECK(ok(lpda::test::gzip("")).empty());
   }
 
-  TEST_CASE("framing: BOM, CRLF, pretty-printed and arbitrary whitespace between documents") {
+  TEST_CASE("framing accepts a BOM and CRLF and pretty-printing and any whitespace between documents") {
     const std::string wrapped = fixture("agent_activity_wrapped.ndjson");
     CHECK(ok("\xEF\xBB\xBF" + wrapped) == wrapped_events());
     CHECK(ok(lpda::test::gzip("\xEF\xBB\xBF" + wrapped)) == wrapped_events());
@@ -235,7 +235,7 @@ TEST_SUITE("decode") {
     CHECK(has_code(fails(wrapped + "\xEF\xBB\xBF{}"), errc::malformed_json));
   }
 
-  TEST_CASE("unions are unwrapped at every level, wrapped or not") {
+  TEST_CASE("unions are unwrapped at every level whether wrapped or not") {
     const auto expected = base_expected();
     // Everything plain.
     std::string plain = R"({"recordCollection":[{"body":{"header":{"agentSessionId":"S-1"},"agentSessionsData":[)"
@@ -269,7 +269,7 @@ TEST_SUITE("decode") {
     CHECK(ok(doc) == std::vector{base_expected()});
   }
 
-  TEST_CASE("agentEmployeeId as a string, a long, a plain number or null") {
+  TEST_CASE("agentEmployeeId as a string or a long or a plain number or null") {
     auto decode_with = [](std::string_view value) {
       return ok(wrapped_doc("S-1", replace_once(base_event, R"({"string":"E-17"})", value)));
     };
@@ -327,7 +327,7 @@ TEST_SUITE("decode") {
     CHECK_FALSE(minimal[0].agent_nickname.has_value());
   }
 
-  TEST_CASE("userProfileIDs: wrapped, plain, with wrapped items, or null") {
+  TEST_CASE("userProfileIDs wrapped or plain or with wrapped items or null") {
     auto with = [](std::string_view v) {
       return ok(wrapped_doc("S-1", replace_once(base_event, R"({"agentID")", "{\"userProfileIDs\":" + std::string(v) + R"(,"agentID")")));
     };
@@ -349,7 +349,7 @@ TEST_SUITE("decode") {
     CHECK(ok(doc) == std::vector{base_expected("late"), base_expected("late")});
   }
 
-  TEST_CASE("records without events need no header; other bodies are ignored") {
+  TEST_CASE("records without events need no header and other bodies are ignored") {
     const std::string doc =
         R"({"recordCollection":{"array":[{"body":{"com.liveperson.dataaccess.AgentActivityData":{"agentSessionsData":{"array":[]}}}},)"
         R"({"body":null},null,{"body":{"com.liveperson.dataaccess.SurveyData":{"surveys":{"array":[{"id":1}]}}}}]}})";
@@ -358,7 +358,7 @@ TEST_SUITE("decode") {
     CHECK(ok(R"({"dataType":"AgentActivity"})").empty());
   }
 
-  TEST_CASE("missing or null required fields fail with the JSON path, document and offset") {
+  TEST_CASE("missing or null required fields fail with the JSON path and document and offset") {
     const std::string second_without_id =
         wrapped_doc("S-1", base_event + "," + replace_once(base_event, R"("agentID":{"long":9},)", ""));
     const auto missing = fails(second_without_id);
@@ -447,7 +447,7 @@ TEST_SUITE("decode") {
     CHECK(ok(R"({"x":)" + std::string(200, '[') + std::string(200, ']') + "}").empty());
   }
 
-  TEST_CASE("batches hold at most batch_size events, in file order") {
+  TEST_CASE("batches hold at most batch_size events in file order") {
     const std::string wrapped = fixture("agent_activity_wrapped.ndjson");
     std::vector<std::size_t> sizes;
     auto d = agent_activity_decoder::from_bytes(wrapped, limits{.batch_size = 3});

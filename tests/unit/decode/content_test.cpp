@@ -70,7 +70,7 @@ TEST_SUITE("decode") {
     CHECK(r.at_end());
   }
 
-  TEST_CASE("gzip members are all inflated, in order, across 64 KiB chunk boundaries") {
+  TEST_CASE("gzip members are all inflated in order across 64 KiB chunk boundaries") {
     std::string a(200'000, 'a');
     std::string b = "second member";
     std::string c(70'000, 'c');
@@ -102,7 +102,7 @@ TEST_SUITE("decode") {
     CHECK(bad.error().message.find("offset 65535") != std::string::npos);
   }
 
-  TEST_CASE("zero padding after the last member is accepted, like gzip -d") {
+  TEST_CASE("zero padding after the last member is accepted as gzip -d does") {
     const std::string gz = lpda::test::gzip("hello");
     for (std::size_t pad : {std::size_t{1}, std::size_t{512}, std::size_t{200'000}}) {
       auto out = read_all(gz + std::string(pad, '\0'));
@@ -133,7 +133,7 @@ TEST_SUITE("decode") {
     CHECK(has_code(wrong_second.error(), errc::trailing_data));
   }
 
-  TEST_CASE("truncated gzip is an error, never a short success") {
+  TEST_CASE("truncated gzip is an error and never a short success") {
     const std::string gz = lpda::test::gzip(std::string(100'000, 'z') + "end");
     for (std::size_t cut : {gz.size() - 1, gz.size() - 8, gz.size() / 2, std::size_t{10}, std::size_t{2}}) {
       auto out = read_all(gz.substr(0, cut));
@@ -207,7 +207,7 @@ TEST_SUITE("decode") {
     CHECK(r.kind() == content_kind::empty);
   }
 
-  TEST_CASE("files are read in chunks; a missing file is unreadable") {
+  TEST_CASE("files are read in chunks and a missing file is unreadable") {
     lpda::test::temp_dir dir;
     const std::string big(300'000, 'q');
     lpda::test::write_file(dir / "Agent.1461387600000.1461391200000.part-00001-0", lpda::test::gzip(big));

@@ -32,7 +32,7 @@ agent_activity_event docs_event() {
 }  // namespace
 
 TEST_SUITE("decode") {
-  TEST_CASE("to_ndjson writes every field in order, nulls for absent attributes") {
+  TEST_CASE("to_ndjson writes every field in order with nulls for absent attributes") {
     CHECK(to_ndjson(docs_event()) ==
           R"({"agentSessionId":"75555851-684867733","agentID":9,"timestamp":1465992202047,"type":3,"state":0,)"
           R"("prevState":1,"prevConcurrentEng":0,"concurrentEng":0,"maxConcurrentEng":-9,"agentGroupID":-1,)"
@@ -67,7 +67,7 @@ TEST_SUITE("decode") {
     }
   }
 
-  TEST_CASE("csv: header, fields in order, RFC 4180 quoting, empty vs absent") {
+  TEST_CASE("csv header and fields in order with RFC 4180 quoting and empty distinct from absent") {
     CHECK(csv_header() ==
           "agentSessionId,agentID,timestamp,type,state,prevState,prevConcurrentEng,concurrentEng,maxConcurrentEng,"
           "agentGroupID,agentEmployeeId,agentUsername,agentNickname,agentLoginname,userProfileIDs");
