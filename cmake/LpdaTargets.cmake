@@ -26,6 +26,7 @@ function(lpda_test name)
   add_executable(${name} ${ARG_SOURCES} ${PROJECT_SOURCE_DIR}/tests/support/doctest_main.cpp)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} doctest::doctest lpda_test_support
                                         lpda_warnings lpda_sanitizers)
-  doctest_discover_tests(${name} ADD_LABELS 1
-    PROPERTIES ENVIRONMENT "LPDA_TEST_DATA=${PROJECT_SOURCE_DIR}/tests/data;LPDA_BIN_DIR=${PROJECT_BINARY_DIR}/bin")
+  # Paths reach the tests as compile definitions of lpda_test_support (an ENVIRONMENT list here
+  # would be split by doctest_discover_tests and swallow the LABELS).
+  doctest_discover_tests(${name} ADD_LABELS 1)
 endfunction()

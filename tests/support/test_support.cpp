@@ -17,12 +17,12 @@ namespace fs = std::filesystem;
 
 fs::path data_dir() {
   if (const char* d = std::getenv("LPDA_TEST_DATA")) return d;
-  return fs::path(__FILE__).parent_path().parent_path() / "data";
+  return LPDA_DEFAULT_TEST_DATA;
 }
 
 fs::path bin_dir() {
   if (const char* d = std::getenv("LPDA_BIN_DIR")) return d;
-  return fs::current_path();
+  return LPDA_DEFAULT_BIN_DIR;
 }
 
 std::string read_file(const fs::path& p) {

@@ -91,10 +91,12 @@ std::pair<std::string, std::vector<std::pair<std::string, std::string>>> split_t
     std::size_t start = 0;
     while (start <= rest.size()) {
       const auto amp = rest.find('&', start);
-      const std::string seg = rest.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
+      const std::string seg =
+          rest.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
       if (!seg.empty()) {
         const auto eq = seg.find('=');
-        params.emplace_back(dec(seg.substr(0, eq)), eq == std::string::npos ? "" : dec(seg.substr(eq + 1)));
+        params.emplace_back(dec(seg.substr(0, eq)),
+                            eq == std::string::npos ? "" : dec(seg.substr(eq + 1)));
       }
       if (amp == std::string::npos) break;
       start = amp + 1;

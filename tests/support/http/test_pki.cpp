@@ -104,7 +104,8 @@ pem_pair make_server_cert(const pem_pair& ca, const std::vector<std::string>& dn
   auto ca_key = read_key(ca.key_pem);
   auto key = new_key();
   static long serial = 100;
-  const std::string cn = dns_names.empty() ? (ips.empty() ? "server" : ips.front()) : dns_names.front();
+  const std::string cn =
+      dns_names.empty() ? (ips.empty() ? "server" : ips.front()) : dns_names.front();
   auto x = new_cert(key.get(), cn, ++serial);
   check(X509_set_issuer_name(x.get(), X509_get_subject_name(ca_cert.get())) == 1, "issuer");
   add_ext(ca_cert.get(), x.get(), NID_basic_constraints, "critical,CA:FALSE");

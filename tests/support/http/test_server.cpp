@@ -34,7 +34,8 @@ bool iequals(const std::string& a, const std::string& b) {
 
 std::string head_of(const reply& r) {
   std::string h = "HTTP/1.1 " + std::to_string(r.status) + " " +
-                  std::string(bhttp::obsolete_reason(static_cast<bhttp::status>(r.status))) + "\r\n";
+                  std::string(bhttp::obsolete_reason(static_cast<bhttp::status>(r.status))) +
+                  "\r\n";
   bool has_length = false;
   for (const auto& [k, v] : r.headers) {
     if (iequals(k, "Content-Length")) has_length = true;
@@ -83,7 +84,8 @@ struct test_server::impl {
       received_request rr;
       rr.method = std::string(req.method_string());
       rr.target = std::string(req.target());
-      for (const auto& f : req) rr.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+      for (const auto& f : req)
+        rr.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
       rr.body = req.body();
       rr.connection = conn_index;
       std::size_t index = 0;
@@ -122,7 +124,8 @@ struct test_server::impl {
         continue;
       }
       const std::size_t first = std::min(r.fault_at, r.body.size());
-      auto [fec, fn] = co_await asio::async_write(stream, asio::buffer(r.body.data(), first), use_tuple);
+      auto [fec, fn] =
+          co_await asio::async_write(stream, asio::buffer(r.body.data(), first), use_tuple);
       if (fec) co_return;
       if (r.what == reply::fault::cut) co_return;  // the stream closes when this returns
       timer.expires_after(r.fault_for);
@@ -184,9 +187,15 @@ test_server::~test_server() {
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 
-std::uint16_t test_server::port() const { return impl_->acceptor.local_endpoint().port(); }
-std::size_t test_server::accepts() const { return impl_->accepts.load(); }
-std::size_t test_server::max_in_flight() const { return impl_->max_in_flight.load(); }
+std::uint16_t test_server::port() const {
+  return impl_->acceptor.local_endpoint().port();
+}
+std::size_t test_server::accepts() const {
+  return impl_->accepts.load();
+}
+std::size_t test_server::max_in_flight() const {
+  return impl_->max_in_flight.load();
+}
 
 std::vector<received_request> test_server::requests() const {
   std::lock_guard lock(impl_->mutex);
