@@ -1,6 +1,6 @@
 # Every dependency comes from a Debian bookworm package (scripts/install-deps); nothing is downloaded.
 find_package(Threads REQUIRED)
-find_package(Boost 1.81 EXACT CONFIG REQUIRED COMPONENTS url)
+find_package(Boost 1.81.0 EXACT CONFIG REQUIRED COMPONENTS url)
 find_package(OpenSSL REQUIRED)
 find_package(RapidJSON REQUIRED)
 find_package(ZLIB REQUIRED)
