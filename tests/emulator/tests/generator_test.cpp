@@ -28,7 +28,7 @@ emu::generator_config config(std::uint64_t seed = 7) {
 }  // namespace
 
 TEST_SUITE("emulator") {
-  TEST_CASE("files: 1..max_parts per hour, LivePerson's names, created after scope end") {
+  TEST_CASE("files: 1..max_parts per hour LivePerson's names created after scope end") {
     const emu::generator g(config());
     const auto files = g.files("12345678");
     std::map<std::int64_t, int> per_hour;
@@ -58,7 +58,7 @@ TEST_SUITE("emulator") {
     CHECK_FALSE(g.find("12345678", "Agent.1.2.part-00000-0").has_value());
   }
 
-  TEST_CASE("the same seed gives the same bytes; another seed other data") {
+  TEST_CASE("the same seed gives the same bytes and another seed other data") {
     const emu::generator a(config(7)), b(config(7)), c(config(8));
     const auto fa = a.files("12345678");
     const auto fb = b.files("12345678");
@@ -73,7 +73,7 @@ TEST_SUITE("emulator") {
     CHECK(all_a != all_c);
   }
 
-  TEST_CASE("sessions are realistic and each is published once, in the hour it closes") {
+  TEST_CASE("sessions are realistic and each is published once in the hour it closes") {
     const emu::generator g(config());
     std::set<std::string> ids;
     std::map<std::int64_t, std::vector<std::pair<std::int64_t, std::int64_t>>> by_agent;
@@ -190,7 +190,7 @@ TEST_SUITE("emulator") {
     }
   }
 
-  TEST_CASE("gzip bodies: one member, several members, zero padding, plain") {
+  TEST_CASE("gzip bodies: one member several members zero padding plain") {
     const emu::generator g(config());
     const auto f = g.files("12345678").at(4);
     const auto sessions = g.sessions(f);

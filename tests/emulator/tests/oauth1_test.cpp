@@ -45,7 +45,7 @@ TEST_SUITE("emulator") {
   }
 
   // RFC 5849 §1.2: the final, signed resource request (no oauth_version, with a realm).
-  TEST_CASE("RFC 5849 section 1.2 request verifies, and fails with any change") {
+  TEST_CASE("RFC 5849 section 1.2 request verifies and fails with any change") {
     const emu::oauth1_credentials creds{"dpf43f3p2l4k3l03", "kd94hf93k423kf44",
                                         "nnch734d00sl2jdk", "pfkkdhi9sl3r4s00"};
     const std::string header =
@@ -70,7 +70,7 @@ TEST_SUITE("emulator") {
   }
 
   // Twitter's published "Creating a signature" example: POST with a form body.
-  TEST_CASE("Twitter's example: base string and signature, form parameters included") {
+  TEST_CASE("Twitter's example: base string and signature form parameters included") {
     const emu::param_list params{
         {"status", "Hello Ladies + Gentlemen, a signed OAuth request!"},
         {"include_entities", "true"},
@@ -95,7 +95,7 @@ TEST_SUITE("emulator") {
                                 base) == "hCtSmYh+iHYCEqBWrE7C7hYmtUk=");
   }
 
-  TEST_CASE("the emulator's verifier accepts the tests' independent signer, query included") {
+  TEST_CASE("the emulator's verifier accepts the tests' independent signer query included") {
     const emu::oauth1_credentials creds{"ck", "c s&", "tok", "t/s"};
     const std::string url = "http://127.0.0.1:4567/data_access_le/account/1/le/agentActivity?"
                             "startTime=1&endTime=2&v=1.0";

@@ -103,7 +103,7 @@ std::string xml_message(const std::string& body) {
 }  // namespace
 
 TEST_SUITE("integration_emulator") {
-  TEST_CASE("OAuth 1.0a: unsigned and wrong secret get 401 with LivePerson's XML; right gets 200") {
+  TEST_CASE("OAuth 1.0a: unsigned and wrong secret get 401 with LivePerson's XML and right gets 200") {
     running r(options());
     const std::string u = r.listing(0, mar8 + 48 * emu::hour_ms);
     const auto unsigned_ = t::request("GET", u);
@@ -154,7 +154,7 @@ TEST_SUITE("integration_emulator") {
     CHECK(grant.status == 400);
   }
 
-  TEST_CASE("listing windows return exactly the files created inside them, half-open") {
+  TEST_CASE("listing windows return exactly the files created inside them half-open") {
     running r(options());
     const auto files = r.srv.files(account);
     REQUIRE(files.size() >= 10);
@@ -199,7 +199,7 @@ TEST_SUITE("integration_emulator") {
     CHECK(at[0].name == f.name());
   }
 
-  TEST_CASE("'now' hides files not yet created; scope mode filters on the scope") {
+  TEST_CASE("'now' hides files not yet created and scope mode filters on the scope") {
     auto o = options();
     running r(o);
     const auto all = r.srv.files(account, true);
@@ -253,7 +253,7 @@ TEST_SUITE("integration_emulator") {
     CHECK(starts["1793512800000"] == "2026-11-01T01:00:00-05:00 2026-11-01T02:00:00-05:00");
   }
 
-  TEST_CASE("empty listings: 404 XML, [] or no file key; one file as an object") {
+  TEST_CASE("empty listings: 404 XML empty array or no file key and one file as an object") {
     running r(options());
     const std::string none = r.listing(0, 1000);
     const auto e404 = t::signed_get(none);
@@ -372,7 +372,7 @@ TEST_SUITE("integration_emulator") {
     CHECK(t::signed_get(r.href(f)).status == 200);
   }
 
-  TEST_CASE("faults: 429 with Retry-After, 500 first N, 503 every Nth") {
+  TEST_CASE("faults: 429 with Retry-After 500 first N 503 every Nth") {
     running r(options());
     const std::string u = r.listing(0, mar8 + 48 * emu::hour_ms);
     emu::fault_spec f;
@@ -419,7 +419,7 @@ TEST_SUITE("integration_emulator") {
     CHECK(t::request("GET", u).status == 401);
   }
 
-  TEST_CASE("faults: reset mid-body, truncated gzip, stall, drip, latency, failing file") {
+  TEST_CASE("faults: reset mid-body truncated gzip stall drip latency failing file") {
     running r(options());
     const auto file = r.srv.files(account)[4];
     const auto full = t::signed_get(r.href(file));
@@ -573,7 +573,7 @@ TEST_SUITE("integration_emulator") {
     CHECK(t::signed_get(r.url + "/data_access_le/account/" + account + "/le/agentActivity").status == 400);
   }
 
-  TEST_CASE("HTTPS with a self-signed certificate; hrefs on a configured host") {
+  TEST_CASE("HTTPS with a self-signed certificate and hrefs on a configured host") {
     lpda::test::temp_dir dir;
     auto o = options();
     o.tls_self_signed = true;
@@ -594,7 +594,7 @@ TEST_SUITE("integration_emulator") {
     CHECK(t::signed_get(r.listing(0, 1), "wrong", o.tls_cert_out).status == 401);
   }
 
-  TEST_CASE("lpda-emulator: --help names every option; port 0 prints the URL; --expected-out") {
+  TEST_CASE("lpda-emulator: --help names every option and port 0 prints the URL and --expected-out") {
     const std::string bin = (lpda::test::bin_dir() / "lpda-emulator").string();
     const auto help = lpda::test::run_command(bin + " --help");
     CHECK(help.status == 0);

@@ -33,7 +33,7 @@ TEST_SUITE("emulator") {
     }
   }
 
-  TEST_CASE("millisecond, HTTP and UTC forms") {
+  TEST_CASE("millisecond HTTP and UTC forms") {
     CHECK(emu::format_new_york_ms(1516861155196) == "2018-01-25T01:19:15.196-05:00");
     CHECK(emu::format_http_date(784111777000) == "Sun, 06 Nov 1994 08:49:37 GMT");
     CHECK(emu::format_utc(1772928000000) == "2026-03-08T00:00:00Z");
