@@ -56,7 +56,7 @@ ON CONFLICT DO UPDATE SET
   agent_nickname = excluded.agent_nickname,
   agent_loginname = excluded.agent_loginname,
   user_profile_ids = excluded.user_profile_ids,
-  updated_at_ms = excluded.ingested_at_ms
+  updated_at_ms = lpda_count_update(excluded.ingested_at_ms)
 WHERE agent_activity_events.max_concurrent_eng IS NOT excluded.max_concurrent_eng
    OR agent_activity_events.agent_group_id IS NOT excluded.agent_group_id
    OR agent_activity_events.agent_employee_id IS NOT excluded.agent_employee_id
@@ -64,7 +64,6 @@ WHERE agent_activity_events.max_concurrent_eng IS NOT excluded.max_concurrent_en
    OR agent_activity_events.agent_nickname IS NOT excluded.agent_nickname
    OR agent_activity_events.agent_loginname IS NOT excluded.agent_loginname
    OR agent_activity_events.user_profile_ids IS NOT excluded.user_profile_ids
-RETURNING updated_at_ms
 )sql";
 
 constexpr std::string_view sql_upsert_agent = R"sql(
@@ -258,6 +257,16 @@ struct database::impl {
   SQLite::Database db_;
   std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> cache_;
   std::vector<agent_activity_event> batch_;
+  std::vector<std::uint32_t> order_;
+  // Attribute updates done by the event upsert, counted by lpda_count_update(): a step that
+  // changed one row either inserted it or updated its attributes, and only the update calls the
+  // function — cheaper than a RETURNING clause, which costs a third of the insert rate.
+  std::uint64_t attribute_updates_ = 0;
+
+  static void count_update(sqlite3_context* ctx, int, sqlite3_value** argv) {
+    ++static_cast<impl*>(sqlite3_user_data(ctx))->attribute_updates_;
+    sqlite3_result_value(ctx, argv[0]);
+  }
 
   impl(settings s, int flags)
       : settings_(std::move(s)),
@@ -362,7 +371,16 @@ struct database::impl {
     std::unordered_map<std::int64_t, std::size_t> latest;  // agent id → index of its latest event
     std::unordered_map<std::string_view, session_acc> sessions;
     std::string profiles;
-    for (std::size_t i = 0; i < batch.size(); ++i) {
+    // Rows go in key order (time first): neighbouring inserts touch the same B-tree pages.
+    order_.resize(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) order_[i] = static_cast<std::uint32_t>(i);
+    std::stable_sort(order_.begin(), order_.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return batch[a].timestamp_ms != batch[b].timestamp_ms ? batch[a].timestamp_ms < batch[b].timestamp_ms
+                                                            : batch[a].agent_id < batch[b].agent_id;
+    });
+    const auto updates_before = attribute_updates_;
+    std::uint64_t changed_rows = 0;
+    for (const std::uint32_t i : order_) {
       const auto& e = batch[i];
       ev.reset();
       bind_text(ev, 2, e.agent_session_id);
@@ -385,13 +403,14 @@ struct database::impl {
       } else {
         ev.bind(16);
       }
-      ++sum.events_read;
-      // RETURNING yields a row for an insert (updated_at_ms still NULL) or a changed attribute;
-      // none for an unchanged repeat. (`RETURNING x IS NULL` misevaluates in SQLite 3.40.)
-      if (ev.executeStep() && ev.getColumn(0).isNull()) ++sum.events_inserted;
+      changed_rows += static_cast<std::uint64_t>(ev.exec());
 
+      // Latest event per agent; on a tie the one later in the file wins.
       auto [it, fresh] = latest.try_emplace(e.agent_id, i);
-      if (!fresh && batch[it->second].timestamp_ms <= e.timestamp_ms) it->second = i;
+      if (!fresh && (batch[it->second].timestamp_ms < e.timestamp_ms ||
+                     (batch[it->second].timestamp_ms == e.timestamp_ms && it->second < i))) {
+        it->second = i;
+      }
 
       auto [s, new_session] = sessions.try_emplace(
           e.agent_session_id, session_acc{&e.agent_session_id, e.agent_id, e.timestamp_ms, e.timestamp_ms, {}, {}});
@@ -401,6 +420,8 @@ struct database::impl {
       if (e.type == 3) acc.login_ms = std::min(acc.login_ms.value_or(e.timestamp_ms), e.timestamp_ms);
       if (e.type == 4) acc.logout_ms = std::max(acc.logout_ms.value_or(e.timestamp_ms), e.timestamp_ms);
     }
+    sum.events_read += batch.size();
+    sum.events_inserted += changed_rows - (attribute_updates_ - updates_before);
 
     // Agents before sessions: agent_sessions references agents.
     auto& ag = stmt(sql_upsert_agent);
@@ -451,7 +472,10 @@ database database::open(const settings& s) {
   create_with_mode(s.path, s.file_mode);
   std::unique_ptr<impl> p;
   try {
-    p = std::make_unique<impl>(s, SQLite::OPEN_READWRITE);
+    // NOMUTEX: one thread owns the connection (see the class comment), so SQLite's own
+    // per-call locking is pure overhead.
+    p = std::make_unique<impl>(s, SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX);
+    p->db_.createFunction("lpda_count_update", 1, false, p.get(), &impl::count_update);
     // Refuse a newer schema before anything writes to the file (journal_mode=WAL would).
     const int found = p->user_version();
     if (found > latest_schema_version()) {
@@ -461,10 +485,17 @@ database database::open(const settings& s) {
                                   std::to_string(latest_schema_version()) +
                                   "); use a newer lpda-sync or another database file"));
     }
+    // A new, empty file gets 8 KiB pages (only possible before WAL is on and a table exists):
+    // events are ~200-byte rows inserted in key order within an hour, and larger pages mean
+    // fewer splits and a shallower tree — measured ~10 % faster upserts than 4 KiB.
+    if (found == 0 && p->db_.execAndGet("SELECT count(*) FROM sqlite_master").getInt() == 0) {
+      p->db_.exec("PRAGMA page_size = 8192");
+    }
     if (p->db_.execAndGet("PRAGMA journal_mode = WAL").getString() != "wal") {
       throw error_exception(error(errc::store_io, "store " + s.path.string() + ": cannot enable WAL mode"));
     }
     p->db_.exec("PRAGMA foreign_keys = ON");
+    p->db_.exec("PRAGMA cache_size = -" + std::to_string(s.cache_kib));
     p->db_.exec(s.synchronous == synchronous_mode::full ? "PRAGMA synchronous = FULL"
                                                         : "PRAGMA synchronous = NORMAL");
     p->migrate();

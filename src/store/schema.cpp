@@ -8,8 +8,9 @@ namespace lpda::store {
 namespace {
 
 // Version 1: the tables. Times are integer epoch ms UTC. The events table is keyed by the natural
-// key as a WITHOUT ROWID primary key: faster to upsert than a rowid table plus a unique index, and
-// rows of one session sit together, which is the order the views read them in.
+// key as a WITHOUT ROWID primary key (faster to upsert than a rowid table plus a unique index),
+// timestamp first: one file covers one hour, so its rows land in one narrow, mostly new range of
+// the B-tree, and most key comparisons end at the first (integer) column.
 constexpr std::string_view v1_tables = R"sql(
 CREATE TABLE agent_activity_events (
   account_id          TEXT    NOT NULL,
@@ -31,7 +32,7 @@ CREATE TABLE agent_activity_events (
   source_file_key     TEXT    NOT NULL,
   ingested_at_ms      INTEGER NOT NULL,
   updated_at_ms       INTEGER,
-  PRIMARY KEY (account_id, agent_session_id, agent_id, timestamp_ms, type, state, prev_state,
+  PRIMARY KEY (timestamp_ms, agent_id, account_id, agent_session_id, type, state, prev_state,
                prev_concurrent_eng, concurrent_eng)
 ) WITHOUT ROWID;
 
@@ -60,7 +61,6 @@ CREATE TABLE agent_sessions (
   PRIMARY KEY (account_id, agent_session_id),
   FOREIGN KEY (account_id, agent_id) REFERENCES agents (account_id, agent_id)
 ) WITHOUT ROWID;
-CREATE INDEX agent_sessions_by_agent ON agent_sessions (account_id, agent_id, first_event_ms);
 
 CREATE TABLE files (
   account_id      TEXT    NOT NULL,

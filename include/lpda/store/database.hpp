@@ -43,6 +43,10 @@ struct settings {
   /// Sleep before the first retry; doubled for each further retry, capped at `busy_backoff_max`.
   std::chrono::milliseconds busy_backoff{100};
   std::chrono::milliseconds busy_backoff_max{2000};
+  /// SQLite page cache of the connection, in KiB (`PRAGMA cache_size = -N`). One file's events
+  /// land in one time range of the events table; a cache that holds that range keeps a file's
+  /// transaction from spilling pages to the WAL more than once.
+  int cache_kib = 32768;
 };
 
 /// A file's state in the ledger. `done` and `quarantined` are terminal for the watermark.

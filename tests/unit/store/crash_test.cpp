@@ -25,7 +25,7 @@ extern char** environ;
 namespace {
 
 constexpr std::uint64_t seed = 20240304;
-constexpr int file_count = 300;
+constexpr int file_count = 500;
 constexpr int events_per_file = 1000;
 
 struct file_facts {
@@ -103,7 +103,7 @@ TEST_CASE("SIGKILL at random points leaves whole files or none") {
   lpda::test::temp_dir dir;
   const std::string db = (dir / "crash.db").string();
   std::mt19937 rng(12345);
-  std::uniform_int_distribution<int> delay_ms(2, 120);
+  std::uniform_int_distribution<int> delay_ms(2, 60);
   int kills = 0;
   std::size_t done = 0;
   for (int attempt = 0; attempt < 80 && kills < 25; ++attempt) {

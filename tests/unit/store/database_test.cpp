@@ -111,6 +111,7 @@ TEST_CASE("a new database is created at the latest schema with mode 0600 and WAL
   CHECK(file_mode_of(p.string() + "-wal") == 0600U);
   CHECK(file_mode_of(p.string() + "-shm") == 0600U);
   CHECK(dump(p, "PRAGMA journal_mode") == std::vector<std::string>{"wal|"});
+  CHECK(scalar(p, "PRAGMA page_size") == 8192);
   CHECK(dump(p, "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name") ==
         std::vector<std::string>{"agent_activity_events|", "agent_daily_availability|", "agent_sessions|",
                                  "agent_state_intervals|", "agents|", "checkpoints|", "files|"});
@@ -199,6 +200,29 @@ TEST_CASE("an event with unknown state (-1) ingested twice stays one row") {
   ingest(db, "g", {e});
   CHECK(dump(p, "SELECT state, prev_state, type, concurrent_eng, agent_nickname FROM agent_activity_events") ==
         std::vector<std::string>{"-1|-1|-1|-1|NULL|"});
+}
+
+TEST_CASE("every field of an event is stored") {
+  lpda::test::temp_dir dir;
+  const auto p = dir / "lpda.db";
+  auto db = database::open(settings_for(p));
+  auto e = ev("75555851-684867733", 2188742612, 1461387700123, 1, 2, 4, 1, 2);
+  e.user_profile_ids = std::vector<std::int64_t>{1111, 2222};
+  auto bare = ev("75555851-684867733", 2188742612, 1461387700999, 4, 1, 2, 2, 0);
+  bare.max_concurrent_eng.reset();
+  bare.agent_group_id.reset();
+  bare.agent_employee_id.reset();
+  bare.agent_username.reset();
+  bare.agent_nickname.reset();
+  bare.agent_loginname.reset();
+  ingest(db, "Agent.1461387600000.1461391200000.part-00001-0", {e, bare}, 1461400000000);
+  CHECK(dump(p, all_events) ==
+        std::vector<std::string>{
+            "13350576|75555851-684867733|2188742612|1461387700123|1|2|4|1|2|3|42|emp2188742612|user2188742612|"
+            "Nick 2188742612|login2188742612|[1111,2222]|Agent.1461387600000.1461391200000.part-00001-0|"
+            "1461400000000|NULL|",
+            "13350576|75555851-684867733|2188742612|1461387700999|4|1|2|2|0|NULL|NULL|NULL|NULL|NULL|NULL|NULL|"
+            "Agent.1461387600000.1461391200000.part-00001-0|1461400000000|NULL|"});
 }
 
 TEST_CASE("a changed attribute in a later file updates only the attribute") {
