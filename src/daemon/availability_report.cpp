@@ -1,0 +1,230 @@
+#include "lpda/daemon/availability_report.hpp"
+
+#include "lpda/config/units.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <rapidjson/ostreamwrapper.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstdio>
+#include <ostream>
+#include <system_error>
+
+namespace lpda::daemon {
+namespace {
+
+std::optional<std::string> optional_text(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return c.getString();
+}
+
+// Minutes with two decimals ("50.00"): exact for whole minutes, readable in spreadsheets.
+std::string minutes_text(std::int64_t ms) {
+  std::array<char, 48> buf{};
+  std::snprintf(buf.data(), buf.size(), "%.2f", static_cast<double>(ms) / 60000.0);
+  return buf.data();
+}
+
+std::string csv_field(std::string_view v) {
+  if (v.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(v);
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+std::string agent_label(const availability_row& r) {
+  if (r.agent_username) return *r.agent_username;
+  if (r.agent_nickname) return *r.agent_nickname;
+  return "-";
+}
+
+void write_table(std::ostream& out, const std::vector<availability_row>& rows) {
+  if (rows.empty()) {
+    out << "(no rows)\n";
+    return;
+  }
+  const std::array<std::string, 9> header{"ACCOUNT", "AGENT_ID", "AGENT",     "DAY (UTC)", "LOGGED_IN",
+                                           "ONLINE",  "AWAY",     "BACK_SOON", "CHATS"};
+  std::vector<std::array<std::string, 9>> cells;
+  cells.reserve(rows.size());
+  for (const auto& r : rows)
+    cells.push_back({r.account_id, std::to_string(r.agent_id), agent_label(r), r.day_utc,
+                     format_hms(r.logged_in_ms), format_hms(r.online_ms), format_hms(r.away_ms),
+                     format_hms(r.back_soon_ms), std::to_string(r.chats)});
+  std::array<std::size_t, 9> width{};
+  for (std::size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
+  for (const auto& row : cells)
+    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  // Text columns left-aligned, numbers and durations right-aligned.
+  auto line = [&](const std::array<std::string, 9>& row) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      const bool left = i == 0 || i == 2 || i == 3;
+      const std::string pad(width[i] - row[i].size(), ' ');
+      if (i) out << "  ";
+      out << (left ? row[i] + (i + 1 == row.size() ? "" : pad) : pad + row[i]);
+    }
+    out << '\n';
+  };
+  line(header);
+  for (const auto& row : cells) line(row);
+}
+
+void write_csv(std::ostream& out, const std::vector<availability_row>& rows) {
+  out << "account_id,agent_id,agent_username,agent_nickname,day_utc,day_start_ms,"
+         "logged_in_ms,logged_in_min,online_ms,online_min,away_ms,away_min,"
+         "back_soon_ms,back_soon_min,chats\r\n";
+  for (const auto& r : rows) {
+    out << csv_field(r.account_id) << ',' << r.agent_id << ','
+        << csv_field(r.agent_username.value_or("")) << ','
+        << csv_field(r.agent_nickname.value_or("")) << ',' << r.day_utc << ',' << r.day_start_ms;
+    for (std::int64_t ms : {r.logged_in_ms, r.online_ms, r.away_ms, r.back_soon_ms})
+      out << ',' << ms << ',' << minutes_text(ms);
+    out << ',' << r.chats << "\r\n";
+  }
+}
+
+void write_json(std::ostream& out, const std::vector<availability_row>& rows) {
+  rapidjson::OStreamWrapper os(out);
+  rapidjson::Writer<rapidjson::OStreamWrapper> w(os);
+  auto optional_string = [&w](const char* key, const std::optional<std::string>& v) {
+    w.Key(key);
+    if (v) w.String(v->c_str(), static_cast<rapidjson::SizeType>(v->size()));
+    else w.Null();
+  };
+  auto duration = [&w](const std::string& name, std::int64_t ms) {
+    w.Key((name + "_ms").c_str());
+    w.Int64(ms);
+    w.Key((name + "_min").c_str());
+    const auto m = minutes_text(ms);
+    w.RawValue(m.c_str(), m.size(), rapidjson::kNumberType);
+  };
+  w.StartArray();
+  for (const auto& r : rows) {
+    w.StartObject();
+    w.Key("account_id");
+    w.String(r.account_id.c_str(), static_cast<rapidjson::SizeType>(r.account_id.size()));
+    w.Key("agent_id");
+    w.Int64(r.agent_id);
+    optional_string("agent_username", r.agent_username);
+    optional_string("agent_nickname", r.agent_nickname);
+    w.Key("day_utc");
+    w.String(r.day_utc.c_str(), static_cast<rapidjson::SizeType>(r.day_utc.size()));
+    w.Key("day_start_ms");
+    w.Int64(r.day_start_ms);
+    duration("logged_in", r.logged_in_ms);
+    duration("online", r.online_ms);
+    duration("away", r.away_ms);
+    duration("back_soon", r.back_soon_ms);
+    w.Key("chats");
+    w.Int64(r.chats);
+    w.EndObject();
+  }
+  w.EndArray();
+  out << '\n';
+}
+
+}  // namespace
+
+result<std::vector<availability_row>> query_availability(const std::filesystem::path& database,
+                                                         const availability_query& query) {
+  std::error_code fs_ec;
+  if (!std::filesystem::is_regular_file(database, fs_ec))
+    return lpda::error(errc::unreadable, database.string() + ": no such database file");
+  try {
+    SQLite::Database db(database.string(), SQLite::OPEN_READONLY);
+    db.setBusyTimeout(5000);
+    SQLite::Statement has_view(
+        db, "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = "
+            "'agent_daily_availability'");
+    if (!has_view.executeStep() || has_view.getColumn(0).getInt64() == 0)
+      return lpda::error(errc::store_schema,
+                         database.string() +
+                             ": no agent_daily_availability view (not an lpda-sync database, or "
+                             "one older than schema version 2; run the daemon once to migrate it)");
+    SQLite::Statement q(db, R"sql(
+      SELECT v.account_id, v.agent_id, a.agent_username, a.agent_nickname, v.day_utc,
+             v.day_start_ms, v.logged_in_ms, v.online_ms, v.away_ms, v.back_soon_ms, v.chats
+      FROM agent_daily_availability AS v
+      LEFT JOIN agents AS a ON a.account_id = v.account_id AND a.agent_id = v.agent_id
+      WHERE (?1 IS NULL OR v.account_id = ?1)
+        AND (?2 IS NULL OR v.day_start_ms + 86400000 > ?2)
+        AND (?3 IS NULL OR v.day_start_ms < ?3)
+      ORDER BY v.account_id, v.day_start_ms, v.agent_id)sql");
+    if (query.account_id) q.bind(1, *query.account_id);
+    if (query.from_ms) q.bind(2, static_cast<std::int64_t>(*query.from_ms));
+    if (query.to_ms) q.bind(3, static_cast<std::int64_t>(*query.to_ms));
+    std::vector<availability_row> rows;
+    while (q.executeStep()) {
+      availability_row r;
+      r.account_id = q.getColumn(0).getString();
+      r.agent_id = q.getColumn(1).getInt64();
+      r.agent_username = optional_text(q.getColumn(2));
+      r.agent_nickname = optional_text(q.getColumn(3));
+      r.day_utc = q.getColumn(4).getString();
+      r.day_start_ms = q.getColumn(5).getInt64();
+      r.logged_in_ms = q.getColumn(6).getInt64();
+      r.online_ms = q.getColumn(7).getInt64();
+      r.away_ms = q.getColumn(8).getInt64();
+      r.back_soon_ms = q.getColumn(9).getInt64();
+      r.chats = q.getColumn(10).getInt64();
+      rows.push_back(std::move(r));
+    }
+    return rows;
+  } catch (const SQLite::Exception& e) {
+    return lpda::error(errc::store_io, database.string() + ": availability report: " + e.what());
+  }
+}
+
+std::optional<report_format> parse_report_format(std::string_view text) noexcept {
+  if (text == "table") return report_format::table;
+  if (text == "csv") return report_format::csv;
+  if (text == "json") return report_format::json;
+  return std::nullopt;
+}
+
+std::string format_hms(std::int64_t ms) {
+  const bool negative = ms < 0;
+  // Work in unsigned so that INT64_MIN has a magnitude too.
+  const std::uint64_t mag = negative ? 0u - static_cast<std::uint64_t>(ms) : static_cast<std::uint64_t>(ms);
+  const std::uint64_t total_s = mag / 1000u;
+  std::array<char, 48> buf{};
+  std::snprintf(buf.data(), buf.size(), "%s%llu:%02llu:%02llu", negative ? "-" : "",
+                static_cast<unsigned long long>(total_s / 3600u),
+                static_cast<unsigned long long>((total_s / 60u) % 60u),
+                static_cast<unsigned long long>(total_s % 60u));
+  return buf.data();
+}
+
+void write_availability(std::ostream& out, const std::vector<availability_row>& rows,
+                        report_format format) {
+  switch (format) {
+    case report_format::table: write_table(out, rows); break;
+    case report_format::csv: write_csv(out, rows); break;
+    case report_format::json: write_json(out, rows); break;
+  }
+}
+
+result<std::int64_t> parse_time_argument(std::string_view text, std::int64_t now_ms) {
+  if (!text.empty() && std::all_of(text.begin(), text.end(),
+                                   [](char c) { return c >= '0' && c <= '9'; })) {
+    std::int64_t v = 0;
+    const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec == std::errc() && p == text.data() + text.size()) return v;
+  }
+  if (auto t = config::parse_iso8601(text)) return *t;
+  if (auto d = config::parse_duration(text)) return now_ms - d->count();
+  return lpda::error(errc::config_invalid,
+                     "\"" + std::string(text) +
+                         "\" is not a time: expected an ISO 8601 date (2024-03-04) or date-time "
+                         "with zone (2024-03-04T09:00:00Z), epoch milliseconds, or a duration "
+                         "back from now (7d, 12h)");
+}
+
+}  // namespace lpda::daemon
