@@ -307,9 +307,10 @@ struct server::impl {
   explicit impl(server_options o) : opts(std::move(o)), gen(opts.data) {}
 
   server_options opts;
+  // Declared before the io_context so it outlives the connections the io_context destroys.
+  std::optional<ssl::context> tls;
   net::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
-  std::optional<ssl::context> tls;
   std::thread thread;
   std::optional<net::signal_set> signals;
 

@@ -7,11 +7,14 @@
 #include <rapidjson/document.h>
 
 #include <csignal>
+#include <cstring>
 #include <cstdio>
 #include <regex>
 #include <set>
 #include <thread>
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -653,5 +656,40 @@ TEST_SUITE("integration_emulator") {
     CHECK(WEXITSTATUS(status) == 0);
     // At exit the file holds the served set: the one downloaded file.
     CHECK(t::parse_expected_ndjson(lpda::test::read_file(expected)) == rows);
+  }
+}
+
+TEST_SUITE("integration_emulator") {
+  TEST_CASE("the control API refuses peers that are not on loopback") {
+    std::string ip;
+    ifaddrs* ifs = nullptr;
+    REQUIRE(getifaddrs(&ifs) == 0);
+    for (auto* i = ifs; i != nullptr; i = i->ifa_next) {
+      if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET) continue;
+      char buf[INET_ADDRSTRLEN];
+      sockaddr_in sin{};
+      std::memcpy(&sin, i->ifa_addr, sizeof sin);
+      inet_ntop(AF_INET, &sin.sin_addr, buf, sizeof buf);
+      if (std::string(buf).rfind("127.", 0) != 0) {
+        ip = buf;
+        break;
+      }
+    }
+    freeifaddrs(ifs);
+    if (ip.empty()) {
+      MESSAGE("no non-loopback IPv4 address on this machine: nothing to test");
+      return;
+    }
+    auto o = options();
+    o.address = "0.0.0.0";
+    running r(o);
+    const std::string remote = "http://" + ip + ":" + std::to_string(r.srv.port());
+    const std::string local = "http://127.0.0.1:" + std::to_string(r.srv.port());
+    CHECK(t::request("GET", remote + "/_control/state").status == 403);
+    CHECK(t::request("GET", remote + "/_control/now?set=0").status == 403);
+    CHECK(r.srv.now_ms() == mar8 + 24 * emu::hour_ms);
+    CHECK(t::request("GET", local + "/_control/state").status == 200);
+    // The Data Access routes answer any peer (signed for the address it used).
+    CHECK(t::signed_get(remote + "/data_access_le/account/12345678/le").status == 200);
   }
 }

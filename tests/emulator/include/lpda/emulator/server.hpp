@@ -23,7 +23,7 @@ enum class fault_kind {
   unavailable,        ///< 503 + XML error body
   reset,              ///< headers and half the body, then a TCP RST (SO_LINGER 0)
   truncated_gzip,     ///< downloads only: 200 with the first half of the file bytes
-  stall,              ///< headers and half the body, then silence for stall_ms, then close
+  stall,              ///< headers and half the body, then silence for stall_ms, then a RST
   drip,               ///< the whole response in drip_bytes chunks every drip_interval_ms
 };
 
