@@ -5,9 +5,11 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <algorithm>
 #include <exception>
@@ -130,11 +132,14 @@ asio::awaitable<poll_outcome> scheduler::impl::run_one_poll(std::shared_ptr<sche
   poll_outcome outcome = poll_outcome::failed;
   try {
     outcome = co_await self->poll(s->account.account_id);
+  } catch (const boost::system::system_error& e) {
+    // A cancellation by stop(cancel) is the expected end of the poll, not an error to report.
+    const bool cancelled = self->stopping && e.code() == asio::error::operation_aborted;
+    if (!cancelled && self->opts.on_error) self->opts.on_error(s->account.account_id, e.what());
   } catch (const std::exception& e) {
-    if (!self->stopping && self->opts.on_error) self->opts.on_error(s->account.account_id, e.what());
+    if (self->opts.on_error) self->opts.on_error(s->account.account_id, e.what());
   } catch (...) {
-    if (!self->stopping && self->opts.on_error)
-      self->opts.on_error(s->account.account_id, "unknown exception");
+    if (self->opts.on_error) self->opts.on_error(s->account.account_id, "unknown exception");
   }
   co_return outcome;
 }

@@ -1,0 +1,298 @@
+// The availability report on a real database built through the store's own ingest.
+#include "lpda/daemon/availability_report.hpp"
+#include "lpda/store/database.hpp"
+
+#include "test_support.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <doctest/doctest.h>
+#include <rapidjson/document.h>
+
+#include <sstream>
+
+using namespace lpda;
+using namespace lpda::daemon;
+
+namespace {
+
+constexpr std::int64_t day0 = 1709510400000;  // 2024-03-04T00:00:00Z (date -u -d 2024-03-04 +%s)
+constexpr std::int64_t day1 = day0 + 86400000;
+constexpr std::int64_t minute = 60000;
+constexpr std::int64_t hour = 60 * minute;
+
+enum : std::int64_t { chat = 1, state_change = 2, login = 3, logout = 4 };
+enum : std::int64_t { offline = 1, online = 2, back_soon = 3, away = 4 };
+
+agent_activity_event ev(std::string sid, std::int64_t agent, std::int64_t ts, std::int64_t type,
+                        std::int64_t state, std::int64_t prev_state, std::int64_t prev_conc = 0,
+                        std::int64_t conc = 0) {
+  agent_activity_event e;
+  e.agent_session_id = std::move(sid);
+  e.agent_id = agent;
+  e.timestamp_ms = ts;
+  e.type = type;
+  e.state = state;
+  e.prev_state = prev_state;
+  e.prev_concurrent_eng = prev_conc;
+  e.concurrent_eng = conc;
+  e.agent_username = "user" + std::to_string(agent);
+  e.agent_nickname = "Nick, \"" + std::to_string(agent) + "\"";  // needs CSV quoting
+  return e;
+}
+
+class vector_source final : public event_source {
+ public:
+  explicit vector_source(std::vector<agent_activity_event> v) : events_(std::move(v)) {}
+  result<bool> next_batch(std::vector<agent_activity_event>& out) override {
+    out.clear();
+    if (done_) return false;
+    out = events_;
+    done_ = true;
+    return !out.empty();
+  }
+
+ private:
+  std::vector<agent_activity_event> events_;
+  bool done_ = false;
+};
+
+data_file file_named(const std::string& key) {
+  data_file f;
+  f.key = key;
+  f.name = key + ".gz";
+  f.href = "https://va.da.liveperson.net/files/" + key + ".gz";
+  f.scope_start_ms = day0;
+  f.scope_end_ms = day0 + hour;
+  return f;
+}
+
+// Account "100": agent 1001's hand-computed session: online 09:00, away 09:10, online 09:20,
+// logout 10:00, with one chat accepted at 09:30 → online 50 min, away 10 min, logged in 60 min.
+// Agent 1002: online 23:30 → logout 00:30 the next day, split at UTC midnight (30 + 30 min),
+// with 5 min back soon at 00:10. Account "200": agent 2001 online 08:00 → 08:45 on day 0.
+std::filesystem::path build_db(const lpda::test::temp_dir& dir) {
+  store::settings s;
+  s.path = dir / "lpda.db";
+  auto db = store::database::open(s);
+  vector_source a({
+      ev("s1", 1001, day0 + 9 * hour, login, online, offline),
+      ev("s1", 1001, day0 + 9 * hour + 10 * minute, state_change, away, online),
+      ev("s1", 1001, day0 + 9 * hour + 20 * minute, state_change, online, away),
+      ev("s1", 1001, day0 + 9 * hour + 30 * minute, chat, online, online, 0, 1),
+      ev("s1", 1001, day0 + 10 * hour, logout, offline, online, 1, 0),
+      ev("s2", 1002, day0 + 23 * hour + 30 * minute, login, online, offline),
+      ev("s2", 1002, day1 + 10 * minute, state_change, back_soon, online),
+      ev("s2", 1002, day1 + 15 * minute, state_change, online, back_soon),
+      ev("s2", 1002, day1 + 30 * minute, logout, offline, online),
+  });
+  REQUIRE(db.ingest_file("100", "agentActivity", file_named("f100"), a, day1 + hour).has_value());
+  vector_source b({
+      ev("s3", 2001, day0 + 8 * hour, login, online, offline),
+      ev("s3", 2001, day0 + 8 * hour + 45 * minute, logout, offline, online),
+  });
+  REQUIRE(db.ingest_file("200", "agentActivity", file_named("f200"), b, day1 + hour).has_value());
+  return s.path;
+}
+
+availability_row row(std::string account, std::int64_t agent, std::string day, std::int64_t start,
+                     std::int64_t logged, std::int64_t on, std::int64_t aw, std::int64_t bs,
+                     std::int64_t chats) {
+  availability_row r;
+  r.account_id = std::move(account);
+  r.agent_id = agent;
+  r.agent_username = "user" + std::to_string(agent);
+  r.agent_nickname = "Nick, \"" + std::to_string(agent) + "\"";
+  r.day_utc = std::move(day);
+  r.day_start_ms = start;
+  r.logged_in_ms = logged;
+  r.online_ms = on;
+  r.away_ms = aw;
+  r.back_soon_ms = bs;
+  r.chats = chats;
+  return r;
+}
+
+const availability_row session_1001 =
+    row("100", 1001, "2024-03-04", day0, 60 * minute, 50 * minute, 10 * minute, 0, 1);
+const availability_row day0_1002 =
+    row("100", 1002, "2024-03-04", day0, 30 * minute, 30 * minute, 0, 0, 0);
+const availability_row day1_1002 =
+    row("100", 1002, "2024-03-05", day1, 30 * minute, 25 * minute, 0, 5 * minute, 0);
+const availability_row day0_2001 =
+    row("200", 2001, "2024-03-04", day0, 45 * minute, 45 * minute, 0, 0, 0);
+
+std::vector<std::string> split(const std::string& s, const std::string& sep) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  for (;;) {
+    const auto next = s.find(sep, pos);
+    if (next == std::string::npos) {
+      out.push_back(s.substr(pos));
+      return out;
+    }
+    out.push_back(s.substr(pos, next - pos));
+    pos = next + sep.size();
+  }
+}
+
+std::vector<std::string> words(const std::string& line) {
+  std::istringstream is(line);
+  std::vector<std::string> w;
+  for (std::string x; is >> x;) w.push_back(x);
+  return w;
+}
+
+std::string render(const std::vector<availability_row>& rows, report_format f) {
+  std::ostringstream os;
+  write_availability(os, rows, f);
+  return os.str();
+}
+
+}  // namespace
+
+TEST_SUITE("daemon") {
+  TEST_CASE("availability rows per agent and UTC day, split at midnight, with names") {
+    lpda::test::temp_dir dir;
+    const auto path = build_db(dir);
+    auto rows = query_availability(path, {});
+    REQUIRE(rows.has_value());
+    REQUIRE(rows->size() == 4);
+    CHECK((*rows)[0] == session_1001);
+    CHECK((*rows)[1] == day0_1002);
+    CHECK((*rows)[2] == day1_1002);
+    CHECK((*rows)[3] == day0_2001);
+  }
+
+  TEST_CASE("account and day filters") {
+    lpda::test::temp_dir dir;
+    const auto path = build_db(dir);
+    availability_query q;
+    q.account_id = "200";
+    CHECK(query_availability(path, q).value() == std::vector{day0_2001});
+
+    q = {};
+    q.from_ms = day1;  // midnight: day 0 ends there, so it is left out
+    CHECK(query_availability(path, q).value() == std::vector{day1_1002});
+
+    q = {};
+    q.from_ms = day0 + 12 * hour;  // within day 0: day 0 is included
+    CHECK(query_availability(path, q).value().size() == 4);
+
+    q = {};
+    q.account_id = "100";
+    q.to_ms = day1;  // exclusive
+    CHECK(query_availability(path, q).value() == std::vector{session_1001, day0_1002});
+
+    q = {};
+    q.account_id = "nope";
+    CHECK(query_availability(path, q).value().empty());
+  }
+
+  TEST_CASE("the hand-computed session in the table format") {
+    const auto text = render({session_1001}, report_format::table);
+    const auto lines = split(text, "\n");
+    REQUIRE(lines.size() == 3);  // header, row, and the empty piece after the final newline
+    CHECK(words(lines[0]) == std::vector<std::string>{"ACCOUNT", "AGENT_ID", "AGENT", "DAY",
+                                                      "(UTC)", "LOGGED_IN", "ONLINE", "AWAY",
+                                                      "BACK_SOON", "CHATS"});
+    CHECK(words(lines[1]) == std::vector<std::string>{"100", "1001", "user1001", "2024-03-04",
+                                                      "1:00:00", "0:50:00", "0:10:00", "0:00:00",
+                                                      "1"});
+    // columns line up: every duration ends where its header ends
+    CHECK(lines[0].find("ONLINE") + 6 == lines[1].find("0:50:00") + 7);
+    CHECK(render({}, report_format::table) == "(no rows)\n");
+  }
+
+  TEST_CASE("the hand-computed session in CSV (RFC 4180)") {
+    const auto text = render({session_1001}, report_format::csv);
+    const auto records = split(text, "\r\n");
+    REQUIRE(records.size() == 3);
+    CHECK(records[2].empty());
+    CHECK(records[0] ==
+          "account_id,agent_id,agent_username,agent_nickname,day_utc,day_start_ms,logged_in_ms,"
+          "logged_in_min,online_ms,online_min,away_ms,away_min,back_soon_ms,back_soon_min,chats");
+    CHECK(records[1] ==
+          "100,1001,user1001,\"Nick, \"\"1001\"\"\",2024-03-04,1709510400000,3600000,60.00,"
+          "3000000,50.00,600000,10.00,0,0.00,1");
+    CHECK(text.find('\n') == text.find("\r\n") + 1);  // no bare LF
+  }
+
+  TEST_CASE("the hand-computed session in JSON") {
+    const auto text = render({session_1001, day1_1002}, report_format::json);
+    rapidjson::Document d;
+    d.Parse(text.c_str());
+    REQUIRE_FALSE(d.HasParseError());
+    REQUIRE(d.IsArray());
+    REQUIRE(d.Size() == 2);
+    const auto& o = d[0];
+    CHECK(std::string(o["account_id"].GetString()) == "100");
+    CHECK(o["agent_id"].GetInt64() == 1001);
+    CHECK(std::string(o["agent_username"].GetString()) == "user1001");
+    CHECK(std::string(o["agent_nickname"].GetString()) == "Nick, \"1001\"");
+    CHECK(std::string(o["day_utc"].GetString()) == "2024-03-04");
+    CHECK(o["day_start_ms"].GetInt64() == day0);
+    CHECK(o["logged_in_ms"].GetInt64() == 3600000);
+    CHECK(o["logged_in_min"].GetDouble() == 60.0);
+    CHECK(o["online_ms"].GetInt64() == 3000000);
+    CHECK(o["online_min"].GetDouble() == 50.0);
+    CHECK(o["away_ms"].GetInt64() == 600000);
+    CHECK(o["away_min"].GetDouble() == 10.0);
+    CHECK(o["back_soon_ms"].GetInt64() == 0);
+    CHECK(o["chats"].GetInt64() == 1);
+    CHECK(d[1]["back_soon_min"].GetDouble() == 5.0);
+    CHECK(render({}, report_format::json) == "[]\n");
+  }
+
+  TEST_CASE("unknown agent names are null or blank") {
+    availability_row r = session_1001;
+    r.agent_username.reset();
+    r.agent_nickname.reset();
+    rapidjson::Document d;
+    d.Parse(render({r}, report_format::json).c_str());
+    CHECK(d[0]["agent_username"].IsNull());
+    CHECK(words(split(render({r}, report_format::table), "\n")[1])[2] == "-");
+    CHECK(split(render({r}, report_format::csv), "\r\n")[1].rfind("100,1001,,,2024-03-04", 0) == 0);
+  }
+
+  TEST_CASE("the report never creates or writes the database") {
+    lpda::test::temp_dir dir;
+    auto missing = query_availability(dir / "absent.db", {});
+    REQUIRE(missing.has_error());
+    CHECK(missing.error().code == make_error_code(errc::unreadable));
+    CHECK(missing.error().message.find("absent.db") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir / "absent.db"));
+
+    {
+      SQLite::Database other((dir / "other.db").string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+      other.exec("CREATE TABLE t (x INTEGER)");
+    }
+    auto wrong = query_availability(dir / "other.db", {});
+    REQUIRE(wrong.has_error());
+    CHECK(wrong.error().code == make_error_code(errc::store_schema));
+
+    const auto path = build_db(dir);
+    const auto before = lpda::test::read_file(path);
+    REQUIRE(query_availability(path, {}).has_value());
+    CHECK(lpda::test::read_file(path) == before);
+  }
+
+  TEST_CASE("formats and time arguments parse") {
+    CHECK(parse_report_format("table") == report_format::table);
+    CHECK(parse_report_format("csv") == report_format::csv);
+    CHECK(parse_report_format("json") == report_format::json);
+    CHECK(parse_report_format("xml") == std::nullopt);
+    CHECK(format_hms(3000000) == "0:50:00");
+    CHECK(format_hms(90061999) == "25:01:01");
+    CHECK(format_hms(999) == "0:00:00");
+    CHECK(format_hms(-60000) == "-0:01:00");
+    const std::int64_t now = day1 + 5 * hour;
+    CHECK(parse_time_argument("2024-03-04", now).value() == day0);
+    CHECK(parse_time_argument("2024-03-04T09:00:00Z", now).value() == day0 + 9 * hour);
+    CHECK(parse_time_argument("1709510400000", now).value() == day0);
+    CHECK(parse_time_argument("1d", now).value() == day0 + 5 * hour);
+    auto bad = parse_time_argument("yesterday", now);
+    REQUIRE(bad.has_error());
+    CHECK(bad.error().code == make_error_code(errc::config_invalid));
+    CHECK(bad.error().message.find("yesterday") != std::string::npos);
+  }
+}
