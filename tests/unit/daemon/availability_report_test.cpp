@@ -151,7 +151,7 @@ std::string render(const std::vector<availability_row>& rows, report_format f) {
 }  // namespace
 
 TEST_SUITE("daemon") {
-  TEST_CASE("availability rows per agent and UTC day, split at midnight, with names") {
+  TEST_CASE("availability rows per agent and UTC day split at midnight with names") {
     lpda::test::temp_dir dir;
     const auto path = build_db(dir);
     auto rows = query_availability(path, {});

@@ -96,7 +96,7 @@ TEST_SUITE("integration_daemon") {
     CHECK(*n.watchdog() == false);
   }
 
-  TEST_CASE("READY, STATUS, WATCHDOG, STOPPING and RELOADING arrive as exact datagrams") {
+  TEST_CASE("READY STATUS WATCHDOG STOPPING and RELOADING arrive as exact datagrams") {
     lpda::test::temp_dir dir;
     notify_socket sock(dir / "notify.sock");
     notifier n;
@@ -132,7 +132,7 @@ TEST_SUITE("integration_daemon") {
     CHECK(r.error().message.find("READY=1") != std::string::npos);
   }
 
-  TEST_CASE("watchdog interval is half of WATCHDOG_USEC, for this process only") {
+  TEST_CASE("watchdog interval is half of WATCHDOG_USEC for this process only") {
     env_guard g{"WATCHDOG_USEC", "WATCHDOG_PID"};
     ::unsetenv("WATCHDOG_USEC");
     ::unsetenv("WATCHDOG_PID");

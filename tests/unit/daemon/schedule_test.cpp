@@ -84,14 +84,14 @@ TEST_SUITE("daemon") {
     CHECK(b.current_delay(s, -1.0) == 1600ms);                 // 2000 × 0.8
   }
 
-  TEST_CASE("next due is last start plus delay, but never in the past") {
+  TEST_CASE("next due is last start plus delay but never in the past") {
     using tp = std::chrono::steady_clock::time_point;
     const tp start{std::chrono::seconds(100)};
     CHECK(next_due(start, 30s, start + 1s) == start + 30s);
     CHECK(next_due(start, 30s, start + 45s) == start + 45s);  // slow poll: next one at once
   }
 
-  TEST_CASE("default jitter source draws within [-1, 1] and varies") {
+  TEST_CASE("default jitter source draws within -1 and 1 and varies") {
     auto r = default_jitter_source();
     double lo = 2, hi = -2;
     for (int i = 0; i < 1000; ++i) {

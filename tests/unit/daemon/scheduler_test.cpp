@@ -108,7 +108,7 @@ void run_until_stopped(harness& h, milliseconds limit = 10s) {
 }  // namespace
 
 TEST_SUITE("daemon") {
-  TEST_CASE("an account polls at once, then every interval, never early") {
+  TEST_CASE("an account polls at once then every interval and never early") {
     harness h;
     scheduler sched(h.io.get_executor(), poll_of(h), options_for(h));
     h.sched = &sched;
@@ -194,7 +194,7 @@ TEST_SUITE("daemon") {
     CHECK(p.empty());  // stopped loops are gone
   }
 
-  TEST_CASE("a slow account does not delay another, and never overlaps itself") {
+  TEST_CASE("a slow account does not delay another and never overlaps itself") {
     harness h;
     h.scripts["slow"].duration = 300ms;
     scheduler sched(h.io.get_executor(), poll_of(h), options_for(h));
@@ -245,7 +245,7 @@ TEST_SUITE("daemon") {
           "2 accounts: 2 polling, 0 ok, 0 failing, 0 auth failed; 1 poll");
   }
 
-  TEST_CASE("removed accounts stop after their current poll, added ones start, intervals change") {
+  TEST_CASE("removed accounts stop after their current poll while added ones start and intervals change") {
     harness h;
     scheduler sched(h.io.get_executor(), poll_of(h), options_for(h));
     h.sched = &sched;

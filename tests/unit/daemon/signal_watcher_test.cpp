@@ -13,7 +13,7 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
 TEST_SUITE("daemon") {
-  TEST_CASE("SIGHUP reloads, SIGTERM and SIGINT stop, and the watch re-arms between signals") {
+  TEST_CASE("SIGHUP reloads while SIGTERM and SIGINT stop and the watch re-arms between signals") {
     asio::io_context io;
     std::vector<int> stops;
     int reloads = 0;
