@@ -1,6 +1,7 @@
 // The availability report on a real database built through the store's own ingest.
 #include "lpda/daemon/availability_report.hpp"
 #include "lpda/store/database.hpp"
+#include "report_command.hpp"
 
 #include "test_support.hpp"
 
@@ -294,5 +295,58 @@ TEST_SUITE("daemon") {
     REQUIRE(bad.has_error());
     CHECK(bad.error().code == make_error_code(errc::config_invalid));
     CHECK(bad.error().message.find("yesterday") != std::string::npos);
+  }
+
+  TEST_CASE("report availability command prints the session in every format") {
+    lpda::test::temp_dir dir;
+    const auto path = build_db(dir);
+    for (const char* format : {"table", "csv", "json"}) {
+      INFO(format);
+      cli::report_availability_options o;
+      o.account = "100";
+      o.from = "2024-03-04";
+      o.to = "2024-03-05";
+      o.format = format;
+      std::ostringstream out, err;
+      CHECK(cli::report_availability(path, o, day1, out, err) == 0);
+      CHECK(err.str().empty());
+      CHECK(out.str() == render({session_1001, day0_1002}, *parse_report_format(format)));
+    }
+  }
+
+  TEST_CASE("report availability command takes the database from the config") {
+    lpda::test::temp_dir dir;
+    const auto path = build_db(dir);
+    lpda::test::write_file(dir / "config.yaml",
+                           "database: " + path.string() +
+                               "\naccounts:\n  - id: \"100\"\n    region: us\n    auth:\n"
+                               "      oauth1: {app_key: k, app_secret: s, access_token: t, "
+                               "access_token_secret: ts}\n");
+    cli::report_availability_options o;
+    o.format = "csv";
+    o.from = "1709510400000";
+    std::ostringstream out, err;
+    CHECK(cli::run_report_availability((dir / "config.yaml").string(), o, out, err) == 0);
+    CHECK(out.str() == render({session_1001, day0_1002, day1_1002, day0_2001}, report_format::csv));
+    std::ostringstream out2, err2;
+    CHECK(cli::run_report_availability((dir / "absent.yaml").string(), o, out2, err2) == 78);
+  }
+
+  TEST_CASE("report availability command rejects bad arguments and a missing database") {
+    lpda::test::temp_dir dir;
+    cli::report_availability_options o;
+    std::ostringstream out, err;
+    o.format = "xml";
+    CHECK(cli::report_availability(dir / "x.db", o, day1, out, err) == 64);
+    CHECK(err.str().find("xml") != std::string::npos);
+    o.format = "table";
+    o.to = "soon";
+    err.str("");
+    CHECK(cli::report_availability(dir / "x.db", o, day1, out, err) == 64);
+    CHECK(err.str().find("--to") != std::string::npos);
+    o.to.reset();
+    err.str("");
+    CHECK(cli::report_availability(dir / "x.db", o, day1, out, err) == 66);
+    CHECK(out.str().empty());
   }
 }
