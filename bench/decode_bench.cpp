@@ -3,7 +3,8 @@
 // Generates a realistic gzip file (the real-file framing: one compact union-wrapped document per
 // agent session per line, 1–20 events per session, names, employee ids, some userProfileIDs) of N
 // events into a temp file, then times (1) inflate alone through content_reader and (2) the full
-// decode through agent_activity_decoder, and prints peak RSS (getrusage ru_maxrss). MB = 10^6 bytes.
+// decode through agent_activity_decoder, and prints peak RSS (getrusage ru_maxrss). MB = 10^6
+// bytes.
 //
 //   decode_bench [--events N] [--level 0-9] [--keep]
 #include "lpda/decode/agent_activity_decoder.hpp"
@@ -37,7 +38,9 @@ long peak_rss_kib() {
 double cpu_seconds() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
-  auto secs = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; };
+  auto secs = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
   return secs(ru.ru_utime) + secs(ru.ru_stime);
 }
 
@@ -55,16 +58,18 @@ struct lcg {
   std::uint32_t below(std::uint32_t n) { return next() % n; }
 };
 
-void append_event(std::string& out, std::int64_t agent, std::int64_t ts, int type, int state, int prev,
-                  int pc, int c, int max, int group, bool profiles) {
+void append_event(std::string& out, std::int64_t agent, std::int64_t ts, int type, int state,
+                  int prev, int pc, int c, int max, int group, bool profiles) {
   const std::string id = std::to_string(agent);
-  out += R"({"agentID":{"long":)" + id + R"(},"type":{"long":)" + std::to_string(type) + R"(},"state":{"long":)" +
-         std::to_string(state) + R"(},"timestamp":{"long":)" + std::to_string(ts) + R"(},"prevState":{"long":)" +
-         std::to_string(prev) + R"(},"agentEmployeeId":{"string":"E-)" + id + R"("},"agentUsername":{"string":"agent)" +
-         id + R"("},"agentNickname":{"string":"Agent )" + id + R"("},"agentLoginname":{"string":"agent)" + id +
-         R"(@example.com"},"prevConcurrentEng":{"long":)" + std::to_string(pc) + R"(},"concurrentEng":{"long":)" +
-         std::to_string(c) + R"(},"maxConcurrentEng":{"long":)" + std::to_string(max) + R"(},"agentGroupID":{"long":)" +
-         std::to_string(group) + "}";
+  out += R"({"agentID":{"long":)" + id + R"(},"type":{"long":)" + std::to_string(type) +
+         R"(},"state":{"long":)" + std::to_string(state) + R"(},"timestamp":{"long":)" +
+         std::to_string(ts) + R"(},"prevState":{"long":)" + std::to_string(prev) +
+         R"(},"agentEmployeeId":{"string":"E-)" + id + R"("},"agentUsername":{"string":"agent)" +
+         id + R"("},"agentNickname":{"string":"Agent )" + id +
+         R"("},"agentLoginname":{"string":"agent)" + id +
+         R"(@example.com"},"prevConcurrentEng":{"long":)" + std::to_string(pc) +
+         R"(},"concurrentEng":{"long":)" + std::to_string(c) + R"(},"maxConcurrentEng":{"long":)" +
+         std::to_string(max) + R"(},"agentGroupID":{"long":)" + std::to_string(group) + "}";
   if (profiles) out += R"(,"userProfileIDs":{"array":[2438730312,2438730212]})";
   out += '}';
 }
@@ -90,10 +95,11 @@ std::uint64_t generate(const std::filesystem::path& path, std::uint64_t events, 
     const bool profiles = rng.below(4) == 0;
     std::int64_t ts = hour + rng.below(3'600'000);
     line.clear();
-    line += R"({"dataType":{"com.liveperson.dataaccess.DataTypeEnum":"AgentActivity"},"metaData":{"com.liveperson.dataaccess.MetaData":{"accountId":{"string":"12345678"},"schemaVersion":"1.0.0.4","startTime":{"long":)" +
-            std::to_string(ts) + R"(},"endTime":{"long":)" + std::to_string(ts + 3'600'000) +
-            R"(}}},"recordCollection":{"array":[{"body":{"com.liveperson.dataaccess.AgentActivityData":{"header":{"com.liveperson.dataaccess.AgentHeader":{"agentSessionId":{"string":"12345678-)" +
-            std::to_string(documents + 1) + R"("}}},"agentSessionsData":{"array":[)";
+    line +=
+        R"({"dataType":{"com.liveperson.dataaccess.DataTypeEnum":"AgentActivity"},"metaData":{"com.liveperson.dataaccess.MetaData":{"accountId":{"string":"12345678"},"schemaVersion":"1.0.0.4","startTime":{"long":)" +
+        std::to_string(ts) + R"(},"endTime":{"long":)" + std::to_string(ts + 3'600'000) +
+        R"(}}},"recordCollection":{"array":[{"body":{"com.liveperson.dataaccess.AgentActivityData":{"header":{"com.liveperson.dataaccess.AgentHeader":{"agentSessionId":{"string":"12345678-)" +
+        std::to_string(documents + 1) + R"("}}},"agentSessionsData":{"array":[)";
     int state = 1;
     int conc = 0;
     for (std::uint64_t i = 0; i < n; ++i) {
@@ -114,12 +120,13 @@ std::uint64_t generate(const std::filesystem::path& path, std::uint64_t events, 
       } else {
         conc = static_cast<int>(rng.below(4));
       }
-      append_event(line, agent, ts, type, state, prev, prev_conc, conc, (type == 3 || type == 4) ? -9 : 3, group,
-                   profiles);
+      append_event(line, agent, ts, type, state, prev, prev_conc, conc,
+                   (type == 3 || type == 4) ? -9 : 3, group, profiles);
       ts += rng.below(600'000);
     }
     line += "]}}}}]}}\n";
-    if (gzwrite(gz, line.data(), static_cast<unsigned>(line.size())) != static_cast<int>(line.size())) {
+    if (gzwrite(gz, line.data(), static_cast<unsigned>(line.size())) !=
+        static_cast<int>(line.size())) {
       std::fprintf(stderr, "gzwrite failed\n");
       std::exit(1);
     }
@@ -146,9 +153,12 @@ int main(int argc, char** argv) {
   bool keep = false;
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
-    if (a == "--events" && i + 1 < argc) events = std::strtoull(argv[++i], nullptr, 10);
-    else if (a == "--level" && i + 1 < argc) level = std::atoi(argv[++i]);
-    else if (a == "--keep") keep = true;
+    if (a == "--events" && i + 1 < argc)
+      events = std::strtoull(argv[++i], nullptr, 10);
+    else if (a == "--level" && i + 1 < argc)
+      level = std::atoi(argv[++i]);
+    else if (a == "--keep")
+      keep = true;
     else {
       std::fprintf(stderr, "usage: decode_bench [--events N] [--level 0-9] [--keep]\n");
       return 2;
@@ -205,27 +215,34 @@ int main(int argc, char** argv) {
   if (!keep) std::filesystem::remove(path);
   if (decoded != events || (*decoder)->stats().inflated_bytes != inflated ||
       (*decoder)->stats().documents != documents) {
-    std::fprintf(stderr, "decode_bench: decoded %llu of %llu events\n", static_cast<unsigned long long>(decoded),
-                 static_cast<unsigned long long>(events));
+    std::fprintf(stderr, "decode_bench: decoded %llu of %llu events\n",
+                 static_cast<unsigned long long>(decoded), static_cast<unsigned long long>(events));
     return 1;
   }
 
   const double mb = 1e6;
   std::printf("events               %llu in %llu documents (generated in %.1f s, gzip level %d)\n",
-              static_cast<unsigned long long>(events), static_cast<unsigned long long>(documents), gen_s, level);
+              static_cast<unsigned long long>(events), static_cast<unsigned long long>(documents),
+              gen_s, level);
   std::printf("gzip bytes           %llu\n", static_cast<unsigned long long>(gz_bytes));
   std::printf("inflated bytes       %llu (ratio %.1f)\n", static_cast<unsigned long long>(inflated),
               static_cast<double>(inflated) / static_cast<double>(gz_bytes));
-  std::printf("inflate only         %.3f s wall %.3f s CPU  %8.1f MB/s inflated  %10.0f events/s (per CPU s)\n",
-              inflate_s, inflate_cpu, static_cast<double>(inflated) / mb / inflate_cpu,
-              static_cast<double>(events) / inflate_cpu);
-  std::printf("full decode          %.3f s wall %.3f s CPU  %8.1f MB/s inflated  %10.0f events/s (per CPU s)\n",
-              decode_s, decode_cpu, static_cast<double>(inflated) / mb / decode_cpu,
-              static_cast<double>(events) / decode_cpu);
-  std::printf("decode / inflate     %.0f %% of inflate-only throughput (CPU time; %.0f %% by wall time)\n",
-              100.0 * inflate_cpu / decode_cpu, 100.0 * inflate_s / decode_s);
-  std::printf("peak RSS             %ld KiB after generating, %ld KiB after decoding\n", rss_after_generate,
-              rss_after_decode);
-  std::printf("(checksums %llu %lld)\n", static_cast<unsigned long long>(checksum), static_cast<long long>(ts_sum));
+  std::printf(
+      "inflate only         %.3f s wall %.3f s CPU  %8.1f MB/s inflated  %10.0f events/s (per CPU "
+      "s)\n",
+      inflate_s, inflate_cpu, static_cast<double>(inflated) / mb / inflate_cpu,
+      static_cast<double>(events) / inflate_cpu);
+  std::printf(
+      "full decode          %.3f s wall %.3f s CPU  %8.1f MB/s inflated  %10.0f events/s (per CPU "
+      "s)\n",
+      decode_s, decode_cpu, static_cast<double>(inflated) / mb / decode_cpu,
+      static_cast<double>(events) / decode_cpu);
+  std::printf(
+      "decode / inflate     %.0f %% of inflate-only throughput (CPU time; %.0f %% by wall time)\n",
+      100.0 * inflate_cpu / decode_cpu, 100.0 * inflate_s / decode_s);
+  std::printf("peak RSS             %ld KiB after generating, %ld KiB after decoding\n",
+              rss_after_generate, rss_after_decode);
+  std::printf("(checksums %llu %lld)\n", static_cast<unsigned long long>(checksum),
+              static_cast<long long>(ts_sum));
   return 0;
 }

@@ -32,10 +32,16 @@ class json_input {
   std::size_t Tell() const { return static_cast<std::size_t>(position()); }
 
   // Write side of the stream concept: only used by in-situ parsing, which is not enabled.
-  Ch* PutBegin() { assert(false); return nullptr; }
+  Ch* PutBegin() {
+    assert(false);
+    return nullptr;
+  }
   void Put(Ch) { assert(false); }
   void Flush() {}
-  std::size_t PutEnd(Ch*) { assert(false); return 0; }
+  std::size_t PutEnd(Ch*) {
+    assert(false);
+    return 0;
+  }
 
   std::uint64_t position() const { return base_ + static_cast<std::uint64_t>(cur_ - begin_); }
 
@@ -82,8 +88,8 @@ class json_input {
     }
     clip();
     if (cur_ == lim_) {
-      failure_ = error{errc::document_limit,
-                       "larger than max_document_bytes (" + std::to_string(doc_budget_) + " bytes)"};
+      failure_ = error{errc::document_limit, "larger than max_document_bytes (" +
+                                                 std::to_string(doc_budget_) + " bytes)"};
       return '\0';
     }
     return *cur_;
@@ -94,14 +100,15 @@ class json_input {
   const char* cur_ = nullptr;
   const char* lim_ = nullptr;  // min(end_, document limit): the fast path runs up to here
   const char* end_ = nullptr;
-  std::uint64_t base_ = 0;     // content offset of begin_
+  std::uint64_t base_ = 0;  // content offset of begin_
   std::uint64_t doc_limit_ = std::numeric_limits<std::uint64_t>::max();
   std::uint64_t doc_budget_ = 0;
   std::optional<error> failure_;
 };
 
 // Recursive descent is safe here: the handler refuses nesting deeper than detail::max_depth
-// before the parser recurses further. Full-precision doubles are not needed: fields read are integers.
+// before the parser recurses further. Full-precision doubles are not needed: fields read are
+// integers.
 constexpr unsigned parse_flags = rapidjson::kParseStopWhenDoneFlag;
 
 }  // namespace
@@ -140,7 +147,8 @@ struct agent_activity_decoder::impl {
       if (input.Peek() == '\xEF') {
         input.Take();
         if (input.Take() != '\xBB' || input.Take() != '\xBF') {
-          return error{errc::malformed_json, where(1, input.position()) + ": invalid byte order mark"};
+          return error{errc::malformed_json,
+                       where(1, input.position()) + ": invalid byte order mark"};
         }
       }
     }
@@ -175,11 +183,15 @@ struct agent_activity_decoder::impl {
       return e;  // read or inflate error: its message names the input offset
     }
     if (handler.failure()) {
-      return error{handler.failure()->code, where(document, offset) + ": " + handler.failure()->message};
+      return error{handler.failure()->code,
+                   where(document, offset) + ": " + handler.failure()->message};
     }
     std::string reason = rapidjson::GetParseError_En(parser.GetParseErrorCode());
-    if (input.at_end()) reason += " (the content ends inside the document)";
-    else if (input.Peek() == '\0' && parser.GetParseErrorCode() != rapidjson::kParseErrorTermination) reason += " (a NUL byte)";
+    if (input.at_end())
+      reason += " (the content ends inside the document)";
+    else if (input.Peek() == '\0' &&
+             parser.GetParseErrorCode() != rapidjson::kParseErrorTermination)
+      reason += " (a NUL byte)";
     return error{errc::malformed_json, where(document, offset) + ": " + reason};
   }
 };
@@ -195,7 +207,8 @@ result<std::unique_ptr<agent_activity_decoder>> agent_activity_decoder::open_fil
       new agent_activity_decoder(std::make_unique<impl>(std::move(*reader), lim)));
 }
 
-std::unique_ptr<agent_activity_decoder> agent_activity_decoder::from_bytes(std::string bytes, limits lim) {
+std::unique_ptr<agent_activity_decoder> agent_activity_decoder::from_bytes(std::string bytes,
+                                                                           limits lim) {
   auto reader = content_reader::from_bytes(std::move(bytes), lim.max_inflated_bytes);
   return std::unique_ptr<agent_activity_decoder>(
       new agent_activity_decoder(std::make_unique<impl>(std::move(reader), lim)));
@@ -224,6 +237,8 @@ result<bool> agent_activity_decoder::next_batch(std::vector<agent_activity_event
   return n > 0;
 }
 
-const decode_stats& agent_activity_decoder::stats() const { return impl_->stats; }
+const decode_stats& agent_activity_decoder::stats() const {
+  return impl_->stats;
+}
 
 }  // namespace lpda::decode

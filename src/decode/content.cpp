@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,7 +18,9 @@ namespace {
 constexpr std::size_t chunk_size = 64 * 1024;
 constexpr unsigned char gzip_magic[2] = {0x1f, 0x8b};
 
-bool is_json_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool is_json_space(unsigned char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 std::string hex_bytes(std::string_view bytes, std::size_t max_count = 16) {
   static constexpr char digits[] = "0123456789abcdef";
@@ -38,7 +41,8 @@ std::string hex_bytes(std::string_view bytes, std::size_t max_count = 16) {
 content_kind sniff(std::span<const unsigned char> b) noexcept {
   if (b.empty()) return content_kind::empty;
   if (b.size() >= 2 && b[0] == gzip_magic[0] && b[1] == gzip_magic[1]) return content_kind::gzip;
-  if (b.size() >= 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4) return content_kind::zip;
+  if (b.size() >= 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4)
+    return content_kind::zip;
   std::size_t i = 0;
   if (b.size() >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf) i = 3;
   while (i < b.size() && is_json_space(b[i])) ++i;
@@ -49,11 +53,16 @@ content_kind sniff(std::span<const unsigned char> b) noexcept {
 
 std::string_view to_string(content_kind kind) noexcept {
   switch (kind) {
-    case content_kind::gzip: return "gzip";
-    case content_kind::json: return "json";
-    case content_kind::zip: return "zip";
-    case content_kind::empty: return "empty";
-    case content_kind::unknown: return "unknown";
+    case content_kind::gzip:
+      return "gzip";
+    case content_kind::json:
+      return "json";
+    case content_kind::zip:
+      return "zip";
+    case content_kind::empty:
+      return "empty";
+    case content_kind::unknown:
+      return "unknown";
   }
   return "unknown";
 }
@@ -69,7 +78,7 @@ struct content_reader::impl {
   std::vector<char> in_buf;
   bool raw_eof = false;
 
-  std::string_view in;          // unconsumed raw bytes of the current chunk
+  std::string_view in;              // unconsumed raw bytes of the current chunk
   std::uint64_t in_end_offset = 0;  // raw offset just past `in`
 
   std::uint64_t max_inflated = 0;
@@ -81,8 +90,8 @@ struct content_reader::impl {
   z_stream zs{};
   bool zs_ready = false;
   std::vector<unsigned char> out_buf;
-  int member = 0;                // 1-based number of the gzip member being read
-  std::size_t magic_seen = 0;    // bytes of the next member's magic consumed while `between`
+  int member = 0;              // 1-based number of the gzip member being read
+  std::size_t magic_seen = 0;  // bytes of the next member's magic consumed while `between`
 
   ~impl() {
     if (zs_ready) inflateEnd(&zs);
@@ -113,9 +122,9 @@ struct content_reader::impl {
       if (n < 0) {
         const int err = errno;
         st = state::failed;
-        failure = error{errc::unreadable, "read " + path.string() + " at byte offset " +
-                                              std::to_string(in_end_offset) + ": " +
-                                              std::strerror(err)};
+        failure =
+            error{errc::unreadable, "read " + path.string() + " at byte offset " +
+                                        std::to_string(in_end_offset) + ": " + std::strerror(err)};
         return failure;
       }
       in = std::string_view(in_buf.data(), static_cast<std::size_t>(n));
@@ -128,9 +137,11 @@ struct content_reader::impl {
   result<std::string_view> emit(std::string_view chunk) {
     content_bytes += chunk.size();
     if (content_bytes > max_inflated) {
-      return fail(errc::inflated_limit,
-                  "decoded content exceeds max_inflated_bytes (" + std::to_string(max_inflated) +
-                      " bytes)" + (kind == content_kind::gzip ? " in gzip member " + std::to_string(member) : ""));
+      return fail(
+          errc::inflated_limit,
+          "decoded content exceeds max_inflated_bytes (" + std::to_string(max_inflated) +
+              " bytes)" +
+              (kind == content_kind::gzip ? " in gzip member " + std::to_string(member) : ""));
     }
     return chunk;
   }
@@ -145,8 +156,9 @@ struct content_reader::impl {
         st = state::done;
         return std::string_view{};
       case content_kind::zip:
-        return fail(errc::unsupported_format,
-                    "content is a PKZIP (zip) archive (starts with 50 4b 03 04); expected gzip or JSON");
+        return fail(
+            errc::unsupported_format,
+            "content is a PKZIP (zip) archive (starts with 50 4b 03 04); expected gzip or JSON");
       case content_kind::unknown:
         return fail(errc::unsupported_format,
                     "content is neither gzip nor JSON; first bytes: " + hex_bytes(in));
@@ -155,7 +167,8 @@ struct content_reader::impl {
         return next_plain();
       case content_kind::gzip:
         out_buf.resize(chunk_size);
-        if (inflateInit2(&zs, 15 + 16) != Z_OK) return fail(errc::gzip_corrupt, "zlib inflateInit2 failed");
+        if (inflateInit2(&zs, 15 + 16) != Z_OK)
+          return fail(errc::gzip_corrupt, "zlib inflateInit2 failed");
         zs_ready = true;
         member = 1;
         st = state::member;
@@ -179,7 +192,8 @@ struct content_reader::impl {
   }
 
   std::string member_at() const {
-    return "gzip member " + std::to_string(member) + " (input byte offset " + std::to_string(offset()) + ")";
+    return "gzip member " + std::to_string(member) + " (input byte offset " +
+           std::to_string(offset()) + ")";
   }
 
   // Inflates member after member; returns the next non-empty chunk of output or the end.
@@ -226,7 +240,8 @@ struct content_reader::impl {
             if (!*r) {
               if (magic_seen != 0) {
                 return fail(errc::trailing_data, "1 byte (1f) after gzip member " +
-                                                     std::to_string(member) + " at the end of the input");
+                                                     std::to_string(member) +
+                                                     " at the end of the input");
               }
               st = state::done;
               return std::string_view{};
@@ -239,10 +254,12 @@ struct content_reader::impl {
           }
           if (b != gzip_magic[magic_seen]) {
             const std::uint64_t at = offset() - magic_seen;
-            return fail(errc::trailing_data,
-                        "unexpected bytes after gzip member " + std::to_string(member) +
-                            " at input byte offset " + std::to_string(at) + " (neither a gzip member nor zero padding): " +
-                            hex_bytes(std::string(gzip_magic, gzip_magic + magic_seen) + std::string(in)));
+            return fail(
+                errc::trailing_data,
+                "unexpected bytes after gzip member " + std::to_string(member) +
+                    " at input byte offset " + std::to_string(at) +
+                    " (neither a gzip member nor zero padding): " +
+                    hex_bytes(std::string(gzip_magic, gzip_magic + magic_seen) + std::string(in)));
           }
           in.remove_prefix(1);
           if (++magic_seen == 2) {
@@ -274,9 +291,10 @@ struct content_reader::impl {
           const auto nz = std::find_if(in.begin(), in.end(), [](char c) { return c != 0; });
           if (nz != in.end()) {
             in.remove_prefix(static_cast<std::size_t>(nz - in.begin()));
-            return fail(errc::trailing_data, "non-zero bytes after the zero padding that follows gzip member " +
-                                                 std::to_string(member) + " at input byte offset " +
-                                                 std::to_string(offset()) + ": " + hex_bytes(in));
+            return fail(errc::trailing_data,
+                        "non-zero bytes after the zero padding that follows gzip member " +
+                            std::to_string(member) + " at input byte offset " +
+                            std::to_string(offset()) + ": " + hex_bytes(in));
           }
           in = {};
           break;
@@ -300,6 +318,11 @@ result<content_reader> content_reader::open_file(const std::filesystem::path& pa
     const int err = errno;
     return error{errc::unreadable, "open " + path.string() + ": " + std::strerror(err)};
   }
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return error{errc::unreadable, "open " + path.string() + ": is a directory"};
+  }
   auto p = std::make_unique<impl>();
   p->fd = fd;
   p->path = path;
@@ -317,17 +340,30 @@ content_reader content_reader::from_bytes(std::string bytes, std::uint64_t max_i
 result<std::string_view> content_reader::next_chunk() {
   impl& m = *impl_;
   switch (m.st) {
-    case impl::state::start: return m.start();
-    case impl::state::plain: return m.next_plain();
-    case impl::state::done: return std::string_view{};
-    case impl::state::failed: return m.failure;
-    default: return m.next_gzip();
+    case impl::state::start:
+      return m.start();
+    case impl::state::plain:
+      return m.next_plain();
+    case impl::state::done:
+      return std::string_view{};
+    case impl::state::failed:
+      return m.failure;
+    default:
+      return m.next_gzip();
   }
 }
 
-content_kind content_reader::kind() const noexcept { return impl_->kind; }
-std::uint64_t content_reader::input_bytes() const noexcept { return impl_->in_end_offset; }
-std::uint64_t content_reader::content_bytes() const noexcept { return impl_->content_bytes; }
-bool content_reader::at_end() const noexcept { return impl_->st == impl::state::done; }
+content_kind content_reader::kind() const noexcept {
+  return impl_->kind;
+}
+std::uint64_t content_reader::input_bytes() const noexcept {
+  return impl_->in_end_offset;
+}
+std::uint64_t content_reader::content_bytes() const noexcept {
+  return impl_->content_bytes;
+}
+bool content_reader::at_end() const noexcept {
+  return impl_->st == impl::state::done;
+}
 
 }  // namespace lpda::decode

@@ -30,13 +30,17 @@ std::string to_ndjson(const agent_activity_event& e) {
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
   auto opt_int = [&](const char* key, const std::optional<std::int64_t>& v) {
     w.Key(key);
-    if (v) w.Int64(*v);
-    else w.Null();
+    if (v)
+      w.Int64(*v);
+    else
+      w.Null();
   };
   auto opt_str = [&](const char* key, const std::optional<std::string>& v) {
     w.Key(key);
-    if (v) w.String(v->data(), static_cast<rapidjson::SizeType>(v->size()));
-    else w.Null();
+    if (v)
+      w.String(v->data(), static_cast<rapidjson::SizeType>(v->size()));
+    else
+      w.Null();
   };
   w.StartObject();
   w.Key("agentSessionId");
@@ -83,8 +87,8 @@ std::string to_csv(const agent_activity_event& e) {
   std::string out;
   out.reserve(160);
   csv_field(out, e.agent_session_id);
-  for (std::int64_t v : {e.agent_id, e.timestamp_ms, e.type, e.state, e.prev_state, e.prev_concurrent_eng,
-                         e.concurrent_eng}) {
+  for (std::int64_t v : {e.agent_id, e.timestamp_ms, e.type, e.state, e.prev_state,
+                         e.prev_concurrent_eng, e.concurrent_eng}) {
     out += ',';
     out += std::to_string(v);
   }
@@ -92,7 +96,8 @@ std::string to_csv(const agent_activity_event& e) {
     out += ',';
     if (*v) out += std::to_string(**v);
   }
-  for (const auto* v : {&e.agent_employee_id, &e.agent_username, &e.agent_nickname, &e.agent_loginname}) {
+  for (const auto* v :
+       {&e.agent_employee_id, &e.agent_username, &e.agent_nickname, &e.agent_loginname}) {
     out += ',';
     if (*v) csv_field(out, **v);
   }

@@ -25,21 +25,32 @@ bool iequals(std::string_view a, std::string_view b) {
 bool is_union_branch(std::string_view k) {
   if (k.empty()) return false;
   switch (k[0]) {  // called for the first key of every object: keep it cheap
-    case 's': return k == "string";
-    case 'l': return k == "long";
-    case 'i': return k == "int";
-    case 'b': return k == "boolean" || k == "bytes";
-    case 'd': return k == "double";
-    case 'f': return k == "float";
-    case 'a': return k == "array";
-    case 'm': return k == "map";
-    case 'c': return k.starts_with("com.liveperson.");
-    default: return false;
+    case 's':
+      return k == "string";
+    case 'l':
+      return k == "long";
+    case 'i':
+      return k == "int";
+    case 'b':
+      return k == "boolean" || k == "bytes";
+    case 'd':
+      return k == "double";
+    case 'f':
+      return k == "float";
+    case 'a':
+      return k == "array";
+    case 'm':
+      return k == "map";
+    case 'c':
+      return k.starts_with("com.liveperson.");
+    default:
+      return false;
   }
 }
 
 bool is_object_slot(slot s) {
-  return s == slot::root || s == slot::record || s == slot::body || s == slot::header || s == slot::event;
+  return s == slot::root || s == slot::record || s == slot::body || s == slot::header ||
+         s == slot::event;
 }
 bool is_array_slot(slot s) {
   return s == slot::record_collection || s == slot::sessions || s == slot::profile_ids;
@@ -52,9 +63,12 @@ const char* expected(slot s) {
     case slot::session_id:
     case slot::username:
     case slot::nickname:
-    case slot::loginname: return "a string";
-    case slot::employee_id: return "a string or an integer";
-    default: return "an integer";
+    case slot::loginname:
+      return "a string";
+    case slot::employee_id:
+      return "a string or an integer";
+    default:
+      return "an integer";
   }
 }
 
@@ -117,29 +131,39 @@ slot event_handler::value_slot() const {
   if (depth_ == 0) return slot::root;
   const frame& f = frames_[depth_ - 1];
   switch (f.kind) {
-    case frame_kind::object: return f.child;
-    case frame_kind::wrapper: return f.where;
+    case frame_kind::object:
+      return f.child;
+    case frame_kind::wrapper:
+      return f.where;
     case frame_kind::array:
       switch (f.where) {
-        case slot::record_collection: return slot::record;
-        case slot::sessions: return slot::event;
-        case slot::profile_ids: return slot::profile_id;
-        default: return slot::skip;
+        case slot::record_collection:
+          return slot::record;
+        case slot::sessions:
+          return slot::event;
+        case slot::profile_ids:
+          return slot::profile_id;
+        default:
+          return slot::skip;
       }
-    default: return slot::skip;  // the parser never sends a value here
+    default:
+      return slot::skip;  // the parser never sends a value here
   }
 }
 
 void event_handler::value_done() {
   if (depth_ == 0) return;
   frame& f = frames_[depth_ - 1];
-  if (f.kind == frame_kind::wrapper) f.kind = frame_kind::wrapper_done;
-  else if (f.kind == frame_kind::array) ++f.index;
+  if (f.kind == frame_kind::wrapper)
+    f.kind = frame_kind::wrapper_done;
+  else if (f.kind == frame_kind::array)
+    ++f.index;
 }
 
 bool event_handler::push(frame_kind k, slot s) {
   if (depth_ + skip_depth_ >= max_depth) {
-    return fail(errc::malformed_json, "nesting deeper than " + std::to_string(max_depth) + " levels");
+    return fail(errc::malformed_json,
+                "nesting deeper than " + std::to_string(max_depth) + " levels");
   }
   if (frames_.size() == depth_) frames_.emplace_back();
   frame& f = frames_[depth_++];
@@ -153,12 +177,15 @@ bool event_handler::push(frame_kind k, slot s) {
 
 slot event_handler::child_slot(slot parent, std::string_view key) const {
   switch (parent) {
-    case slot::root: return iequals(key, "recordCollection") ? slot::record_collection : slot::skip;
-    case slot::record: return iequals(key, "body") ? slot::body : slot::skip;
+    case slot::root:
+      return iequals(key, "recordCollection") ? slot::record_collection : slot::skip;
+    case slot::record:
+      return iequals(key, "body") ? slot::body : slot::skip;
     case slot::body:
       if (iequals(key, "header")) return slot::header;
       return iequals(key, "agentSessionsData") ? slot::sessions : slot::skip;
-    case slot::header: return iequals(key, "agentSessionId") ? slot::session_id : slot::skip;
+    case slot::header:
+      return iequals(key, "agentSessionId") ? slot::session_id : slot::skip;
     case slot::event:
       for (const auto& f : event_fields) {  // the spelling of the example first, then any case
         if (key == f.name) return f.where;
@@ -167,7 +194,8 @@ slot event_handler::child_slot(slot parent, std::string_view key) const {
         if (iequals(key, f.name)) return f.where;
       }
       return slot::skip;
-    default: return slot::skip;
+    default:
+      return slot::skip;
   }
 }
 
@@ -201,10 +229,10 @@ bool event_handler::end_object(slot s) {
     }
   } else if (s == slot::record && !record_events_.empty()) {
     if (session_state_ != field_state::set) {
-      return fail(errc::bad_field,
-                  path(depth_ - 1) + ".body.header.agentSessionId: " +
-                      (session_state_ == field_state::null ? "null" : "missing") + " (the record has " +
-                      std::to_string(record_events_.size()) + " events)");
+      return fail(errc::bad_field, path(depth_ - 1) + ".body.header.agentSessionId: " +
+                                       (session_state_ == field_state::null ? "null" : "missing") +
+                                       " (the record has " + std::to_string(record_events_.size()) +
+                                       " events)");
     }
     for (auto& e : record_events_) {
       e.agent_session_id = session_id_;
@@ -219,31 +247,43 @@ bool event_handler::assign(slot s, const scalar& v) {
   using k = scalar::kind;
   auto type_name = [&]() -> std::string {
     switch (v.k) {
-      case k::null: return "null";
-      case k::boolean: return "a boolean";
-      case k::string: return "a string";
-      default: return "a number";
+      case k::null:
+        return "null";
+      case k::boolean:
+        return "a boolean";
+      case k::string:
+        return "a string";
+      default:
+        return "a number";
     }
   };
-  auto wrong_type = [&]() { return bad_value(std::string("expected ") + expected(s) + ", got " + type_name()); };
+  auto wrong_type = [&]() {
+    return bad_value(std::string("expected ") + expected(s) + ", got " + type_name());
+  };
 
   if (is_object_slot(s) || is_array_slot(s)) {
-    if (v.k == k::null && s != slot::root) return true;  // a null record, body, header or array: nothing in it
+    if (v.k == k::null && s != slot::root)
+      return true;  // a null record, body, header or array: nothing in it
     return wrong_type();
   }
 
   // Integer conversion shared by the integer fields.
   auto as_int = [&](std::int64_t& out) {
     switch (v.k) {
-      case k::integer: out = v.i; return true;
-      case k::too_big: return bad_value("integer out of int64 range");
-      case k::inexact: return bad_value("integer beyond 2^53 written as a floating-point number (not exact)");
+      case k::integer:
+        out = v.i;
+        return true;
+      case k::too_big:
+        return bad_value("integer out of int64 range");
+      case k::inexact:
+        return bad_value("integer beyond 2^53 written as a floating-point number (not exact)");
       case k::fraction: {
         std::array<char, 32> num{};
         std::snprintf(num.data(), num.size(), "%.17g", v.d);
         return bad_value(std::string("expected an integer, got ") + num.data());
       }
-      default: return wrong_type();
+      default:
+        return wrong_type();
     }
   };
   auto key_field = [&](std::int64_t& field) {
@@ -291,13 +331,20 @@ bool event_handler::assign(slot s, const scalar& v) {
       if (v.k == k::null) return bad_value("null");
       timestamp_state_ = field_state::set;
       return as_int(event_.timestamp_ms);
-    case slot::type: return key_field(event_.type);
-    case slot::state: return key_field(event_.state);
-    case slot::prev_state: return key_field(event_.prev_state);
-    case slot::prev_concurrent_eng: return key_field(event_.prev_concurrent_eng);
-    case slot::concurrent_eng: return key_field(event_.concurrent_eng);
-    case slot::max_concurrent_eng: return attr_int(event_.max_concurrent_eng);
-    case slot::agent_group_id: return attr_int(event_.agent_group_id);
+    case slot::type:
+      return key_field(event_.type);
+    case slot::state:
+      return key_field(event_.state);
+    case slot::prev_state:
+      return key_field(event_.prev_state);
+    case slot::prev_concurrent_eng:
+      return key_field(event_.prev_concurrent_eng);
+    case slot::concurrent_eng:
+      return key_field(event_.concurrent_eng);
+    case slot::max_concurrent_eng:
+      return attr_int(event_.max_concurrent_eng);
+    case slot::agent_group_id:
+      return attr_int(event_.agent_group_id);
     case slot::employee_id:
       // Typed long in the field table, {"string": ""} in the example: keep it as text.
       if (v.k == k::string || v.k == k::null) return attr_string(event_.agent_employee_id);
@@ -308,9 +355,12 @@ bool event_handler::assign(slot s, const scalar& v) {
         event_.agent_employee_id = std::to_string(x);
       }
       return true;
-    case slot::username: return attr_string(event_.agent_username);
-    case slot::nickname: return attr_string(event_.agent_nickname);
-    case slot::loginname: return attr_string(event_.agent_loginname);
+    case slot::username:
+      return attr_string(event_.agent_username);
+    case slot::nickname:
+      return attr_string(event_.agent_nickname);
+    case slot::loginname:
+      return attr_string(event_.agent_loginname);
     case slot::profile_id: {
       if (v.k == k::null) return bad_value("null");
       std::int64_t x = 0;
@@ -318,7 +368,8 @@ bool event_handler::assign(slot s, const scalar& v) {
       event_.user_profile_ids->push_back(x);
       return true;
     }
-    default: return true;
+    default:
+      return true;
   }
 }
 
@@ -330,11 +381,16 @@ bool event_handler::value(const scalar& v) {
   return true;
 }
 
-bool event_handler::Null() { return value(scalar{scalar::kind::null, 0, 0, {}}); }
-bool event_handler::Bool(bool) { return value(scalar{scalar::kind::boolean, 0, 0, {}}); }
+bool event_handler::Null() {
+  return value(scalar{scalar::kind::null, 0, 0, {}});
+}
+bool event_handler::Bool(bool) {
+  return value(scalar{scalar::kind::boolean, 0, 0, {}});
+}
 
 bool event_handler::Uint64(std::uint64_t u) {
-  if (u > static_cast<std::uint64_t>(INT64_MAX)) return value(scalar{scalar::kind::too_big, 0, 0, {}});
+  if (u > static_cast<std::uint64_t>(INT64_MAX))
+    return value(scalar{scalar::kind::too_big, 0, 0, {}});
   return integer(static_cast<std::int64_t>(u));
 }
 
@@ -346,7 +402,8 @@ bool event_handler::Double(double d) {
   if (std::isfinite(d) && std::trunc(d) == d) {
     if (std::fabs(d) <= two_53) return integer(static_cast<std::int64_t>(d));
     constexpr double two_63 = 9223372036854775808.0;
-    return value(scalar{std::fabs(d) >= two_63 ? scalar::kind::too_big : scalar::kind::inexact, 0, d, {}});
+    return value(
+        scalar{std::fabs(d) >= two_63 ? scalar::kind::too_big : scalar::kind::inexact, 0, d, {}});
   }
   return value(scalar{scalar::kind::fraction, 0, d, {}});
 }
@@ -361,7 +418,8 @@ bool event_handler::StartObject() {
     if (s != slot::skip) return push(frame_kind::pending, s);
   }
   if (depth_ + skip_depth_ >= max_depth) {
-    return fail(errc::malformed_json, "nesting deeper than " + std::to_string(max_depth) + " levels");
+    return fail(errc::malformed_json,
+                "nesting deeper than " + std::to_string(max_depth) + " levels");
   }
   ++skip_depth_;
   return true;
@@ -378,8 +436,8 @@ bool event_handler::Key(const char* s, rapidjson::SizeType len, bool) {
         return true;
       }
       if (!is_object_slot(f.where)) {
-        return bad_value(std::string("expected ") + expected(f.where) + ", got an object with key \"" +
-                         std::string(key) + "\"");
+        return bad_value(std::string("expected ") + expected(f.where) +
+                         ", got an object with key \"" + std::string(key) + "\"");
       }
       f.kind = frame_kind::object;
       if (!begin_object(f.where)) return false;
@@ -390,9 +448,11 @@ bool event_handler::Key(const char* s, rapidjson::SizeType len, bool) {
       if (f.child != slot::skip) f.key.assign(key);
       return true;
     case frame_kind::wrapper_done:
-      return bad_value("a union value must be an object with exactly one key; found a second key \"" +
-                       std::string(key) + "\"");
-    default: return fail(errc::malformed_json, "unexpected key");
+      return bad_value(
+          "a union value must be an object with exactly one key; found a second key \"" +
+          std::string(key) + "\"");
+    default:
+      return fail(errc::malformed_json, "unexpected key");
   }
 }
 
@@ -411,8 +471,10 @@ bool event_handler::EndObject(rapidjson::SizeType) {
     case frame_kind::object:
       if (!end_object(s)) return false;
       break;
-    case frame_kind::wrapper_done: break;
-    default: return fail(errc::malformed_json, "unexpected end of object");
+    case frame_kind::wrapper_done:
+      break;
+    default:
+      return fail(errc::malformed_json, "unexpected end of object");
   }
   --depth_;
   value_done();
@@ -423,13 +485,15 @@ bool event_handler::StartArray() {
   if (skip_depth_ == 0) {
     const slot s = value_slot();
     if (s != slot::skip) {
-      if (!is_array_slot(s)) return bad_value(std::string("expected ") + expected(s) + ", got an array");
+      if (!is_array_slot(s))
+        return bad_value(std::string("expected ") + expected(s) + ", got an array");
       if (s == slot::profile_ids) event_.user_profile_ids.emplace();
       return push(frame_kind::array, s);
     }
   }
   if (depth_ + skip_depth_ >= max_depth) {
-    return fail(errc::malformed_json, "nesting deeper than " + std::to_string(max_depth) + " levels");
+    return fail(errc::malformed_json,
+                "nesting deeper than " + std::to_string(max_depth) + " levels");
   }
   ++skip_depth_;
   return true;

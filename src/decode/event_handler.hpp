@@ -20,12 +20,31 @@ namespace lpda::decode::detail {
 /// What a JSON value position means in the Agent Activity envelope.
 enum class slot : std::uint8_t {
   // objects
-  root, record, body, header, event,
+  root,
+  record,
+  body,
+  header,
+  event,
   // arrays
-  record_collection, sessions, profile_ids,
+  record_collection,
+  sessions,
+  profile_ids,
   // scalars
-  session_id, agent_id, timestamp, type, state, prev_state, prev_concurrent_eng, concurrent_eng,
-  max_concurrent_eng, agent_group_id, employee_id, username, nickname, loginname, profile_id,
+  session_id,
+  agent_id,
+  timestamp,
+  type,
+  state,
+  prev_state,
+  prev_concurrent_eng,
+  concurrent_eng,
+  max_concurrent_eng,
+  agent_group_id,
+  employee_id,
+  username,
+  nickname,
+  loginname,
+  profile_id,
   // anything we do not read
   skip,
 };
@@ -62,10 +81,10 @@ class event_handler {
   enum class frame_kind : std::uint8_t { pending, object, wrapper, wrapper_done, array };
   struct frame {
     frame_kind kind = frame_kind::pending;
-    slot where = slot::skip;   // the slot this object/array fills
-    slot child = slot::skip;   // object: slot of the current key's value
-    std::uint32_t index = 0;   // array: index of the current item
-    std::string key;           // object: current key as written (for error paths)
+    slot where = slot::skip;  // the slot this object/array fills
+    slot child = slot::skip;  // object: slot of the current key's value
+    std::uint32_t index = 0;  // array: index of the current item
+    std::string key;          // object: current key as written (for error paths)
   };
   // A scalar as RapidJSON reported it.
   struct scalar {

@@ -5,8 +5,8 @@
 /// Structure"): each file holds JSON documents back to back — NDJSON (one compact document per
 /// line) or pretty-printed — each an envelope `{"dataType", "metaData", "recordCollection"}` whose
 /// records carry `body.AgentActivityData.header.agentSessionId` and an `agentSessionsData` array of
-/// events. Values use Avro's JSON encoding (Avro 1.8.2 specification, "JSON Encoding"): a union value
-/// is `null` or a one-key object `{"<branch>": value}`.
+/// events. Values use Avro's JSON encoding (Avro 1.8.2 specification, "JSON Encoding"): a union
+/// value is `null` or a one-key object `{"<branch>": value}`.
 #include "lpda/core/agent_activity_event.hpp"
 #include "lpda/core/error.hpp"
 #include "lpda/core/event_source.hpp"
@@ -47,7 +47,8 @@ struct decode_stats {
 /// or `concurrentEng` becomes -1; null or missing attributes become `std::nullopt`;
 /// `agentEmployeeId` may be a string or an integer and is kept as text (an empty string stays
 /// empty). Failures, returned from `next_batch` and final (the decoder must not be read again):
-///  - `errc::bad_field`: a missing or null `agentID`, `timestamp` or `agentSessionId` (required only
+///  - `errc::bad_field`: a missing or null `agentID`, `timestamp` or `agentSessionId` (required
+///  only
 ///    for records that hold events), a value of the wrong JSON type, an integer outside int64.
 ///    Message: "document N at byte offset M: <JSON path>: <reason>", the path without union
 ///    wrappers, e.g. `$.recordCollection[0].body.agentSessionsData[2].agentID`.
@@ -61,8 +62,8 @@ class agent_activity_decoder final : public lpda::event_source {
  public:
   /// Opens a spool file; `errc::unreadable` (path and OS reason) if it cannot be opened. Content
   /// errors come from `next_batch`.
-  static result<std::unique_ptr<agent_activity_decoder>> open_file(const std::filesystem::path& path,
-                                                                   limits lim = {});
+  static result<std::unique_ptr<agent_activity_decoder>> open_file(
+      const std::filesystem::path& path, limits lim = {});
   /// Decodes an in-memory body (taken over, not copied).
   static std::unique_ptr<agent_activity_decoder> from_bytes(std::string bytes, limits lim = {});
 

@@ -52,8 +52,8 @@ std::string_view to_string(content_kind kind) noexcept;
 ///
 /// After the last gzip member, zero bytes are accepted as padding (as `gzip -d` does); any other
 /// byte fails with `errc::trailing_data`. Errors, all returned from `next_chunk`:
-/// `unreadable` (read failure), `unsupported_format` (zip or unknown content, with the first bytes in
-/// hex), `gzip_corrupt` (bad header, bad deflate data, CRC or length mismatch), `gzip_truncated`
+/// `unreadable` (read failure), `unsupported_format` (zip or unknown content, with the first bytes
+/// in hex), `gzip_corrupt` (bad header, bad deflate data, CRC or length mismatch), `gzip_truncated`
 /// (input ends inside a member), `trailing_data`, `inflated_limit` (more than
 /// `limits::max_inflated_bytes` decoded bytes). Messages name the gzip member and the byte offset
 /// in the raw input.
@@ -61,8 +61,9 @@ class content_reader {
  public:
   /// Opens a file for reading; `errc::unreadable` (with the path and the OS reason) if it cannot be
   /// opened.
-  static result<content_reader> open_file(const std::filesystem::path& path,
-                                          std::uint64_t max_inflated_bytes = limits{}.max_inflated_bytes);
+  static result<content_reader> open_file(
+      const std::filesystem::path& path,
+      std::uint64_t max_inflated_bytes = limits{}.max_inflated_bytes);
   /// Reads from an in-memory buffer (taken over, not copied).
   static content_reader from_bytes(std::string bytes,
                                    std::uint64_t max_inflated_bytes = limits{}.max_inflated_bytes);

@@ -17,9 +17,13 @@ namespace tu = lpda::decode::test_util;
 
 namespace {
 
-bool has_code(const lpda::error& e, errc c) { return e.code == lpda::make_error_code(c); }
+bool has_code(const lpda::error& e, errc c) {
+  return e.code == lpda::make_error_code(c);
+}
 
-std::string fixture(const char* name) { return lpda::test::read_file(lpda::test::data_dir() / name); }
+std::string fixture(const char* name) {
+  return lpda::test::read_file(lpda::test::data_dir() / name);
+}
 
 std::string replace_once(std::string s, std::string_view from, std::string_view to) {
   const auto at = s.find(from);
@@ -35,9 +39,10 @@ std::string replace_all(std::string s, std::string_view from, std::string_view t
   return s;
 }
 
-agent_activity_event make(std::string session, std::int64_t agent, std::int64_t ts, std::int64_t type,
-                          std::int64_t state, std::int64_t prev_state, std::int64_t prev_conc, std::int64_t conc,
-                          std::int64_t max_conc, std::int64_t group, std::string employee, std::string user,
+agent_activity_event make(std::string session, std::int64_t agent, std::int64_t ts,
+                          std::int64_t type, std::int64_t state, std::int64_t prev_state,
+                          std::int64_t prev_conc, std::int64_t conc, std::int64_t max_conc,
+                          std::int64_t group, std::string employee, std::string user,
                           std::string nick, std::string login) {
   agent_activity_event e;
   e.agent_session_id = std::move(session);
@@ -59,20 +64,24 @@ agent_activity_event make(std::string session, std::int64_t agent, std::int64_t 
 
 // The values tests/data/README.md states for agent_activity_docs_example.json.
 agent_activity_event docs_event() {
-  return make("75555851-684867733", 9, 1465992202047, 3, 0, 1, 0, 0, -9, -1, "", "CRAgent", "CRAgent",
-              "CRAgent@liveperson.com");
+  return make("75555851-684867733", 9, 1465992202047, 3, 0, 1, 0, 0, -9, -1, "", "CRAgent",
+              "CRAgent", "CRAgent@liveperson.com");
 }
 
-// The values tests/data/README.md states for agent_activity_wrapped.ndjson, completed from the file.
+// The values tests/data/README.md states for agent_activity_wrapped.ndjson, completed from the
+// file.
 std::vector<agent_activity_event> wrapped_events() {
   const std::string s1 = "12345678-1001";
   const std::string s2 = "12345678-1002";
-  auto jane = [&](std::int64_t ts, std::int64_t type, std::int64_t state, std::int64_t prev, std::int64_t pc,
-                  std::int64_t c, std::int64_t max) {
-    return make(s1, 9, ts, type, state, prev, pc, c, max, -1, "E-17", "jdoe", "Jane", "jane.doe@example.com");
+  auto jane = [&](std::int64_t ts, std::int64_t type, std::int64_t state, std::int64_t prev,
+                  std::int64_t pc, std::int64_t c, std::int64_t max) {
+    return make(s1, 9, ts, type, state, prev, pc, c, max, -1, "E-17", "jdoe", "Jane",
+                "jane.doe@example.com");
   };
-  auto maria = [&](std::int64_t ts, std::int64_t type, std::int64_t state, std::int64_t prev, std::int64_t max) {
-    return make(s2, 17, ts, type, state, prev, 0, 0, max, 42, "", "mlopez", "María", "maria.lopez@example.com");
+  auto maria = [&](std::int64_t ts, std::int64_t type, std::int64_t state, std::int64_t prev,
+                   std::int64_t max) {
+    return make(s2, 17, ts, type, state, prev, 0, 0, max, 42, "", "mlopez", "María",
+                "maria.lopez@example.com");
   };
   return {
       jane(1767258000000, 3, 2, 1, 0, 0, -9),  // login
@@ -80,19 +89,20 @@ std::vector<agent_activity_event> wrapped_events() {
       jane(1767258060000, 1, 2, 2, 1, 2, 3),   // chat 1→2, same millisecond
       jane(1767258600000, 2, 4, 2, 2, 2, 3),   // away
       jane(1767261600000, 4, 1, 4, 0, 0, -9),  // logout
-      maria(1767258005000, 3, 2, 1, -9),
-      maria(1767259805000, 2, 3, 2, 3),
+      maria(1767258005000, 3, 2, 1, -9),      maria(1767259805000, 2, 3, 2, 3),
   };
 }
 
 // One compact wrapped document (the real-file framing) holding `events` for `session`.
 std::string wrapped_doc(std::string_view session, std::string_view events) {
-  return std::string(R"({"dataType":{"com.liveperson.dataaccess.DataTypeEnum":"AgentActivity"},)"
-                     R"("metaData":{"com.liveperson.dataaccess.MetaData":{"accountId":{"string":"12345678"},)"
-                     R"("schemaVersion":"1.0.0.4","startTime":{"long":1767258000000},"endTime":null}},)"
-                     R"("recordCollection":{"array":[{"body":{"com.liveperson.dataaccess.AgentActivityData":{)"
-                     R"("header":{"com.liveperson.dataaccess.AgentHeader":{"agentSessionId":{"string":")") +
-         std::string(session) + R"("}}},"agentSessionsData":{"array":[)" + std::string(events) + "]}}}}]}}";
+  return std::string(
+             R"({"dataType":{"com.liveperson.dataaccess.DataTypeEnum":"AgentActivity"},)"
+             R"("metaData":{"com.liveperson.dataaccess.MetaData":{"accountId":{"string":"12345678"},)"
+             R"("schemaVersion":"1.0.0.4","startTime":{"long":1767258000000},"endTime":null}},)"
+             R"("recordCollection":{"array":[{"body":{"com.liveperson.dataaccess.AgentActivityData":{)"
+             R"("header":{"com.liveperson.dataaccess.AgentHeader":{"agentSessionId":{"string":")") +
+         std::string(session) + R"("}}},"agentSessionsData":{"array":[)" + std::string(events) +
+         "]}}}}]}}";
 }
 
 // One wrapped event with every field set.
@@ -125,7 +135,8 @@ lpda::error fails(std::string bytes, limits lim = {}) {
 }  // namespace
 
 TEST_SUITE("decode") {
-  TEST_CASE("docs example gives two identical events with the documented values (plain and gzipped)") {
+  TEST_CASE(
+      "docs example gives two identical events with the documented values (plain and gzipped)") {
     const std::string text = fixture("agent_activity_docs_example.json");
     for (const std::string& bytes : {text, lpda::test::gzip(text)}) {
       auto d = agent_activity_decoder::from_bytes(bytes);
@@ -158,10 +169,12 @@ TEST_SUITE("decode") {
     }
   }
 
-  TEST_CASE("files are sniffed by content (gzip without .gz in its name and plain JSON named .gz)") {
+  TEST_CASE(
+      "files are sniffed by content (gzip without .gz in its name and plain JSON named .gz)") {
     lpda::test::temp_dir dir;
     const std::string text = fixture("agent_activity_wrapped.ndjson");
-    lpda::test::write_file(dir / "Agent.1767258000000.1767261600000.part-00001-0", lpda::test::gzip(text));
+    lpda::test::write_file(dir / "Agent.1767258000000.1767261600000.part-00001-0",
+                           lpda::test::gzip(text));
     lpda::test::write_file(dir / "plain.json.gz", text);
     for (const char* name : {"Agent.1767258000000.1767261600000.part-00001-0", "plain.json.gz"}) {
       CAPTURE(name);
@@ -177,7 +190,8 @@ TEST_SUITE("decode") {
     CHECK(missing.error().message.find("absent") != std::string::npos);
   }
 
-  TEST_CASE("multi-member gzip yields the events of every member even when a member ends mid-document") {
+  TEST_CASE(
+      "multi-member gzip yields the events of every member even when a member ends mid-document") {
     const std::string docs = fixture("agent_activity_docs_example.json");
     const std::string wrapped = fixture("agent_activity_wrapped.ndjson");
     auto events = ok(lpda::test::gzip(docs) + lpda::test::gzip(wrapped));
@@ -221,7 +235,8 @@ TEST_SUITE("decode") {
     CHECK(ok(lpda::test::gzip("")).empty());
   }
 
-  TEST_CASE("framing accepts a BOM and CRLF and pretty-printing and any whitespace between documents") {
+  TEST_CASE(
+      "framing accepts a BOM and CRLF and pretty-printing and any whitespace between documents") {
     const std::string wrapped = fixture("agent_activity_wrapped.ndjson");
     CHECK(ok("\xEF\xBB\xBF" + wrapped) == wrapped_events());
     CHECK(ok(lpda::test::gzip("\xEF\xBB\xBF" + wrapped)) == wrapped_events());
@@ -238,22 +253,26 @@ TEST_SUITE("decode") {
   TEST_CASE("unions are unwrapped at every level whether wrapped or not") {
     const auto expected = base_expected();
     // Everything plain.
-    std::string plain = R"({"recordCollection":[{"body":{"header":{"agentSessionId":"S-1"},"agentSessionsData":[)"
-                        R"({"agentID":9,"type":3,"state":2,"timestamp":1767258000000,"prevState":1,)"
-                        R"("agentEmployeeId":"E-17","agentUsername":"jdoe","agentNickname":"Jane",)"
-                        R"("agentLoginname":"jane.doe@example.com","prevConcurrentEng":0,"concurrentEng":0,)"
-                        R"("maxConcurrentEng":-9,"agentGroupID":-1}]}}]})";
+    std::string plain =
+        R"({"recordCollection":[{"body":{"header":{"agentSessionId":"S-1"},"agentSessionsData":[)"
+        R"({"agentID":9,"type":3,"state":2,"timestamp":1767258000000,"prevState":1,)"
+        R"("agentEmployeeId":"E-17","agentUsername":"jdoe","agentNickname":"Jane",)"
+        R"("agentLoginname":"jane.doe@example.com","prevConcurrentEng":0,"concurrentEng":0,)"
+        R"("maxConcurrentEng":-9,"agentGroupID":-1}]}}]})";
     CHECK(ok(plain) == std::vector{expected});
     // Everything wrapped, including array items, the record and doubly wrapped values.
-    std::string wrapped = wrapped_doc("S-1", R"({"com.liveperson.dataaccess.AgentSession":)" + base_event + "}");
-    wrapped = replace_once(wrapped, R"([{"body")", R"([{"com.liveperson.dataaccess.Record":{"body")");
+    std::string wrapped =
+        wrapped_doc("S-1", R"({"com.liveperson.dataaccess.AgentSession":)" + base_event + "}");
+    wrapped =
+        replace_once(wrapped, R"([{"body")", R"([{"com.liveperson.dataaccess.Record":{"body")");
     wrapped.insert(wrapped.size() - 3, "}");  // closes the Record wrapper before "]}}"
     wrapped = replace_once(wrapped, R"("type":{"long":3})", R"("type":{"int":{"long":3}})");
     wrapped = replace_once(wrapped, R"("state":{"long":2})", R"("state":{"int":2})");
     CHECK(ok(wrapped_doc("S-1", base_event)) == std::vector{expected});
     CHECK(ok(wrapped) == std::vector{expected});
     // double-typed integers: {"double": 2.0} and 1e0 style numbers are integral
-    auto dbl = replace_once(wrapped_doc("S-1", base_event), R"("prevState":{"long":1})", R"("prevState":{"double":1.0})");
+    auto dbl = replace_once(wrapped_doc("S-1", base_event), R"("prevState":{"long":1})",
+                            R"("prevState":{"double":1.0})");
     CHECK(ok(dbl) == std::vector{expected});
   }
 
@@ -277,16 +296,18 @@ TEST_SUITE("decode") {
     CHECK(decode_with(R"(-5)")[0].agent_employee_id == "-5");
     CHECK(decode_with(R"({"string":""})")[0].agent_employee_id == "");
     CHECK_FALSE(decode_with("null")[0].agent_employee_id.has_value());
-    CHECK(has_code(fails(wrapped_doc("S-1", replace_once(base_event, R"({"string":"E-17"})", "true"))),
-                   errc::bad_field));
+    CHECK(has_code(
+        fails(wrapped_doc("S-1", replace_once(base_event, R"({"string":"E-17"})", "true"))),
+        errc::bad_field));
   }
 
   TEST_CASE("unknown fields and unknown enum values are accepted") {
     std::string e = replace_once(base_event, R"("type":{"long":3})", R"("type":{"long":7})");
     e = replace_once(e, R"("state":{"long":2})", R"("state":{"long":99})");
-    e = replace_once(e, R"({"agentID")",
-                     R"({"futureField":{"com.liveperson.dataaccess.Future":{"a":[1,{"b":null}],"agentID":{"long":1}}},)"
-                     R"("skills":{"array":[3,4]},"agentID")");
+    e = replace_once(
+        e, R"({"agentID")",
+        R"({"futureField":{"com.liveperson.dataaccess.Future":{"a":[1,{"b":null}],"agentID":{"long":1}}},)"
+        R"("skills":{"array":[3,4]},"agentID")");
     std::string doc = replace_once(wrapped_doc("S-1", e), R"("recordCollection")",
                                    R"("extra":{"map":{"k":"v"}},"recordCollection")");
     auto events = ok(doc);
@@ -329,23 +350,28 @@ TEST_SUITE("decode") {
 
   TEST_CASE("userProfileIDs wrapped or plain or with wrapped items or null") {
     auto with = [](std::string_view v) {
-      return ok(wrapped_doc("S-1", replace_once(base_event, R"({"agentID")", "{\"userProfileIDs\":" + std::string(v) + R"(,"agentID")")));
+      return ok(wrapped_doc(
+          "S-1", replace_once(base_event, R"({"agentID")",
+                              "{\"userProfileIDs\":" + std::string(v) + R"(,"agentID")")));
     };
     using ids = std::vector<std::int64_t>;
-    CHECK(with(R"({"array":[2438730312,2438730212]})")[0].user_profile_ids == ids{2438730312, 2438730212});
-    CHECK(with(R"([1,{"long":9223372036854775807}])")[0].user_profile_ids == ids{1, 9223372036854775807});
+    CHECK(with(R"({"array":[2438730312,2438730212]})")[0].user_profile_ids ==
+          ids{2438730312, 2438730212});
+    CHECK(with(R"([1,{"long":9223372036854775807}])")[0].user_profile_ids ==
+          ids{1, 9223372036854775807});
     CHECK(with(R"({"array":[]})")[0].user_profile_ids == ids{});
     CHECK_FALSE(with("null")[0].user_profile_ids.has_value());
-    const auto e = fails(wrapped_doc("S-1", replace_once(base_event, R"({"agentID")", R"({"userProfileIDs":[1,"x"],"agentID")")));
+    const auto e =
+        fails(wrapped_doc("S-1", replace_once(base_event, R"({"agentID")",
+                                              R"({"userProfileIDs":[1,"x"],"agentID")")));
     CHECK(has_code(e, errc::bad_field));
-    CHECK(e.message.find("$.recordCollection[0].body.agentSessionsData[0].userProfileIDs[1]: expected an integer") !=
-          std::string::npos);
+    CHECK(e.message.find("$.recordCollection[0].body.agentSessionsData[0].userProfileIDs[1]: "
+                         "expected an integer") != std::string::npos);
   }
 
   TEST_CASE("a header after the events still names their session") {
-    const std::string doc =
-        R"({"recordCollection":[{"body":{"agentSessionsData":[)" + base_event + "," + base_event +
-        R"(],"header":{"agentSessionId":"late"}}}]})";
+    const std::string doc = R"({"recordCollection":[{"body":{"agentSessionsData":[)" + base_event +
+                            "," + base_event + R"(],"header":{"agentSessionId":"late"}}}]})";
     CHECK(ok(doc) == std::vector{base_expected("late"), base_expected("late")});
   }
 
@@ -359,31 +385,38 @@ TEST_SUITE("decode") {
   }
 
   TEST_CASE("missing or null required fields fail with the JSON path and document and offset") {
-    const std::string second_without_id =
-        wrapped_doc("S-1", base_event + "," + replace_once(base_event, R"("agentID":{"long":9},)", ""));
+    const std::string second_without_id = wrapped_doc(
+        "S-1", base_event + "," + replace_once(base_event, R"("agentID":{"long":9},)", ""));
     const auto missing = fails(second_without_id);
     CHECK(has_code(missing, errc::bad_field));
     CHECK(missing.message.find("document 1 at byte offset ") == 0);
-    CHECK(missing.message.find(": $.recordCollection[0].body.agentSessionsData[1].agentID: missing") !=
+    CHECK(missing.message.find(
+              ": $.recordCollection[0].body.agentSessionsData[1].agentID: missing") !=
           std::string::npos);
 
-    const std::string doc2 = wrapped_doc("S-1", replace_once(base_event, R"("agentID":{"long":9})", R"("agentID":null)"));
+    const std::string doc2 = wrapped_doc(
+        "S-1", replace_once(base_event, R"("agentID":{"long":9})", R"("agentID":null)"));
     const std::string both = wrapped_doc("S-0", base_event) + "\n" + doc2;
     const auto null_id = fails(both);
     CHECK(has_code(null_id, errc::bad_field));
     // The offset is where the parser stood: just after the null, inside the second document.
-    const std::size_t after_null = wrapped_doc("S-0", base_event).size() + 1 + doc2.find(R"("agentID":null)") + 14;
+    const std::size_t after_null =
+        wrapped_doc("S-0", base_event).size() + 1 + doc2.find(R"("agentID":null)") + 14;
     CHECK(null_id.message == "document 2 at byte offset " + std::to_string(after_null) +
                                  ": $.recordCollection[0].body.agentSessionsData[0].agentID: null");
 
-    const auto no_ts = fails(wrapped_doc("S-1", replace_once(base_event, R"("timestamp":{"long":1767258000000},)", "")));
+    const auto no_ts = fails(
+        wrapped_doc("S-1", replace_once(base_event, R"("timestamp":{"long":1767258000000},)", "")));
     CHECK(no_ts.message.find("agentSessionsData[0].timestamp: missing") != std::string::npos);
 
-    const auto no_header = fails(R"({"recordCollection":[{"body":{"agentSessionsData":[)" + base_event + "]}}]}");
+    const auto no_header =
+        fails(R"({"recordCollection":[{"body":{"agentSessionsData":[)" + base_event + "]}}]}");
     CHECK(has_code(no_header, errc::bad_field));
-    CHECK(no_header.message.find("$.recordCollection[0].body.header.agentSessionId: missing") != std::string::npos);
+    CHECK(no_header.message.find("$.recordCollection[0].body.header.agentSessionId: missing") !=
+          std::string::npos);
 
-    const auto null_session = fails(replace_once(wrapped_doc("S-1", base_event), R"({"string":"S-1"})", "null"));
+    const auto null_session =
+        fails(replace_once(wrapped_doc("S-1", base_event), R"({"string":"S-1"})", "null"));
     CHECK(null_session.message.find("agentSessionId: null") != std::string::npos);
   }
 
@@ -393,18 +426,26 @@ TEST_SUITE("decode") {
     };
     const auto str = with_id(R"({"string":"9"})");
     CHECK(has_code(str, errc::bad_field));
-    CHECK(str.message.find("agentSessionsData[0].agentID: expected an integer, got a string") != std::string::npos);
-    CHECK(with_id("9223372036854775808").message.find("agentID: integer out of int64 range") != std::string::npos);
-    CHECK(with_id("-9223372036854775809").message.find("agentID: integer out of int64 range") != std::string::npos);
+    CHECK(str.message.find("agentSessionsData[0].agentID: expected an integer, got a string") !=
+          std::string::npos);
+    CHECK(with_id("9223372036854775808").message.find("agentID: integer out of int64 range") !=
+          std::string::npos);
+    CHECK(with_id("-9223372036854775809").message.find("agentID: integer out of int64 range") !=
+          std::string::npos);
     CHECK(with_id("1e300").message.find("integer out of int64 range") != std::string::npos);
-    CHECK(with_id("1.5").message.find("agentID: expected an integer, got 1.5") != std::string::npos);
-    CHECK(with_id("[9]").message.find("agentID: expected an integer, got an array") != std::string::npos);
+    CHECK(with_id("1.5").message.find("agentID: expected an integer, got 1.5") !=
+          std::string::npos);
+    CHECK(with_id("[9]").message.find("agentID: expected an integer, got an array") !=
+          std::string::npos);
     CHECK(with_id(R"({"long":9,"int":9})").message.find("exactly one key") != std::string::npos);
-    CHECK(has_code(fails(wrapped_doc("S-1", replace_once(base_event, R"({"string":"jdoe"})", "17"))), errc::bad_field));
+    CHECK(
+        has_code(fails(wrapped_doc("S-1", replace_once(base_event, R"({"string":"jdoe"})", "17"))),
+                 errc::bad_field));
     CHECK(has_code(fails(R"({"recordCollection":"none"})"), errc::bad_field));
     CHECK(has_code(fails("[1,2]"), errc::bad_field));
     // The int64 extremes themselves are fine.
-    auto ok_max = ok(wrapped_doc("S-1", replace_once(base_event, R"({"long":9})", "-9223372036854775808")));
+    auto ok_max =
+        ok(wrapped_doc("S-1", replace_once(base_event, R"({"long":9})", "-9223372036854775808")));
     CHECK(ok_max[0].agent_id == INT64_MIN);
   }
 
@@ -412,7 +453,8 @@ TEST_SUITE("decode") {
     const std::string lines = fixture("agent_activity_wrapped.ndjson");
     const std::string first = lines.substr(0, lines.find('\n') + 1);
     const std::string third = lines.substr(lines.find('\n') + 1);
-    const std::string broken = R"({"dataType":{"x":1},,"y":2})" "\n";
+    const std::string broken = R"({"dataType":{"x":1},,"y":2})"
+                               "\n";
     for (bool gz : {false, true}) {
       std::string bytes = first + broken + third;
       if (gz) bytes = lpda::test::gzip(bytes);
@@ -425,7 +467,8 @@ TEST_SUITE("decode") {
       REQUIRE_FALSE(r.has_value());
       CHECK(batches == 5);
       CHECK(has_code(r.error(), errc::malformed_json));
-      CHECK(r.error().message.find("document 2 at byte offset " + std::to_string(first.size() + 20) + ": ") == 0);
+      CHECK(r.error().message.find("document 2 at byte offset " +
+                                   std::to_string(first.size() + 20) + ": ") == 0);
       // The decoder stays failed.
       auto again = d->next_batch(out);
       REQUIRE_FALSE(again.has_value());
@@ -439,7 +482,8 @@ TEST_SUITE("decode") {
   }
 
   TEST_CASE("deep nesting is refused without exhausting the stack") {
-    const std::string deep = R"({"recordCollection":[],"x":)" + std::string(100'000, '[') + std::string(100'000, ']') + "}";
+    const std::string deep = R"({"recordCollection":[],"x":)" + std::string(100'000, '[') +
+                             std::string(100'000, ']') + "}";
     const auto e = fails(deep);
     CHECK(has_code(e, errc::malformed_json));
     CHECK(e.message.find("nesting deeper than 256 levels") != std::string::npos);
@@ -468,7 +512,8 @@ TEST_SUITE("decode") {
     REQUIRE(all.has_value());
     CHECK(sizes == std::vector<std::size_t>{1024, 1024, 452});
     REQUIRE(all->size() == 2500);
-    for (int i = 0; i < 2500; ++i) CHECK((*all)[static_cast<std::size_t>(i)].timestamp_ms == 1767258000000 + i);
+    for (int i = 0; i < 2500; ++i)
+      CHECK((*all)[static_cast<std::size_t>(i)].timestamp_ms == 1767258000000 + i);
     CHECK(big->stats().events == 2500);
     CHECK(big->stats().documents == 1);
   }
@@ -482,7 +527,8 @@ TEST_SUITE("decode") {
     CHECK(has_code(e, errc::document_limit));
     CHECK(e.message == "document 1 at byte offset 0: larger than max_document_bytes (" +
                            std::to_string(first_len - 1) + " bytes)");
-    const auto infl = fails(lpda::test::gzip(wrapped), limits{.max_inflated_bytes = wrapped.size() - 1});
+    const auto infl =
+        fails(lpda::test::gzip(wrapped), limits{.max_inflated_bytes = wrapped.size() - 1});
     CHECK(has_code(infl, errc::inflated_limit));
     CHECK(ok(lpda::test::gzip(wrapped), limits{.max_inflated_bytes = wrapped.size()}).size() == 7);
   }

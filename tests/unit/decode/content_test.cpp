@@ -35,7 +35,9 @@ lpda::result<std::string> read_all(std::string bytes, std::uint64_t cap = 1ull <
   return read_all(r);
 }
 
-bool has_code(const lpda::error& e, errc c) { return e.code == lpda::make_error_code(c); }
+bool has_code(const lpda::error& e, errc c) {
+  return e.code == lpda::make_error_code(c);
+}
 
 }  // namespace
 
@@ -48,18 +50,20 @@ TEST_SUITE("decode") {
     CHECK(sniff_str("  \r\n\t[1]") == content_kind::json);
     CHECK(sniff_str("\xEF\xBB\xBF{}") == content_kind::json);
     CHECK(sniff_str("\xEF\xBB\xBF \n") == content_kind::json);  // only BOM and whitespace
-    CHECK(sniff_str("\x7f" "ELF\x02") == content_kind::unknown);
+    CHECK(sniff_str("\x7f"
+                    "ELF\x02") == content_kind::unknown);
     CHECK(sniff_str("PK\x05\x06") == content_kind::unknown);  // not a local file header
-    CHECK(sniff_str("\x1f") == content_kind::unknown);          // one byte is not the gzip magic
+    CHECK(sniff_str("\x1f") == content_kind::unknown);        // one byte is not the gzip magic
     CHECK(sniff_str("null") == content_kind::unknown);
-    CHECK(sniff_str("\xEF\xBB{}") == content_kind::unknown);    // broken BOM
+    CHECK(sniff_str("\xEF\xBB{}") == content_kind::unknown);  // broken BOM
     CHECK(lpda::decode::to_string(content_kind::gzip) == "gzip");
     CHECK(lpda::decode::to_string(content_kind::zip) == "zip");
     CHECK(lpda::decode::to_string(content_kind::empty) == "empty");
   }
 
   TEST_CASE("plain JSON passes through unchanged") {
-    const std::string text = lpda::test::read_file(lpda::test::data_dir() / "agent_activity_wrapped.ndjson");
+    const std::string text =
+        lpda::test::read_file(lpda::test::data_dir() / "agent_activity_wrapped.ndjson");
     auto r = content_reader::from_bytes(text);
     auto out = read_all(r);
     REQUIRE(out.has_value());
@@ -116,13 +120,15 @@ TEST_SUITE("decode") {
     auto garbage = read_all(gz + "x");
     REQUIRE_FALSE(garbage.has_value());
     CHECK(has_code(garbage.error(), errc::trailing_data));
-    CHECK(garbage.error().message.find("input byte offset " + std::to_string(gz.size())) != std::string::npos);
+    CHECK(garbage.error().message.find("input byte offset " + std::to_string(gz.size())) !=
+          std::string::npos);
     CHECK(garbage.error().message.find("78") != std::string::npos);  // 'x' in hex
 
     auto after_padding = read_all(gz + std::string(3, '\0') + "x");
     REQUIRE_FALSE(after_padding.has_value());
     CHECK(has_code(after_padding.error(), errc::trailing_data));
-    CHECK(after_padding.error().message.find("offset " + std::to_string(gz.size() + 3)) != std::string::npos);
+    CHECK(after_padding.error().message.find("offset " + std::to_string(gz.size() + 3)) !=
+          std::string::npos);
 
     auto half_magic = read_all(gz + "\x1f");
     REQUIRE_FALSE(half_magic.has_value());
@@ -135,7 +141,8 @@ TEST_SUITE("decode") {
 
   TEST_CASE("truncated gzip is an error and never a short success") {
     const std::string gz = lpda::test::gzip(std::string(100'000, 'z') + "end");
-    for (std::size_t cut : {gz.size() - 1, gz.size() - 8, gz.size() / 2, std::size_t{10}, std::size_t{2}}) {
+    for (std::size_t cut :
+         {gz.size() - 1, gz.size() - 8, gz.size() / 2, std::size_t{10}, std::size_t{2}}) {
       auto out = read_all(gz.substr(0, cut));
       REQUIRE_FALSE(out.has_value());
       CHECK(has_code(out.error(), errc::gzip_truncated));
@@ -152,7 +159,8 @@ TEST_SUITE("decode") {
   TEST_CASE("a flipped CRC or length byte is corrupt gzip") {
     const std::string gz = lpda::test::gzip("some content that is checked");
     std::string bad_crc = gz;
-    bad_crc[gz.size() - 8] = static_cast<char>(bad_crc[gz.size() - 8] ^ 0x01);  // CRC-32, RFC 1952 §2.3
+    bad_crc[gz.size() - 8] =
+        static_cast<char>(bad_crc[gz.size() - 8] ^ 0x01);  // CRC-32, RFC 1952 §2.3
     auto crc = read_all(bad_crc);
     REQUIRE_FALSE(crc.has_value());
     CHECK(has_code(crc.error(), errc::gzip_corrupt));
@@ -193,7 +201,9 @@ TEST_SUITE("decode") {
     REQUIRE_FALSE(zip.has_value());
     CHECK(has_code(zip.error(), errc::unsupported_format));
     CHECK(zip.error().message.find("zip") != std::string::npos);
-    auto elf = read_all("\x7f" "ELF\x02\x01");
+    auto elf = read_all(
+        "\x7f"
+        "ELF\x02\x01");
     REQUIRE_FALSE(elf.has_value());
     CHECK(has_code(elf.error(), errc::unsupported_format));
     CHECK(elf.error().message.find("7f 45 4c 46 02 01") != std::string::npos);
@@ -210,7 +220,8 @@ TEST_SUITE("decode") {
   TEST_CASE("files are read in chunks and a missing file is unreadable") {
     lpda::test::temp_dir dir;
     const std::string big(300'000, 'q');
-    lpda::test::write_file(dir / "Agent.1461387600000.1461391200000.part-00001-0", lpda::test::gzip(big));
+    lpda::test::write_file(dir / "Agent.1461387600000.1461391200000.part-00001-0",
+                           lpda::test::gzip(big));
     auto r = content_reader::open_file(dir / "Agent.1461387600000.1461391200000.part-00001-0");
     REQUIRE(r.has_value());
     auto out = read_all(*r);
@@ -221,6 +232,11 @@ TEST_SUITE("decode") {
     REQUIRE_FALSE(missing.has_value());
     CHECK(has_code(missing.error(), errc::unreadable));
     CHECK(missing.error().message.find("nope.gz") != std::string::npos);
+
+    auto directory = content_reader::open_file(dir.path());
+    REQUIRE_FALSE(directory.has_value());
+    CHECK(has_code(directory.error(), errc::unreadable));
+    CHECK(directory.error().message.find("is a directory") != std::string::npos);
   }
 
   TEST_CASE("after an error every call returns the same error") {

@@ -15,14 +15,16 @@
 
 namespace lpda {
 /// Lets doctest print a failed `lpda::result` (found by argument-dependent lookup).
-inline std::ostream& operator<<(std::ostream& os, const error& e) { return os << e.what(); }
+inline std::ostream& operator<<(std::ostream& os, const error& e) {
+  return os << e.what();
+}
 }  // namespace lpda
 
 namespace lpda::decode::test_util {
 
 /// Drains a decoder; returns all events or the first error. `batches` receives each batch size.
-inline result<std::vector<agent_activity_event>> drain(agent_activity_decoder& d,
-                                                       std::vector<std::size_t>* batches = nullptr) {
+inline result<std::vector<agent_activity_event>> drain(
+    agent_activity_decoder& d, std::vector<std::size_t>* batches = nullptr) {
   std::vector<agent_activity_event> all;
   std::vector<agent_activity_event> batch;
   for (;;) {

@@ -33,11 +33,12 @@ agent_activity_event docs_event() {
 
 TEST_SUITE("decode") {
   TEST_CASE("to_ndjson writes every field in order with nulls for absent attributes") {
-    CHECK(to_ndjson(docs_event()) ==
-          R"({"agentSessionId":"75555851-684867733","agentID":9,"timestamp":1465992202047,"type":3,"state":0,)"
-          R"("prevState":1,"prevConcurrentEng":0,"concurrentEng":0,"maxConcurrentEng":-9,"agentGroupID":-1,)"
-          R"("agentEmployeeId":"","agentUsername":"CRAgent","agentNickname":"CRAgent",)"
-          R"("agentLoginname":"CRAgent@liveperson.com","userProfileIDs":null})");
+    CHECK(
+        to_ndjson(docs_event()) ==
+        R"({"agentSessionId":"75555851-684867733","agentID":9,"timestamp":1465992202047,"type":3,"state":0,)"
+        R"("prevState":1,"prevConcurrentEng":0,"concurrentEng":0,"maxConcurrentEng":-9,"agentGroupID":-1,)"
+        R"("agentEmployeeId":"","agentUsername":"CRAgent","agentNickname":"CRAgent",)"
+        R"("agentLoginname":"CRAgent@liveperson.com","userProfileIDs":null})");
 
     agent_activity_event e;
     e.agent_session_id = "a\"b\\c\nd";
@@ -45,21 +46,24 @@ TEST_SUITE("decode") {
     e.timestamp_ms = INT64_MAX;
     e.agent_nickname = "María\t";
     e.user_profile_ids = std::vector<std::int64_t>{2438730312, -2};
-    CHECK(to_ndjson(e) ==
-          R"({"agentSessionId":"a\"b\\c\nd","agentID":-1,"timestamp":9223372036854775807,"type":-1,"state":-1,)"
-          R"("prevState":-1,"prevConcurrentEng":-1,"concurrentEng":-1,"maxConcurrentEng":null,"agentGroupID":null,)"
-          R"("agentEmployeeId":null,"agentUsername":null,"agentNickname":"María\t","agentLoginname":null,)"
-          R"("userProfileIDs":[2438730312,-2]})");
+    CHECK(
+        to_ndjson(e) ==
+        R"({"agentSessionId":"a\"b\\c\nd","agentID":-1,"timestamp":9223372036854775807,"type":-1,"state":-1,)"
+        R"("prevState":-1,"prevConcurrentEng":-1,"concurrentEng":-1,"maxConcurrentEng":null,"agentGroupID":null,)"
+        R"("agentEmployeeId":null,"agentUsername":null,"agentNickname":"María\t","agentLoginname":null,)"
+        R"("userProfileIDs":[2438730312,-2]})");
   }
 
   TEST_CASE("ndjson lines of decoded events decode again to the same events") {
-    const std::string text = lpda::test::read_file(lpda::test::data_dir() / "agent_activity_wrapped.ndjson");
+    const std::string text =
+        lpda::test::read_file(lpda::test::data_dir() / "agent_activity_wrapped.ndjson");
     auto first = test_util::decode_bytes(text);
     REQUIRE(first.has_value());
     // Re-wrap each line as an event of a document (the NDJSON keys are the API's field names).
     for (const auto& e : *first) {
-      const std::string doc = R"({"recordCollection":[{"body":{"header":{"agentSessionId":")" + e.agent_session_id +
-                              R"("},"agentSessionsData":[)" + to_ndjson(e) + "]}}]}";
+      const std::string doc = R"({"recordCollection":[{"body":{"header":{"agentSessionId":")" +
+                              e.agent_session_id + R"("},"agentSessionsData":[)" + to_ndjson(e) +
+                              "]}}]}";
       auto again = test_util::decode_bytes(doc);
       REQUIRE(again.has_value());
       REQUIRE(again->size() == 1);
@@ -69,10 +73,12 @@ TEST_SUITE("decode") {
 
   TEST_CASE("csv header and fields in order with RFC 4180 quoting and empty distinct from absent") {
     CHECK(csv_header() ==
-          "agentSessionId,agentID,timestamp,type,state,prevState,prevConcurrentEng,concurrentEng,maxConcurrentEng,"
+          "agentSessionId,agentID,timestamp,type,state,prevState,prevConcurrentEng,concurrentEng,"
+          "maxConcurrentEng,"
           "agentGroupID,agentEmployeeId,agentUsername,agentNickname,agentLoginname,userProfileIDs");
     CHECK(to_csv(docs_event()) ==
-          "75555851-684867733,9,1465992202047,3,0,1,0,0,-9,-1,\"\",CRAgent,CRAgent,CRAgent@liveperson.com,");
+          "75555851-684867733,9,1465992202047,3,0,1,0,0,-9,-1,\"\",CRAgent,CRAgent,CRAgent@"
+          "liveperson.com,");
 
     agent_activity_event e;
     e.agent_session_id = "s,1";
@@ -83,7 +89,8 @@ TEST_SUITE("decode") {
     e.agent_loginname = "María";
     e.user_profile_ids = std::vector<std::int64_t>{2438730312, 2438730212};
     CHECK(to_csv(e) ==
-          "\"s,1\",17,5,-1,-1,-1,-1,-1,,,,\"say \"\"hi\"\"\",\"line\r\nbreak\",María,2438730312;2438730212");
+          "\"s,1\",17,5,-1,-1,-1,-1,-1,,,,\"say "
+          "\"\"hi\"\"\",\"line\r\nbreak\",María,2438730312;2438730212");
     // The header and every record have the same number of fields.
     auto fields = [](std::string_view s) { return std::count(s.begin(), s.end(), ',') + 1; };
     CHECK(fields(csv_header()) == 15);

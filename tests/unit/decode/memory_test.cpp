@@ -44,7 +44,8 @@ measured decode_measured(std::string bytes, limits lim) {
   REQUIRE(tu::reset_peak_rss());
   const long before = tu::proc_status_kib("VmRSS");
   std::vector<lpda::agent_activity_event> batch;
-  lpda::result<std::vector<lpda::agent_activity_event>> res = std::vector<lpda::agent_activity_event>{};
+  lpda::result<std::vector<lpda::agent_activity_event>> res =
+      std::vector<lpda::agent_activity_event>{};
   std::size_t count = 0;
   for (;;) {
     auto r = d->next_batch(batch);
@@ -60,7 +61,9 @@ measured decode_measured(std::string bytes, limits lim) {
   return {std::move(res), peak - before};
 }
 
-bool has_code(const lpda::error& e, errc c) { return e.code == lpda::make_error_code(c); }
+bool has_code(const lpda::error& e, errc c) {
+  return e.code == lpda::make_error_code(c);
+}
 
 }  // namespace
 
@@ -80,28 +83,35 @@ TEST_SUITE("decode") {
     // One document with a 256 MiB string in an unknown field.
     int part = 0;
     const std::string gz = tu::gzip_stream([&](std::string& piece) {
-      if (part == 0) piece = R"({"recordCollection":[],"blob":")";
-      else if (part <= 256) piece.assign(1 << 20, 'a');
-      else piece = "\"}";
+      if (part == 0)
+        piece = R"({"recordCollection":[],"blob":")";
+      else if (part <= 256)
+        piece.assign(1 << 20, 'a');
+      else
+        piece = "\"}";
       return ++part <= 257;
     });
     auto m = decode_measured(gz, limits{.max_document_bytes = 1 << 20});
     REQUIRE_FALSE(m.result.has_value());
     CHECK(has_code(m.result.error(), errc::document_limit));
-    CHECK(m.result.error().message == "document 1 at byte offset 0: larger than max_document_bytes (1048576 bytes)");
+    CHECK(m.result.error().message ==
+          "document 1 at byte offset 0: larger than max_document_bytes (1048576 bytes)");
     MESSAGE("peak RSS growth: " << m.growth_kib << " KiB");
     if (rss_meaningful) CHECK(m.growth_kib < max_growth_kib);
   }
 
   TEST_CASE("memory does not grow with the number of documents") {
-    const std::string line = lpda::test::read_file(lpda::test::data_dir() / "agent_activity_wrapped.ndjson");
+    const std::string line =
+        lpda::test::read_file(lpda::test::data_dir() / "agent_activity_wrapped.ndjson");
     // 40,000 copies of the 7-event fixture: 280,000 events, about 150 MB of JSON.
     int copies = 0;
-    const std::string gz = tu::gzip_stream([&](std::string& piece) {
-      for (int i = 0; i < 100; ++i) piece += line;
-      copies += 100;
-      return copies < 40'000;
-    }, 1);
+    const std::string gz = tu::gzip_stream(
+        [&](std::string& piece) {
+          for (int i = 0; i < 100; ++i) piece += line;
+          copies += 100;
+          return copies < 40'000;
+        },
+        1);
     auto m = decode_measured(gz, limits{});
     REQUIRE(m.result.has_value());
     CHECK(m.result->size() == 280'000);
