@@ -23,10 +23,14 @@ content_kind sniff_content(std::string_view b) {
 
 std::string_view to_string(content_kind k) {
   switch (k) {
-    case content_kind::gzip: return "gzip";
-    case content_kind::json: return "json";
-    case content_kind::zip: return "zip";
-    case content_kind::other: return "other";
+    case content_kind::gzip:
+      return "gzip";
+    case content_kind::json:
+      return "json";
+    case content_kind::zip:
+      return "zip";
+    case content_kind::other:
+      return "other";
   }
   return "other";
 }
@@ -34,13 +38,15 @@ std::string_view to_string(content_kind k) {
 data_access_client::data_access_client(http::client& http, http::auth_strategy& auth,
                                        account_endpoint endpoint)
     : http_(http), auth_(auth), endpoint_(std::move(endpoint)) {
-  while (!endpoint_.base_url.empty() && endpoint_.base_url.back() == '/') endpoint_.base_url.pop_back();
-  if (endpoint_.allowed_hosts.empty()) endpoint_.allowed_hosts = default_allowed_hosts(endpoint_.base_url);
+  while (!endpoint_.base_url.empty() && endpoint_.base_url.back() == '/')
+    endpoint_.base_url.pop_back();
+  if (endpoint_.allowed_hosts.empty())
+    endpoint_.allowed_hosts = default_allowed_hosts(endpoint_.base_url);
 }
 
 std::string data_access_client::base_resource_url() const {
-  return endpoint_.base_url + "/data_access_le/account/" + http::percent_encode(endpoint_.account_id) +
-         "/le";
+  return endpoint_.base_url + "/data_access_le/account/" +
+         http::percent_encode(endpoint_.account_id) + "/le";
 }
 
 std::string data_access_client::listing_url(std::string_view data_type, std::int64_t start_ms,

@@ -32,15 +32,16 @@ result<std::string> resolve_base_url(std::string_view region, std::string_view d
     const std::string scheme = u ? lower(u->scheme()) : std::string{};
     if (!u || (scheme != "http" && scheme != "https") || u->encoded_host().empty() ||
         (!u->encoded_path().empty() && u->encoded_path() != "/") || u->has_query())
-      return error(errc::config_invalid, "base_url \"" + std::string(base_url) +
-                                             "\" is not scheme://host[:port]");
+      return error(errc::config_invalid,
+                   "base_url \"" + std::string(base_url) + "\" is not scheme://host[:port]");
     std::string out(base_url);
     if (out.back() == '/') out.pop_back();
     return out;
   }
   if (!domain.empty()) {
     if (domain.find_first_of("/:?# ") != std::string_view::npos)
-      return error(errc::config_invalid, "domain \"" + std::string(domain) + "\" is not a host name");
+      return error(errc::config_invalid,
+                   "domain \"" + std::string(domain) + "\" is not a host name");
     return "https://" + std::string(domain);
   }
   const std::string host = host_for_region(region);

@@ -106,12 +106,12 @@ result<data_file> parse_file(const rapidjson::Value& f, std::size_t index, const
   auto end = parse_iso8601_ms(*end_text);
   if (!end) return error(errc::bad_listing, named + ": @scopeEndDate " + end.error().message);
   if (*start != parts->scope_start_ms || *end != parts->scope_end_ms) {
-    return error(errc::bad_listing,
-                 named + ": scope dates " + *start_text + " .. " + *end_text + " (" +
-                     std::to_string(*start) + " .. " + std::to_string(*end) +
-                     " ms) differ from the epochs in the name (" +
-                     std::to_string(parts->scope_start_ms) + " .. " +
-                     std::to_string(parts->scope_end_ms) + " ms)");
+    return error(errc::bad_listing, named + ": scope dates " + *start_text + " .. " + *end_text +
+                                        " (" + std::to_string(*start) + " .. " +
+                                        std::to_string(*end) +
+                                        " ms) differ from the epochs in the name (" +
+                                        std::to_string(parts->scope_start_ms) + " .. " +
+                                        std::to_string(parts->scope_end_ms) + " ms)");
   }
   data_file out;
   out.name = *name;

@@ -40,7 +40,8 @@ result<std::pair<std::string, std::int64_t>> parse_token_response(std::string_vi
   std::int64_t expires_in = 3600;
   const auto exp = doc.FindMember("expires_in");
   if (exp != doc.MemberEnd()) {
-    if (exp->value.IsInt64()) expires_in = exp->value.GetInt64();
+    if (exp->value.IsInt64())
+      expires_in = exp->value.GetInt64();
     else if (exp->value.IsString()) {
       try {
         expires_in = std::stoll(exp->value.GetString());

@@ -1,11 +1,12 @@
 #include "lpda/http/client.hpp"
 
+#include "http/inflate.hpp"
 #include "lpda/core/version.hpp"
 #include "lpda/http/hosts.hpp"
 #include "lpda/http/retry.hpp"
 #include "lpda/http/status.hpp"
-#include "http/inflate.hpp"
 
+#include <openssl/x509v3.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -16,7 +17,6 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
-#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <cctype>
@@ -39,8 +39,7 @@ using std::chrono::milliseconds;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
@@ -92,7 +91,9 @@ bool is_ip_literal(const std::string& host) {
   return !ec;
 }
 
-bool is_redirect(unsigned s) { return s == 301 || s == 302 || s == 303 || s == 307 || s == 308; }
+bool is_redirect(unsigned s) {
+  return s == 301 || s == 302 || s == 303 || s == 307 || s == 308;
+}
 
 std::string body_detail(std::string_view body) {
   const auto a = body.find("<message>");
@@ -165,17 +166,19 @@ struct body_plan {
 struct exchange_out {
   unsigned status = 0;
   header_list headers;
-  std::string body;              // in memory (non-2xx of a download, or any send)
+  std::string body;               // in memory (non-2xx of a download, or any send)
   std::filesystem::path written;  // file actually written (spool or its transport copy)
   std::uint64_t file_bytes = 0;
   bool keep_alive = false;
   bool gzip_layer = false;
 };
 
-error io_error(const boost::system::error_code& ec, std::string_view step, const std::string& where) {
+error io_error(const boost::system::error_code& ec, std::string_view step,
+               const std::string& where) {
   const std::string at = std::string(step) + " " + where;
   if (ec == beast::error::timeout) return error(errc::timeout, at + ": timed out");
-  if (ec == bhttp::error::body_limit) return error(errc::protocol, at + ": body larger than the limit");
+  if (ec == bhttp::error::body_limit)
+    return error(errc::protocol, at + ": body larger than the limit");
   if (ec == bhttp::error::partial_message || ec == asio::error::eof ||
       ec == bhttp::error::end_of_stream || ec == ssl::error::stream_truncated)
     return error(errc::network, at + ": connection closed before the end of the response");
@@ -214,16 +217,20 @@ struct client::impl {
     }
     ssl_ctx_.set_verify_mode(ssl::verify_peer);
     ssl_ctx_.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                         ssl::context::no_tlsv1_1);
     boost::system::error_code ec;
     if (settings_.ca_file.empty()) {
       ssl_ctx_.set_default_verify_paths(ec);
-      if (ec) throw error_exception(error(errc::config_invalid, "cannot load the system CA store: " + ec.message()));
+      if (ec)
+        throw error_exception(
+            error(errc::config_invalid, "cannot load the system CA store: " + ec.message()));
     } else {
       ssl_ctx_.load_verify_file(settings_.ca_file, ec);
       if (ec)
-        throw error_exception(error(errc::config_invalid, "cannot load ca_file " + settings_.ca_file +
-                                                              ": " + ec.message()));
+        throw error_exception(
+            error(errc::config_invalid,
+                  "cannot load ca_file " + settings_.ca_file + ": " + ec.message()));
     }
   }
 
@@ -245,7 +252,8 @@ struct client::impl {
 
   async_semaphore& host_semaphore(const std::string& key) {
     auto& s = per_host_[key];
-    if (!s) s = std::make_unique<async_semaphore>(ex_, std::max<std::size_t>(1, settings_.max_per_host));
+    if (!s)
+      s = std::make_unique<async_semaphore>(ex_, std::max<std::size_t>(1, settings_.max_per_host));
     return *s;
   }
 
@@ -269,7 +277,7 @@ struct client::impl {
   }
 
   asio::awaitable<result<std::unique_ptr<connection>>> connect(target_url t,
-                                                                steady::time_point deadline) {
+                                                               steady::time_point deadline) {
     tcp::resolver resolver(ex_);
     auto [rec, endpoints] =
         co_await resolver.async_resolve(t.host, std::to_string(t.port), use_tuple);
@@ -285,9 +293,10 @@ struct client::impl {
     if (cec) co_return io_error(cec, "connect to", t.where());
     ++stats_.connections_opened;
     if (t.tls) {
-      if (!is_ip_literal(t.host))  // SNI (RFC 6066 §3: not for IP literals); the macro casts C-style
-        SSL_ctrl(c->secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                 const_cast<char*>(t.host.c_str()));
+      if (!is_ip_literal(
+              t.host))  // SNI (RFC 6066 §3: not for IP literals); the macro casts C-style
+        SSL_ctrl(c->secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
+                 TLSEXT_NAMETYPE_host_name, const_cast<char*>(t.host.c_str()));
       c->secure->set_verify_mode(ssl::verify_peer);
       c->secure->set_verify_callback(ssl::host_name_verification(t.host));
       low.expires_after(budget(settings_.tls_handshake_timeout, deadline));
@@ -297,8 +306,9 @@ struct client::impl {
           co_return error(errc::timeout, "TLS handshake with " + t.where() + ": timed out");
         std::string why = hec.message();
         const long vr = SSL_get_verify_result(c->secure->native_handle());
-        if (vr != X509_V_OK) why = std::string("certificate verification failed: ") +
-                                   X509_verify_cert_error_string(vr);
+        if (vr != X509_V_OK)
+          why =
+              std::string("certificate verification failed: ") + X509_verify_cert_error_string(vr);
         co_return error(errc::tls, "TLS handshake with " + t.where() + ": " + why);
       }
     }
@@ -326,13 +336,15 @@ struct client::impl {
 
     exchange_out out;
     out.status = p.get().result_int();
-    for (const auto& f : p.get()) out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    for (const auto& f : p.get())
+      out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
     const std::string encoding(p.get()[bhttp::field::content_encoding]);
     if (!encoding.empty() && !iequals(encoding, "identity")) {
       if (iequals(encoding, "gzip") || iequals(encoding, "x-gzip"))
         out.gzip_layer = true;
       else
-        co_return error(errc::protocol, "unsupported Content-Encoding \"" + encoding + "\" from " + where);
+        co_return error(errc::protocol,
+                        "unsupported Content-Encoding \"" + encoding + "\" from " + where);
     }
     const bool to_file = plan.spool != nullptr && out.status >= 200 && out.status < 300;
     std::FILE* file = nullptr;
@@ -377,19 +389,22 @@ struct client::impl {
       if (rec) co_return io_error(rec, "reading response body from", where);
     }
     if (const auto len = p.content_length_remaining(); len && *len != 0)
-      co_return error(errc::network, "response body from " + where + " ended before Content-Length");
+      co_return error(errc::network,
+                      "response body from " + where + " ended before Content-Length");
     if (file != nullptr) {
       const int rc = std::fclose(file);
       file = nullptr;
-      if (rc != 0) co_return error(errc::unreadable, "cannot write spool file " + out.written.string());
+      if (rc != 0)
+        co_return error(errc::unreadable, "cannot write spool file " + out.written.string());
     }
     out.file_bytes = to_file ? total : 0;
     out.keep_alive = p.keep_alive();
     co_return out;
   }
 
-  asio::awaitable<result<exchange_out>> attempt_once(target_url t, bhttp::request<bhttp::string_body> req,
-                                                body_plan plan) {
+  asio::awaitable<result<exchange_out>> attempt_once(target_url t,
+                                                     bhttp::request<bhttp::string_body> req,
+                                                     body_plan plan) {
     const auto deadline = steady::now() + settings_.request_timeout;
     co_await global_.acquire();
     permit global_permit(&global_);
@@ -466,9 +481,9 @@ struct client::impl {
       for (const auto& [k, v] : req.headers) breq.set(k, v);
       if (auth != nullptr) {
         if (!host_allowed(t->host, allowed))
-          co_return error(errc::host_not_allowed,
-                          "refusing to send credentials to " + t->host + " (" + redact_url(url) +
-                              "): not in allowed_hosts");
+          co_return error(errc::host_not_allowed, "refusing to send credentials to " + t->host +
+                                                      " (" + redact_url(url) +
+                                                      "): not in allowed_hosts");
         auto a = co_await auth->authorization(method, url);
         if (!a) co_return a.error();
         breq.set(bhttp::field::authorization, *a);
@@ -495,10 +510,12 @@ struct client::impl {
             co_return error(errc::protocol, "more than " + std::to_string(settings_.max_redirects) +
                                                 " redirects from " + redact_url(req.url));
           auto ref = boost::urls::parse_uri_reference(location);
-          if (!ref) co_return error(errc::protocol, "bad redirect Location from " + redact_url(url));
+          if (!ref)
+            co_return error(errc::protocol, "bad redirect Location from " + redact_url(url));
           boost::urls::url next(url);
           if (!next.resolve(*ref))
-            co_return error(errc::protocol, "cannot resolve redirect Location from " + redact_url(url));
+            co_return error(errc::protocol,
+                            "cannot resolve redirect Location from " + redact_url(url));
           next.remove_fragment();
           url = std::string(next.buffer());
           if (r->status == 303) {
@@ -542,9 +559,13 @@ client::client(asio::any_io_executor ex, client_settings settings, retry_setting
 
 client::~client() = default;
 
-const client_stats& client::stats() const noexcept { return impl_->stats_; }
+const client_stats& client::stats() const noexcept {
+  return impl_->stats_;
+}
 
-void client::close_idle() { impl_->pool_.clear(); }
+void client::close_idle() {
+  impl_->pool_.clear();
+}
 
 asio::awaitable<result<response>> client::send(request req, auth_strategy* auth) {
   auto r = co_await impl_->perform(std::move(req), auth, nullptr);
@@ -557,15 +578,15 @@ asio::awaitable<result<response>> client::send(request req, auth_strategy* auth)
   out.attempts = r->attempts;
   if (r->ex.gzip_layer) {
     auto plain = detail::gunzip_string(out.body, impl_->settings_.body_limit);
-    if (!plain) co_return error(errc::protocol, "Content-Encoding gzip from " + redact_url(out.url) +
-                                                    ": " + plain.error().message);
+    if (!plain)
+      co_return error(errc::protocol, "Content-Encoding gzip from " + redact_url(out.url) + ": " +
+                                          plain.error().message);
     out.body = std::move(*plain);
   }
   co_return out;
 }
 
-asio::awaitable<result<download_result>> client::download(request req,
-                                                          std::filesystem::path spool,
+asio::awaitable<result<download_result>> client::download(request req, std::filesystem::path spool,
                                                           auth_strategy* auth) {
   auto r = co_await impl_->perform(std::move(req), auth, &spool);
   if (!r) co_return r.error();
@@ -580,8 +601,9 @@ asio::awaitable<result<download_result>> client::download(request req,
     auto n = detail::gunzip_file(r->ex.written, spool, impl_->settings_.max_download_bytes);
     std::error_code ec;
     std::filesystem::remove(r->ex.written, ec);
-    if (!n) co_return error(errc::protocol, "Content-Encoding gzip from " + redact_url(out.url) +
-                                                ": " + n.error().message);
+    if (!n)
+      co_return error(errc::protocol, "Content-Encoding gzip from " + redact_url(out.url) + ": " +
+                                          n.error().message);
     out.bytes = *n;
   }
   co_return out;

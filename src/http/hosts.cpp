@@ -24,7 +24,8 @@ bool host_allowed(std::string_view host, const std::vector<std::string>& pattern
     const std::string p = normalize(raw);
     if (p.size() > 2 && p[0] == '*' && p[1] == '.') {
       const std::string_view suffix = std::string_view(p).substr(1);  // ".example.net"
-      if (h.size() > suffix.size() && h.compare(h.size() - suffix.size(), suffix.size(), suffix) == 0)
+      if (h.size() > suffix.size() &&
+          h.compare(h.size() - suffix.size(), suffix.size(), suffix) == 0)
         return true;
     } else if (!p.empty() && p == h) {
       return true;
@@ -39,8 +40,10 @@ bool is_loopback_host(std::string_view host) {
   if (h.rfind("127.", 0) != 0) return false;
   int dots = 0;
   for (char c : h) {
-    if (c == '.') ++dots;
-    else if (std::isdigit(static_cast<unsigned char>(c)) == 0) return false;
+    if (c == '.')
+      ++dots;
+    else if (std::isdigit(static_cast<unsigned char>(c)) == 0)
+      return false;
   }
   return dots == 3;
 }

@@ -15,7 +15,8 @@ result<std::uint64_t> inflate_stream(const std::function<std::size_t(char*, std:
                                      const std::function<bool(const char*, std::size_t)>& write,
                                      std::uint64_t limit) {
   z_stream zs{};
-  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) return error(errc::gzip_corrupt, "inflateInit2 failed");
+  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
+    return error(errc::gzip_corrupt, "inflateInit2 failed");
   std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&zs, inflateEnd);
   std::vector<char> in(64 * 1024), out(64 * 1024);
   std::uint64_t total = 0;
@@ -37,11 +38,15 @@ result<std::uint64_t> inflate_stream(const std::function<std::size_t(char*, std:
     zs.avail_out = static_cast<uInt>(out.size());
     const int rc = inflate(&zs, Z_NO_FLUSH);
     if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
-      return error(errc::gzip_corrupt, std::string("corrupt gzip data: ") + (zs.msg ? zs.msg : "inflate failed"));
+      return error(errc::gzip_corrupt,
+                   std::string("corrupt gzip data: ") + (zs.msg ? zs.msg : "inflate failed"));
     const std::size_t produced = out.size() - zs.avail_out;
     total += produced;
-    if (total > limit) return error(errc::inflated_limit, "inflated body larger than " + std::to_string(limit) + " bytes");
-    if (produced > 0 && !write(out.data(), produced)) return error(errc::unreadable, "cannot write inflated body");
+    if (total > limit)
+      return error(errc::inflated_limit,
+                   "inflated body larger than " + std::to_string(limit) + " bytes");
+    if (produced > 0 && !write(out.data(), produced))
+      return error(errc::unreadable, "cannot write inflated body");
     if (rc == Z_STREAM_END) member_done = true;
     if (rc == Z_BUF_ERROR && zs.avail_in != 0 && produced == 0)
       return error(errc::gzip_corrupt, "corrupt gzip data: no progress");
@@ -83,7 +88,8 @@ result<std::uint64_t> gunzip_file(const std::filesystem::path& in, const std::fi
       [&](char* buf, std::size_t cap) { return std::fread(buf, 1, cap, fin.get()); },
       [&](const char* d, std::size_t n) { return std::fwrite(d, 1, n, fout.get()) == n; }, limit);
   if (!r) return r.error();
-  if (std::fclose(fout.release()) != 0) return error(errc::unreadable, "cannot write " + out.string());
+  if (std::fclose(fout.release()) != 0)
+    return error(errc::unreadable, "cannot write " + out.string());
   return r;
 }
 

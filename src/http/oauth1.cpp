@@ -1,10 +1,10 @@
 #include "lpda/http/oauth1.hpp"
 
-#include <boost/url/parse.hpp>
-#include <boost/url/url_view.hpp>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
 
 #include <algorithm>
 #include <array>
@@ -34,8 +34,8 @@ std::string to_lower(std::string_view s) {
 
 std::string base64(const unsigned char* data, std::size_t n) {
   std::string out(4 * ((n + 2) / 3) + 1, '\0');
-  const int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data,
-                                  static_cast<int>(n));
+  const int len =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
   out.resize(static_cast<std::size_t>(len));
   return out;
 }
@@ -103,7 +103,8 @@ result<std::string> base_string_uri(std::string_view url) {
   const std::string scheme = to_lower(u.scheme());
   if (scheme != "http" && scheme != "https")
     return error(errc::protocol, "not an http(s) URL: " + std::string(url));
-  if (u.encoded_host().empty()) return error(errc::protocol, "URL without host: " + std::string(url));
+  if (u.encoded_host().empty())
+    return error(errc::protocol, "URL without host: " + std::string(url));
   std::string out = scheme + "://" + to_lower(u.encoded_host());
   if (u.has_port()) {
     const std::string_view port = u.port();

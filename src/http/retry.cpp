@@ -23,14 +23,16 @@ retry_decision decide_retry(errc kind, int attempt, std::optional<milliseconds> 
     case errc::throttled: {
       milliseconds wait = std::max(retry_after.value_or(std::chrono::seconds(1)), s.throttle_min);
       const double j = std::clamp(jitter_fraction, 0.0, 1.0);
-      wait += milliseconds(static_cast<std::int64_t>(std::floor(j * static_cast<double>(s.jitter.count()))));
+      wait += milliseconds(
+          static_cast<std::int64_t>(std::floor(j * static_cast<double>(s.jitter.count()))));
       return {true, std::min(wait, s.max_retry_after)};
     }
     case errc::server_error:
     case errc::timeout:
     case errc::network: {
       if (s.delays.empty()) return {true, milliseconds(0)};
-      const auto i = std::min(static_cast<std::size_t>(std::max(attempt, 1) - 1), s.delays.size() - 1);
+      const auto i =
+          std::min(static_cast<std::size_t>(std::max(attempt, 1) - 1), s.delays.size() - 1);
       return {true, s.delays[i]};
     }
     default:

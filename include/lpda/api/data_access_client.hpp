@@ -1,8 +1,9 @@
 #pragma once
 /// The Data Access API client for one account: listings, file downloads and the base resource
-/// (LivePerson developer docs, developers.liveperson.com/data-access-api-methods-agent-activity.html
-/// and …-methods-base-resource.html). All requests go through `http::client` with the account's
-/// auth strategy and allowed hosts.
+/// (LivePerson developer docs,
+/// developers.liveperson.com/data-access-api-methods-agent-activity.html and
+/// …-methods-base-resource.html). All requests go through `http::client` with the account's auth
+/// strategy and allowed hosts.
 #include "lpda/api/endpoint.hpp"
 #include "lpda/api/listing.hpp"
 #include "lpda/core/data_file.hpp"
@@ -56,14 +57,14 @@ class data_access_client {
   /// (epoch ms), with `Accept: application/json`. "No Available Files" → empty. Errors: the
   /// http client's, and `parse_listing`'s (status kinds, `malformed_json`, `bad_listing`).
   boost::asio::awaitable<result<std::vector<data_file>>> list_files(std::string data_type,
-                                                                   std::int64_t start_ms,
-                                                                   std::int64_t end_ms);
+                                                                    std::int64_t start_ms,
+                                                                    std::int64_t end_ms);
 
   /// GETs `file.href` verbatim with `Accept: */*`, streamed to `spool` (replaced), and sniffs
   /// its kind. A href to a host outside the allowed hosts → `errc::host_not_allowed`; non-2xx
   /// → the status's error kind.
   boost::asio::awaitable<result<downloaded_file>> download(data_file file,
-                                                          std::filesystem::path spool);
+                                                           std::filesystem::path spool);
 
   /// The data types the account has enabled (links of the base resource except self/schema).
   boost::asio::awaitable<result<std::vector<data_type_link>>> base_resource();

@@ -16,11 +16,11 @@ namespace lpda::api {
 
 /// The parts of a file name `<Prefix>.<scopeStartMs>.<scopeEndMs>.part-<NNNNN>-<k>[.gz]`.
 struct file_name_parts {
-  std::string prefix;             ///< "Agent", "Engagement", ...
+  std::string prefix;  ///< "Agent", "Engagement", ...
   std::int64_t scope_start_ms = 0;
   std::int64_t scope_end_ms = 0;
-  int part = 0;                   ///< NNNNN
-  int sub_part = 0;               ///< k
+  int part = 0;      ///< NNNNN
+  int sub_part = 0;  ///< k
 };
 
 /// Splits a file name (with or without ".gz"). Error `errc::bad_listing` naming `name` when it

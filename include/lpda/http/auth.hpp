@@ -43,10 +43,10 @@ class oauth1_auth final : public auth_strategy {
 
 /// OAuth 2.0 client-credentials settings. `client_secret` is a secret.
 struct oauth2_settings {
-  std::string token_url;      ///< https URL of the token endpoint (POST)
+  std::string token_url;  ///< https URL of the token endpoint (POST)
   std::string client_id;
   std::string client_secret;
-  std::string scope;          ///< optional, sent when not empty
+  std::string scope;  ///< optional, sent when not empty
   /// A token is used until this long before its `expires_in` runs out.
   std::chrono::milliseconds refresh_margin{std::chrono::seconds(60)};
 };

@@ -28,8 +28,8 @@ using header_list = std::vector<std::pair<std::string, std::string>>;
 struct request {
   std::string method = "GET";
   std::string url;
-  header_list headers;   ///< extra headers, e.g. {"Accept", "application/json"}
-  std::string body;      ///< request body (POST)
+  header_list headers;  ///< extra headers, e.g. {"Accept", "application/json"}
+  std::string body;     ///< request body (POST)
   /// Hosts that may receive the Authorization header (see `host_allowed`); used when `auth` is
   /// given to `send`/`download`. Empty → only the host of `url`.
   std::vector<std::string> allowed_hosts;
@@ -40,9 +40,9 @@ struct request {
 struct response {
   unsigned status = 0;
   header_list headers;
-  std::string body;       ///< at most `client_settings::body_limit` bytes, transport gzip removed
-  std::string url;        ///< the URL that answered (after redirects)
-  int attempts = 0;       ///< tries made, the last one included
+  std::string body;  ///< at most `client_settings::body_limit` bytes, transport gzip removed
+  std::string url;   ///< the URL that answered (after redirects)
+  int attempts = 0;  ///< tries made, the last one included
   /// The first header named `name` (case-insensitive), or "".
   std::string header(std::string_view name) const;
 };
@@ -85,8 +85,7 @@ class client {
   /// `max_download_bytes`), a `Content-Encoding: gzip` layer is removed, and a non-2xx final
   /// status becomes an error (`status_error`, with the start of the body). A body cut short
   /// is `errc::network` and retried; it is never a success.
-  boost::asio::awaitable<result<download_result>> download(request req,
-                                                           std::filesystem::path spool,
+  boost::asio::awaitable<result<download_result>> download(request req, std::filesystem::path spool,
                                                            auth_strategy* auth);
 
   const client_stats& stats() const noexcept;

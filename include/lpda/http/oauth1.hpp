@@ -59,8 +59,8 @@ std::string hmac_sha1_signature(std::string_view base_string, std::string_view c
 
 /// Inputs that vary per request attempt.
 struct oauth1_nonce_time {
-  std::string nonce;        ///< unique per request, e.g. 32 hex characters
-  std::int64_t timestamp;   ///< seconds since the epoch
+  std::string nonce;            ///< unique per request, e.g. 32 hex characters
+  std::int64_t timestamp;       ///< seconds since the epoch
   bool include_version = true;  ///< send oauth_version="1.0" (LivePerson's example does)
 };
 

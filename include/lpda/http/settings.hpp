@@ -21,9 +21,9 @@ struct client_settings {
   /// Plain http:// is refused except to loopback (localhost, 127.0.0.0/8, ::1) unless true.
   bool allow_insecure_http = false;
   std::chrono::milliseconds pool_idle_timeout{std::chrono::seconds(30)};  ///< keep-alive reuse
-  std::uint64_t body_limit = 8u << 20;                 ///< bytes of a body kept in memory
-  std::uint64_t max_download_bytes = 4ull << 30;       ///< bytes of a body streamed to a file
-  int max_redirects = 5;                               ///< hops followed per request
+  std::uint64_t body_limit = 8u << 20;            ///< bytes of a body kept in memory
+  std::uint64_t max_download_bytes = 4ull << 30;  ///< bytes of a body streamed to a file
+  int max_redirects = 5;                          ///< hops followed per request
 };
 
 /// The retry policy within one request. Defaults follow LivePerson's "Retry Policy
@@ -34,9 +34,9 @@ struct retry_settings {
   /// Waits before the 2nd, 3rd, … try after a 5xx, timeout or reset; the last repeats.
   std::vector<std::chrono::milliseconds> delays{std::chrono::seconds(5), std::chrono::seconds(10),
                                                 std::chrono::seconds(15)};
-  std::chrono::milliseconds throttle_min{std::chrono::seconds(1)};  ///< least wait after a 429
+  std::chrono::milliseconds throttle_min{std::chrono::seconds(1)};     ///< least wait after a 429
   std::chrono::milliseconds max_retry_after{std::chrono::minutes(5)};  ///< cap of a 429 wait
-  std::chrono::milliseconds jitter{std::chrono::milliseconds(500)};  ///< max random extra on 429
+  std::chrono::milliseconds jitter{std::chrono::milliseconds(500)};    ///< max random extra on 429
 };
 
 }  // namespace lpda::http

@@ -6,10 +6,10 @@
 #include "test_server.hpp"
 #include "test_support.hpp"
 
+#include <doctest/doctest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <doctest/doctest.h>
 
 #include <optional>
 
@@ -47,29 +47,32 @@ const lpda::http::oauth1_credentials creds{"app-key", "app-secret", "access-toke
 // A stand-in for the Data Access API for account 28045150.
 struct fake_api {
   std::string base;  // http://localhost:port
-  std::string file_bytes = lpda::test::gzip(lpda::test::read_file(lpda::test::data_dir() / "agent_activity_docs_example.json"));
+  std::string file_bytes = lpda::test::gzip(
+      lpda::test::read_file(lpda::test::data_dir() / "agent_activity_docs_example.json"));
   std::unique_ptr<test_server> server;
 
   fake_api() {
-    server = std::make_unique<test_server>(server_options{}, [this](const received_request& rq, std::size_t) {
-      return answer(rq);
-    });
+    server = std::make_unique<test_server>(
+        server_options{}, [this](const received_request& rq, std::size_t) { return answer(rq); });
     base = "http://localhost:" + std::to_string(server->port());
   }
 
   reply answer(const received_request& rq) const {
     reply r;
     const auto [path, query] = split_target(rq.target);
-    if (!verify_oauth1(rq.header("Authorization"), rq.method, base + path, query, creds.consumer_secret,
-                       creds.token_secret)) {
+    if (!verify_oauth1(rq.header("Authorization"), rq.method, base + path, query,
+                       creds.consumer_secret, creds.token_secret)) {
       r.status = 401;
-      r.body = "<error><time>2018-01-25T01:19:15.196-05:00</time><message>Unauthorized request</message><internalCode>10</internalCode></error>";
+      r.body =
+          "<error><time>2018-01-25T01:19:15.196-05:00</time><message>Unauthorized "
+          "request</message><internalCode>10</internalCode></error>";
       return r;
     }
     const std::string prefix = "/data_access_le/account/28045150/le";
     if (path == prefix) {
-      r.body = replace_all(lpda::test::read_file(lpda::test::data_dir() / "api" / "base_resource_docs_example.json"),
-                           "https://va-a.da.liveperson.net", base);
+      r.body = replace_all(
+          lpda::test::read_file(lpda::test::data_dir() / "api" / "base_resource_docs_example.json"),
+          "https://va-a.da.liveperson.net", base);
       return r;
     }
     if (path == prefix + "/agentActivity") {
@@ -84,17 +87,21 @@ struct fake_api {
       }
       if (start == "0") {
         r.status = 404;
-        r.body = lpda::test::read_file(lpda::test::data_dir() / "api" / "no_available_files_404.xml");
+        r.body =
+            lpda::test::read_file(lpda::test::data_dir() / "api" / "no_available_files_404.xml");
         return r;
       }
-      r.body = replace_all(lpda::test::read_file(lpda::test::data_dir() / "listing_docs_example.json"),
-                           "https://va-a.da.liveperson.net", base);
+      r.body =
+          replace_all(lpda::test::read_file(lpda::test::data_dir() / "listing_docs_example.json"),
+                      "https://va-a.da.liveperson.net", base);
       return r;
     }
     if (path.rfind(prefix + "/agentActivity/Agent.", 0) == 0) {
       if (rq.header("Accept") != "*/*") {
         r.status = 400;
-        r.body = "<error><message>This request is not supported, verify request headers and method</message><internalCode>5</internalCode></error>";
+        r.body =
+            "<error><message>This request is not supported, verify request headers and "
+            "method</message><internalCode>5</internalCode></error>";
         return r;
       }
       r.body = path.find("part-00000-0") != std::string::npos && path.size() > 3 &&
@@ -135,7 +142,9 @@ TEST_SUITE("integration_api") {
     data_access_client dac(http, auth, {api.base, "28045150", {}});
 
     CHECK(dac.listing_url("agentActivity", 1461387600000, 1461405600000) ==
-          api.base + "/data_access_le/account/28045150/le/agentActivity?startTime=1461387600000&endTime=1461405600000");
+          api.base +
+              "/data_access_le/account/28045150/le/"
+              "agentActivity?startTime=1461387600000&endTime=1461405600000");
     auto files = run(io, dac.list_files("agentActivity", 1461387600000, 1461405600000));
     REQUIRE(files.has_value());
     REQUIRE(files->size() == 5);
@@ -171,7 +180,8 @@ TEST_SUITE("integration_api") {
     fake_api api;
     asio::io_context io;
     lpda::http::client http(io.get_executor(), settings(), retry());
-    lpda::http::oauth1_auth bad{lpda::http::oauth1_signer({"app-key", "wrong", "access-token", "token-secret"})};
+    lpda::http::oauth1_auth bad{
+        lpda::http::oauth1_signer({"app-key", "wrong", "access-token", "token-secret"})};
     data_access_client dac(http, bad, {api.base, "28045150", {}});
     auto r = run(io, dac.list_files("agentActivity", 1, 2));
     REQUIRE(r.has_error());

@@ -1,5 +1,5 @@
-#include "lpda/api/data_access_client.hpp"
 #include "lpda/api/endpoint.hpp"
+#include "lpda/api/data_access_client.hpp"
 
 #include "test_support.hpp"
 
@@ -18,8 +18,10 @@ TEST_SUITE("api") {
 
   TEST_CASE("resolve_base_url: base_url, then domain, then region") {
     CHECK(resolve_base_url("us", "", "").value() == "https://va.da.liveperson.net");
-    CHECK(resolve_base_url("us", "lo.da.liveperson.net", "").value() == "https://lo.da.liveperson.net");
-    CHECK(resolve_base_url("us", "x.example", "http://127.0.0.1:8080/").value() == "http://127.0.0.1:8080");
+    CHECK(resolve_base_url("us", "lo.da.liveperson.net", "").value() ==
+          "https://lo.da.liveperson.net");
+    CHECK(resolve_base_url("us", "x.example", "http://127.0.0.1:8080/").value() ==
+          "http://127.0.0.1:8080");
     CHECK(resolve_base_url("mars", "", "").error().code == errc::config_invalid);
     CHECK(resolve_base_url("mars", "", "").error().message.find("mars") != std::string::npos);
     CHECK(resolve_base_url("", "", "ftp://h").has_error());

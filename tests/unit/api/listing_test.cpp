@@ -62,8 +62,8 @@ TEST_SUITE("api") {
   }
 
   TEST_CASE("No Available Files as XML 404 or JSON, any case: empty") {
-    CHECK(parse_listing(404, read_file(data_dir() / "api" / "no_available_files_404.xml"))
-              ->empty());
+    CHECK(
+        parse_listing(404, read_file(data_dir() / "api" / "no_available_files_404.xml"))->empty());
     CHECK(parse_listing(400, R"({"error":"no available files for this range"})")->empty());
     CHECK(parse_listing(500, "NO AVAILABLE FILES")->empty());
   }
@@ -91,8 +91,8 @@ TEST_SUITE("api") {
     CHECK(parse_listing(200, "[]").error().code == errc::bad_listing);
     CHECK(parse_listing(200, R"({"dataAccessFiles": {"file": 3}})").error().code ==
           errc::bad_listing);
-    const auto no_href = parse_listing(
-        200, R"({"dataAccessFiles": {"file": {"@name": "Agent.1.2.part-00000-0",
+    const auto no_href =
+        parse_listing(200, R"({"dataAccessFiles": {"file": {"@name": "Agent.1.2.part-00000-0",
                  "@scopeStartDate": "1970-01-01T00:00:00.001Z", "@scopeEndDate": "1970-01-01T00:00:00.002Z"}}})");
     REQUIRE(no_href.has_error());
     CHECK(no_href.error().message.find("Agent.1.2.part-00000-0") != std::string::npos);
@@ -142,7 +142,8 @@ TEST_SUITE("api") {
   }
 
   TEST_CASE("parse_file_name") {
-    const auto p = parse_file_name("WebSession.1467853200000.1467856800000.part-00044-3.gz").value();
+    const auto p =
+        parse_file_name("WebSession.1467853200000.1467856800000.part-00044-3.gz").value();
     CHECK(p.prefix == "WebSession");
     CHECK(p.scope_start_ms == 1467853200000);
     CHECK(p.scope_end_ms == 1467856800000);

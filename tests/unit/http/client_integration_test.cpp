@@ -7,16 +7,16 @@
 #include "test_server.hpp"
 #include "test_support.hpp"
 
+#include <doctest/doctest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <doctest/doctest.h>
 
 #include <atomic>
-#include <map>
-#include <thread>
 #include <chrono>
+#include <map>
 #include <optional>
+#include <thread>
 
 namespace asio = boost::asio;
 using namespace lpda::http;
@@ -59,7 +59,9 @@ retry_settings fast_retry() {
   return r;
 }
 
-double no_jitter() { return 0.0; }
+double no_jitter() {
+  return 0.0;
+}
 
 std::string url_of(const test_server& s, const std::string& host, const std::string& path,
                    bool tls = false) {
@@ -79,7 +81,8 @@ std::string big_body(std::size_t n) {
 }
 
 std::int64_t ms_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               t0)
       .count();
 }
 
@@ -108,21 +111,25 @@ TEST_SUITE("integration_http") {
     once.max_attempts = 1;
     client c(io.get_executor(), settings, once, lpda::system_now_ms, no_jitter);
 
-    auto r = run(io, c.send({"GET", url_of(good_srv, "localhost", "/x", true), {}, {}, {}}, nullptr));
+    auto r =
+        run(io, c.send({"GET", url_of(good_srv, "localhost", "/x", true), {}, {}, {}}, nullptr));
     REQUIRE(r.has_value());
     CHECK(r->status == 200);
     CHECK(r->body == "hello over TLS");
-    auto by_ip = run(io, c.send({"GET", url_of(good_srv, "127.0.0.1", "/x", true), {}, {}, {}}, nullptr));
+    auto by_ip =
+        run(io, c.send({"GET", url_of(good_srv, "127.0.0.1", "/x", true), {}, {}, {}}, nullptr));
     CHECK(by_ip.has_value());
 
-    auto w = run(io, c.send({"GET", url_of(wrong_srv, "localhost", "/x", true), {}, {}, {}}, nullptr));
+    auto w =
+        run(io, c.send({"GET", url_of(wrong_srv, "localhost", "/x", true), {}, {}, {}}, nullptr));
     REQUIRE(w.has_error());
     CHECK(w.error().code == errc::tls);
     CHECK(w.error().message.find("localhost") != std::string::npos);
     CHECK(wrong_srv.requests().empty());
 
     client system_store(io.get_executor(), fast_settings(), once, lpda::system_now_ms, no_jitter);
-    auto n = run(io, system_store.send({"GET", url_of(good_srv, "localhost", "/x", true), {}, {}, {}}, nullptr));
+    auto n = run(io, system_store.send(
+                         {"GET", url_of(good_srv, "localhost", "/x", true), {}, {}, {}}, nullptr));
     REQUIRE(n.has_error());
     CHECK(n.error().code == errc::tls);
     CHECK(n.error().message.find("certificate") != std::string::npos);
@@ -137,7 +144,8 @@ TEST_SUITE("integration_http") {
   }
 
   TEST_CASE("a server that never answers the TLS handshake hits the handshake timeout") {
-    test_server silent({false, {}, {}, true}, [](const received_request&, std::size_t) { return ok(""); });
+    test_server silent({false, {}, {}, true},
+                       [](const received_request&, std::size_t) { return ok(""); });
     asio::io_context io;
     auto settings = fast_settings();
     settings.tls_handshake_timeout = 200ms;
@@ -178,7 +186,8 @@ TEST_SUITE("integration_http") {
         return ok("after throttle");
       });
       asio::io_context io;
-      client c(io.get_executor(), fast_settings(), fast_retry(), [now_ms] { return now_ms; }, no_jitter);
+      client c(
+          io.get_executor(), fast_settings(), fast_retry(), [now_ms] { return now_ms; }, no_jitter);
       const auto t0 = std::chrono::steady_clock::now();
       auto r = run(io, c.send({"GET", url_of(srv, "127.0.0.1", "/l"), {}, {}, {}}, nullptr));
       const auto elapsed = ms_since(t0);
@@ -247,7 +256,8 @@ TEST_SUITE("integration_http") {
       CHECK(srv.requests().size() == 3);
       lpda::test::temp_dir dir;
       test_server srv2({}, script);
-      auto d = run(io, c.download({"GET", url_of(srv2, "localhost", "/f"), {}, {}, {}}, dir / "spool", nullptr));
+      auto d = run(io, c.download({"GET", url_of(srv2, "localhost", "/f"), {}, {}, {}},
+                                  dir / "spool", nullptr));
       REQUIRE(d.has_error());
       CHECK(d.error().code == errc::server_error);
       CHECK(d.error().message.find("503") != std::string::npos);
@@ -284,7 +294,8 @@ TEST_SUITE("integration_http") {
     lpda::test::temp_dir dir;
     asio::io_context io;
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
-    auto d = run(io, c.download({"GET", url_of(srv, "localhost", "/file.gz"), {}, {}, {}}, dir / "spool", nullptr));
+    auto d = run(io, c.download({"GET", url_of(srv, "localhost", "/file.gz"), {}, {}, {}},
+                                dir / "spool", nullptr));
     REQUIRE(d.has_value());
     CHECK(d->attempts == 2);
     CHECK(d->bytes == body.size());
@@ -304,7 +315,8 @@ TEST_SUITE("integration_http") {
     auto retry = fast_retry();
     retry.max_attempts = 2;
     client c(io.get_executor(), fast_settings(), retry, lpda::system_now_ms, no_jitter);
-    auto d = run(io, c.download({"GET", url_of(srv, "localhost", "/f"), {}, {}, {}}, dir / "spool", nullptr));
+    auto d = run(io, c.download({"GET", url_of(srv, "localhost", "/f"), {}, {}, {}}, dir / "spool",
+                                nullptr));
     REQUIRE(d.has_error());
     CHECK(d.error().code == errc::network);
     CHECK(d.error().message.find("before the end") != std::string::npos);
@@ -365,7 +377,8 @@ TEST_SUITE("integration_http") {
   }
 
   TEST_CASE("Content-Encoding gzip over a gzip file yields the file's own gzip bytes") {
-    const std::string file_bytes = lpda::test::gzip(R"({"metaData":{},"recordCollection":[]})" + big_body(3000));
+    const std::string file_bytes =
+        lpda::test::gzip(R"({"metaData":{},"recordCollection":[]})" + big_body(3000));
     const std::string wire = lpda::test::gzip(file_bytes);
     test_server srv({}, [&wire](const received_request&, std::size_t) {
       reply r = ok(wire);
@@ -375,7 +388,8 @@ TEST_SUITE("integration_http") {
     lpda::test::temp_dir dir;
     asio::io_context io;
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
-    auto d = run(io, c.download({"GET", url_of(srv, "localhost", "/a.gz"), {}, {}, {}}, dir / "spool", nullptr));
+    auto d = run(io, c.download({"GET", url_of(srv, "localhost", "/a.gz"), {}, {}, {}},
+                                dir / "spool", nullptr));
     REQUIRE(d.has_value());
     CHECK(d->bytes == file_bytes.size());
     CHECK(lpda::test::read_file(dir / "spool") == file_bytes);
@@ -402,7 +416,11 @@ TEST_SUITE("integration_http") {
     asio::io_context io;
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
     oauth1_auth auth(oauth1_signer(creds, lpda::system_now_ms, counting_nonce{}));
-    request req{"GET", url_of(a, "localhost", "/list?startTime=1&endTime=2"), {}, {}, {"localhost", "127.0.0.1"}};
+    request req{"GET",
+                url_of(a, "localhost", "/list?startTime=1&endTime=2"),
+                {},
+                {},
+                {"localhost", "127.0.0.1"}};
     auto r = run(io, c.send(req, &auth));
     REQUIRE(r.has_value());
     CHECK(r->status == 200);
@@ -439,7 +457,8 @@ TEST_SUITE("integration_http") {
     const auto rq = srv.requests();
     REQUIRE(rq.size() == 3);
     for (std::size_t i = 0; i < 3; ++i)
-      CHECK(oauth_fields(rq[i].header("Authorization"))["oauth_nonce"] == "nonce" + std::to_string(i));
+      CHECK(oauth_fields(rq[i].header("Authorization"))["oauth_nonce"] ==
+            "nonce" + std::to_string(i));
   }
 
   TEST_CASE("a redirect or URL to a foreign host is refused and gets no Authorization") {
@@ -454,7 +473,10 @@ TEST_SUITE("integration_http") {
     asio::io_context io;
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
     oauth1_auth auth(oauth1_signer({"k", "s", "t", "ts"}));
-    auto r = run(io, c.send({"GET", url_of(a, "localhost", "/x"), {}, {}, {"localhost", "*.da.liveperson.net"}}, &auth));
+    auto r = run(
+        io,
+        c.send({"GET", url_of(a, "localhost", "/x"), {}, {}, {"localhost", "*.da.liveperson.net"}},
+               &auth));
     REQUIRE(r.has_error());
     CHECK(r.error().code == errc::host_not_allowed);
     CHECK(r.error().message.find("127.0.0.1") != std::string::npos);
@@ -484,11 +506,14 @@ TEST_SUITE("integration_http") {
   }
 
   TEST_CASE("20 sequential requests reuse one connection") {
-    test_server srv({}, [](const received_request& rq, std::size_t) { return ok("echo " + rq.target); });
+    test_server srv(
+        {}, [](const received_request& rq, std::size_t) { return ok("echo " + rq.target); });
     asio::io_context io;
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
     for (int i = 0; i < 20; ++i) {
-      auto r = run(io, c.send({"GET", url_of(srv, "localhost", "/r" + std::to_string(i)), {}, {}, {}}, nullptr));
+      auto r = run(
+          io,
+          c.send({"GET", url_of(srv, "localhost", "/r" + std::to_string(i)), {}, {}, {}}, nullptr));
       REQUIRE(r.has_value());
       CHECK(r->body == "echo /r" + std::to_string(i));
     }
@@ -536,8 +561,10 @@ TEST_SUITE("integration_http") {
     });
     asio::io_context io;
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
-    CHECK(run(io, c.send({"GET", url_of(closing, "localhost", "/"), {}, {}, {}}, nullptr)).has_value());
-    CHECK(run(io, c.send({"GET", url_of(closing, "localhost", "/"), {}, {}, {}}, nullptr)).has_value());
+    CHECK(run(io, c.send({"GET", url_of(closing, "localhost", "/"), {}, {}, {}}, nullptr))
+              .has_value());
+    CHECK(run(io, c.send({"GET", url_of(closing, "localhost", "/"), {}, {}, {}}, nullptr))
+              .has_value());
     CHECK(closing.accepts() == 2);
   }
 
@@ -553,8 +580,9 @@ TEST_SUITE("integration_http") {
     client c(io.get_executor(), settings, fast_retry(), lpda::system_now_ms, no_jitter);
     std::vector<std::optional<lpda::result<response>>> out(6);
     for (auto& o : out)
-      asio::co_spawn(io, store_result(c.send({"GET", url_of(srv, "localhost", "/"), {}, {}, {}}, nullptr), &o),
-                     asio::detached);
+      asio::co_spawn(
+          io, store_result(c.send({"GET", url_of(srv, "localhost", "/"), {}, {}, {}}, nullptr), &o),
+          asio::detached);
     io.run();
     for (auto& o : out) {
       REQUIRE(o.has_value());
@@ -604,7 +632,8 @@ TEST_SUITE("integration_http") {
     });
     asio::io_context io;
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
-    oauth2_client_credentials auth(c, {url_of(srv, "localhost", "/token"), "id", "the-secret", "", 60s});
+    oauth2_client_credentials auth(
+        c, {url_of(srv, "localhost", "/token"), "id", "the-secret", "", 60s});
     auto r = run(io, c.send({"GET", url_of(srv, "localhost", "/data"), {}, {}, {}}, &auth));
     REQUIRE(r.has_value());
     CHECK(r->status == 200);

@@ -69,14 +69,13 @@ TEST_SUITE("http") {
     const std::string url = "http://photos.example.net/photos?file=vacation.jpg&size=original";
     const auto header =
         oauth1_authorization("GET", url, creds, {"kllo9940pd9333jh", 1191242096, true}).value();
-    CHECK(header_field(header, "oauth_signature") == percent_encode("tR3+Ty81lMeYAr/Fid0kMTYa/WM="));
+    CHECK(header_field(header, "oauth_signature") ==
+          percent_encode("tR3+Ty81lMeYAr/Fid0kMTYa/WM="));
     // The published base string of that example.
-    const std::vector<param> oauth = {{"oauth_consumer_key", creds.consumer_key},
-                                      {"oauth_token", creds.token},
-                                      {"oauth_signature_method", "HMAC-SHA1"},
-                                      {"oauth_timestamp", "1191242096"},
-                                      {"oauth_nonce", "kllo9940pd9333jh"},
-                                      {"oauth_version", "1.0"}};
+    const std::vector<param> oauth = {
+        {"oauth_consumer_key", creds.consumer_key}, {"oauth_token", creds.token},
+        {"oauth_signature_method", "HMAC-SHA1"},    {"oauth_timestamp", "1191242096"},
+        {"oauth_nonce", "kllo9940pd9333jh"},        {"oauth_version", "1.0"}};
     CHECK(signature_base_string("GET", url, oauth).value() ==
           "GET&http%3A%2F%2Fphotos.example.net%2Fphotos&file%3Dvacation.jpg%26oauth_consumer_key%"
           "3Ddpf43f3p2l4k3l03%26oauth_nonce%3Dkllo9940pd9333jh%26oauth_signature_method%3DHMAC-"
@@ -85,12 +84,12 @@ TEST_SUITE("http") {
   }
 
   TEST_CASE("RFC 5849 1.2 example (no oauth_version)") {
-    const auto header = oauth1_authorization(
-                            "GET", "http://photos.example.net/photos?file=vacation.jpg&size=original",
-                            {"dpf43f3p2l4k3l03", "kd94hf93k423kf44", "nnch734d00sl2jdk",
-                             "pfkkdhi9sl3r4s00"},
-                            {"chapoH", 137131202, false})
-                            .value();
+    const auto header =
+        oauth1_authorization(
+            "GET", "http://photos.example.net/photos?file=vacation.jpg&size=original",
+            {"dpf43f3p2l4k3l03", "kd94hf93k423kf44", "nnch734d00sl2jdk", "pfkkdhi9sl3r4s00"},
+            {"chapoH", 137131202, false})
+            .value();
     CHECK(header_field(header, "oauth_signature") == "MdpQcU8iPSUjWoN%2FUDMsK2sui9I%3D");
     CHECK(header.find("oauth_version") == std::string::npos);
   }
@@ -100,15 +99,15 @@ TEST_SUITE("http") {
                                    "kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw",
                                    "370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb",
                                    "LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE"};
-    const auto body = parse_form(
-        "status=Hello%20Ladies%20%2b%20Gentlemen%2c%20a%20signed%20OAuth%20request%21");
+    const auto body =
+        parse_form("status=Hello%20Ladies%20%2b%20Gentlemen%2c%20a%20signed%20OAuth%20request%21");
     const auto header =
-        oauth1_authorization("POST",
-                             "https://api.twitter.com/1.1/statuses/update.json?include_entities=true",
-                             creds, {"kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg", 1318622958, true},
-                             body)
+        oauth1_authorization(
+            "POST", "https://api.twitter.com/1.1/statuses/update.json?include_entities=true", creds,
+            {"kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg", 1318622958, true}, body)
             .value();
-    CHECK(header_field(header, "oauth_signature") == percent_encode("hCtSmYh+iHYCEqBWrE7C7hYmtUk="));
+    CHECK(header_field(header, "oauth_signature") ==
+          percent_encode("hCtSmYh+iHYCEqBWrE7C7hYmtUk="));
   }
 
   TEST_CASE("an already percent-encoded query value signs like its decoded form") {
@@ -117,15 +116,17 @@ TEST_SUITE("http") {
     const auto a = oauth1_authorization("GET", "https://h.example/p?foo=first%2Csecond", creds, nt);
     const auto b = oauth1_authorization("GET", "https://h.example/p?foo=first,second", creds, nt);
     CHECK(a.value() == b.value());
-    const auto c = oauth1_authorization("GET", "https://h.example/p?foo=first%252Csecond", creds, nt);
+    const auto c =
+        oauth1_authorization("GET", "https://h.example/p?foo=first%252Csecond", creds, nt);
     CHECK(c.value() != a.value());
   }
 
   TEST_CASE("every query parameter is in the base string") {
     const std::vector<param> none;
     const auto base = signature_base_string(
-        "get", "https://va.da.liveperson.net/data_access_le/account/1/le/agentActivity?"
-               "startTime=1461387600000&endTime=1461391200000&v=1.0",
+        "get",
+        "https://va.da.liveperson.net/data_access_le/account/1/le/agentActivity?"
+        "startTime=1461387600000&endTime=1461391200000&v=1.0",
         none);
     CHECK(base.value() ==
           "GET&https%3A%2F%2Fva.da.liveperson.net%2Fdata_access_le%2Faccount%2F1%2Fle%"
@@ -134,9 +135,9 @@ TEST_SUITE("http") {
 
   TEST_CASE("header is one line with every oauth field and no secret") {
     const oauth1_credentials creds{"app-key", "app-SECRET", "tok", "tok-SECRET"};
-    const auto header = oauth1_authorization("GET", "https://h.example/x?a=1", creds,
-                                             {"abc", 1261039670, true})
-                            .value();
+    const auto header =
+        oauth1_authorization("GET", "https://h.example/x?a=1", creds, {"abc", 1261039670, true})
+            .value();
     CHECK(header.rfind("OAuth ", 0) == 0);
     CHECK(header.find('\n') == std::string::npos);
     CHECK(header.find('\r') == std::string::npos);
@@ -151,8 +152,9 @@ TEST_SUITE("http") {
 
   TEST_CASE("oauth1_signer takes a fresh nonce and the injected time per call") {
     int n = 0;
-    oauth1_signer signer({"ck", "cs", "tk", "ts"}, [] { return std::int64_t{1700000000999}; },
-                         [&n] { return "nonce" + std::to_string(n++); });
+    oauth1_signer signer(
+        {"ck", "cs", "tk", "ts"}, [] { return std::int64_t{1700000000999}; },
+        [&n] { return "nonce" + std::to_string(n++); });
     const auto h1 = signer.authorization("GET", "https://h.example/x").value();
     const auto h2 = signer.authorization("GET", "https://h.example/x").value();
     CHECK(header_field(h1, "oauth_nonce") == "nonce0");
