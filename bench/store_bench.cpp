@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <time.h>
 #include <unistd.h>
 #include <vector>
 
@@ -94,11 +95,38 @@ lpda::data_file file_for(int index) {
   return f;
 }
 
+// CPU time of this (single) thread, user + system, in seconds: the machine may be shared, and
+// CPU time does not count the time other processes held the cores.
+double thread_cpu_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
 struct run_result {
-  double seconds = 0;
+  double seconds = 0;      // wall
+  double cpu_seconds = 0;  // user + system of this thread
   std::uint64_t rows = 0;
   std::uint64_t inserted = 0;
-  double rate() const { return seconds > 0 ? static_cast<double>(rows) / seconds : 0; }
+  double rate() const { return cpu_seconds > 0 ? static_cast<double>(rows) / cpu_seconds : 0; }
+  double wall_rate() const { return seconds > 0 ? static_cast<double>(rows) / seconds : 0; }
+};
+
+// Times one step in wall and CPU seconds.
+class timer {
+ public:
+  explicit timer(run_result& r) : r_(r), wall_(clock_type::now()), cpu_(thread_cpu_seconds()) {}
+  ~timer() {
+    r_.seconds += std::chrono::duration<double>(clock_type::now() - wall_).count();
+    r_.cpu_seconds += thread_cpu_seconds() - cpu_;
+  }
+  timer(const timer&) = delete;
+  timer& operator=(const timer&) = delete;
+
+ private:
+  run_result& r_;
+  clock_type::time_point wall_;
+  double cpu_;
 };
 
 void bind_opt(SQLite::Statement& st, int i, const std::optional<std::string>& v) {
@@ -116,7 +144,7 @@ class raw_table {
         ins_(prepare(db_)) {}
 
   void insert_file(const std::vector<lpda::agent_activity_event>& events, const std::string& key, run_result& res) {
-    const auto t0 = clock_type::now();
+    timer t(res);
     SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
     for (const auto& e : events) {
       ins_.reset();
@@ -142,7 +170,6 @@ class raw_table {
       ++res.rows;
     }
     tx.commit();
-    res.seconds += std::chrono::duration<double>(clock_type::now() - t0).count();
   }
 
   void checkpoint() { db_.exec("PRAGMA wal_checkpoint(TRUNCATE)"); }
@@ -170,9 +197,11 @@ class raw_table {
 void ingest_file(lpda::store::database& db, int index, const std::vector<lpda::agent_activity_event>& events,
                  run_result& res) {
   batch_source src(events);
-  const auto t0 = clock_type::now();
-  auto r = db.ingest_file("13350576", "agentActivity", file_for(index), src, 1709600000000);
-  res.seconds += std::chrono::duration<double>(clock_type::now() - t0).count();
+  lpda::result<lpda::store::ingest_summary> r;
+  {
+    timer t(res);
+    r = db.ingest_file("13350576", "agentActivity", file_for(index), src, 1709600000000);
+  }
   if (!r) {
     std::fprintf(stderr, "ingest failed: %s\n", r.error().what().c_str());
     std::exit(1);
@@ -226,10 +255,11 @@ int main(int argc, char** argv) {
   }
   const double millions = static_cast<double>(fresh.rows) / 1e6;
 
-  std::printf("%-44s %12s %12s %10s\n", "run", "rows", "rows/s", "vs raw");
+  std::printf("%-44s %10s %14s %8s %14s %8s\n", "run", "rows", "rows/CPU s", "vs raw", "rows/wall s", "vs raw");
   auto line = [&](const char* name, const run_result& r) {
-    std::printf("%-44s %12llu %12.0f %9.0f%%\n", name, static_cast<unsigned long long>(r.rows), r.rate(),
-                raw.rate() > 0 ? 100.0 * r.rate() / raw.rate() : 0.0);
+    std::printf("%-44s %10llu %14.0f %7.0f%% %14.0f %7.0f%%\n", name, static_cast<unsigned long long>(r.rows),
+                r.rate(), raw.rate() > 0 ? 100.0 * r.rate() / raw.rate() : 0.0, r.wall_rate(),
+                raw.wall_rate() > 0 ? 100.0 * r.wall_rate() / raw.wall_rate() : 0.0);
   };
   line("raw INSERT, table without a key", raw);
   line("upsert, fresh (agents + sessions + ledger)", fresh);
@@ -240,7 +270,7 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(changed.inserted));
   std::printf("database size per million events: store %.1f MiB, raw table %.1f MiB\n",
               file_mib(store_path) / millions, file_mib(raw_path) / millions);
-  std::printf("target: fresh upsert >= 60%% of raw insert: %s\n",
+  std::printf("target: fresh upsert >= 60%% of raw insert (CPU time): %s\n",
               fresh.rate() >= 0.6 * raw.rate() ? "met" : "NOT met");
   if (argc <= 3) std::filesystem::remove_all(dir);
   return 0;
