@@ -43,9 +43,8 @@ int main(int argc, char** argv) {
       "(loopback only; see tests/emulator/README.md)."};
   app.get_formatter()->column_width(34);
 
-  std::string port = "0";
   app.add_option("--address", o.address, "Listen address")->capture_default_str();
-  app.add_option("--port", port, "Listen port; 0 picks a free one")->capture_default_str();
+  app.add_option("--port", o.port, "Listen port; 0 picks a free one")->capture_default_str();
   app.add_option("--tls-cert", o.tls_cert_file, "TLS certificate chain (PEM); serves HTTPS");
   app.add_option("--tls-key", o.tls_key_file, "TLS private key (PEM), with --tls-cert");
   app.add_flag("--tls-self-signed", o.tls_self_signed,
@@ -155,9 +154,6 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   try {
-    const auto p = std::stoul(port);
-    if (p > 65535) throw std::invalid_argument("--port out of range");
-    o.port = static_cast<std::uint16_t>(p);
     o.oauth2 = !no_oauth2;
     o.data.accounts = split_list(accounts);
     if (!now.empty()) {

@@ -2,10 +2,14 @@
 #include "lpda/emulator/render.hpp"
 
 #include "test_client.hpp"
+#include "test_support.hpp"
+
+#include <rapidjson/document.h>
 
 #include <doctest/doctest.h>
 
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 
@@ -221,5 +225,62 @@ TEST_SUITE("emulator") {
     const auto rows = t::parse_expected_ndjson(emu::render_expected_ndjson({e}));
     REQUIRE(rows.size() == 1);
     CHECK(rows[0].nickname == "Renée \"Rae\", Jr");
+  }
+}
+
+namespace {
+
+// The "shape" of a JSON value: every key path with its JSON type, array items merged.
+void shape(const rapidjson::Value& v, const std::string& path, std::set<std::string>& out) {
+  static const char* types[] = {"null", "false", "true", "object", "array", "string", "number"};
+  const std::string type = v.IsBool() ? "bool" : types[v.GetType()];
+  out.insert(path + ":" + type);
+  if (v.IsObject()) {
+    for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it)
+      shape(it->value, path + "/" + it->name.GetString(), out);
+  } else if (v.IsArray()) {
+    for (const auto& x : v.GetArray()) shape(x, path + "[]", out);
+  }
+}
+
+std::set<std::string> shape_of_first_document(const std::string& text) {
+  rapidjson::Document d;
+  rapidjson::StringStream ss(text.c_str());
+  d.ParseStream<rapidjson::kParseStopWhenDoneFlag>(ss);
+  REQUIRE_FALSE(d.HasParseError());
+  std::set<std::string> out;
+  shape(d, "", out);
+  return out;
+}
+
+}  // namespace
+
+TEST_SUITE("emulator") {
+  TEST_CASE("documents have the shapes of the docs example and of the wrapped real-file fixture") {
+    const emu::generator g(config());
+    // A session rendered with metaData.endTime null, like both fixtures' reference documents.
+    std::optional<emu::agent_session> with_null;
+    for (const auto& f : g.files("12345678")) {
+      for (auto& s : g.sessions(f))
+        if (s.end_time_null) with_null = s;
+      if (with_null) break;
+    }
+    REQUIRE(with_null.has_value());
+    emu::variants docs;
+    docs.docs_framing = true;
+    const std::string ours_docs = emu::render_documents({*with_null}, docs);
+    const std::string fixture_docs =
+        lpda::test::read_file(lpda::test::data_dir() / "agent_activity_docs_example.json");
+    CHECK(shape_of_first_document(ours_docs) == shape_of_first_document(fixture_docs));
+    // Two identical pretty-printed documents back to back.
+    const auto half = ours_docs.size() / 2;
+    CHECK(ours_docs.substr(0, half) == ours_docs.substr(half));
+    CHECK(ours_docs.find("\n   \"metaData\": {") != std::string::npos);
+
+    const std::string ours_wrapped = emu::render_documents({*with_null}, emu::variants{});
+    const std::string fixture = lpda::test::read_file(lpda::test::data_dir() / "agent_activity_wrapped.ndjson");
+    const std::string second_line = fixture.substr(fixture.find('\n') + 1);
+    CHECK(shape_of_first_document(ours_wrapped) == shape_of_first_document(second_line));
+    CHECK(std::count(ours_wrapped.begin(), ours_wrapped.end(), '\n') == 1);
   }
 }
