@@ -1,5 +1,6 @@
 #include "lpda/cli/cli.hpp"
 
+#include "commands.hpp"
 #include "lpda/cli/exit_codes.hpp"
 #include "lpda/core/version.hpp"
 
@@ -12,21 +13,54 @@ namespace lpda::cli {
 int run(int argc, char** argv) {
   CLI::App app{"lpda-sync: keeps a SQLite database in step with LivePerson's Data Access API"};
   app.set_version_flag("--version", std::string(lpda::version()));
-  app.require_subcommand(0, 1);
+  app.require_subcommand(1);
   app.footer(
-      "Exit codes: 0 success; 1 some account or file failed; 64 usage error; 65 bad input data;\n"
-      "66 input file missing; 75 temporary failure (network); 78 config error.");
+      "Exit codes: 0 success; 1 some account or file failed (details logged); 64 usage error;\n"
+      "65 bad input data; 66 input file missing; 75 temporary failure (network); 78 config "
+      "error.");
+
+  std::string config_path = default_config_path;
+  app.add_option("-c,--config", config_path, "the YAML config file")->capture_default_str();
+
+  auto* once_cmd = app.add_subcommand("once", "Poll every enabled account once, then exit");
+  once_cmd->fallthrough();
+
+  bool status_json = false;
+  auto* status_cmd = app.add_subcommand(
+      "status", "Per account: watermark, lag, last poll and success, files and events");
+  status_cmd->add_flag("--json", status_json, "print JSON instead of a table");
+  status_cmd->fallthrough();
+
+  bool print_config = false;
+  auto* validate_cmd = app.add_subcommand(
+      "validate-config", "Check the config file; report every problem with its line and column");
+  validate_cmd->add_flag("--print", print_config,
+                         "print the effective config, defaults filled in, secrets redacted");
+  validate_cmd->fallthrough();
+
+  decode_options decode_opts;
+  auto* decode_cmd = app.add_subcommand(
+      "decode", "Decode one Data Access file (gzip or plain JSON) and print one line per event; "
+                "needs no config");
+  decode_cmd->add_option("FILE", decode_opts.file, "the file to decode")->required();
+  decode_cmd->add_option("--format", decode_opts.format, "output format")
+      ->check(CLI::IsMember({"ndjson", "csv"}))
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? exit_ok : exit_usage;
   }
-  if (app.get_subcommands().empty()) {
-    std::cerr << app.help();
-    return exit_usage;
-  }
-  return exit_ok;
+
+  if (decode_cmd->parsed()) return run_decode(decode_opts, std::cout, std::cerr);
+  if (validate_cmd->parsed())
+    return run_validate_config(config_path, print_config, std::cout, std::cerr);
+  if (once_cmd->parsed()) return run_once(config_path);
+  if (status_cmd->parsed()) return run_status(config_path, status_json, std::cout, std::cerr);
+  std::cerr << app.help();
+  return exit_usage;
 }
 
 }  // namespace lpda::cli

@@ -41,9 +41,8 @@ int report_availability(const std::filesystem::path& database,
   return out ? exit_ok : exit_partial;
 }
 
-int run_report_availability(const std::string& config_path,
-                            const report_availability_options& opts, std::ostream& out,
-                            std::ostream& err) {
+int run_report_availability(const std::string& config_path, const report_availability_options& opts,
+                            std::ostream& out, std::ostream& err) {
   config::config cfg;
   try {
     cfg = config::load_file(config_path);

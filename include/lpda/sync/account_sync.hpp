@@ -1,0 +1,74 @@
+#pragma once
+/// One poll of one account: list the window, fetch the files the ledger has not finished,
+/// decode and store each in one transaction, advance the watermark contiguously.
+///
+/// Facts it relies on (developers.liveperson.com/data-access-api-methods-agent-activity.html,
+/// .../data-access-api-architecture.html): files are hourly and listed by when they were
+/// generated; files for an hour can appear hours late; every file is fetched from its `@href`.
+#include "lpda/core/clock.hpp"
+#include "lpda/core/error.hpp"
+#include "lpda/decode/content.hpp"
+#include "lpda/sync/store_worker.hpp"
+#include "lpda/sync/window.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lpda::api {
+class data_access_client;
+}
+
+namespace lpda::sync {
+
+/// What one account's poll needs; built from the config by the caller.
+struct account_settings {
+  std::string account_id;
+  std::vector<std::string> data_types{"agentActivity"};
+  std::chrono::milliseconds overlap{std::chrono::hours(12)};
+  std::chrono::milliseconds max_window{std::chrono::hours(24)};
+  /// Where a new account starts, epoch ms (the caller resolves "7d before now" or a date).
+  std::int64_t initial_start_ms = 0;
+  int quarantine_after = 5;                  ///< failed polls before a file is quarantined
+  std::size_t max_concurrent_downloads = 8;  ///< files fetched at once by this poll
+  decode::limits decode_limits;
+  std::filesystem::path spool_dir;  ///< downloads land here; quarantined bodies are kept below
+};
+
+/// What one poll of one (account, data type) did.
+struct poll_report {
+  std::string account_id;
+  std::string data_type;
+  slice window;                            ///< the listed window, epoch ms
+  std::optional<std::int64_t> watermark_before;
+  std::optional<std::int64_t> watermark_after;
+  std::size_t files_listed = 0;            ///< distinct files in all listings
+  std::size_t files_skipped = 0;           ///< already done or quarantined in the ledger
+  std::size_t files_done = 0;              ///< stored by this poll
+  std::size_t files_failed = 0;            ///< failed this poll (will be retried)
+  std::size_t files_quarantined = 0;       ///< quarantined by this poll
+  std::uint64_t events_read = 0;
+  std::uint64_t events_inserted = 0;
+  std::uint64_t bytes_downloaded = 0;
+  /// Set when the poll stopped early (a listing failed, 401/403, the store failed): the first
+  /// such error. File failures are counted above, not here.
+  std::optional<lpda::error> error;
+
+  /// True when nothing failed: no poll error and no failed or quarantined file.
+  bool ok() const { return !error && files_failed == 0 && files_quarantined == 0; }
+};
+
+/// Runs one poll of every data type of one account. Network I/O runs on the caller's executor;
+/// decoding and storing run on `store`. Never throws for expected failures: they are in the
+/// reports (and logged once, here, with account, file key and attempt).
+boost::asio::awaitable<std::vector<poll_report>> poll_account(api::data_access_client& client,
+                                                              store_worker& store,
+                                                              account_settings settings,
+                                                              clock_fn clock);
+
+}  // namespace lpda::sync

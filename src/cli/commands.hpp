@@ -1,0 +1,34 @@
+#pragma once
+// Private to the cli module: one function per command, each registered on the CLI11 app by
+// cli.cpp. A command returns the process exit code (lpda/cli/exit_codes.hpp).
+#include <iosfwd>
+#include <string>
+
+namespace lpda::cli {
+
+/// Default config path (the systemd unit's ConfigurationDirectory).
+inline constexpr const char* default_config_path = "/etc/lpda-sync/config.yaml";
+
+struct decode_options {
+  std::string file;
+  std::string format = "ndjson";  // ndjson | csv
+};
+
+/// `lpda-sync decode FILE`: one line per decoded event on `out` (no dedupe), diagnostics on
+/// `err`. 0 on success, 65 on bad data, 66 when the file cannot be read.
+int run_decode(const decode_options& opts, std::ostream& out, std::ostream& err);
+
+/// `lpda-sync validate-config [--print]`: 0 when valid (with --print, the effective config with
+/// secrets redacted on `out`), 78 with every problem as FILE:LINE:COLUMN: PATH: message on `err`.
+int run_validate_config(const std::string& config_path, bool print, std::ostream& out,
+                        std::ostream& err);
+
+/// `lpda-sync once`: one poll of every enabled account, then exit. 0 when everything synced;
+/// 1 when some account or file failed (everything else is stored); 75 when only temporary
+/// network failures stopped polls; 78 on a config error.
+int run_once(const std::string& config_path);
+
+/// `lpda-sync status [--json]`: per account and data type, from the database.
+int run_status(const std::string& config_path, bool json, std::ostream& out, std::ostream& err);
+
+}  // namespace lpda::cli

@@ -1,0 +1,28 @@
+#include "commands.hpp"
+#include "lpda/cli/exit_codes.hpp"
+#include "lpda/config/config.hpp"
+
+#include <ostream>
+
+namespace lpda::cli {
+
+int run_validate_config(const std::string& config_path, bool print, std::ostream& out,
+                        std::ostream& err) {
+  try {
+    const auto cfg = config::load_file(config_path);
+    if (print) {
+      out << config::to_yaml(cfg);
+    } else {
+      std::size_t enabled = 0;
+      for (const auto& a : cfg.accounts) enabled += a.enabled ? 1 : 0;
+      out << config_path << ": valid (" << cfg.accounts.size() << " accounts, " << enabled
+          << " enabled)\n";
+    }
+    return exit_ok;
+  } catch (const config::config_error& e) {
+    err << e.what() << '\n';
+    return exit_config;
+  }
+}
+
+}  // namespace lpda::cli

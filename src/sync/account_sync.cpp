@@ -1,0 +1,294 @@
+#include "lpda/sync/account_sync.hpp"
+
+#include "lpda/api/data_access_client.hpp"
+#include "lpda/decode/agent_activity_decoder.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <set>
+#include <system_error>
+
+namespace lpda::sync {
+namespace asio = boost::asio;
+namespace {
+
+constexpr std::int64_t retention_warning_ms = 25LL * 24 * 3600 * 1000;
+
+bool is_store_failure(const boost::system::error_code& ec) {
+  return ec == make_error_code(errc::store_busy) || ec == make_error_code(errc::store_io) ||
+         ec == make_error_code(errc::store_schema);
+}
+
+// A file name safe for the spool directory: keys are "Agent.<ms>.<ms>.part-00001-0", but the
+// listing is remote input, so anything outside [A-Za-z0-9._-] is replaced.
+std::string spool_name(std::string_view account, std::string_view data_type, std::string_view key) {
+  std::string out;
+  for (std::string_view part : {account, std::string_view("_"), data_type, std::string_view("_"), key})
+    for (char c : part) {
+      const bool safe = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                        c == '.' || c == '_' || c == '-';
+      out.push_back(safe ? c : '_');
+    }
+  if (!out.empty() && out.front() == '.') out.front() = '_';
+  return out;
+}
+
+// State shared by the download workers of one slice. Everything runs on one io_context thread,
+// so plain members need no synchronisation.
+struct slice_run {
+  api::data_access_client* client = nullptr;
+  store_worker* store = nullptr;
+  const account_settings* settings = nullptr;
+  std::string data_type;
+  clock_fn clock;
+  poll_report* report = nullptr;
+  std::vector<data_file> files;
+  std::size_t next = 0;
+  std::size_t running = 0;
+  bool complete = true;                // every file done or quarantined so far
+  std::optional<lpda::error> fatal;    // stops the poll (401/403, store failure)
+  asio::steady_timer* wake = nullptr;  // cancelled when a worker finishes
+};
+
+asio::awaitable<void> record_file_failure(slice_run* run, data_file file, lpda::error err,
+                                          std::filesystem::path spool) {
+  const auto& s = *run->settings;
+  const std::string account = s.account_id;
+  const std::string data_type = run->data_type;
+  const int quarantine_after = s.quarantine_after;
+  const std::int64_t now = run->clock();
+  auto status = co_await run->store->run([&](store::database& db) {
+    return db.record_failure(account, data_type, file, err, quarantine_after, now);
+  });
+  if (!status) {
+    spdlog::error("account={} data_type={} file={}: cannot record failure ({}): {}", account,
+                  data_type, file.key, err.what(), status.error().what());
+    run->complete = false;
+    run->fatal = status.error();
+    std::error_code ec;
+    std::filesystem::remove(spool, ec);
+    co_return;
+  }
+  if (*status == store::file_status::quarantined) {
+    ++run->report->files_quarantined;
+    // Keep the body for inspection: a quarantined file is never skipped silently.
+    const auto dir = s.spool_dir / "quarantine";
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (std::filesystem::exists(spool)) std::filesystem::rename(spool, dir / spool.filename(), ec);
+    spdlog::error("account={} data_type={} file={}: quarantined after {} failed polls: {}", account,
+                  data_type, file.key, quarantine_after, err.what());
+  } else if (*status == store::file_status::done) {
+    // Another process stored it meanwhile; nothing is lost.
+    std::error_code ec;
+    std::filesystem::remove(spool, ec);
+  } else {
+    ++run->report->files_failed;
+    run->complete = false;
+    std::error_code ec;
+    std::filesystem::remove(spool, ec);
+    spdlog::warn("account={} data_type={} file={}: failed, retried next poll: {}", account,
+                 data_type, file.key, err.what());
+  }
+}
+
+asio::awaitable<void> fetch_and_store(slice_run* run, data_file file) {
+  const auto& s = *run->settings;
+  const auto spool = s.spool_dir / (spool_name(s.account_id, run->data_type, file.key) + ".download");
+
+  auto downloaded = co_await run->client->download(file, spool);
+  if (!downloaded) {
+    const auto& err = downloaded.error();
+    if (err.code == make_error_code(errc::auth_failed)) {
+      run->complete = false;
+      if (!run->fatal) run->fatal = err;
+      std::error_code ec;
+      std::filesystem::remove(spool, ec);
+      co_return;
+    }
+    co_await record_file_failure(run, file, err, spool);
+    co_return;
+  }
+  run->report->bytes_downloaded += downloaded->bytes;
+
+  const std::string account = s.account_id;
+  const std::string data_type = run->data_type;
+  const auto limits = s.decode_limits;
+  const std::int64_t now = run->clock();
+  const auto bytes = static_cast<std::int64_t>(downloaded->bytes);
+  auto stored = co_await run->store->run([&](store::database& db) -> result<store::ingest_summary> {
+    auto decoder = decode::agent_activity_decoder::open_file(spool, limits);
+    if (!decoder) return decoder.error();
+    return db.ingest_file(account, data_type, file, **decoder, now, bytes);
+  });
+  if (!stored) {
+    if (is_store_failure(stored.error().code)) {
+      spdlog::error("account={} data_type={} file={}: store failed: {}", account, data_type,
+                    file.key, stored.error().what());
+      run->complete = false;
+      if (!run->fatal) run->fatal = stored.error();
+      std::error_code ec;
+      std::filesystem::remove(spool, ec);
+      co_return;
+    }
+    co_await record_file_failure(run, file, stored.error(), spool);
+    co_return;
+  }
+  std::error_code ec;
+  std::filesystem::remove(spool, ec);
+  ++run->report->files_done;
+  run->report->events_read += stored->events_read;
+  run->report->events_inserted += stored->events_inserted;
+  spdlog::debug("account={} data_type={} file={}: stored {} events ({} new), {} bytes", account,
+                data_type, file.key, stored->events_read, stored->events_inserted,
+                downloaded->bytes);
+}
+
+asio::awaitable<void> download_worker(slice_run* run) {
+  while (run->next < run->files.size() && !run->fatal) {
+    data_file f = run->files[run->next++];
+    co_await fetch_and_store(run, std::move(f));
+  }
+}
+
+// Fetches and stores `run->files` with at most max_concurrent_downloads at once.
+asio::awaitable<void> run_slice(slice_run* run) {
+  auto ex = co_await asio::this_coro::executor;
+  asio::steady_timer wake(ex);
+  run->wake = &wake;
+  const std::size_t workers =
+      std::min(run->files.size(), std::max<std::size_t>(1, run->settings->max_concurrent_downloads));
+  for (std::size_t i = 0; i < workers; ++i) {
+    ++run->running;
+    asio::co_spawn(ex, download_worker(run), [run](std::exception_ptr e) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex2) {
+          if (!run->fatal) run->fatal = lpda::error{errc::store_io, ex2.what()};
+        }
+        run->complete = false;
+      }
+      --run->running;
+      run->wake->cancel();
+    });
+  }
+  while (run->running > 0) {
+    wake.expires_at(asio::steady_timer::time_point::max());
+    co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+asio::awaitable<poll_report> poll_data_type(api::data_access_client* client, store_worker* store,
+                                            const account_settings* s, std::string data_type,
+                                            clock_fn clock) {
+  poll_report report;
+  report.account_id = s->account_id;
+  report.data_type = data_type;
+  const std::string account = s->account_id;
+
+  auto wm = co_await store->run(
+      [&](store::database& db) { return db.watermark(account, data_type); });
+  if (!wm) {
+    report.error = wm.error();
+    co_return report;
+  }
+  report.watermark_before = *wm;
+  report.watermark_after = *wm;
+  const std::int64_t now = clock();
+  report.window = poll_window(*wm, s->initial_start_ms, s->overlap.count(), now);
+  const auto slices = split_window(report.window, s->max_window.count());
+  std::vector<bool> complete(slices.size(), false);
+  std::set<std::string> seen;
+
+  for (std::size_t i = 0; i < slices.size(); ++i) {
+    auto listing = co_await client->list_files(data_type, slices[i].start_ms, slices[i].end_ms);
+    if (!listing) {
+      report.error = listing.error();
+      spdlog::error("account={} data_type={}: listing [{}, {}) failed: {}", account, data_type,
+                    format_iso8601_ms(slices[i].start_ms), format_iso8601_ms(slices[i].end_ms),
+                    listing.error().what());
+      break;
+    }
+    slice_run run;
+    run.client = client;
+    run.store = store;
+    run.settings = s;
+    run.data_type = data_type;
+    run.clock = clock;
+    run.report = &report;
+    for (auto& f : *listing) {
+      if (!seen.insert(f.key).second) continue;
+      ++report.files_listed;
+      const std::string key = f.key;
+      auto st = co_await store->run(
+          [&](store::database& db) { return db.status_of(account, data_type, key); });
+      if (!st) {
+        run.fatal = st.error();
+        break;
+      }
+      if (*st && (**st == store::file_status::done || **st == store::file_status::quarantined)) {
+        ++report.files_skipped;
+        continue;
+      }
+      run.files.push_back(std::move(f));
+    }
+    if (!run.fatal && !run.files.empty()) co_await run_slice(&run);
+    complete[i] = run.complete && !run.fatal;
+    if (run.fatal) {
+      report.error = run.fatal;
+      if (run.fatal->code == make_error_code(errc::auth_failed))
+        spdlog::error("account={} data_type={}: not authorized, poll stopped: {}", account,
+                      data_type, run.fatal->what());
+      break;
+    }
+  }
+
+  const auto next = advance_watermark(*wm, slices, complete);
+  const bool success = report.ok();
+  const std::int64_t end_now = clock();
+  auto saved = co_await store->run([&](store::database& db) -> result<std::optional<std::int64_t>> {
+    std::optional<std::int64_t> in_force = *wm;
+    if (next && next != *wm) {
+      auto r = db.advance_watermark(account, data_type, *next, end_now);
+      if (!r) return r.error();
+      in_force = *r;
+    }
+    auto p = db.record_poll(account, data_type, success, end_now);
+    if (!p) return p.error();
+    return in_force;
+  });
+  if (!saved) {
+    if (!report.error) report.error = saved.error();
+  } else {
+    report.watermark_after = *saved;
+  }
+  if (report.watermark_after && end_now - *report.watermark_after > retention_warning_ms)
+    spdlog::warn("account={} data_type={}: watermark {} is more than 25 days behind; the API "
+                 "deletes files 30 days after creation",
+                 account, data_type, format_iso8601_ms(*report.watermark_after));
+  co_return report;
+}
+
+}  // namespace
+
+asio::awaitable<std::vector<poll_report>> poll_account(api::data_access_client& client,
+                                                       store_worker& store,
+                                                       account_settings settings, clock_fn clock) {
+  std::error_code ec;
+  std::filesystem::create_directories(settings.spool_dir, ec);
+  std::vector<poll_report> reports;
+  for (const auto& dt : settings.data_types) {
+    reports.push_back(co_await poll_data_type(&client, &store, &settings, dt, clock));
+    if (reports.back().error && reports.back().error->code == make_error_code(errc::auth_failed))
+      break;
+  }
+  co_return reports;
+}
+
+}  // namespace lpda::sync

@@ -1,0 +1,209 @@
+#include "harness.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <rapidjson/document.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+namespace lpda::test {
+namespace {
+
+std::string canonical(const std::string& account, const std::string& session, std::int64_t agent,
+                      std::int64_t ts, std::int64_t type, std::int64_t state, std::int64_t prev,
+                      std::int64_t pce, std::int64_t ce, const std::string& max, const std::string& group,
+                      const std::string& emp, const std::string& user, const std::string& nick,
+                      const std::string& login) {
+  std::string s;
+  for (const std::string& part :
+       {account, session, std::to_string(agent), std::to_string(ts), std::to_string(type),
+        std::to_string(state), std::to_string(prev), std::to_string(pce), std::to_string(ce), max,
+        group, emp, user, nick, login}) {
+    s += part;
+    s += '\x1f';
+  }
+  return s;
+}
+
+std::string json_text(const rapidjson::Value& v) {
+  if (v.IsNull()) return "<null>";
+  if (v.IsString()) return v.GetString();
+  if (v.IsInt64()) return std::to_string(v.GetInt64());
+  throw std::runtime_error("unexpected JSON value in the expected set");
+}
+
+std::string column_text(const SQLite::Column& c) {
+  return c.isNull() ? std::string("<null>") : c.getString();
+}
+
+}  // namespace
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+emulator_process::emulator_process(const std::vector<std::string>& args) {
+  int out[2];
+  if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
+  const std::string bin = (bin_dir() / "lpda-emulator").string();
+  std::vector<std::string> argv_s{bin, "--port", "0"};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  pid_ = ::fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    ::dup2(out[1], STDOUT_FILENO);
+    ::close(out[0]);
+    ::close(out[1]);
+    std::vector<char*> argv;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(bin.c_str(), argv.data());
+    std::perror("execv lpda-emulator");
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  std::string line;
+  char c;
+  while (::read(out[0], &c, 1) == 1 && c != '\n') line.push_back(c);
+  ::close(out[0]);
+  if (line.rfind("http", 0) != 0) throw std::runtime_error("lpda-emulator did not print its URL: " + line);
+  url_ = line;
+  port_ = static_cast<std::uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
+}
+
+emulator_process::~emulator_process() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  for (int i = 0; i < 100; ++i) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+}
+
+std::string emulator_process::control(const std::string& command, const std::string& query) const {
+  const auto [status, body] = http_get(port_, "/_control/" + command + (query.empty() ? "" : "?" + query));
+  if (status != 200)
+    throw std::runtime_error("control " + command + " answered " + std::to_string(status) + ": " + body);
+  return body;
+}
+
+std::pair<int, std::string> http_get(std::uint16_t port, const std::string& target) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw std::runtime_error("socket failed");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    throw std::runtime_error("connect to the emulator failed");
+  }
+  const std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                          "\r\nConnection: close\r\n\r\n";
+  if (::write(fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) {
+    ::close(fd);
+    throw std::runtime_error("write to the emulator failed");
+  }
+  std::string resp;
+  char buf[65536];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) resp.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  const auto sp = resp.find(' ');
+  const auto hdr_end = resp.find("\r\n\r\n");
+  if (sp == std::string::npos || hdr_end == std::string::npos)
+    throw std::runtime_error("bad HTTP response from the emulator");
+  std::string body = resp.substr(hdr_end + 4);
+  // The control API answers with Content-Length bodies; a chunked body would need decoding.
+  if (resp.substr(0, hdr_end).find("chunked") != std::string::npos)
+    throw std::runtime_error("chunked control response not supported by the test client");
+  return {std::stoi(resp.substr(sp + 1, 3)), body};
+}
+
+std::set<std::string> expected_rows(const std::string& ndjson) {
+  std::set<std::string> rows;
+  std::size_t pos = 0;
+  while (pos < ndjson.size()) {
+    auto end = ndjson.find('\n', pos);
+    if (end == std::string::npos) end = ndjson.size();
+    const std::string line = ndjson.substr(pos, end - pos);
+    pos = end + 1;
+    if (line.empty()) continue;
+    rapidjson::Document d;
+    d.Parse(line.c_str(), line.size());
+    if (d.HasParseError()) throw std::runtime_error("bad expected-set line: " + line);
+    rows.insert(canonical(d["account"].GetString(), d["agentSessionId"].GetString(),
+                          d["agentID"].GetInt64(), d["timestamp"].GetInt64(), d["type"].GetInt64(),
+                          d["state"].GetInt64(), d["prevState"].GetInt64(),
+                          d["prevConcurrentEng"].GetInt64(), d["concurrentEng"].GetInt64(),
+                          json_text(d["maxConcurrentEng"]), json_text(d["agentGroupID"]),
+                          json_text(d["agentEmployeeId"]), json_text(d["agentUsername"]),
+                          json_text(d["agentNickname"]), json_text(d["agentLoginname"])));
+  }
+  return rows;
+}
+
+std::vector<std::string> database_rows(const std::string& db_path) {
+  SQLite::Database db(db_path, SQLite::OPEN_READONLY);
+  SQLite::Statement q(db,
+                      "SELECT account_id, agent_session_id, agent_id, timestamp_ms, type, state, "
+                      "prev_state, prev_concurrent_eng, concurrent_eng, max_concurrent_eng, "
+                      "agent_group_id, agent_employee_id, agent_username, agent_nickname, "
+                      "agent_loginname FROM agent_activity_events");
+  std::vector<std::string> rows;
+  while (q.executeStep()) {
+    rows.push_back(canonical(q.getColumn(0).getString(), q.getColumn(1).getString(),
+                             q.getColumn(2).getInt64(), q.getColumn(3).getInt64(),
+                             q.getColumn(4).getInt64(), q.getColumn(5).getInt64(),
+                             q.getColumn(6).getInt64(), q.getColumn(7).getInt64(),
+                             q.getColumn(8).getInt64(), column_text(q.getColumn(9)),
+                             column_text(q.getColumn(10)), column_text(q.getColumn(11)),
+                             column_text(q.getColumn(12)), column_text(q.getColumn(13)),
+                             column_text(q.getColumn(14))));
+  }
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+std::string write_config(const temp_dir& dir, const std::string& url,
+                         const std::vector<std::string>& accounts, const std::string& extra_defaults,
+                         const std::string& extra_top) {
+  std::string y;
+  y += "database: " + (dir / "lpda.db").string() + "\n";
+  y += "listen: \"\"\n";
+  y += "log: {level: debug}\n";
+  y += "retry: {max_attempts: 4, delays: [20ms, 40ms, 60ms], max_retry_after: 2s}\n";
+  y += extra_top;
+  y += "defaults:\n";
+  if (extra_defaults.find("initial_start") == std::string::npos) y += "  initial_start: 3d\n";
+  y += extra_defaults;
+  y += "accounts:\n";
+  for (const auto& a : accounts) {
+    y += "  - id: \"" + a + "\"\n    base_url: " + url + "\n";
+    y += std::string("    auth: {oauth1: {app_key: ") + emu_app_key + ", app_secret: " + emu_app_secret +
+         ", access_token: " + emu_token + ", access_token_secret: " + emu_token_secret + "}}\n";
+  }
+  const auto path = dir / "config.yaml";
+  write_file(path, y);
+  return path.string();
+}
+
+run_result run_lpda(const std::string& args) {
+  return run_command("'" + (bin_dir() / "lpda-sync").string() + "' " + args);
+}
+
+}  // namespace lpda::test

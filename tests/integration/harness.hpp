@@ -1,0 +1,63 @@
+#pragma once
+// Integration-test harness: the real `lpda-emulator` and `lpda-sync` binaries on loopback, and
+// an exact comparison of a synced SQLite database with the emulator's expected set.
+#include "test_support.hpp"
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace lpda::test {
+
+/// OAuth 1.0a values the emulator accepts by default (tests/emulator/README.md).
+inline constexpr const char* emu_app_key = "emulator-app-key";
+inline constexpr const char* emu_app_secret = "emulator-app-secret";
+inline constexpr const char* emu_token = "emulator-access-token";
+inline constexpr const char* emu_token_secret = "emulator-access-token-secret";
+
+/// A running `lpda-emulator` child process; stopped (SIGTERM, then SIGKILL) at destruction.
+class emulator_process {
+ public:
+  /// Starts bin_dir()/lpda-emulator --port 0 <args> and waits for its base URL line.
+  explicit emulator_process(const std::vector<std::string>& args);
+  ~emulator_process();
+  emulator_process(const emulator_process&) = delete;
+  emulator_process& operator=(const emulator_process&) = delete;
+
+  const std::string& url() const { return url_; }
+  /// GET /_control/<command>?<query>; returns the body; throws unless the status is 200.
+  std::string control(const std::string& command, const std::string& query = "") const;
+
+ private:
+  pid_t pid_ = -1;
+  std::string url_;
+  std::uint16_t port_ = 0;
+};
+
+/// A plain HTTP/1.1 GET on 127.0.0.1:port (Connection: close) → {status, body}.
+std::pair<int, std::string> http_get(std::uint16_t port, const std::string& target);
+
+/// The body of the emulator's expected set (NDJSON) turned into canonical rows.
+std::set<std::string> expected_rows(const std::string& ndjson);
+
+/// Every event row of a synced database in the same canonical form. A duplicate row (which the
+/// natural key forbids) would make the returned vector longer than its set.
+std::vector<std::string> database_rows(const std::string& db_path);
+
+/// Writes a config for `accounts` on the emulator at `url` into `dir`/config.yaml (database
+/// `dir`/lpda.db, millisecond retry delays) with `extra` YAML appended under `defaults:`; returns
+/// the config path.
+std::string write_config(const temp_dir& dir, const std::string& url,
+                         const std::vector<std::string>& accounts, const std::string& extra_defaults = "",
+                         const std::string& extra_top = "");
+
+/// Runs bin_dir()/lpda-sync with `args` (a shell-quoted string).
+run_result run_lpda(const std::string& args);
+
+/// Epoch ms now (the real clock).
+std::int64_t now_ms();
+
+}  // namespace lpda::test
