@@ -8,14 +8,14 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <time.h>
+#include <unistd.h>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
-#include <time.h>
-#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -26,10 +26,12 @@ using clock_type = std::chrono::steady_clock;
 // measures the store, not copies of events (the decoder's own cost is decode_bench's business).
 class batch_source final : public lpda::event_source {
  public:
-  explicit batch_source(const std::vector<lpda::agent_activity_event>& events, std::size_t batch = 1024) {
+  explicit batch_source(const std::vector<lpda::agent_activity_event>& events,
+                        std::size_t batch = 1024) {
     for (std::size_t i = 0; i < events.size(); i += batch) {
-      batches_.emplace_back(events.begin() + static_cast<std::ptrdiff_t>(i),
-                            events.begin() + static_cast<std::ptrdiff_t>(std::min(events.size(), i + batch)));
+      batches_.emplace_back(
+          events.begin() + static_cast<std::ptrdiff_t>(i),
+          events.begin() + static_cast<std::ptrdiff_t>(std::min(events.size(), i + batch)));
     }
   }
   lpda::result<bool> next_batch(std::vector<lpda::agent_activity_event>& out) override {
@@ -53,7 +55,8 @@ std::uint64_t mix(std::uint64_t x) {
 
 // File `index`: sessions of 20 events (login, state and chat changes, logout) of agents drawn
 // from 2,000, timestamps inside the file's hour, realistic attribute strings.
-std::vector<lpda::agent_activity_event> make_file_events(int index, int count, const std::string& nick_suffix) {
+std::vector<lpda::agent_activity_event> make_file_events(int index, int count,
+                                                         const std::string& nick_suffix) {
   std::vector<lpda::agent_activity_event> out;
   out.reserve(static_cast<std::size_t>(count));
   const std::int64_t hour = 1709510400000 + std::int64_t{index} * 3600000;
@@ -62,9 +65,11 @@ std::vector<lpda::agent_activity_event> make_file_events(int index, int count, c
     r = mix(r);
     const int in_session = i % 20;
     const std::int64_t session = std::int64_t{index} * 100000 + i / 20;
-    const std::int64_t agent = 1 + static_cast<std::int64_t>(mix(static_cast<std::uint64_t>(session)) % 2000);
+    const std::int64_t agent =
+        1 + static_cast<std::int64_t>(mix(static_cast<std::uint64_t>(session)) % 2000);
     lpda::agent_activity_event e;
-    e.agent_session_id = std::to_string(75555851 + agent) + "-" + std::to_string(684867733 + session);
+    e.agent_session_id =
+        std::to_string(75555851 + agent) + "-" + std::to_string(684867733 + session);
     e.agent_id = 2000000000 + agent;
     e.timestamp_ms = hour + in_session * 170000 + static_cast<std::int64_t>(r % 1000);
     e.type = in_session == 0 ? 3 : in_session == 19 ? 4 : (r & 1) ? 1 : 2;
@@ -86,7 +91,8 @@ std::vector<lpda::agent_activity_event> make_file_events(int index, int count, c
 lpda::data_file file_for(int index) {
   lpda::data_file f;
   const std::int64_t start = 1709510400000 + std::int64_t{index} * 3600000;
-  f.key = "Agent." + std::to_string(start) + "." + std::to_string(start + 3600000) + ".part-00001-0";
+  f.key =
+      "Agent." + std::to_string(start) + "." + std::to_string(start + 3600000) + ".part-00001-0";
   f.name = f.key + ".gz";
   f.href = "https://va-a.da.liveperson.net/data_access_le/" + f.name;
   f.part = 1;
@@ -130,10 +136,16 @@ class timer {
 };
 
 void bind_opt(SQLite::Statement& st, int i, const std::optional<std::string>& v) {
-  if (v) st.bindNoCopy(i, *v); else st.bind(i);
+  if (v)
+    st.bindNoCopy(i, *v);
+  else
+    st.bind(i);
 }
 void bind_opt(SQLite::Statement& st, int i, const std::optional<std::int64_t>& v) {
-  if (v) st.bind(i, *v); else st.bind(i);
+  if (v)
+    st.bind(i, *v);
+  else
+    st.bind(i);
 }
 
 // A table with the same columns and no key, filled with plain INSERTs, one transaction per file.
@@ -143,7 +155,8 @@ class raw_table {
       : db_(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX),
         ins_(prepare(db_)) {}
 
-  void insert_file(const std::vector<lpda::agent_activity_event>& events, const std::string& key, run_result& res) {
+  void insert_file(const std::vector<lpda::agent_activity_event>& events, const std::string& key,
+                   run_result& res) {
     timer t(res);
     SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
     for (const auto& e : events) {
@@ -185,8 +198,10 @@ class raw_table {
       max_concurrent_eng INTEGER, agent_group_id INTEGER, agent_employee_id TEXT, agent_username TEXT,
       agent_nickname TEXT, agent_loginname TEXT, user_profile_ids TEXT, source_file_key TEXT NOT NULL,
       ingested_at_ms INTEGER NOT NULL, updated_at_ms INTEGER))sql");
-    return SQLite::Statement(db, "INSERT INTO raw_events VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-                                 "?12, ?13, ?14, ?15, ?16, ?17, ?18, NULL)");
+    return SQLite::Statement(
+        db,
+        "INSERT INTO raw_events VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+        "?12, ?13, ?14, ?15, ?16, ?17, ?18, NULL)");
   }
 
   SQLite::Database db_;
@@ -194,8 +209,8 @@ class raw_table {
   std::string account_ = "13350576";
 };
 
-void ingest_file(lpda::store::database& db, int index, const std::vector<lpda::agent_activity_event>& events,
-                 run_result& res) {
+void ingest_file(lpda::store::database& db, int index,
+                 const std::vector<lpda::agent_activity_event>& events, run_result& res) {
   batch_source src(events);
   lpda::result<lpda::store::ingest_summary> r;
   {
@@ -219,9 +234,10 @@ double file_mib(const std::filesystem::path& p) {
 int main(int argc, char** argv) {
   const long total = argc > 1 ? std::atol(argv[1]) : 1000000;
   const int per_file = argc > 2 ? std::atoi(argv[2]) : 10000;
-  const std::filesystem::path dir =
-      argc > 3 ? std::filesystem::path(argv[3])
-               : std::filesystem::temp_directory_path() / ("lpda-store-bench-" + std::to_string(::getpid()));
+  const std::filesystem::path dir = argc > 3
+                                        ? std::filesystem::path(argv[3])
+                                        : std::filesystem::temp_directory_path() /
+                                              ("lpda-store-bench-" + std::to_string(::getpid()));
   const int files = static_cast<int>(total / per_file);
   std::filesystem::create_directories(dir);
   const auto store_path = dir / "store.db";
@@ -230,8 +246,9 @@ int main(int argc, char** argv) {
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(p.string() + suffix);
   }
 
-  std::printf("store_bench: %d files x %d events = %ld events (SQLite %s, synchronous=NORMAL, WAL)\n", files,
-              per_file, static_cast<long>(files) * per_file, SQLite::VERSION);
+  std::printf(
+      "store_bench: %d files x %d events = %ld events (SQLite %s, synchronous=NORMAL, WAL)\n",
+      files, per_file, static_cast<long>(files) * per_file, SQLite::VERSION);
   // Raw insert and fresh upsert alternate file by file, so load from other processes on the
   // machine falls on both alike.
   run_result raw, fresh, again, changed;
@@ -247,7 +264,8 @@ int main(int argc, char** argv) {
     }
     table.checkpoint();
     for (int i = 0; i < files; ++i) ingest_file(db, i, make_file_events(i, per_file, ""), again);
-    for (int i = 0; i < files; ++i) ingest_file(db, i, make_file_events(i, per_file, " (renamed)"), changed);
+    for (int i = 0; i < files; ++i)
+      ingest_file(db, i, make_file_events(i, per_file, " (renamed)"), changed);
   }
   {
     SQLite::Database db(store_path, SQLite::OPEN_READWRITE);
@@ -255,10 +273,12 @@ int main(int argc, char** argv) {
   }
   const double millions = static_cast<double>(fresh.rows) / 1e6;
 
-  std::printf("%-44s %10s %14s %8s %14s %8s\n", "run", "rows", "rows/CPU s", "vs raw", "rows/wall s", "vs raw");
+  std::printf("%-44s %10s %14s %8s %14s %8s\n", "run", "rows", "rows/CPU s", "vs raw",
+              "rows/wall s", "vs raw");
   auto line = [&](const char* name, const run_result& r) {
-    std::printf("%-44s %10llu %14.0f %7.0f%% %14.0f %7.0f%%\n", name, static_cast<unsigned long long>(r.rows),
-                r.rate(), raw.rate() > 0 ? 100.0 * r.rate() / raw.rate() : 0.0, r.wall_rate(),
+    std::printf("%-44s %10llu %14.0f %7.0f%% %14.0f %7.0f%%\n", name,
+                static_cast<unsigned long long>(r.rows), r.rate(),
+                raw.rate() > 0 ? 100.0 * r.rate() / raw.rate() : 0.0, r.wall_rate(),
                 raw.wall_rate() > 0 ? 100.0 * r.wall_rate() / raw.wall_rate() : 0.0);
   };
   line("raw INSERT, table without a key", raw);
@@ -266,7 +286,8 @@ int main(int argc, char** argv) {
   line("upsert, re-ingest unchanged (all conflicts)", again);
   line("upsert, re-ingest changed nickname", changed);
   std::printf("fresh rows inserted: %llu; re-ingest inserted: %llu and %llu\n",
-              static_cast<unsigned long long>(fresh.inserted), static_cast<unsigned long long>(again.inserted),
+              static_cast<unsigned long long>(fresh.inserted),
+              static_cast<unsigned long long>(again.inserted),
               static_cast<unsigned long long>(changed.inserted));
   std::printf("database size per million events: store %.1f MiB, raw table %.1f MiB\n",
               file_mib(store_path) / millions, file_mib(raw_path) / millions);

@@ -22,16 +22,21 @@ namespace lpda::store {
 
 std::string_view to_string(file_status s) noexcept {
   switch (s) {
-    case file_status::pending: return "pending";
-    case file_status::done: return "done";
-    case file_status::failed: return "failed";
-    case file_status::quarantined: return "quarantined";
+    case file_status::pending:
+      return "pending";
+    case file_status::done:
+      return "done";
+    case file_status::failed:
+      return "failed";
+    case file_status::quarantined:
+      return "quarantined";
   }
   return "pending";
 }
 
 std::optional<file_status> parse_file_status(std::string_view s) noexcept {
-  for (auto st : {file_status::pending, file_status::done, file_status::failed, file_status::quarantined}) {
+  for (auto st :
+       {file_status::pending, file_status::done, file_status::failed, file_status::quarantined}) {
     if (to_string(st) == s) return st;
   }
   return std::nullopt;
@@ -181,9 +186,13 @@ ORDER BY k.account_id, k.data_type
 // SQLite::Statement binds through int indexes; these keep the conversions in one place.
 // Text is bound without a copy (SQLITE_STATIC): the string must outlive the statement's step,
 // so temporaries are refused at compile time.
-void bind_text(SQLite::Statement& st, int i, const std::string& v) { st.bindNoCopy(i, v); }
+void bind_text(SQLite::Statement& st, int i, const std::string& v) {
+  st.bindNoCopy(i, v);
+}
 void bind_text(SQLite::Statement& st, int i, std::string&& v) = delete;
-void bind_int(SQLite::Statement& st, int i, std::int64_t v) { st.bind(i, static_cast<std::int64_t>(v)); }
+void bind_int(SQLite::Statement& st, int i, std::int64_t v) {
+  st.bind(i, static_cast<std::int64_t>(v));
+}
 template <class T>
 void bind_opt(SQLite::Statement& st, int i, const std::optional<T>& v) {
   if (!v) {
@@ -235,18 +244,19 @@ std::string profile_ids_json(const std::vector<std::int64_t>& ids) {
 // nothing the caller did not ask for). SQLite later creates -wal and -shm with the main file's
 // permission bits. An existing file is left as it is.
 void create_with_mode(const std::filesystem::path& path, unsigned mode) {
-  const int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, static_cast<mode_t>(mode));
+  const int fd =
+      ::open(path.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, static_cast<mode_t>(mode));
   if (fd < 0) {
     if (errno == EEXIST) return;
-    throw error_exception(error(errc::store_io, "store: cannot create database file " + path.string() +
-                                                     ": " + std::strerror(errno)));
+    throw error_exception(error(errc::store_io, "store: cannot create database file " +
+                                                    path.string() + ": " + std::strerror(errno)));
   }
   const int rc = ::fchmod(fd, static_cast<mode_t>(mode));
   const int saved = errno;
   ::close(fd);
   if (rc != 0) {
-    throw error_exception(error(errc::store_io, "store: cannot set mode of " + path.string() + ": " +
-                                                     std::strerror(saved)));
+    throw error_exception(error(errc::store_io, "store: cannot set mode of " + path.string() +
+                                                    ": " + std::strerror(saved)));
   }
 }
 
@@ -255,8 +265,8 @@ void create_with_mode(const std::filesystem::path& path, unsigned mode) {
 class event_statement {
  public:
   event_statement(sqlite3* db, std::string_view sql) : db_(db) {
-    const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                                      &st_, nullptr);
+    const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &st_, nullptr);
     if (rc != SQLITE_OK) throw SQLite::Exception(db, rc);
   }
   ~event_statement() { sqlite3_finalize(st_); }
@@ -275,7 +285,8 @@ class event_statement {
 
   /// Runs the statement to completion; returns the rows it changed. Throws SQLite::Exception.
   int run() {
-    if (bind_rc_ != SQLITE_OK) throw SQLite::Exception("cannot bind a parameter of the event upsert", bind_rc_);
+    if (bind_rc_ != SQLITE_OK)
+      throw SQLite::Exception("cannot bind a parameter of the event upsert", bind_rc_);
     const int rc = sqlite3_step(st_);
     if (rc != SQLITE_DONE) {
       sqlite3_reset(st_);
@@ -409,7 +420,8 @@ struct database::impl {
 
   void store_batch(const std::string& account, const std::string& file_key, std::int64_t now_ms,
                    const std::vector<agent_activity_event>& batch, ingest_summary& sum) {
-    if (!upsert_event_) upsert_event_ = std::make_unique<event_statement>(db_.getHandle(), sql_upsert_event);
+    if (!upsert_event_)
+      upsert_event_ = std::make_unique<event_statement>(db_.getHandle(), sql_upsert_event);
     auto& ev = *upsert_event_;
     ev.text(1, account);
     ev.text(17, file_key);
@@ -423,8 +435,9 @@ struct database::impl {
     order_.resize(batch.size());
     for (std::size_t i = 0; i < batch.size(); ++i) order_[i] = static_cast<std::uint32_t>(i);
     std::stable_sort(order_.begin(), order_.end(), [&](std::uint32_t a, std::uint32_t b) {
-      return batch[a].timestamp_ms != batch[b].timestamp_ms ? batch[a].timestamp_ms < batch[b].timestamp_ms
-                                                            : batch[a].agent_id < batch[b].agent_id;
+      return batch[a].timestamp_ms != batch[b].timestamp_ms
+                 ? batch[a].timestamp_ms < batch[b].timestamp_ms
+                 : batch[a].agent_id < batch[b].agent_id;
     });
     const auto updates_before = attribute_updates_;
     std::uint64_t changed_rows = 0;
@@ -460,12 +473,15 @@ struct database::impl {
       }
 
       auto [s, new_session] = sessions.try_emplace(
-          e.agent_session_id, session_acc{&e.agent_session_id, e.agent_id, e.timestamp_ms, e.timestamp_ms, {}, {}});
+          e.agent_session_id,
+          session_acc{&e.agent_session_id, e.agent_id, e.timestamp_ms, e.timestamp_ms, {}, {}});
       auto& acc = s->second;
       acc.first_ms = std::min(acc.first_ms, e.timestamp_ms);
       acc.last_ms = std::max(acc.last_ms, e.timestamp_ms);
-      if (e.type == 3) acc.login_ms = std::min(acc.login_ms.value_or(e.timestamp_ms), e.timestamp_ms);
-      if (e.type == 4) acc.logout_ms = std::max(acc.logout_ms.value_or(e.timestamp_ms), e.timestamp_ms);
+      if (e.type == 3)
+        acc.login_ms = std::min(acc.login_ms.value_or(e.timestamp_ms), e.timestamp_ms);
+      if (e.type == 4)
+        acc.logout_ms = std::max(acc.logout_ms.value_or(e.timestamp_ms), e.timestamp_ms);
     }
     sum.events_read += batch.size();
     sum.events_inserted += changed_rows - (attribute_updates_ - updates_before);
@@ -512,9 +528,9 @@ database::~database() = default;
 
 database database::open(const settings& s) {
   if ((s.file_mode & ~0777U) != 0 || (s.file_mode & 0007U) != 0) {
-    throw error_exception(error(errc::config_invalid,
-                                "store: file_mode must not give permissions to others (got " +
-                                    std::to_string(s.file_mode) + " decimal)"));
+    throw error_exception(
+        error(errc::config_invalid, "store: file_mode must not give permissions to others (got " +
+                                        std::to_string(s.file_mode) + " decimal)"));
   }
   create_with_mode(s.path, s.file_mode);
   std::unique_ptr<impl> p;
@@ -539,7 +555,8 @@ database database::open(const settings& s) {
       p->db_.exec("PRAGMA page_size = 8192");
     }
     if (p->db_.execAndGet("PRAGMA journal_mode = WAL").getString() != "wal") {
-      throw error_exception(error(errc::store_io, "store " + s.path.string() + ": cannot enable WAL mode"));
+      throw error_exception(
+          error(errc::store_io, "store " + s.path.string() + ": cannot enable WAL mode"));
     }
     p->db_.exec("PRAGMA foreign_keys = ON");
     p->db_.exec("PRAGMA cache_size = -" + std::to_string(s.cache_kib));
@@ -553,9 +570,13 @@ database database::open(const settings& s) {
   return database(std::move(p));
 }
 
-const std::filesystem::path& database::path() const noexcept { return impl_->settings_.path; }
+const std::filesystem::path& database::path() const noexcept {
+  return impl_->settings_.path;
+}
 
-int database::schema_version() { return impl_->user_version(); }
+int database::schema_version() {
+  return impl_->user_version();
+}
 
 result<ingest_summary> database::ingest_file(std::string_view account, std::string_view data_type,
                                              const data_file& file, event_source& events,
@@ -653,10 +674,12 @@ result<file_status> database::record_failure(std::string_view account, std::stri
     }
     if (current == file_status::done) return file_status::done;
     ++attempts;
-    const auto next = (current == file_status::quarantined || attempts >= std::max(1, quarantine_after))
-                          ? file_status::quarantined
-                          : file_status::failed;
-    const std::string code = std::string(err.code.category().name()) + ":" + std::to_string(err.code.value());
+    const auto next =
+        (current == file_status::quarantined || attempts >= std::max(1, quarantine_after))
+            ? file_status::quarantined
+            : file_status::failed;
+    const std::string code =
+        std::string(err.code.category().name()) + ":" + std::to_string(err.code.value());
     const std::string message = err.what();
     auto& up = d.stmt(sql_file_failed);
     reset_guard g(up);
@@ -688,8 +711,14 @@ result<std::vector<file_record>> database::list_files(std::optional<std::string_
     std::vector<file_record> out;
     auto& st = d.stmt(sql_list_files);
     reset_guard g(st);
-    if (account) bind_text(st, 1, acc); else st.bind(1);
-    if (status) bind_text(st, 2, status_text); else st.bind(2);
+    if (account)
+      bind_text(st, 1, acc);
+    else
+      st.bind(1);
+    if (status)
+      bind_text(st, 2, status_text);
+    else
+      st.bind(2);
     while (st.executeStep()) {
       file_record r;
       r.account_id = st.getColumn(0).getString();
@@ -722,7 +751,10 @@ result<int> database::reset_quarantined(std::optional<std::string_view> account,
   return d.write("reset of quarantined files", [&] {
     auto& st = d.stmt(sql_reset_quarantined);
     reset_guard g(st);
-    if (account) bind_text(st, 1, acc); else st.bind(1);
+    if (account)
+      bind_text(st, 1, acc);
+    else
+      st.bind(1);
     bind_int(st, 2, now_ms);
     return st.exec();
   });
@@ -743,7 +775,8 @@ result<std::optional<std::int64_t>> database::watermark(std::string_view account
   });
 }
 
-result<std::int64_t> database::advance_watermark(std::string_view account, std::string_view data_type,
+result<std::int64_t> database::advance_watermark(std::string_view account,
+                                                 std::string_view data_type,
                                                  std::int64_t watermark_ms, std::int64_t now_ms) {
   auto& d = *impl_;
   const std::string acc(account);
@@ -768,7 +801,8 @@ result<std::int64_t> database::advance_watermark(std::string_view account, std::
 }
 
 result<void> database::reset_watermark(std::string_view account, std::string_view data_type,
-                                       std::optional<std::int64_t> watermark_ms, std::int64_t now_ms) {
+                                       std::optional<std::int64_t> watermark_ms,
+                                       std::int64_t now_ms) {
   auto& d = *impl_;
   const std::string acc(account);
   const std::string type(data_type);
@@ -783,8 +817,8 @@ result<void> database::reset_watermark(std::string_view account, std::string_vie
   });
 }
 
-result<void> database::record_poll(std::string_view account, std::string_view data_type, bool success,
-                                   std::int64_t now_ms) {
+result<void> database::record_poll(std::string_view account, std::string_view data_type,
+                                   bool success, std::int64_t now_ms) {
   auto& d = *impl_;
   const std::string acc(account);
   const std::string type(data_type);

@@ -153,8 +153,12 @@ constexpr std::array<migration, 2> all_migrations{{
 
 }  // namespace
 
-std::span<const migration> migrations() noexcept { return all_migrations; }
+std::span<const migration> migrations() noexcept {
+  return all_migrations;
+}
 
-int latest_schema_version() noexcept { return all_migrations.back().version; }
+int latest_schema_version() noexcept {
+  return all_migrations.back().version;
+}
 
 }  // namespace lpda::store

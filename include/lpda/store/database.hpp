@@ -2,7 +2,8 @@
 /// The SQLite store: one database file holding Agent Activity events, agents, sessions, the file
 /// ledger and the per-account checkpoints (schema and views: docs/schema.md).
 ///
-/// A `database` is the single writer of its file. It is not thread-safe: one thread owns it.
+/// A `database` is the single writer of its file. It is not thread-safe: one thread at a time
+/// uses it (it may be moved to another thread; the connection is opened SQLITE_OPEN_NOMUTEX).
 /// Readers (BI tools, `lpda-sync status`) open their own connections; WAL mode keeps them from
 /// blocking the writer. SQLite facts used here: https://www.sqlite.org/wal.html,
 /// https://www.sqlite.org/lang_upsert.html, https://www.sqlite.org/lang_transaction.html.
@@ -61,8 +62,9 @@ std::optional<file_status> parse_file_status(std::string_view s) noexcept;
 struct ingest_summary {
   std::uint64_t events_read = 0;      ///< events taken from the source
   std::uint64_t events_inserted = 0;  ///< new rows (natural key not stored before)
-  std::uint64_t events_updated = 0;   ///< events whose natural key was already stored (read − inserted)
-  std::int64_t duration_ms = 0;       ///< wall time of the ingest, retries included
+  std::uint64_t events_updated =
+      0;  ///< events whose natural key was already stored (read − inserted)
+  std::int64_t duration_ms = 0;  ///< wall time of the ingest, retries included
 };
 
 /// One row of the file ledger (`files` table).
@@ -130,7 +132,9 @@ class database {
   /// them on the natural key (a repeated event updates only its attributes, and only when they
   /// differ), keeps `agents` at the attributes of each agent's latest event, widens
   /// `agent_sessions`, and writes the file's ledger row as `done` with its counts. All of it
-  /// commits or none. `file_bytes` is the downloaded size, if known; `now_ms` epoch ms.
+  /// commits or none. `file_bytes` is the downloaded size, if known; `now_ms` epoch ms (it
+  /// becomes `ingested_at_ms` of new rows and `updated_at_ms` of changed ones). Re-ingesting a
+  /// file that is already `done` is allowed and adds nothing but changed attributes.
   /// Returns the source's own error unchanged when it fails (nothing is written); an exception
   /// thrown by the source propagates after the rollback. `errc::store_busy` when the write lock
   /// could not be taken (or was lost after events were consumed: the source cannot be replayed,
@@ -162,7 +166,8 @@ class database {
   result<int> reset_quarantined(std::optional<std::string_view> account, std::int64_t now_ms);
 
   /// The watermark (epoch ms) of (account, data type), or nullopt if never set.
-  result<std::optional<std::int64_t>> watermark(std::string_view account, std::string_view data_type);
+  result<std::optional<std::int64_t>> watermark(std::string_view account,
+                                                std::string_view data_type);
 
   /// Moves the watermark forward to `watermark_ms`; a value behind the stored one changes
   /// nothing. Returns the watermark in force afterwards.

@@ -24,9 +24,12 @@ int main(int argc, char** argv) {
     auto db = lpda::store::database::open(s);
     for (int i = 0; i < files; ++i) {
       const std::string key = "gen-" + std::to_string(i);
-      if (db.status_of("acct", "agentActivity", key).value() == lpda::store::file_status::done) continue;
-      lpda::store::test::vector_event_source src(lpda::store::test::generate_file_events(seed, i, events), 250);
-      auto r = db.ingest_file("acct", "agentActivity", lpda::store::test::make_file(key), src, 1700000000000 + i);
+      if (db.status_of("acct", "agentActivity", key).value() == lpda::store::file_status::done)
+        continue;
+      lpda::store::test::vector_event_source src(
+          lpda::store::test::generate_file_events(seed, i, events), 250);
+      auto r = db.ingest_file("acct", "agentActivity", lpda::store::test::make_file(key), src,
+                              1700000000000 + i);
       if (!r) {
         std::fprintf(stderr, "ingest of %s failed: %s\n", key.c_str(), r.error().what().c_str());
         return 1;

@@ -36,8 +36,8 @@ struct file_facts {
 };
 
 pid_t spawn_child(const std::string& db) {
-  std::vector<std::string> args{LPDA_STORE_CRASH_CHILD, db, std::to_string(seed), std::to_string(file_count),
-                                std::to_string(events_per_file)};
+  std::vector<std::string> args{LPDA_STORE_CRASH_CHILD, db, std::to_string(seed),
+                                std::to_string(file_count), std::to_string(events_per_file)};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -79,7 +79,9 @@ std::size_t check_database(const std::string& path, const std::vector<file_facts
   }
   CHECK(files_with_rows == done.size());
   std::int64_t sessions = 0;
-  for (const auto& [key, n] : done) sessions += static_cast<std::int64_t>(facts.at(static_cast<std::size_t>(std::stoi(key.substr(4)))).sessions.size());
+  for (const auto& [key, n] : done)
+    sessions += static_cast<std::int64_t>(
+        facts.at(static_cast<std::size_t>(std::stoi(key.substr(4)))).sessions.size());
   CHECK(db.execAndGet("SELECT count(*) FROM agent_sessions").getInt64() == sessions);
   return done.size();
 }
@@ -87,52 +89,51 @@ std::size_t check_database(const std::string& path, const std::vector<file_facts
 }  // namespace
 
 TEST_SUITE("integration_store") {
-
-TEST_CASE("SIGKILL at random points leaves whole files or none") {
-  std::vector<file_facts> facts(file_count);
-  for (int i = 0; i < file_count; ++i) {
-    auto& f = facts[static_cast<std::size_t>(i)];
-    for (const auto& e : lpda::store::test::generate_file_events(seed, i, events_per_file)) {
-      ++f.events;
-      f.timestamp_sum += e.timestamp_ms;
-      f.value_sum += e.state * 1000 + e.type * 100 + e.prev_state * 10 + e.concurrent_eng;
-      f.sessions.insert(e.agent_session_id);
+  TEST_CASE("SIGKILL at random points leaves whole files or none") {
+    std::vector<file_facts> facts(file_count);
+    for (int i = 0; i < file_count; ++i) {
+      auto& f = facts[static_cast<std::size_t>(i)];
+      for (const auto& e : lpda::store::test::generate_file_events(seed, i, events_per_file)) {
+        ++f.events;
+        f.timestamp_sum += e.timestamp_ms;
+        f.value_sum += e.state * 1000 + e.type * 100 + e.prev_state * 10 + e.concurrent_eng;
+        f.sessions.insert(e.agent_session_id);
+      }
     }
-  }
 
-  lpda::test::temp_dir dir;
-  const std::string db = (dir / "crash.db").string();
-  std::mt19937 rng(12345);
-  std::uniform_int_distribution<int> delay_ms(2, 60);
-  int kills = 0;
-  std::size_t done = 0;
-  for (int attempt = 0; attempt < 80 && kills < 25; ++attempt) {
+    lpda::test::temp_dir dir;
+    const std::string db = (dir / "crash.db").string();
+    std::mt19937 rng(12345);
+    std::uniform_int_distribution<int> delay_ms(2, 60);
+    int kills = 0;
+    std::size_t done = 0;
+    for (int attempt = 0; attempt < 80 && kills < 25; ++attempt) {
+      const pid_t pid = spawn_child(db);
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
+      ::kill(pid, SIGKILL);
+      int status = 0;
+      REQUIRE(::waitpid(pid, &status, 0) == pid);
+      if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+        ++kills;
+      } else {
+        REQUIRE_MESSAGE(WIFEXITED(status), "child ended oddly");
+        CHECK(WEXITSTATUS(status) == 0);
+      }
+      const auto now_done = check_database(db, facts);
+      CHECK(now_done >= done);  // committed files never disappear
+      done = now_done;
+    }
+    CHECK(kills >= 20);
+    MESSAGE("kills: " << kills << ", files done before the final run: " << done);
+    CHECK(done < static_cast<std::size_t>(file_count));  // the kills landed mid-run
+
+    // A final uninterrupted run completes every file.
     const pid_t pid = spawn_child(db);
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
-    ::kill(pid, SIGKILL);
     int status = 0;
     REQUIRE(::waitpid(pid, &status, 0) == pid);
-    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
-      ++kills;
-    } else {
-      REQUIRE_MESSAGE(WIFEXITED(status), "child ended oddly");
-      CHECK(WEXITSTATUS(status) == 0);
-    }
-    const auto now_done = check_database(db, facts);
-    CHECK(now_done >= done);  // committed files never disappear
-    done = now_done;
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(check_database(db, facts) == static_cast<std::size_t>(file_count));
   }
-  CHECK(kills >= 20);
-  MESSAGE("kills: " << kills << ", files done before the final run: " << done);
-  CHECK(done < static_cast<std::size_t>(file_count));  // the kills landed mid-run
-
-  // A final uninterrupted run completes every file.
-  const pid_t pid = spawn_child(db);
-  int status = 0;
-  REQUIRE(::waitpid(pid, &status, 0) == pid);
-  REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
-  CHECK(check_database(db, facts) == static_cast<std::size_t>(file_count));
-}
 
 }  // TEST_SUITE

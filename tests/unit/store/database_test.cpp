@@ -53,11 +53,13 @@ agent_activity_event ev(std::string sid, std::int64_t agent, std::int64_t ts, st
 
 std::vector<agent_activity_event> events_range(int from, int to) {
   std::vector<agent_activity_event> v;
-  for (int i = from; i < to; ++i) v.push_back(ev("s" + std::to_string(i / 4), 100 + i / 4, day0 + i * 1000, 2, 2, 4));
+  for (int i = from; i < to; ++i)
+    v.push_back(ev("s" + std::to_string(i / 4), 100 + i / 4, day0 + i * 1000, 2, 2, 4));
   return v;
 }
 
-ingest_summary ingest(database& db, const std::string& key, std::vector<agent_activity_event> events,
+ingest_summary ingest(database& db, const std::string& key,
+                      std::vector<agent_activity_event> events,
                       std::int64_t now_ms = day0 + 86400000, std::size_t batch = 3) {
   vector_event_source src(std::move(events), batch);
   auto r = db.ingest_file(test_account, dtype, make_file(key), src, now_ms);
@@ -87,7 +89,8 @@ std::int64_t scalar(const std::filesystem::path& p, const std::string& sql) {
 }
 
 const std::string all_events =
-    "SELECT * FROM agent_activity_events ORDER BY agent_session_id, timestamp_ms, prev_concurrent_eng";
+    "SELECT * FROM agent_activity_events ORDER BY agent_session_id, timestamp_ms, "
+    "prev_concurrent_eng";
 
 unsigned file_mode_of(const std::filesystem::path& p) {
   struct stat st {};
@@ -98,444 +101,493 @@ unsigned file_mode_of(const std::filesystem::path& p) {
 }  // namespace
 
 TEST_SUITE("store") {
-
-TEST_CASE("a new database is created at the latest schema with mode 0600 and WAL") {
-  lpda::test::temp_dir dir;
-  const auto p = dir / "lpda.db";
-  auto db = database::open(settings_for(p));
-  CHECK(db.schema_version() == 2);
-  CHECK(latest_schema_version() == 2);
-  CHECK(file_mode_of(p) == 0600U);
-  ingest(db, "f1", events_range(0, 4));
-  REQUIRE(std::filesystem::exists(p.string() + "-wal"));
-  CHECK(file_mode_of(p.string() + "-wal") == 0600U);
-  CHECK(file_mode_of(p.string() + "-shm") == 0600U);
-  CHECK(dump(p, "PRAGMA journal_mode") == std::vector<std::string>{"wal|"});
-  CHECK(scalar(p, "PRAGMA page_size") == 8192);
-  CHECK(dump(p, "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name") ==
-        std::vector<std::string>{"agent_activity_events|", "agent_daily_availability|", "agent_sessions|",
-                                 "agent_state_intervals|", "agents|", "checkpoints|", "files|"});
-}
-
-TEST_CASE("file_mode 0640 is applied exactly and modes open to others are refused") {
-  lpda::test::temp_dir dir;
-  const auto old_mask = ::umask(077);
-  {
-    auto s = settings_for(dir / "group.db");
-    s.file_mode = 0640;
-    auto db = database::open(s);
-    CHECK(file_mode_of(dir / "group.db") == 0640U);
+  TEST_CASE("a new database is created at the latest schema with mode 0600 and WAL") {
+    lpda::test::temp_dir dir;
+    const auto p = dir / "lpda.db";
+    auto db = database::open(settings_for(p));
+    CHECK(db.schema_version() == 2);
+    CHECK(latest_schema_version() == 2);
+    CHECK(file_mode_of(p) == 0600U);
+    ingest(db, "f1", events_range(0, 4));
+    REQUIRE(std::filesystem::exists(p.string() + "-wal"));
+    CHECK(file_mode_of(p.string() + "-wal") == 0600U);
+    CHECK(file_mode_of(p.string() + "-shm") == 0600U);
+    CHECK(dump(p, "PRAGMA journal_mode") == std::vector<std::string>{"wal|"});
+    CHECK(scalar(p, "PRAGMA page_size") == 8192);
+    CHECK(dump(p, "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name") ==
+          std::vector<std::string>{"agent_activity_events|", "agent_daily_availability|",
+                                   "agent_sessions|", "agent_state_intervals|", "agents|",
+                                   "checkpoints|", "files|"});
   }
-  ::umask(old_mask);
-  auto s = settings_for(dir / "world.db");
-  s.file_mode = 0644;
-  try {
-    (void)database::open(s);
-    FAIL("open accepted a world-readable mode");
-  } catch (const error_exception& e) {
-    CHECK(e.err().code == make_error_code(errc::config_invalid));
+
+  TEST_CASE("file_mode 0640 is applied exactly and modes open to others are refused") {
+    lpda::test::temp_dir dir;
+    const auto old_mask = ::umask(077);
+    {
+      auto s = settings_for(dir / "group.db");
+      s.file_mode = 0640;
+      auto db = database::open(s);
+      CHECK(file_mode_of(dir / "group.db") == 0640U);
+    }
+    ::umask(old_mask);
+    auto s = settings_for(dir / "world.db");
+    s.file_mode = 0644;
+    try {
+      (void)database::open(s);
+      FAIL("open accepted a world-readable mode");
+    } catch (const error_exception& e) {
+      CHECK(e.err().code == make_error_code(errc::config_invalid));
+    }
+    CHECK_FALSE(std::filesystem::exists(dir / "world.db"));
   }
-  CHECK_FALSE(std::filesystem::exists(dir / "world.db"));
-}
 
-TEST_CASE("the same file ingested twice leaves the same rows") {
-  lpda::test::temp_dir dir;
-  const auto p = dir / "lpda.db";
-  auto db = database::open(settings_for(p));
-  auto first = ingest(db, "f1", events_range(0, 10), day0 + 1000);
-  CHECK(first.events_read == 10);
-  CHECK(first.events_inserted == 10);
-  CHECK(first.events_updated == 0);
-  const auto events_before = dump(p, all_events);
-  const auto agents_before = dump(p, "SELECT * FROM agents ORDER BY agent_id");
-  const auto sessions_before = dump(p, "SELECT * FROM agent_sessions ORDER BY agent_session_id");
-  CHECK(events_before.size() == 10);
-  CHECK(sessions_before.size() == 3);
-  auto second = ingest(db, "f1", events_range(0, 10), day0 + 1000);
-  CHECK(second.events_read == 10);
-  CHECK(second.events_inserted == 0);
-  CHECK(second.events_updated == 10);
-  CHECK(dump(p, all_events) == events_before);
-  CHECK(dump(p, "SELECT * FROM agents ORDER BY agent_id") == agents_before);
-  CHECK(dump(p, "SELECT * FROM agent_sessions ORDER BY agent_session_id") == sessions_before);
-  CHECK(scalar(p, "SELECT count(*) FROM files") == 1);
-  CHECK(scalar(p, "SELECT events FROM files") == 10);
-  CHECK(scalar(p, "SELECT events_inserted FROM files") == 10);
-}
+  TEST_CASE("the same file ingested twice leaves the same rows") {
+    lpda::test::temp_dir dir;
+    const auto p = dir / "lpda.db";
+    auto db = database::open(settings_for(p));
+    auto first = ingest(db, "f1", events_range(0, 10), day0 + 1000);
+    CHECK(first.events_read == 10);
+    CHECK(first.events_inserted == 10);
+    CHECK(first.events_updated == 0);
+    const auto events_before = dump(p, all_events);
+    const auto agents_before = dump(p, "SELECT * FROM agents ORDER BY agent_id");
+    const auto sessions_before = dump(p, "SELECT * FROM agent_sessions ORDER BY agent_session_id");
+    CHECK(events_before.size() == 10);
+    CHECK(sessions_before.size() == 3);
+    auto second = ingest(db, "f1", events_range(0, 10), day0 + 1000);
+    CHECK(second.events_read == 10);
+    CHECK(second.events_inserted == 0);
+    CHECK(second.events_updated == 10);
+    CHECK(dump(p, all_events) == events_before);
+    CHECK(dump(p, "SELECT * FROM agents ORDER BY agent_id") == agents_before);
+    CHECK(dump(p, "SELECT * FROM agent_sessions ORDER BY agent_session_id") == sessions_before);
+    CHECK(scalar(p, "SELECT count(*) FROM files") == 1);
+    CHECK(scalar(p, "SELECT events FROM files") == 10);
+    CHECK(scalar(p, "SELECT events_inserted FROM files") == 10);
+  }
 
-TEST_CASE("overlapping files dedupe on the natural key") {
-  lpda::test::temp_dir dir;
-  const auto p = dir / "lpda.db";
-  auto db = database::open(settings_for(p));
-  ingest(db, "a", events_range(0, 10));
-  auto b = ingest(db, "b", events_range(6, 16));
-  CHECK(b.events_inserted == 6);
-  CHECK(b.events_updated == 4);
-  CHECK(scalar(p, "SELECT count(*) FROM agent_activity_events") == 16);
-  // The first file that brought an event stays its source.
-  CHECK(scalar(p, "SELECT count(*) FROM agent_activity_events WHERE source_file_key = 'a'") == 10);
-  CHECK(scalar(p, "SELECT count(*) FROM agent_activity_events WHERE source_file_key = 'b'") == 6);
-  // Session s2 (events 8..11) spans both files: first/last from both.
-  CHECK(dump(p, "SELECT first_event_ms, last_event_ms FROM agent_sessions WHERE agent_session_id = 's2'") ==
-        std::vector<std::string>{std::to_string(day0 + 8000) + "|" + std::to_string(day0 + 11000) + "|"});
-}
+  TEST_CASE("overlapping files dedupe on the natural key") {
+    lpda::test::temp_dir dir;
+    const auto p = dir / "lpda.db";
+    auto db = database::open(settings_for(p));
+    ingest(db, "a", events_range(0, 10));
+    auto b = ingest(db, "b", events_range(6, 16));
+    CHECK(b.events_inserted == 6);
+    CHECK(b.events_updated == 4);
+    CHECK(scalar(p, "SELECT count(*) FROM agent_activity_events") == 16);
+    // The first file that brought an event stays its source.
+    CHECK(scalar(p, "SELECT count(*) FROM agent_activity_events WHERE source_file_key = 'a'") ==
+          10);
+    CHECK(scalar(p, "SELECT count(*) FROM agent_activity_events WHERE source_file_key = 'b'") == 6);
+    // Session s2 (events 8..11) spans both files: first/last from both.
+    CHECK(dump(p,
+               "SELECT first_event_ms, last_event_ms FROM agent_sessions WHERE agent_session_id = "
+               "'s2'") == std::vector<std::string>{std::to_string(day0 + 8000) + "|" +
+                                                   std::to_string(day0 + 11000) + "|"});
+  }
 
-TEST_CASE("two events of one agent in the same millisecond stay two rows") {
-  lpda::test::temp_dir dir;
-  const auto p = dir / "lpda.db";
-  auto db = database::open(settings_for(p));
-  std::vector<agent_activity_event> pair{ev("s", 7, day0, 1, 2, 2, 0, 1), ev("s", 7, day0, 1, 2, 2, 1, 2)};
-  CHECK(ingest(db, "f", pair).events_inserted == 2);
-  CHECK(ingest(db, "g", pair).events_inserted == 0);
-  CHECK(scalar(p, "SELECT count(*) FROM agent_activity_events") == 2);
-}
+  TEST_CASE("two events of one agent in the same millisecond stay two rows") {
+    lpda::test::temp_dir dir;
+    const auto p = dir / "lpda.db";
+    auto db = database::open(settings_for(p));
+    std::vector<agent_activity_event> pair{ev("s", 7, day0, 1, 2, 2, 0, 1),
+                                           ev("s", 7, day0, 1, 2, 2, 1, 2)};
+    CHECK(ingest(db, "f", pair).events_inserted == 2);
+    CHECK(ingest(db, "g", pair).events_inserted == 0);
+    CHECK(scalar(p, "SELECT count(*) FROM agent_activity_events") == 2);
+  }
 
-TEST_CASE("an event with unknown state (-1) ingested twice stays one row") {
-  lpda::test::temp_dir dir;
-  const auto p = dir / "lpda.db";
-  auto db = database::open(settings_for(p));
-  auto e = ev("s", 7, day0, -1, -1, -1, -1, -1);
-  e.agent_nickname.reset();
-  ingest(db, "f", {e});
-  ingest(db, "g", {e});
-  CHECK(dump(p, "SELECT state, prev_state, type, concurrent_eng, agent_nickname FROM agent_activity_events") ==
-        std::vector<std::string>{"-1|-1|-1|-1|NULL|"});
-}
+  TEST_CASE("an event with unknown state (-1) ingested twice stays one row") {
+    lpda::test::temp_dir dir;
+    const auto p = dir / "lpda.db";
+    auto db = database::open(settings_for(p));
+    auto e = ev("s", 7, day0, -1, -1, -1, -1, -1);
+    e.agent_nickname.reset();
+    ingest(db, "f", {e});
+    ingest(db, "g", {e});
+    CHECK(dump(p,
+               "SELECT state, prev_state, type, concurrent_eng, agent_nickname FROM "
+               "agent_activity_events") == std::vector<std::string>{"-1|-1|-1|-1|NULL|"});
+  }
 
-TEST_CASE("every field of an event is stored") {
-  lpda::test::temp_dir dir;
-  const auto p = dir / "lpda.db";
-  auto db = database::open(settings_for(p));
-  auto e = ev("75555851-684867733", 2188742612, 1461387700123, 1, 2, 4, 1, 2);
-  e.user_profile_ids = std::vector<std::int64_t>{1111, 2222};
-  auto bare = ev("75555851-684867733", 2188742612, 1461387700999, 4, 1, 2, 2, 0);
-  bare.max_concurrent_eng.reset();
-  bare.agent_group_id.reset();
-  bare.agent_employee_id.reset();
-  bare.agent_username.reset();
-  bare.agent_nickname.reset();
-  bare.agent_loginname.reset();
-  ingest(db, "Agent.1461387600000.1461391200000.part-00001-0", {e, bare}, 1461400000000);
-  CHECK(dump(p, all_events) ==
+  TEST_CASE("every field of an event is stored") {
+    lpda::test::temp_dir dir;
+    const auto p = dir / "lpda.db";
+    auto db = database::open(settings_for(p));
+    auto e = ev("75555851-684867733", 2188742612, 1461387700123, 1, 2, 4, 1, 2);
+    e.user_profile_ids = std::vector<std::int64_t>{1111, 2222};
+    auto bare = ev("75555851-684867733", 2188742612, 1461387700999, 4, 1, 2, 2, 0);
+    bare.max_concurrent_eng.reset();
+    bare.agent_group_id.reset();
+    bare.agent_employee_id.reset();
+    bare.agent_username.reset();
+    bare.agent_nickname.reset();
+    bare.agent_loginname.reset();
+    ingest(db, "Agent.1461387600000.1461391200000.part-00001-0", {e, bare}, 1461400000000);
+    CHECK(
+        dump(p, all_events) ==
         std::vector<std::string>{
-            "13350576|75555851-684867733|2188742612|1461387700123|1|2|4|1|2|3|42|emp2188742612|user2188742612|"
-            "Nick 2188742612|login2188742612|[1111,2222]|Agent.1461387600000.1461391200000.part-00001-0|"
+            "13350576|75555851-684867733|2188742612|1461387700123|1|2|4|1|2|3|42|emp2188742612|"
+            "user2188742612|"
+            "Nick "
+            "2188742612|login2188742612|[1111,2222]|Agent.1461387600000.1461391200000.part-00001-0|"
             "1461400000000|NULL|",
-            "13350576|75555851-684867733|2188742612|1461387700999|4|1|2|2|0|NULL|NULL|NULL|NULL|NULL|NULL|NULL|"
+            "13350576|75555851-684867733|2188742612|1461387700999|4|1|2|2|0|NULL|NULL|NULL|NULL|"
+            "NULL|NULL|NULL|"
             "Agent.1461387600000.1461391200000.part-00001-0|1461400000000|NULL|"});
-}
-
-TEST_CASE("a changed attribute in a later file updates only the attribute") {
-  lpda::test::temp_dir dir;
-  const auto p = dir / "lpda.db";
-  auto db = database::open(settings_for(p));
-  auto e = ev("s", 7, day0 + 5000, 2, 4, 2);
-  ingest(db, "f1", {e, ev("s", 7, day0 + 9000, 2, 2, 4)}, day0 + 100);
-  const auto before = dump(p, all_events);
-  e.agent_nickname = "Renamed";
-  auto s = ingest(db, "f2", {e}, day0 + 200);
-  CHECK(s.events_inserted == 0);
-  CHECK(s.events_updated == 1);
-  const auto after = dump(p, all_events);
-  REQUIRE(after.size() == 2);
-  CHECK(after[1] == before[1]);  // the other event is untouched
-  CHECK(dump(p, "SELECT agent_nickname, agent_username, source_file_key, ingested_at_ms, updated_at_ms, state "
-                "FROM agent_activity_events WHERE timestamp_ms = " + std::to_string(day0 + 5000)) ==
-        std::vector<std::string>{"Renamed|user7|f1|" + std::to_string(day0 + 100) + "|" +
-                                 std::to_string(day0 + 200) + "|4|"});
-}
-
-TEST_CASE("an older file ingested after a newer one does not roll back agents") {
-  lpda::test::temp_dir dir;
-  const auto p = dir / "lpda.db";
-  auto db = database::open(settings_for(p));
-  auto newer = ev("s2", 7, day0 + 7200000, 2, 2, 4);
-  newer.agent_nickname = "New Name";
-  newer.agent_group_id = 9;
-  auto older = ev("s1", 7, day0 + 3600000, 2, 2, 4);
-  older.agent_nickname = "Old Name";
-  ingest(db, "newer", {newer});
-  ingest(db, "older", {older});
-  CHECK(dump(p, "SELECT agent_id, last_event_ms, agent_nickname, agent_group_id FROM agents") ==
-        std::vector<std::string>{"7|" + std::to_string(day0 + 7200000) + "|New Name|9|"});
-  // Within one file too, the latest event's attributes win whatever their order in the file.
-  auto newest = ev("s3", 7, day0 + 9000000, 2, 2, 4);
-  newest.agent_nickname = "Newest";
-  auto mid = ev("s3", 7, day0 + 8000000, 2, 4, 2);
-  mid.agent_nickname = "Mid";
-  ingest(db, "mixed", {newest, mid}, day0, 1);
-  CHECK(dump(p, "SELECT agent_nickname FROM agents") == std::vector<std::string>{"Newest|"});
-}
-
-TEST_CASE("sessions keep first/last event and login/logout times across files") {
-  lpda::test::temp_dir dir;
-  const auto p = dir / "lpda.db";
-  auto db = database::open(settings_for(p));
-  ingest(db, "late", {ev("s", 7, day0 + 50 * minute, 2, 4, 2), ev("s", 7, day0 + 60 * minute, 4, 1, 4)});
-  CHECK(dump(p, "SELECT first_event_ms, last_event_ms, login_ms, logout_ms FROM agent_sessions") ==
-        std::vector<std::string>{std::to_string(day0 + 50 * minute) + "|" + std::to_string(day0 + 60 * minute) +
-                                 "|NULL|" + std::to_string(day0 + 60 * minute) + "|"});
-  ingest(db, "early", {ev("s", 7, day0 + 10 * minute, 3, 2, 1), ev("s", 7, day0 + 20 * minute, 2, 4, 2)});
-  CHECK(dump(p, "SELECT agent_id, first_event_ms, last_event_ms, login_ms, logout_ms FROM agent_sessions") ==
-        std::vector<std::string>{"7|" + std::to_string(day0 + 10 * minute) + "|" + std::to_string(day0 + 60 * minute) +
-                                 "|" + std::to_string(day0 + 10 * minute) + "|" + std::to_string(day0 + 60 * minute) +
-                                 "|"});
-}
-
-TEST_CASE("a source failing mid-file leaves no row of that file and no ledger row") {
-  lpda::test::temp_dir dir;
-  const auto p = dir / "lpda.db";
-  auto db = database::open(settings_for(p));
-  ingest(db, "good", events_range(0, 4));
-  const auto before = dump(p, all_events);
-
-  SUBCASE("by throwing") {
-    vector_event_source src(events_range(4, 12), 2);
-    src.fail_after(2, true);
-    CHECK_THROWS_AS(db.ingest_file(test_account, dtype, make_file("bad"), src, day0), std::runtime_error);
   }
-  SUBCASE("by returning an error") {
-    vector_event_source src(events_range(4, 12), 2);
-    src.fail_after(2, false, error(errc::malformed_json, "bad.gz: malformed JSON at byte 812"));
-    auto r = db.ingest_file(test_account, dtype, make_file("bad"), src, day0);
+
+  TEST_CASE("a changed attribute in a later file updates only the attribute") {
+    lpda::test::temp_dir dir;
+    const auto p = dir / "lpda.db";
+    auto db = database::open(settings_for(p));
+    auto e = ev("s", 7, day0 + 5000, 2, 4, 2);
+    ingest(db, "f1", {e, ev("s", 7, day0 + 9000, 2, 2, 4)}, day0 + 100);
+    const auto before = dump(p, all_events);
+    e.agent_nickname = "Renamed";
+    auto s = ingest(db, "f2", {e}, day0 + 200);
+    CHECK(s.events_inserted == 0);
+    CHECK(s.events_updated == 1);
+    const auto after = dump(p, all_events);
+    REQUIRE(after.size() == 2);
+    CHECK(after[1] == before[1]);  // the other event is untouched
+    CHECK(dump(p,
+               "SELECT agent_nickname, agent_username, source_file_key, ingested_at_ms, "
+               "updated_at_ms, state "
+               "FROM agent_activity_events WHERE timestamp_ms = " +
+                   std::to_string(day0 + 5000)) ==
+          std::vector<std::string>{"Renamed|user7|f1|" + std::to_string(day0 + 100) + "|" +
+                                   std::to_string(day0 + 200) + "|4|"});
+  }
+
+  TEST_CASE("an older file ingested after a newer one does not roll back agents") {
+    lpda::test::temp_dir dir;
+    const auto p = dir / "lpda.db";
+    auto db = database::open(settings_for(p));
+    auto newer = ev("s2", 7, day0 + 7200000, 2, 2, 4);
+    newer.agent_nickname = "New Name";
+    newer.agent_group_id = 9;
+    auto older = ev("s1", 7, day0 + 3600000, 2, 2, 4);
+    older.agent_nickname = "Old Name";
+    ingest(db, "newer", {newer});
+    ingest(db, "older", {older});
+    CHECK(dump(p, "SELECT agent_id, last_event_ms, agent_nickname, agent_group_id FROM agents") ==
+          std::vector<std::string>{"7|" + std::to_string(day0 + 7200000) + "|New Name|9|"});
+    // Within one file too, the latest event's attributes win whatever their order in the file.
+    auto newest = ev("s3", 7, day0 + 9000000, 2, 2, 4);
+    newest.agent_nickname = "Newest";
+    auto mid = ev("s3", 7, day0 + 8000000, 2, 4, 2);
+    mid.agent_nickname = "Mid";
+    ingest(db, "mixed", {newest, mid}, day0, 1);
+    CHECK(dump(p, "SELECT agent_nickname FROM agents") == std::vector<std::string>{"Newest|"});
+  }
+
+  TEST_CASE("sessions keep first/last event and login/logout times across files") {
+    lpda::test::temp_dir dir;
+    const auto p = dir / "lpda.db";
+    auto db = database::open(settings_for(p));
+    ingest(db, "late",
+           {ev("s", 7, day0 + 50 * minute, 2, 4, 2), ev("s", 7, day0 + 60 * minute, 4, 1, 4)});
+    CHECK(
+        dump(p, "SELECT first_event_ms, last_event_ms, login_ms, logout_ms FROM agent_sessions") ==
+        std::vector<std::string>{std::to_string(day0 + 50 * minute) + "|" +
+                                 std::to_string(day0 + 60 * minute) + "|NULL|" +
+                                 std::to_string(day0 + 60 * minute) + "|"});
+    ingest(db, "early",
+           {ev("s", 7, day0 + 10 * minute, 3, 2, 1), ev("s", 7, day0 + 20 * minute, 2, 4, 2)});
+    CHECK(dump(p,
+               "SELECT agent_id, first_event_ms, last_event_ms, login_ms, logout_ms FROM "
+               "agent_sessions") ==
+          std::vector<std::string>{"7|" + std::to_string(day0 + 10 * minute) + "|" +
+                                   std::to_string(day0 + 60 * minute) + "|" +
+                                   std::to_string(day0 + 10 * minute) + "|" +
+                                   std::to_string(day0 + 60 * minute) + "|"});
+  }
+
+  TEST_CASE("a source failing mid-file leaves no row of that file and no ledger row") {
+    lpda::test::temp_dir dir;
+    const auto p = dir / "lpda.db";
+    auto db = database::open(settings_for(p));
+    ingest(db, "good", events_range(0, 4));
+    const auto before = dump(p, all_events);
+
+    SUBCASE("by throwing") {
+      vector_event_source src(events_range(4, 12), 2);
+      src.fail_after(2, true);
+      CHECK_THROWS_AS(db.ingest_file(test_account, dtype, make_file("bad"), src, day0),
+                      std::runtime_error);
+    }
+    SUBCASE("by returning an error") {
+      vector_event_source src(events_range(4, 12), 2);
+      src.fail_after(2, false, error(errc::malformed_json, "bad.gz: malformed JSON at byte 812"));
+      auto r = db.ingest_file(test_account, dtype, make_file("bad"), src, day0);
+      REQUIRE_FALSE(r.has_value());
+      CHECK(r.error().code == make_error_code(errc::malformed_json));
+      CHECK(r.error().message == "bad.gz: malformed JSON at byte 812");
+    }
+    CHECK(dump(p, all_events) == before);
+    CHECK(scalar(p, "SELECT count(*) FROM agent_sessions") == 1);
+    CHECK(scalar(p, "SELECT count(*) FROM agents") == 1);
+    CHECK(scalar(p, "SELECT count(*) FROM files WHERE file_key = 'bad'") == 0);
+    CHECK_FALSE(db.status_of(test_account, dtype, "bad").value().has_value());
+    // The connection is still usable.
+    CHECK(ingest(db, "next", events_range(4, 8)).events_inserted == 4);
+  }
+
+  TEST_CASE("migration from empty and from version 1") {
+    lpda::test::temp_dir dir;
+    const auto p = dir / "v1.db";
+    {
+      SQLite::Database raw(p, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+      raw.exec(std::string(migrations()[0].sql));
+      raw.exec("PRAGMA user_version = 1");
+      raw.exec(
+          "INSERT INTO agent_activity_events (account_id, agent_session_id, agent_id, "
+          "timestamp_ms, type, "
+          "state, prev_state, prev_concurrent_eng, concurrent_eng, source_file_key, "
+          "ingested_at_ms) VALUES "
+          "('13350576', 's', 7, 1709542800000, 3, 2, 1, 0, 0, 'old', 1), "
+          "('13350576', 's', 7, 1709543400000, 4, 1, 2, 0, 0, 'old', 1)");
+    }
+    CHECK(scalar(p, "SELECT count(*) FROM sqlite_master WHERE type = 'view'") == 0);
+    auto db = database::open(settings_for(p));
+    CHECK(db.schema_version() == 2);
+    CHECK(scalar(p, "PRAGMA user_version") == 2);
+    CHECK(scalar(p, "SELECT count(*) FROM agent_activity_events") == 2);
+    // 09:00 → 09:10 online, on a row written before the views existed.
+    CHECK(dump(p, "SELECT state, duration_ms FROM agent_state_intervals") ==
+          std::vector<std::string>{"2|600000|"});
+
+    const auto fresh = dir / "fresh.db";
+    auto db2 = database::open(settings_for(fresh));
+    CHECK(scalar(fresh, "PRAGMA user_version") == 2);
+    // Reopening an up-to-date database changes nothing.
+    auto db3 = database::open(settings_for(fresh));
+    CHECK(db3.schema_version() == 2);
+  }
+
+  TEST_CASE("a database newer than this build is refused and left unchanged") {
+    lpda::test::temp_dir dir;
+    const auto p = dir / "future.db";
+    {
+      SQLite::Database raw(p, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+      raw.exec("CREATE TABLE from_the_future (x); PRAGMA user_version = 99");
+    }
+    const auto bytes = lpda::test::read_file(p);
+    try {
+      (void)database::open(settings_for(p));
+      FAIL("a future schema was accepted");
+    } catch (const error_exception& e) {
+      CHECK(e.err().code == make_error_code(errc::store_schema));
+      CHECK(std::string(e.what()).find("99") != std::string::npos);
+    }
+    CHECK(lpda::test::read_file(p) == bytes);
+    CHECK_FALSE(std::filesystem::exists(p.string() + "-wal"));
+    CHECK(scalar(p, "PRAGMA user_version") == 99);
+  }
+
+  TEST_CASE("the watermark only moves forward except through a reset") {
+    lpda::test::temp_dir dir;
+    auto db = database::open(settings_for(dir / "lpda.db"));
+    CHECK_FALSE(db.watermark(test_account, dtype).value().has_value());
+    CHECK(db.advance_watermark(test_account, dtype, 5000, 1).value() == 5000);
+    CHECK(db.advance_watermark(test_account, dtype, 4000, 2).value() == 5000);
+    CHECK(db.watermark(test_account, dtype).value() == std::optional<std::int64_t>(5000));
+    CHECK(db.advance_watermark(test_account, dtype, 9000, 3).value() == 9000);
+    CHECK(db.watermark("other", dtype).value() == std::nullopt);
+    REQUIRE(db.reset_watermark(test_account, dtype, 1000, 4).has_value());
+    CHECK(db.watermark(test_account, dtype).value() == std::optional<std::int64_t>(1000));
+    REQUIRE(db.reset_watermark(test_account, dtype, std::nullopt, 5).has_value());
+    CHECK_FALSE(db.watermark(test_account, dtype).value().has_value());
+    CHECK(db.advance_watermark(test_account, dtype, 200, 6).value() == 200);
+  }
+
+  TEST_CASE("quarantine after N failed polls then list and reset") {
+    lpda::test::temp_dir dir;
+    const auto p = dir / "lpda.db";
+    auto db = database::open(settings_for(p));
+    const auto f = make_file("broken");
+    const error err(errc::gzip_corrupt, "broken.gz: bad deflate data at byte 17");
+    CHECK(db.record_failure(test_account, dtype, f, err, 3, day0 + 1).value() ==
+          file_status::failed);
+    CHECK(db.record_failure(test_account, dtype, f, err, 3, day0 + 2).value() ==
+          file_status::failed);
+    CHECK(db.status_of(test_account, dtype, "broken").value() == file_status::failed);
+    CHECK(db.record_failure(test_account, dtype, f, err, 3, day0 + 3).value() ==
+          file_status::quarantined);
+    CHECK(db.record_failure(test_account, dtype, f, err, 3, day0 + 4).value() ==
+          file_status::quarantined);
+
+    auto q = db.list_files(test_account, file_status::quarantined).value();
+    REQUIRE(q.size() == 1);
+    CHECK(q[0].key == "broken");
+    CHECK(q[0].name == "broken.gz");
+    CHECK(q[0].attempts == 4);
+    CHECK(q[0].last_error == std::optional<std::string>("broken.gz: bad deflate data at byte 17"));
+    CHECK(
+        q[0].last_error_code ==
+        std::optional<std::string>("lpda:" + std::to_string(static_cast<int>(errc::gzip_corrupt))));
+    CHECK(q[0].first_seen_ms == day0 + 1);
+    CHECK(q[0].updated_ms == day0 + 4);
+    CHECK(db.list_files("someone-else", std::nullopt).value().empty());
+
+    CHECK(db.reset_quarantined(std::nullopt, day0 + 5).value() == 1);
+    CHECK(db.reset_quarantined(std::nullopt, day0 + 6).value() == 0);
+    auto all = db.list_files(std::nullopt, std::nullopt).value();
+    REQUIRE(all.size() == 1);
+    CHECK(all[0].status == file_status::pending);
+    CHECK(all[0].attempts == 0);
+    CHECK(db.record_failure(test_account, dtype, f, err, 3, day0 + 7).value() ==
+          file_status::failed);
+
+    // A successful retry makes it done; a later failure report does not undo that.
+    ingest(db, "broken", events_range(0, 2));
+    CHECK(db.status_of(test_account, dtype, "broken").value() == file_status::done);
+    CHECK(db.record_failure(test_account, dtype, f, err, 3, day0 + 8).value() == file_status::done);
+    CHECK(db.list_files(test_account, file_status::done).value().at(0).events ==
+          std::optional<std::int64_t>(2));
+  }
+
+  TEST_CASE("status reports per account and data type") {
+    lpda::test::temp_dir dir;
+    auto db = database::open(settings_for(dir / "lpda.db"));
+    ingest(db, "a", events_range(0, 6));
+    ingest(db, "b", events_range(4, 10));
+    REQUIRE(
+        db.record_failure(test_account, dtype, make_file("c"), error(errc::timeout, "t"), 5, day0)
+            .has_value());
+    REQUIRE(db.advance_watermark(test_account, dtype, day0 + 3600000, day0).has_value());
+    REQUIRE(db.record_poll(test_account, dtype, true, day0 + 10).has_value());
+    REQUIRE(db.record_poll(test_account, dtype, false, day0 + 20).has_value());
+    REQUIRE(db.record_poll("other", dtype, false, day0 + 30).has_value());
+    auto st = db.status(day0 + 7200000).value();
+    REQUIRE(st.size() == 2);
+    CHECK(st[0].account_id == test_account);
+    CHECK(st[0].watermark_ms == std::optional<std::int64_t>(day0 + 3600000));
+    CHECK(st[0].lag_ms == std::optional<std::int64_t>(3600000));
+    CHECK(st[0].last_poll_ms == std::optional<std::int64_t>(day0 + 20));
+    CHECK(st[0].last_success_ms == std::optional<std::int64_t>(day0 + 10));
+    CHECK(st[0].files_done == 2);
+    CHECK(st[0].files_failed == 1);
+    CHECK(st[0].files_quarantined == 0);
+    CHECK(st[0].events_stored == 10);
+    CHECK(st[1].account_id == "other");
+    CHECK_FALSE(st[1].watermark_ms.has_value());
+    CHECK_FALSE(st[1].last_success_ms.has_value());
+    CHECK(st[1].files_done == 0);
+  }
+
+  TEST_CASE("another connection holding the write lock for 3 s makes ingest wait and succeed") {
+    lpda::test::temp_dir dir;
+    const auto p = dir / "lpda.db";
+    auto s = settings_for(p);
+    s.busy_timeout = std::chrono::milliseconds(500);
+    s.busy_retries = 8;
+    s.busy_backoff = std::chrono::milliseconds(100);
+    s.busy_backoff_max = std::chrono::milliseconds(800);
+    auto db = database::open(s);
+
+    SQLite::Database other(p, SQLite::OPEN_READWRITE);
+    other.exec("BEGIN IMMEDIATE");
+    const auto start = std::chrono::steady_clock::now();
+    std::thread holder([&] {
+      std::this_thread::sleep_for(std::chrono::seconds(3));
+      other.exec("COMMIT");
+    });
+    vector_event_source src(events_range(0, 8), 3);
+    auto r = db.ingest_file(test_account, dtype, make_file("f"), src, day0);
+    const auto waited = std::chrono::steady_clock::now() - start;
+    holder.join();
+    REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().what()));
+    CHECK(r->events_inserted == 8);
+    CHECK(waited >= std::chrono::milliseconds(2900));
+    CHECK(scalar(p, "SELECT count(*) FROM agent_activity_events") == 8);
+    CHECK(db.status_of(test_account, dtype, "f").value() == file_status::done);
+  }
+
+  TEST_CASE("a write lock held past the retry bound gives store_busy and writes nothing") {
+    lpda::test::temp_dir dir;
+    const auto p = dir / "lpda.db";
+    auto s = settings_for(p);
+    s.busy_timeout = std::chrono::milliseconds(50);
+    s.busy_retries = 2;
+    s.busy_backoff = std::chrono::milliseconds(20);
+    auto db = database::open(s);
+    SQLite::Database other(p, SQLite::OPEN_READWRITE);
+    other.exec("BEGIN IMMEDIATE");
+    vector_event_source src(events_range(0, 8), 3);
+    auto r = db.ingest_file(test_account, dtype, make_file("f"), src, day0);
     REQUIRE_FALSE(r.has_value());
-    CHECK(r.error().code == make_error_code(errc::malformed_json));
-    CHECK(r.error().message == "bad.gz: malformed JSON at byte 812");
+    CHECK(r.error().code == make_error_code(errc::store_busy));
+    CHECK(src.calls() == 0);  // the source was never read, so the caller can retry with it
+    auto w = db.advance_watermark(test_account, dtype, 5, 1);
+    REQUIRE_FALSE(w.has_value());
+    CHECK(w.error().code == make_error_code(errc::store_busy));
+    other.exec("ROLLBACK");
+    CHECK(scalar(p, "SELECT count(*) FROM agent_activity_events") == 0);
+    CHECK(scalar(p, "SELECT count(*) FROM files") == 0);
+    vector_event_source again(events_range(0, 8), 3);
+    CHECK(
+        db.ingest_file(test_account, dtype, make_file("f"), again, day0).value().events_inserted ==
+        8);
   }
-  CHECK(dump(p, all_events) == before);
-  CHECK(scalar(p, "SELECT count(*) FROM agent_sessions") == 1);
-  CHECK(scalar(p, "SELECT count(*) FROM agents") == 1);
-  CHECK(scalar(p, "SELECT count(*) FROM files WHERE file_key = 'bad'") == 0);
-  CHECK_FALSE(db.status_of(test_account, dtype, "bad").value().has_value());
-  // The connection is still usable.
-  CHECK(ingest(db, "next", events_range(4, 8)).events_inserted == 4);
-}
 
-TEST_CASE("migration from empty and from version 1") {
-  lpda::test::temp_dir dir;
-  const auto p = dir / "v1.db";
-  {
-    SQLite::Database raw(p, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    raw.exec(std::string(migrations()[0].sql));
-    raw.exec("PRAGMA user_version = 1");
-    raw.exec("INSERT INTO agent_activity_events (account_id, agent_session_id, agent_id, timestamp_ms, type, "
-             "state, prev_state, prev_concurrent_eng, concurrent_eng, source_file_key, ingested_at_ms) VALUES "
-             "('13350576', 's', 7, 1709542800000, 3, 2, 1, 0, 0, 'old', 1), "
-             "('13350576', 's', 7, 1709543400000, 4, 1, 2, 0, 0, 'old', 1)");
+  TEST_CASE("views give hand-computed state intervals and daily availability") {
+    lpda::test::temp_dir dir;
+    const auto p = dir / "lpda.db";
+    auto db = database::open(settings_for(p));
+    const std::int64_t h9 = day0 + 9 * 60 * minute;
+    // Login online 09:00, away 09:10, online 09:20, a chat accepted 09:35 (0→1), a chat closed
+    // 09:45 (1→0, not a chat), logout 10:00.
+    ingest(db, "f",
+           {ev("s", 7, h9, 3, 2, 1), ev("s", 7, h9 + 10 * minute, 2, 4, 2),
+            ev("s", 7, h9 + 20 * minute, 2, 2, 4), ev("s", 7, h9 + 35 * minute, 1, 2, 2, 0, 1),
+            ev("s", 7, h9 + 45 * minute, 1, 2, 2, 1, 0), ev("s", 7, h9 + 60 * minute, 4, 1, 2)});
+    CHECK(dump(p, "SELECT state_name, start_ms - " + std::to_string(h9) +
+                      ", duration_ms FROM agent_state_intervals "
+                      "ORDER BY start_ms") ==
+          std::vector<std::string>{"online|0|600000|", "away|600000|600000|",
+                                   "online|1200000|900000|", "online|2100000|600000|",
+                                   "online|2700000|900000|"});
+    CHECK(dump(p,
+               "SELECT account_id, agent_id, day_utc, day_start_ms, logged_in_ms, online_ms, "
+               "away_ms, back_soon_ms, "
+               "chats FROM agent_daily_availability") ==
+          std::vector<std::string>{std::string(test_account) + "|7|2024-03-04|" +
+                                   std::to_string(day0) + "|3600000|3000000|600000|0|1|"});
   }
-  CHECK(scalar(p, "SELECT count(*) FROM sqlite_master WHERE type = 'view'") == 0);
-  auto db = database::open(settings_for(p));
-  CHECK(db.schema_version() == 2);
-  CHECK(scalar(p, "PRAGMA user_version") == 2);
-  CHECK(scalar(p, "SELECT count(*) FROM agent_activity_events") == 2);
-  // 09:00 → 09:10 online, on a row written before the views existed.
-  CHECK(dump(p, "SELECT state, duration_ms FROM agent_state_intervals") == std::vector<std::string>{"2|600000|"});
 
-  const auto fresh = dir / "fresh.db";
-  auto db2 = database::open(settings_for(fresh));
-  CHECK(scalar(fresh, "PRAGMA user_version") == 2);
-  // Reopening an up-to-date database changes nothing.
-  auto db3 = database::open(settings_for(fresh));
-  CHECK(db3.schema_version() == 2);
-}
-
-TEST_CASE("a database newer than this build is refused and left unchanged") {
-  lpda::test::temp_dir dir;
-  const auto p = dir / "future.db";
-  {
-    SQLite::Database raw(p, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    raw.exec("CREATE TABLE from_the_future (x); PRAGMA user_version = 99");
+  TEST_CASE("views split a session at UTC midnight and order ties by concurrency") {
+    lpda::test::temp_dir dir;
+    const auto p = dir / "lpda.db";
+    auto db = database::open(settings_for(p));
+    const std::int64_t midnight = day0 + 86400000;  // 2024-03-05T00:00Z
+    // Online 23:30, back soon 00:20, logout 00:30.
+    ingest(
+        db, "f",
+        {ev("n", 8, midnight - 30 * minute, 3, 2, 1), ev("n", 8, midnight + 20 * minute, 2, 3, 2),
+         ev("n", 8, midnight + 30 * minute, 4, 1, 3)});
+    // Agent 9: online from 2024-03-04 23:00 to 2024-03-06 01:00: 1 h, a full day, 1 h.
+    ingest(db, "g",
+           {ev("m", 9, midnight - 60 * minute, 3, 2, 1),
+            ev("m", 9, midnight + 86400000 + 60 * minute, 4, 1, 2)});
+    // Agent 10: two events in the same millisecond; by prev_concurrent_eng the away one (0→1) comes
+    // first and lasts 0 ms, the online one (1→2) lasts until the logout 5 min later.
+    ingest(
+        db, "h",
+        {ev("t", 10, day0 + 5 * minute, 1, 2, 4, 1, 2),
+         ev("t", 10, day0 + 5 * minute, 1, 4, 2, 0, 1), ev("t", 10, day0 + 10 * minute, 4, 1, 2)});
+    CHECK(dump(p,
+               "SELECT agent_id, day_utc, logged_in_ms, online_ms, away_ms, back_soon_ms, chats "
+               "FROM agent_daily_availability ORDER BY agent_id, day_utc") ==
+          std::vector<std::string>{
+              "8|2024-03-04|1800000|1800000|0|0|0|",
+              "8|2024-03-05|1800000|1200000|0|600000|0|",
+              "9|2024-03-04|3600000|3600000|0|0|0|",
+              "9|2024-03-05|86400000|86400000|0|0|0|",
+              "9|2024-03-06|3600000|3600000|0|0|0|",
+              "10|2024-03-04|300000|300000|0|0|2|",
+          });
   }
-  const auto bytes = lpda::test::read_file(p);
-  try {
-    (void)database::open(settings_for(p));
-    FAIL("a future schema was accepted");
-  } catch (const error_exception& e) {
-    CHECK(e.err().code == make_error_code(errc::store_schema));
-    CHECK(std::string(e.what()).find("99") != std::string::npos);
-  }
-  CHECK(lpda::test::read_file(p) == bytes);
-  CHECK_FALSE(std::filesystem::exists(p.string() + "-wal"));
-  CHECK(scalar(p, "PRAGMA user_version") == 99);
-}
-
-TEST_CASE("the watermark only moves forward except through a reset") {
-  lpda::test::temp_dir dir;
-  auto db = database::open(settings_for(dir / "lpda.db"));
-  CHECK_FALSE(db.watermark(test_account, dtype).value().has_value());
-  CHECK(db.advance_watermark(test_account, dtype, 5000, 1).value() == 5000);
-  CHECK(db.advance_watermark(test_account, dtype, 4000, 2).value() == 5000);
-  CHECK(db.watermark(test_account, dtype).value() == std::optional<std::int64_t>(5000));
-  CHECK(db.advance_watermark(test_account, dtype, 9000, 3).value() == 9000);
-  CHECK(db.watermark("other", dtype).value() == std::nullopt);
-  REQUIRE(db.reset_watermark(test_account, dtype, 1000, 4).has_value());
-  CHECK(db.watermark(test_account, dtype).value() == std::optional<std::int64_t>(1000));
-  REQUIRE(db.reset_watermark(test_account, dtype, std::nullopt, 5).has_value());
-  CHECK_FALSE(db.watermark(test_account, dtype).value().has_value());
-  CHECK(db.advance_watermark(test_account, dtype, 200, 6).value() == 200);
-}
-
-TEST_CASE("quarantine after N failed polls then list and reset") {
-  lpda::test::temp_dir dir;
-  const auto p = dir / "lpda.db";
-  auto db = database::open(settings_for(p));
-  const auto f = make_file("broken");
-  const error err(errc::gzip_corrupt, "broken.gz: bad deflate data at byte 17");
-  CHECK(db.record_failure(test_account, dtype, f, err, 3, day0 + 1).value() == file_status::failed);
-  CHECK(db.record_failure(test_account, dtype, f, err, 3, day0 + 2).value() == file_status::failed);
-  CHECK(db.status_of(test_account, dtype, "broken").value() == file_status::failed);
-  CHECK(db.record_failure(test_account, dtype, f, err, 3, day0 + 3).value() == file_status::quarantined);
-  CHECK(db.record_failure(test_account, dtype, f, err, 3, day0 + 4).value() == file_status::quarantined);
-
-  auto q = db.list_files(test_account, file_status::quarantined).value();
-  REQUIRE(q.size() == 1);
-  CHECK(q[0].key == "broken");
-  CHECK(q[0].name == "broken.gz");
-  CHECK(q[0].attempts == 4);
-  CHECK(q[0].last_error == std::optional<std::string>("broken.gz: bad deflate data at byte 17"));
-  CHECK(q[0].last_error_code == std::optional<std::string>("lpda:" + std::to_string(static_cast<int>(errc::gzip_corrupt))));
-  CHECK(q[0].first_seen_ms == day0 + 1);
-  CHECK(q[0].updated_ms == day0 + 4);
-  CHECK(db.list_files("someone-else", std::nullopt).value().empty());
-
-  CHECK(db.reset_quarantined(std::nullopt, day0 + 5).value() == 1);
-  CHECK(db.reset_quarantined(std::nullopt, day0 + 6).value() == 0);
-  auto all = db.list_files(std::nullopt, std::nullopt).value();
-  REQUIRE(all.size() == 1);
-  CHECK(all[0].status == file_status::pending);
-  CHECK(all[0].attempts == 0);
-  CHECK(db.record_failure(test_account, dtype, f, err, 3, day0 + 7).value() == file_status::failed);
-
-  // A successful retry makes it done; a later failure report does not undo that.
-  ingest(db, "broken", events_range(0, 2));
-  CHECK(db.status_of(test_account, dtype, "broken").value() == file_status::done);
-  CHECK(db.record_failure(test_account, dtype, f, err, 3, day0 + 8).value() == file_status::done);
-  CHECK(db.list_files(test_account, file_status::done).value().at(0).events == std::optional<std::int64_t>(2));
-}
-
-TEST_CASE("status reports per account and data type") {
-  lpda::test::temp_dir dir;
-  auto db = database::open(settings_for(dir / "lpda.db"));
-  ingest(db, "a", events_range(0, 6));
-  ingest(db, "b", events_range(4, 10));
-  REQUIRE(db.record_failure(test_account, dtype, make_file("c"), error(errc::timeout, "t"), 5, day0).has_value());
-  REQUIRE(db.advance_watermark(test_account, dtype, day0 + 3600000, day0).has_value());
-  REQUIRE(db.record_poll(test_account, dtype, true, day0 + 10).has_value());
-  REQUIRE(db.record_poll(test_account, dtype, false, day0 + 20).has_value());
-  REQUIRE(db.record_poll("other", dtype, false, day0 + 30).has_value());
-  auto st = db.status(day0 + 7200000).value();
-  REQUIRE(st.size() == 2);
-  CHECK(st[0].account_id == test_account);
-  CHECK(st[0].watermark_ms == std::optional<std::int64_t>(day0 + 3600000));
-  CHECK(st[0].lag_ms == std::optional<std::int64_t>(3600000));
-  CHECK(st[0].last_poll_ms == std::optional<std::int64_t>(day0 + 20));
-  CHECK(st[0].last_success_ms == std::optional<std::int64_t>(day0 + 10));
-  CHECK(st[0].files_done == 2);
-  CHECK(st[0].files_failed == 1);
-  CHECK(st[0].files_quarantined == 0);
-  CHECK(st[0].events_stored == 10);
-  CHECK(st[1].account_id == "other");
-  CHECK_FALSE(st[1].watermark_ms.has_value());
-  CHECK_FALSE(st[1].last_success_ms.has_value());
-  CHECK(st[1].files_done == 0);
-}
-
-TEST_CASE("another connection holding the write lock for 3 s makes ingest wait and succeed") {
-  lpda::test::temp_dir dir;
-  const auto p = dir / "lpda.db";
-  auto s = settings_for(p);
-  s.busy_timeout = std::chrono::milliseconds(500);
-  s.busy_retries = 8;
-  s.busy_backoff = std::chrono::milliseconds(100);
-  s.busy_backoff_max = std::chrono::milliseconds(800);
-  auto db = database::open(s);
-
-  SQLite::Database other(p, SQLite::OPEN_READWRITE);
-  other.exec("BEGIN IMMEDIATE");
-  const auto start = std::chrono::steady_clock::now();
-  std::thread holder([&] {
-    std::this_thread::sleep_for(std::chrono::seconds(3));
-    other.exec("COMMIT");
-  });
-  vector_event_source src(events_range(0, 8), 3);
-  auto r = db.ingest_file(test_account, dtype, make_file("f"), src, day0);
-  const auto waited = std::chrono::steady_clock::now() - start;
-  holder.join();
-  REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().what()));
-  CHECK(r->events_inserted == 8);
-  CHECK(waited >= std::chrono::milliseconds(2900));
-  CHECK(scalar(p, "SELECT count(*) FROM agent_activity_events") == 8);
-  CHECK(db.status_of(test_account, dtype, "f").value() == file_status::done);
-}
-
-TEST_CASE("a write lock held past the retry bound gives store_busy and writes nothing") {
-  lpda::test::temp_dir dir;
-  const auto p = dir / "lpda.db";
-  auto s = settings_for(p);
-  s.busy_timeout = std::chrono::milliseconds(50);
-  s.busy_retries = 2;
-  s.busy_backoff = std::chrono::milliseconds(20);
-  auto db = database::open(s);
-  SQLite::Database other(p, SQLite::OPEN_READWRITE);
-  other.exec("BEGIN IMMEDIATE");
-  vector_event_source src(events_range(0, 8), 3);
-  auto r = db.ingest_file(test_account, dtype, make_file("f"), src, day0);
-  REQUIRE_FALSE(r.has_value());
-  CHECK(r.error().code == make_error_code(errc::store_busy));
-  CHECK(src.calls() == 0);  // the source was never read, so the caller can retry with it
-  auto w = db.advance_watermark(test_account, dtype, 5, 1);
-  REQUIRE_FALSE(w.has_value());
-  CHECK(w.error().code == make_error_code(errc::store_busy));
-  other.exec("ROLLBACK");
-  CHECK(scalar(p, "SELECT count(*) FROM agent_activity_events") == 0);
-  CHECK(scalar(p, "SELECT count(*) FROM files") == 0);
-  vector_event_source again(events_range(0, 8), 3);
-  CHECK(db.ingest_file(test_account, dtype, make_file("f"), again, day0).value().events_inserted == 8);
-}
-
-TEST_CASE("views give hand-computed state intervals and daily availability") {
-  lpda::test::temp_dir dir;
-  const auto p = dir / "lpda.db";
-  auto db = database::open(settings_for(p));
-  const std::int64_t h9 = day0 + 9 * 60 * minute;
-  // Login online 09:00, away 09:10, online 09:20, a chat accepted 09:35 (0→1), a chat closed
-  // 09:45 (1→0, not a chat), logout 10:00.
-  ingest(db, "f", {ev("s", 7, h9, 3, 2, 1), ev("s", 7, h9 + 10 * minute, 2, 4, 2), ev("s", 7, h9 + 20 * minute, 2, 2, 4),
-                   ev("s", 7, h9 + 35 * minute, 1, 2, 2, 0, 1), ev("s", 7, h9 + 45 * minute, 1, 2, 2, 1, 0),
-                   ev("s", 7, h9 + 60 * minute, 4, 1, 2)});
-  CHECK(dump(p, "SELECT state_name, start_ms - " + std::to_string(h9) + ", duration_ms FROM agent_state_intervals "
-                "ORDER BY start_ms") ==
-        std::vector<std::string>{"online|0|600000|", "away|600000|600000|", "online|1200000|900000|",
-                                 "online|2100000|600000|", "online|2700000|900000|"});
-  CHECK(dump(p, "SELECT account_id, agent_id, day_utc, day_start_ms, logged_in_ms, online_ms, away_ms, back_soon_ms, "
-                "chats FROM agent_daily_availability") ==
-        std::vector<std::string>{std::string(test_account) + "|7|2024-03-04|" + std::to_string(day0) + "|3600000|3000000|600000|0|1|"});
-}
-
-TEST_CASE("views split a session at UTC midnight and order ties by concurrency") {
-  lpda::test::temp_dir dir;
-  const auto p = dir / "lpda.db";
-  auto db = database::open(settings_for(p));
-  const std::int64_t midnight = day0 + 86400000;  // 2024-03-05T00:00Z
-  // Online 23:30, back soon 00:20, logout 00:30.
-  ingest(db, "f", {ev("n", 8, midnight - 30 * minute, 3, 2, 1), ev("n", 8, midnight + 20 * minute, 2, 3, 2),
-                   ev("n", 8, midnight + 30 * minute, 4, 1, 3)});
-  // Agent 9: online from 2024-03-04 23:00 to 2024-03-06 01:00: 1 h, a full day, 1 h.
-  ingest(db, "g", {ev("m", 9, midnight - 60 * minute, 3, 2, 1), ev("m", 9, midnight + 86400000 + 60 * minute, 4, 1, 2)});
-  // Agent 10: two events in the same millisecond; by prev_concurrent_eng the away one (0→1) comes
-  // first and lasts 0 ms, the online one (1→2) lasts until the logout 5 min later.
-  ingest(db, "h", {ev("t", 10, day0 + 5 * minute, 1, 2, 4, 1, 2), ev("t", 10, day0 + 5 * minute, 1, 4, 2, 0, 1),
-                   ev("t", 10, day0 + 10 * minute, 4, 1, 2)});
-  CHECK(dump(p, "SELECT agent_id, day_utc, logged_in_ms, online_ms, away_ms, back_soon_ms, chats "
-                "FROM agent_daily_availability ORDER BY agent_id, day_utc") ==
-        std::vector<std::string>{
-            "8|2024-03-04|1800000|1800000|0|0|0|",
-            "8|2024-03-05|1800000|1200000|0|600000|0|",
-            "9|2024-03-04|3600000|3600000|0|0|0|",
-            "9|2024-03-05|86400000|86400000|0|0|0|",
-            "9|2024-03-06|3600000|3600000|0|0|0|",
-            "10|2024-03-04|300000|300000|0|0|2|",
-        });
-}
 
 }  // TEST_SUITE

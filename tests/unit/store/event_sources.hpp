@@ -16,7 +16,8 @@ namespace lpda::store::test {
 /// batches, by throwing (`throws`) or by returning `failure`.
 class vector_event_source final : public event_source {
  public:
-  explicit vector_event_source(std::vector<agent_activity_event> events, std::size_t batch_size = 1000)
+  explicit vector_event_source(std::vector<agent_activity_event> events,
+                               std::size_t batch_size = 1000)
       : events_(std::move(events)), batch_size_(batch_size) {}
 
   void fail_after(std::size_t batches, bool throws, lpda::error failure = {}) {
@@ -87,7 +88,8 @@ class splitmix64 {
 /// The events of generated file number `index`: `count` events in sessions of ~20 events, each
 /// session id unique to the file (so files never share a natural key), distinct timestamps
 /// within a session, agent attributes varying with the agent.
-inline std::vector<agent_activity_event> generate_file_events(std::uint64_t seed, int index, int count) {
+inline std::vector<agent_activity_event> generate_file_events(std::uint64_t seed, int index,
+                                                              int count) {
   splitmix64 rng(seed * std::uint64_t{1000003} + static_cast<std::uint64_t>(index));
   std::vector<agent_activity_event> out;
   out.reserve(static_cast<std::size_t>(count));
