@@ -278,9 +278,21 @@ struct client::impl {
 
   asio::awaitable<result<std::unique_ptr<connection>>> connect(target_url t,
                                                                steady::time_point deadline) {
-    tcp::resolver resolver(ex_);
+    // The resolver has no deadline of its own: a timer cancels it after the connect budget. The
+    // timer's handler holds only a weak reference, so it is harmless once resolving is over.
+    auto resolver = std::make_shared<tcp::resolver>(ex_);
+    asio::steady_timer resolve_timer(ex_, budget(settings_.connect_timeout, deadline));
+    auto timed_out = std::make_shared<bool>(false);
+    resolve_timer.async_wait(
+        [weak = std::weak_ptr<tcp::resolver>(resolver), timed_out](boost::system::error_code ec) {
+          if (ec) return;
+          *timed_out = true;
+          if (auto r = weak.lock()) r->cancel();
+        });
     auto [rec, endpoints] =
-        co_await resolver.async_resolve(t.host, std::to_string(t.port), use_tuple);
+        co_await resolver->async_resolve(t.host, std::to_string(t.port), use_tuple);
+    resolve_timer.cancel();
+    if (rec && *timed_out) co_return error(errc::timeout, "resolving " + t.host + ": timed out");
     if (rec) co_return error(errc::network, "cannot resolve " + t.host + ": " + rec.message());
     auto c = std::make_unique<connection>();
     if (t.tls)
@@ -304,6 +316,12 @@ struct client::impl {
       if (hec) {
         if (hec == beast::error::timeout)
           co_return error(errc::timeout, "TLS handshake with " + t.where() + ": timed out");
+        // A reset or close during the handshake is a network failure (retried); a refused
+        // certificate or protocol mismatch is a TLS failure (not retried).
+        if (hec == asio::error::connection_reset || hec == asio::error::eof ||
+            hec == ssl::error::stream_truncated || hec == asio::error::broken_pipe)
+          co_return error(errc::network, "TLS handshake with " + t.where() +
+                                             ": connection closed (" + hec.message() + ")");
         std::string why = hec.message();
         const long vr = SSL_get_verify_result(c->secure->native_handle());
         if (vr != X509_V_OK)
@@ -589,6 +607,12 @@ asio::awaitable<result<response>> client::send(request req, auth_strategy* auth)
 asio::awaitable<result<download_result>> client::download(request req, std::filesystem::path spool,
                                                           auth_strategy* auth) {
   auto r = co_await impl_->perform(std::move(req), auth, &spool);
+  if (!r || r->ex.status < 200 || r->ex.status >= 300) {
+    // No partial body is left behind for a caller to mistake for a file.
+    std::error_code ec;
+    std::filesystem::remove(spool, ec);
+    std::filesystem::remove(std::filesystem::path(spool) += ".transport", ec);
+  }
   if (!r) co_return r.error();
   if (r->ex.status < 200 || r->ex.status >= 300)
     co_return status_error(r->ex.status, r->url, body_detail(r->ex.body));
@@ -601,6 +625,7 @@ asio::awaitable<result<download_result>> client::download(request req, std::file
     auto n = detail::gunzip_file(r->ex.written, spool, impl_->settings_.max_download_bytes);
     std::error_code ec;
     std::filesystem::remove(r->ex.written, ec);
+    if (!n) std::filesystem::remove(spool, ec);
     if (!n)
       co_return error(errc::protocol, "Content-Encoding gzip from " + redact_url(out.url) + ": " +
                                           n.error().message);

@@ -157,6 +157,11 @@ struct test_server::impl {
       auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
       if (ec) co_return;
       const std::size_t index = accepts++;
+      if (options.hang_up) {
+        beast::error_code ignored;
+        socket.close(ignored);
+        continue;
+      }
       if (options.silent) {
         silent_sockets.push_back(std::make_shared<tcp::socket>(std::move(socket)));
         continue;

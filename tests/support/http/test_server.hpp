@@ -53,6 +53,8 @@ struct server_options {
   std::string key_pem;
   /// Accept TCP connections and never read or write (a TLS handshake that never completes).
   bool silent = false;
+  /// Accept TCP connections and close them at once (a reset before any reply or handshake).
+  bool hang_up = false;
 };
 
 class test_server {

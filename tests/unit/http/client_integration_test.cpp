@@ -163,6 +163,19 @@ TEST_SUITE("integration_http") {
     CHECK(silent.accepts() == 1);
   }
 
+  TEST_CASE("a connection closed during the TLS handshake is a network error and retried") {
+    server_options o;
+    o.hang_up = true;
+    test_server srv(o, [](const received_request&, std::size_t) { return ok(""); });
+    asio::io_context io;
+    client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
+    auto r = run(io, c.send({"GET", url_of(srv, "localhost", "/", true), {}, {}, {}}, nullptr));
+    REQUIRE(r.has_error());
+    CHECK(r.error().code == errc::network);
+    CHECK(r.error().message.find("after 4 attempts") != std::string::npos);
+    CHECK(srv.accepts() == 4);
+  }
+
   TEST_CASE("429 with Retry-After in seconds, as an HTTP date, or absent, then 200") {
     // The client's clock is fixed so the HTTP date is exactly 1 s ahead of it.
     const std::int64_t now_ms = 1445412479000;  // Wed, 21 Oct 2015 07:27:59 GMT
@@ -320,6 +333,7 @@ TEST_SUITE("integration_http") {
     REQUIRE(d.has_error());
     CHECK(d.error().code == errc::network);
     CHECK(d.error().message.find("before the end") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir / "spool"));
     CHECK(srv.requests().size() == 2);
     auto s = run(io, c.send({"GET", url_of(srv, "localhost", "/f"), {}, {}, {}}, nullptr));
     REQUIRE(s.has_error());
@@ -401,6 +415,31 @@ TEST_SUITE("integration_http") {
     REQUIRE(rq.size() == 2);
     CHECK_FALSE(rq[0].has_header("Accept-Encoding"));
     CHECK(rq[0].header("User-Agent") == std::string(lpda::user_agent()));
+  }
+
+  TEST_CASE("a corrupt Content-Encoding gzip layer is an error and leaves no spool") {
+    test_server srv({}, [](const received_request&, std::size_t) {
+      reply r = ok(lpda::test::gzip("payload").substr(0, 12));
+      r.headers.emplace_back("Content-Encoding", "gzip");
+      return r;
+    });
+    lpda::test::temp_dir dir;
+    asio::io_context io;
+    client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
+    auto d = run(io, c.download({"GET", url_of(srv, "localhost", "/a.gz"), {}, {}, {}},
+                                dir / "spool", nullptr));
+    REQUIRE(d.has_error());
+    CHECK(d.error().code == errc::protocol);
+    CHECK_FALSE(std::filesystem::exists(dir / "spool"));
+    CHECK_FALSE(std::filesystem::exists(dir / "spool.transport"));
+    test_server br({}, [](const received_request&, std::size_t) {
+      reply r = ok("x");
+      r.headers.emplace_back("Content-Encoding", "br");
+      return r;
+    });
+    auto b = run(io, c.send({"GET", url_of(br, "localhost", "/"), {}, {}, {}}, nullptr));
+    REQUIRE(b.has_error());
+    CHECK(b.error().code == errc::protocol);
   }
 
   TEST_CASE("a redirect to another allowed host is signed anew for its own URL") {
