@@ -50,8 +50,9 @@ void write_table(std::ostream& out, const std::vector<availability_row>& rows) {
     out << "(no rows)\n";
     return;
   }
-  const std::array<std::string, 9> header{"ACCOUNT", "AGENT_ID", "AGENT",     "DAY (UTC)", "LOGGED_IN",
-                                           "ONLINE",  "AWAY",     "BACK_SOON", "CHATS"};
+  const std::array<std::string, 9> header{"ACCOUNT",   "AGENT_ID",  "AGENT",
+                                          "DAY (UTC)", "LOGGED_IN", "ONLINE",
+                                          "AWAY",      "BACK_SOON", "CHATS"};
   std::vector<std::array<std::string, 9>> cells;
   cells.reserve(rows.size());
   for (const auto& r : rows)
@@ -95,8 +96,10 @@ void write_json(std::ostream& out, const std::vector<availability_row>& rows) {
   rapidjson::Writer<rapidjson::OStreamWrapper> w(os);
   auto optional_string = [&w](const char* key, const std::optional<std::string>& v) {
     w.Key(key);
-    if (v) w.String(v->c_str(), static_cast<rapidjson::SizeType>(v->size()));
-    else w.Null();
+    if (v)
+      w.String(v->c_str(), static_cast<rapidjson::SizeType>(v->size()));
+    else
+      w.Null();
   };
   auto duration = [&w](const std::string& name, std::int64_t ms) {
     w.Key((name + "_ms").c_str());
@@ -140,9 +143,9 @@ result<std::vector<availability_row>> query_availability(const std::filesystem::
   try {
     SQLite::Database db(database.string(), SQLite::OPEN_READONLY);
     db.setBusyTimeout(5000);
-    SQLite::Statement has_view(
-        db, "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = "
-            "'agent_daily_availability'");
+    SQLite::Statement has_view(db,
+                               "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = "
+                               "'agent_daily_availability'");
     if (!has_view.executeStep() || has_view.getColumn(0).getInt64() == 0)
       return lpda::error(errc::store_schema,
                          database.string() +
@@ -192,7 +195,8 @@ std::optional<report_format> parse_report_format(std::string_view text) noexcept
 std::string format_hms(std::int64_t ms) {
   const bool negative = ms < 0;
   // Work in unsigned so that INT64_MIN has a magnitude too.
-  const std::uint64_t mag = negative ? 0u - static_cast<std::uint64_t>(ms) : static_cast<std::uint64_t>(ms);
+  const std::uint64_t mag =
+      negative ? 0u - static_cast<std::uint64_t>(ms) : static_cast<std::uint64_t>(ms);
   const std::uint64_t total_s = mag / 1000u;
   std::array<char, 48> buf{};
   std::snprintf(buf.data(), buf.size(), "%s%llu:%02llu:%02llu", negative ? "-" : "",
@@ -205,15 +209,21 @@ std::string format_hms(std::int64_t ms) {
 void write_availability(std::ostream& out, const std::vector<availability_row>& rows,
                         report_format format) {
   switch (format) {
-    case report_format::table: write_table(out, rows); break;
-    case report_format::csv: write_csv(out, rows); break;
-    case report_format::json: write_json(out, rows); break;
+    case report_format::table:
+      write_table(out, rows);
+      break;
+    case report_format::csv:
+      write_csv(out, rows);
+      break;
+    case report_format::json:
+      write_json(out, rows);
+      break;
   }
 }
 
 result<std::int64_t> parse_time_argument(std::string_view text, std::int64_t now_ms) {
-  if (!text.empty() && std::all_of(text.begin(), text.end(),
-                                   [](char c) { return c >= '0' && c <= '9'; })) {
+  if (!text.empty() &&
+      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     std::int64_t v = 0;
     const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
     if (ec == std::errc() && p == text.data() + text.size()) return v;

@@ -16,11 +16,13 @@ result<bool> notifier::send(std::string_view assignments) const {
   if (r > 0) return true;
   if (r == 0) return false;  // $NOTIFY_SOCKET unset: not running under a service manager
   const auto first_line = msg.substr(0, msg.find('\n'));
-  return lpda::error(errc::network, "sd_notify \"" + first_line + "\" to $NOTIFY_SOCKET failed: " +
-                                        std::strerror(-r));
+  return lpda::error(errc::network, "sd_notify \"" + first_line +
+                                        "\" to $NOTIFY_SOCKET failed: " + std::strerror(-r));
 }
 
-result<bool> notifier::ready() const { return send("READY=1"); }
+result<bool> notifier::ready() const {
+  return send("READY=1");
+}
 
 result<bool> notifier::status(std::string_view text) const {
   std::string line(text);
@@ -29,9 +31,13 @@ result<bool> notifier::status(std::string_view text) const {
   return send("STATUS=" + line);
 }
 
-result<bool> notifier::watchdog() const { return send("WATCHDOG=1"); }
+result<bool> notifier::watchdog() const {
+  return send("WATCHDOG=1");
+}
 
-result<bool> notifier::stopping() const { return send("STOPPING=1"); }
+result<bool> notifier::stopping() const {
+  return send("STOPPING=1");
+}
 
 result<bool> notifier::reloading() const {
   timespec ts{};

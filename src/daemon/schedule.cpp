@@ -9,9 +9,12 @@ namespace lpda::daemon {
 
 std::string_view to_string(poll_outcome o) noexcept {
   switch (o) {
-    case poll_outcome::ok: return "ok";
-    case poll_outcome::auth_failed: return "auth_failed";
-    case poll_outcome::failed: return "failed";
+    case poll_outcome::ok:
+      return "ok";
+    case poll_outcome::auth_failed:
+      return "auth_failed";
+    case poll_outcome::failed:
+      return "failed";
   }
   return "unknown";
 }
@@ -45,8 +48,12 @@ std::chrono::milliseconds backoff_state::record(poll_outcome outcome, const sche
                                                 double u) {
   switch (outcome) {
     case poll_outcome::ok:
-    case poll_outcome::auth_failed: failures_ = 0; break;
-    case poll_outcome::failed: ++failures_; break;
+    case poll_outcome::auth_failed:
+      failures_ = 0;
+      break;
+    case poll_outcome::failed:
+      ++failures_;
+      break;
   }
   return current_delay(s, u);
 }

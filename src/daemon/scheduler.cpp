@@ -44,10 +44,14 @@ std::string format_status(const std::vector<account_progress>& progress) {
   std::uint64_t polls = 0;
   for (const auto& p : progress) {
     polls += p.polls_finished;
-    if (p.polling) ++polling;
-    else if (!p.last_outcome) ++waiting;
-    else if (*p.last_outcome == poll_outcome::ok) ++ok;
-    else if (*p.last_outcome == poll_outcome::auth_failed) ++auth;
+    if (p.polling)
+      ++polling;
+    else if (!p.last_outcome)
+      ++waiting;
+    else if (*p.last_outcome == poll_outcome::ok)
+      ++ok;
+    else if (*p.last_outcome == poll_outcome::auth_failed)
+      ++auth;
     else {
       ++failing;
       worst = std::max(worst, p.consecutive_failures);
@@ -128,7 +132,7 @@ struct scheduler::impl {
 };
 
 asio::awaitable<poll_outcome> scheduler::impl::run_one_poll(std::shared_ptr<scheduler::impl> self,
-                                           std::shared_ptr<account_slot> s) {
+                                                            std::shared_ptr<account_slot> s) {
   poll_outcome outcome = poll_outcome::failed;
   try {
     outcome = co_await self->poll(s->account.account_id);
@@ -250,9 +254,13 @@ void scheduler::stop(stop_mode mode) {
   }
 }
 
-bool scheduler::stopping() const noexcept { return impl_->stopping; }
+bool scheduler::stopping() const noexcept {
+  return impl_->stopping;
+}
 
-std::size_t scheduler::active_loops() const noexcept { return impl_->active; }
+std::size_t scheduler::active_loops() const noexcept {
+  return impl_->active;
+}
 
 std::vector<account_progress> scheduler::progress() const {
   std::vector<account_progress> out;
@@ -308,7 +316,9 @@ heartbeat::heartbeat(asio::any_io_executor executor, milliseconds interval,
                      std::function<void()> beat)
     : impl_(std::make_shared<impl>(std::move(executor), interval, std::move(beat))) {}
 
-heartbeat::~heartbeat() { stop(); }
+heartbeat::~heartbeat() {
+  stop();
+}
 
 void heartbeat::start() {
   if (impl_->running || impl_->stopped) return;
@@ -321,6 +331,8 @@ void heartbeat::stop() {
   impl_->timer.cancel();
 }
 
-std::uint64_t heartbeat::beats() const noexcept { return impl_->beats; }
+std::uint64_t heartbeat::beats() const noexcept {
+  return impl_->beats;
+}
 
 }  // namespace lpda::daemon

@@ -22,24 +22,26 @@ struct signal_watcher::impl : std::enable_shared_from_this<impl> {
   void arm() {
     // The handler holds the state alive: the signal_set completes with operation_aborted after
     // cancel(), possibly after the watcher object itself is gone.
-    signals.async_wait(
-        [self = shared_from_this()](const boost::system::error_code& ec, int signo) {
-          if (ec || self->cancelled) return;
-          if (signo == SIGHUP) {
-            if (self->on_reload) self->on_reload();
-          } else if (self->on_stop) {
-            self->on_stop(signo);
-          }
-          if (!self->cancelled) self->arm();
-        });
+    signals.async_wait([self = shared_from_this()](const boost::system::error_code& ec, int signo) {
+      if (ec || self->cancelled) return;
+      if (signo == SIGHUP) {
+        if (self->on_reload) self->on_reload();
+      } else if (self->on_stop) {
+        self->on_stop(signo);
+      }
+      if (!self->cancelled) self->arm();
+    });
   }
 };
 
 signal_watcher::signal_watcher(asio::any_io_executor executor, std::function<void(int)> on_stop,
                                std::function<void()> on_reload)
-    : impl_(std::make_shared<impl>(std::move(executor), std::move(on_stop), std::move(on_reload))) {}
+    : impl_(std::make_shared<impl>(std::move(executor), std::move(on_stop), std::move(on_reload))) {
+}
 
-signal_watcher::~signal_watcher() { cancel(); }
+signal_watcher::~signal_watcher() {
+  cancel();
+}
 
 void signal_watcher::start() {
   if (impl_->armed || impl_->cancelled) return;

@@ -30,8 +30,8 @@ struct availability_row {
   std::int64_t agent_id = 0;
   std::optional<std::string> agent_username;  ///< from `agents` (latest event's attributes)
   std::optional<std::string> agent_nickname;
-  std::string day_utc;           ///< "YYYY-MM-DD"
-  std::int64_t day_start_ms = 0; ///< the day's midnight UTC, epoch ms
+  std::string day_utc;            ///< "YYYY-MM-DD"
+  std::int64_t day_start_ms = 0;  ///< the day's midnight UTC, epoch ms
   std::int64_t logged_in_ms = 0;
   std::int64_t online_ms = 0;
   std::int64_t away_ms = 0;

@@ -2,10 +2,11 @@
 /// The service manager notification protocol (systemd `Type=notify`): READY, STATUS, WATCHDOG,
 /// STOPPING and RELOADING messages sent as datagrams to the socket named by `$NOTIFY_SOCKET`.
 ///
-/// Protocol reference: sd_notify(3) (https://www.freedesktop.org/software/systemd/man/sd_notify.html)
-/// and sd_watchdog_enabled(3); the `Type=notify-reload` sequence RELOADING=1 + MONOTONIC_USEC is
-/// described in systemd.service(5). Outside systemd (`$NOTIFY_SOCKET` unset) every call is a
-/// no-op that reports "not sent".
+/// Protocol reference: sd_notify(3)
+/// (https://www.freedesktop.org/software/systemd/man/sd_notify.html) and sd_watchdog_enabled(3);
+/// the `Type=notify-reload` sequence RELOADING=1 + MONOTONIC_USEC is described in
+/// systemd.service(5). Outside systemd (`$NOTIFY_SOCKET` unset) every call is a no-op that reports
+/// "not sent".
 #include "lpda/core/error.hpp"
 
 #include <chrono>

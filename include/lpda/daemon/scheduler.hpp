@@ -39,7 +39,7 @@ struct account_progress {
   std::uint64_t polls_finished = 0;
   std::optional<poll_outcome> last_outcome;  ///< nullopt before the first poll ends
   int consecutive_failures = 0;
-  bool polling = false;                         ///< a poll is in flight now
+  bool polling = false;  ///< a poll is in flight now
   std::chrono::milliseconds last_poll_duration{0};
   /// Time from now until the next poll is due, in ms (0 when due or polling).
   std::chrono::milliseconds next_poll_in{0};

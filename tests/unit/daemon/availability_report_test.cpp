@@ -264,7 +264,8 @@ TEST_SUITE("daemon") {
     CHECK_FALSE(std::filesystem::exists(dir / "absent.db"));
 
     {
-      SQLite::Database other((dir / "other.db").string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+      SQLite::Database other((dir / "other.db").string(),
+                             SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
       other.exec("CREATE TABLE t (x INTEGER)");
     }
     auto wrong = query_availability(dir / "other.db", {});

@@ -4,9 +4,9 @@
 
 #include "test_support.hpp"
 
+#include <doctest/doctest.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <doctest/doctest.h>
 
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -72,7 +72,8 @@ class notify_socket {
 std::uint64_t monotonic_usec() {
   timespec ts{};
   ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1000u;
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000u +
+         static_cast<std::uint64_t>(ts.tv_nsec) / 1000u;
 }
 
 struct env_guard {

@@ -1,9 +1,12 @@
 #include "lpda/daemon/schedule.hpp"
 #include "lpda/daemon/scheduler.hpp"
+#include "lpda/daemon/sync_outcome.hpp"
 
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <optional>
+#include <vector>
 
 using namespace lpda::daemon;
 using std::chrono::milliseconds;
@@ -80,8 +83,8 @@ TEST_SUITE("daemon") {
     const auto s = settings(1000ms, 10000ms, 0.2);
     backoff_state b;
     CHECK(b.record(poll_outcome::failed, s, 0.0) == 1000ms);
-    CHECK(b.record(poll_outcome::failed, s, 1.0) == 2400ms);   // 2000 × 1.2
-    CHECK(b.current_delay(s, -1.0) == 1600ms);                 // 2000 × 0.8
+    CHECK(b.record(poll_outcome::failed, s, 1.0) == 2400ms);  // 2000 × 1.2
+    CHECK(b.current_delay(s, -1.0) == 1600ms);                // 2000 × 0.8
   }
 
   TEST_CASE("next due is last start plus delay but never in the past") {
@@ -134,6 +137,34 @@ TEST_SUITE("daemon") {
           "5 accounts: 1 polling, 1 ok, 2 failing (max 5 in a row), 1 auth failed; 15 polls");
     std::vector<account_progress> one(1);
     one[0].account_id = "x";
-    CHECK(format_status(one) == "1 account: 0 polling, 0 ok, 0 failing, 0 auth failed, 1 waiting; 0 polls");
+    CHECK(format_status(one) ==
+          "1 account: 0 polling, 0 ok, 0 failing, 0 auth failed, 1 waiting; 0 polls");
+  }
+}
+
+namespace {
+// The shape of sync::poll_report that outcome_of reads (the poll's early-stop error), plus the
+// file counters that must not influence it.
+struct report {
+  std::size_t files_failed = 0;
+  std::size_t files_quarantined = 0;
+  std::optional<lpda::error> error;
+};
+}  // namespace
+
+TEST_SUITE("daemon") {
+  TEST_CASE("a poll's outcome from its reports") {
+    CHECK(outcome_of(std::vector<report>{}) == poll_outcome::ok);
+    report fine;
+    report bad_file;
+    bad_file.files_failed = 1;
+    bad_file.files_quarantined = 1;
+    CHECK(outcome_of(std::vector{fine, bad_file}) == poll_outcome::ok);  // files retry; no backoff
+    report listing_failed;
+    listing_failed.error = lpda::error(lpda::errc::server_error, "listing: HTTP 503");
+    CHECK(outcome_of(std::vector{fine, listing_failed}) == poll_outcome::failed);
+    report denied;
+    denied.error = lpda::error(lpda::errc::auth_failed, "listing: HTTP 401");
+    CHECK(outcome_of(std::vector{listing_failed, denied}) == poll_outcome::auth_failed);
   }
 }

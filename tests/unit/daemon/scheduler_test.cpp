@@ -3,13 +3,13 @@
 // for a loaded machine.
 #include "lpda/daemon/scheduler.hpp"
 
+#include <doctest/doctest.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <doctest/doctest.h>
 
 #include <chrono>
 #include <deque>
@@ -245,7 +245,9 @@ TEST_SUITE("daemon") {
           "2 accounts: 2 polling, 0 ok, 0 failing, 0 auth failed; 1 poll");
   }
 
-  TEST_CASE("removed accounts stop after their current poll while added ones start and intervals change") {
+  TEST_CASE(
+      "removed accounts stop after their current poll while added ones start and intervals "
+      "change") {
     harness h;
     scheduler sched(h.io.get_executor(), poll_of(h), options_for(h));
     h.sched = &sched;

@@ -1,8 +1,8 @@
 #include "lpda/daemon/signal_watcher.hpp"
 
+#include <doctest/doctest.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <doctest/doctest.h>
 
 #include <chrono>
 #include <csignal>
@@ -33,8 +33,10 @@ TEST_SUITE("daemon") {
         [&]() {
           ++reloads;
           order.push_back("reload");
-          if (reloads == 1) ::raise(SIGHUP);  // a second one, after the re-arm
-          else ::raise(SIGINT);
+          if (reloads == 1)
+            ::raise(SIGHUP);  // a second one, after the re-arm
+          else
+            ::raise(SIGINT);
         });
     self = &w;
     w.start();
