@@ -39,23 +39,27 @@ struct decode_stats {
 /// `{"double":…}`, `{"float":…}`, `{"boolean":…}`, `{"bytes":…}`, `{"array":…}`, `{"map":…}`,
 /// `{"com.liveperson.…":…}`), event field names in any letter case (the field table spells
 /// `agentUserName`, the example `agentUsername`), unknown fields and unknown enum values, integral
-/// JSON numbers written with a fraction or exponent (`2.0`, `1e3`) for integer fields.
+/// numbers written with a fraction or exponent (`2.0`, `1e3`) up to 2^53 for integer fields.
 /// An empty file (zero bytes) or one holding only whitespace is a success with zero events: an
 /// hour can legitimately have no closed sessions.
 ///
-/// Mapping (see `agent_activity_event`): a null `type`, `state`, `prevState`, `prevConcurrentEng`
-/// or `concurrentEng` becomes -1; null or missing attributes become `std::nullopt`;
-/// `agentEmployeeId` may be a string or an integer and is kept as text (an empty string stays
-/// empty). Failures, returned from `next_batch` and final (the decoder must not be read again):
-///  - `errc::bad_field`: a missing or null `agentID`, `timestamp` or `agentSessionId` (required
-///  only
-///    for records that hold events), a value of the wrong JSON type, an integer outside int64.
-///    Message: "document N at byte offset M: <JSON path>: <reason>", the path without union
+/// Mapping (see `agent_activity_event`): a null or missing `type`, `state`, `prevState`,
+/// `prevConcurrentEng` or `concurrentEng` becomes -1; null or missing attributes become
+/// `std::nullopt`; `agentEmployeeId` may be a string or an integer and is kept as text (an empty
+/// string stays empty).
+///
+/// Failures are returned from `next_batch` and are final (the decoder must not be read again; it
+/// returns the same error). N counts documents from 1; M is a byte offset in the decoded content.
+///  - `errc::bad_field` "document N at byte offset M: <JSON path>: <reason>": a missing or null
+///    `agentID`, `timestamp` or `agentSessionId` (the latter only for records that hold events),
+///    a value of the wrong JSON type, an integer outside int64. The path leaves out union
 ///    wrappers, e.g. `$.recordCollection[0].body.agentSessionsData[2].agentID`.
-///  - `errc::malformed_json`: "document N at byte offset M: <reason>" (also for nesting deeper
-///    than 256 levels). N counts documents from 1; M is the offset in the decoded content.
-///  - `errc::document_limit`, and every error of `content_reader` (`unreadable`,
-///    `unsupported_format`, `gzip_corrupt`, `gzip_truncated`, `trailing_data`, `inflated_limit`).
+///  - `errc::malformed_json` "document N at byte offset M: <reason>", also for nesting deeper than
+///    256 levels.
+///  - `errc::document_limit` "document N at byte offset M: larger than max_document_bytes (X
+///    bytes)", M being where the document starts.
+///  - every error of `content_reader`: `unreadable`, `unsupported_format`, `gzip_corrupt`,
+///    `gzip_truncated`, `trailing_data`, `inflated_limit`.
 /// Events of earlier batches were already handed out when an error comes: a consumer that must
 /// not keep a partial file (the store) discards them, e.g. by rolling back its transaction.
 class agent_activity_decoder final : public lpda::event_source {

@@ -47,8 +47,9 @@ std::string_view to_string(content_kind kind) noexcept;
 
 /// Reads a file's content as a sequence of decoded chunks: sniffs the first bytes, then inflates
 /// gzip (several concatenated members are all decoded; each member's CRC-32 and ISIZE are checked,
-/// RFC 1952 §2.3.1) or passes plain JSON through. Reads the input in 64 KiB chunks; memory use is
-/// constant (two 64 KiB buffers and a zlib state), whatever the file's size.
+/// RFC 1952 §2.3.1) or passes plain JSON through. Reads a file in 64 KiB chunks; besides an
+/// in-memory input, memory use is constant (two 64 KiB buffers and a zlib state), whatever the
+/// file's size.
 ///
 /// After the last gzip member, zero bytes are accepted as padding (as `gzip -d` does); any other
 /// byte fails with `errc::trailing_data`. Errors, all returned from `next_chunk`:
@@ -60,7 +61,7 @@ std::string_view to_string(content_kind kind) noexcept;
 class content_reader {
  public:
   /// Opens a file for reading; `errc::unreadable` (with the path and the OS reason) if it cannot be
-  /// opened.
+  /// opened or is a directory.
   static result<content_reader> open_file(
       const std::filesystem::path& path,
       std::uint64_t max_inflated_bytes = limits{}.max_inflated_bytes);
