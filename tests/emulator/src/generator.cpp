@@ -12,13 +12,25 @@ constexpr std::int64_t block_ms = 6 * hour_ms;
 constexpr std::int64_t minute_ms = 60'000;
 
 // Display names with accents, CJK, Hangul, Greek and emoji: decoders must keep UTF-8 intact.
-constexpr std::array<const char*, 16> nicknames{
-    "José Álvarez", "Zoë Brontë",  "山田 太郎",     "李小龍",       "Ana 🌸",        "Søren Kierkegård",
-    "Łukasz Żółć",  "Nguyễn Văn An", "Françoise d'Eaubonne", "Jürgen Müller 🚀", "김민준",
-    "Ελένη Παπαδοπούλου", "Renée \"Rae\" O'Brien", "Ñandú Peña", "Olúwaseun Àdìsá", "Mia 😀 Chen"};
+constexpr std::array<const char*, 16> nicknames{"José Álvarez",
+                                                "Zoë Brontë",
+                                                "山田 太郎",
+                                                "李小龍",
+                                                "Ana 🌸",
+                                                "Søren Kierkegård",
+                                                "Łukasz Żółć",
+                                                "Nguyễn Văn An",
+                                                "Françoise d'Eaubonne",
+                                                "Jürgen Müller 🚀",
+                                                "김민준",
+                                                "Ελένη Παπαδοπούλου",
+                                                "Renée \"Rae\" O'Brien",
+                                                "Ñandú Peña",
+                                                "Olúwaseun Àdìsá",
+                                                "Mia 😀 Chen"};
 constexpr std::array<const char*, 16> usernames{
-    "jalvarez", "zbronte", "tyamada", "xlong", "ana.flor", "skierke", "lzolc", "nvan",
-    "fdeaubonne", "jmueller", "mkim", "epapa", "robrien", "npena", "oadisa", "mchen"};
+    "jalvarez",   "zbronte",  "tyamada", "xlong", "ana.flor", "skierke", "lzolc",  "nvan",
+    "fdeaubonne", "jmueller", "mkim",    "epapa", "robrien",  "npena",   "oadisa", "mchen"};
 
 // Uniform integer in [lo, hi] from a hash value.
 std::int64_t pick(std::uint64_t h, std::int64_t lo, std::int64_t hi) {
@@ -32,7 +44,9 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   return q;
 }
 
-std::uint64_t u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
+std::uint64_t u(std::int64_t v) {
+  return static_cast<std::uint64_t>(v);
+}
 
 }  // namespace
 
@@ -62,8 +76,7 @@ std::uint64_t hash_string(const std::string& s) {
 std::string file_info::name() const {
   char buf[96];
   std::snprintf(buf, sizeof buf, "Agent.%lld.%lld.part-%05d-0",
-                static_cast<long long>(scope_start_ms), static_cast<long long>(scope_end_ms),
-                part);
+                static_cast<long long>(scope_start_ms), static_cast<long long>(scope_end_ms), part);
   return buf;
 }
 
@@ -80,8 +93,8 @@ bool generator::has_account(const std::string& account) const {
 int generator::parts_of_hour(const std::string& account, std::int64_t hour,
                              std::size_t sessions) const {
   const auto k = pick(mix(cfg_.seed, hash_string(account), u(hour), 0x9a475), 1, cfg_.max_parts);
-  return static_cast<int>(std::max<std::int64_t>(
-      1, std::min<std::int64_t>(k, static_cast<std::int64_t>(sessions))));
+  return static_cast<int>(
+      std::max<std::int64_t>(1, std::min<std::int64_t>(k, static_cast<std::int64_t>(sessions))));
 }
 
 std::vector<generator::session_plan> generator::hour_plans(const std::string& account,
@@ -121,8 +134,8 @@ file_info generator::make_file(const std::string& account, std::int64_t hour, in
   const std::uint64_t h = mix(cfg_.seed, hash_string(account), u(hour), u(part) + 0xc7ea7ed);
   f.late = cfg_.late_percent > 0 && static_cast<int>(h % 100) < cfg_.late_percent;
   if (f.late) {
-    f.created_ms = f.scope_end_ms +
-                   pick(h >> 8, cfg_.late_min_hours * hour_ms, cfg_.late_max_hours * hour_ms);
+    f.created_ms =
+        f.scope_end_ms + pick(h >> 8, cfg_.late_min_hours * hour_ms, cfg_.late_max_hours * hour_ms);
   } else {
     f.created_ms =
         f.scope_end_ms + pick(h >> 8, cfg_.publish_delay_min_ms, cfg_.publish_delay_max_ms);
@@ -152,14 +165,24 @@ std::optional<file_info> generator::find(const std::string& account, std::string
   long long s = 0;
   long long e = 0;
   int part = 0;
-  int k = 0;
+  int attempt = 0;
   int consumed = 0;
-  if (std::sscanf(name.c_str(), "Agent.%lld.%lld.part-%d-%d%n", &s, &e, &part, &k, &consumed) != 4 ||
+  if (std::sscanf(name.c_str(), "Agent.%lld.%lld.part-%d-%d%n", &s, &e, &part, &attempt,
+                  &consumed) != 4 ||
       static_cast<std::size_t>(consumed) != name.size())
     return std::nullopt;
-  for (const auto& f : files(account))
-    if (f.scope_start_ms == s && f.part == part && f.name() == name) return f;
-  return std::nullopt;
+  if (!has_account(account)) return std::nullopt;
+  for (const auto& x : extras_)
+    if (x.info.account == account && x.info.name() == name) return x.info;
+  // Generated files: only the named hour is computed, so a download costs O(agents).
+  if (s < cfg_.from_ms || s >= cfg_.from_ms + cfg_.hours * hour_ms ||
+      (s - cfg_.from_ms) % hour_ms != 0)
+    return std::nullopt;
+  const int k = parts_of_hour(account, s, hour_plans(account, s).size());
+  if (part < 0 || part >= k) return std::nullopt;
+  file_info f = make_file(account, s, part);
+  if (f.name() != name) return std::nullopt;
+  return f;
 }
 
 void generator::add_hours(int n) {
@@ -289,7 +312,8 @@ std::vector<agent_session> generator::sessions(const file_info& file) const {
     return out;
   }
   const auto plans = hour_plans(file.account, file.scope_start_ms);
-  const auto k = static_cast<std::size_t>(parts_of_hour(file.account, file.scope_start_ms, plans.size()));
+  const auto k =
+      static_cast<std::size_t>(parts_of_hour(file.account, file.scope_start_ms, plans.size()));
   for (std::size_t i = 0; i < plans.size(); ++i) {
     if (i % k != static_cast<std::size_t>(file.part)) continue;
     const auto& p = plans[i];

@@ -120,8 +120,7 @@ int main(int argc, char** argv) {
   std::string fault_kind = "none";
   std::string fault_target = "any";
   auto& f = o.fault;
-  app.add_option("--fault", fault_kind,
-                 "none, 429, 500, 503, reset, truncated-gzip, stall, drip")
+  app.add_option("--fault", fault_kind, "none, 429, 500, 503, reset, truncated-gzip, stall, drip")
       ->capture_default_str();
   app.add_option("--fault-target", fault_target, "any, listing, download")->capture_default_str();
   app.add_option("--fault-first", f.first_n, "Hit the first N eligible requests")
@@ -160,11 +159,11 @@ int main(int argc, char** argv) {
       o.now_ms = emu::parse_time_arg(now);
       if (!o.now_ms) throw std::invalid_argument("--now: expected epoch ms or ISO UTC: " + now);
     }
-    const std::int64_t start_now =
-        o.now_ms ? *o.now_ms
-                 : std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+    const std::int64_t start_now = o.now_ms
+                                       ? *o.now_ms
+                                       : std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count();
     if (!from.empty()) {
       const auto t = emu::parse_time_arg(from);
       if (!t) throw std::invalid_argument("--from: expected epoch ms or ISO UTC: " + from);
@@ -173,8 +172,8 @@ int main(int argc, char** argv) {
       o.data.from_ms =
           (start_now / emu::hour_ms) * emu::hour_ms - std::int64_t{o.data.hours} * emu::hour_ms;
     }
-    for (const auto& [name, value] : {std::pair<std::string, std::string>{"empty", empty},
-                                      {"casing", casing}})
+    for (const auto& [name, value] :
+         {std::pair<std::string, std::string>{"empty", empty}, {"casing", casing}})
       if (auto err = emu::set_variant(o.variant, name, value)) throw std::invalid_argument(*err);
     if (auto err = emu::set_fault(o.fault, "kind", fault_kind)) throw std::invalid_argument(*err);
     if (auto err = emu::set_fault(o.fault, "target", fault_target))

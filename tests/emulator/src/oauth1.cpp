@@ -38,8 +38,8 @@ bool equal_constant_time(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   unsigned char diff = 0;
   for (std::size_t i = 0; i < a.size(); ++i)
-    diff = static_cast<unsigned char>(diff | (static_cast<unsigned char>(a[i]) ^
-                                              static_cast<unsigned char>(b[i])));
+    diff = static_cast<unsigned char>(
+        diff | (static_cast<unsigned char>(a[i]) ^ static_cast<unsigned char>(b[i])));
   return diff == 0;
 }
 
@@ -141,8 +141,8 @@ std::string hmac_sha1_base64(std::string_view key, std::string_view text) {
            &mac_len) == nullptr)
     throw std::runtime_error("HMAC-SHA1 failed in OpenSSL");
   std::string b64(4 * ((mac_len + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), mac,
-                                static_cast<int>(mac_len));
+  const int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), mac, static_cast<int>(mac_len));
   b64.resize(static_cast<std::size_t>(n));
   return b64;
 }

@@ -130,9 +130,12 @@ void write_document(W& w, const agent_session& s, bool wrap, bool table_casing) 
 
 bool table_casing_for(const variants& v, std::size_t index) {
   switch (v.casing) {
-    case name_casing::example: return false;
-    case name_casing::table: return true;
-    case name_casing::alternate: return index % 2 == 1;
+    case name_casing::example:
+      return false;
+    case name_casing::table:
+      return true;
+    case name_casing::alternate:
+      return index % 2 == 1;
   }
   return false;
 }
@@ -141,10 +144,17 @@ std::string xml_escape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      default: out.push_back(c);
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -327,8 +337,9 @@ void collect_expected(const file_info& file, const std::vector<agent_session>& s
 }
 
 void sort_unique(std::vector<expected_event>& events) {
-  std::stable_sort(events.begin(), events.end(),
-                   [](const expected_event& a, const expected_event& b) { return a.key() < b.key(); });
+  std::stable_sort(
+      events.begin(), events.end(),
+      [](const expected_event& a, const expected_event& b) { return a.key() < b.key(); });
   events.erase(std::unique(events.begin(), events.end(),
                            [](const expected_event& a, const expected_event& b) {
                              return a.key() == b.key();

@@ -2,6 +2,12 @@
 
 #include "lpda/emulator/time_format.hpp"
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -15,12 +21,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <charconv>
 #include <chrono>
@@ -103,32 +103,46 @@ std::string base64_decode(std::string_view in) {
 
 const char* kind_name(fault_kind k) {
   switch (k) {
-    case fault_kind::none: return "none";
-    case fault_kind::too_many_requests: return "429";
-    case fault_kind::internal_error: return "500";
-    case fault_kind::unavailable: return "503";
-    case fault_kind::reset: return "reset";
-    case fault_kind::truncated_gzip: return "truncated-gzip";
-    case fault_kind::stall: return "stall";
-    case fault_kind::drip: return "drip";
+    case fault_kind::none:
+      return "none";
+    case fault_kind::too_many_requests:
+      return "429";
+    case fault_kind::internal_error:
+      return "500";
+    case fault_kind::unavailable:
+      return "503";
+    case fault_kind::reset:
+      return "reset";
+    case fault_kind::truncated_gzip:
+      return "truncated-gzip";
+    case fault_kind::stall:
+      return "stall";
+    case fault_kind::drip:
+      return "drip";
   }
   return "none";
 }
 
 const char* empty_name(empty_listing e) {
   switch (e) {
-    case empty_listing::not_found_xml: return "404";
-    case empty_listing::empty_array: return "array";
-    case empty_listing::missing_file_key: return "missing";
+    case empty_listing::not_found_xml:
+      return "404";
+    case empty_listing::empty_array:
+      return "array";
+    case empty_listing::missing_file_key:
+      return "missing";
   }
   return "404";
 }
 
 const char* casing_name(name_casing c) {
   switch (c) {
-    case name_casing::example: return "example";
-    case name_casing::table: return "table";
-    case name_casing::alternate: return "alternate";
+    case name_casing::example:
+      return "example";
+    case name_casing::table:
+      return "table";
+    case name_casing::alternate:
+      return "alternate";
   }
   return "example";
 }
@@ -148,7 +162,8 @@ make_self_signed() {
   if (!key) throw std::runtime_error("self-signed TLS: EC key generation failed");
   std::unique_ptr<X509, x509_deleter> cert(X509_new());
   X509_set_version(cert.get(), 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), static_cast<long>(system_now_ms() & 0x7fffffff));
+  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()),
+                   static_cast<long>(system_now_ms() & 0x7fffffff));
   X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), 60L * 60 * 24 * 365);
   X509_set_pubkey(cert.get(), key.get());
@@ -181,7 +196,8 @@ std::string cert_pem(X509* cert) {
   return out;
 }
 
-// --- replies --------------------------------------------------------------------------------------
+// --- replies
+// --------------------------------------------------------------------------------------
 
 enum class action { normal, reset, stall, drip };
 
@@ -213,12 +229,14 @@ std::string head_text(const reply& r, bool keep_alive) {
 
 }  // namespace
 
-// --- option parsing shared by the CLI and /_control -----------------------------------------------
+// --- option parsing shared by the CLI and /_control
+// -----------------------------------------------
 
 std::optional<std::string> set_variant(variants& v, std::string_view name, std::string_view value) {
   auto flag = [&](bool& target) -> std::optional<std::string> {
     const auto b = to_bool(value);
-    if (!b) return "variant " + std::string(name) + ": expected 0/1, got '" + std::string(value) + "'";
+    if (!b)
+      return "variant " + std::string(name) + ": expected 0/1, got '" + std::string(value) + "'";
     target = *b;
     return std::nullopt;
   };
@@ -240,17 +258,25 @@ std::optional<std::string> set_variant(variants& v, std::string_view name, std::
   if (name == "zero-padding") return number(v.zero_padding, 0, 1 << 20);
   if (name == "retention-days") return number(v.retention_days, 0, 100000);
   if (name == "empty") {
-    if (value == "404") v.empty = empty_listing::not_found_xml;
-    else if (value == "array") v.empty = empty_listing::empty_array;
-    else if (value == "missing") v.empty = empty_listing::missing_file_key;
-    else return "variant empty: expected 404|array|missing, got '" + std::string(value) + "'";
+    if (value == "404")
+      v.empty = empty_listing::not_found_xml;
+    else if (value == "array")
+      v.empty = empty_listing::empty_array;
+    else if (value == "missing")
+      v.empty = empty_listing::missing_file_key;
+    else
+      return "variant empty: expected 404|array|missing, got '" + std::string(value) + "'";
     return std::nullopt;
   }
   if (name == "casing") {
-    if (value == "example") v.casing = name_casing::example;
-    else if (value == "table") v.casing = name_casing::table;
-    else if (value == "alternate") v.casing = name_casing::alternate;
-    else return "variant casing: expected example|table|alternate, got '" + std::string(value) + "'";
+    if (value == "example")
+      v.casing = name_casing::example;
+    else if (value == "table")
+      v.casing = name_casing::table;
+    else if (value == "alternate")
+      v.casing = name_casing::alternate;
+    else
+      return "variant casing: expected example|table|alternate, got '" + std::string(value) + "'";
     return std::nullopt;
   }
   return "unknown variant '" + std::string(name) + "'";
@@ -280,10 +306,14 @@ std::optional<std::string> set_fault(fault_spec& f, std::string_view name, std::
            std::string(value) + "'";
   }
   if (name == "target") {
-    if (value == "any") f.target = fault_target::any;
-    else if (value == "listing") f.target = fault_target::listing;
-    else if (value == "download") f.target = fault_target::download;
-    else return "fault target: expected any|listing|download, got '" + std::string(value) + "'";
+    if (value == "any")
+      f.target = fault_target::any;
+    else if (value == "listing")
+      f.target = fault_target::listing;
+    else if (value == "download")
+      f.target = fault_target::download;
+    else
+      return "fault target: expected any|listing|download, got '" + std::string(value) + "'";
     return std::nullopt;
   }
   if (name == "first") return number(f.first_n);
@@ -301,7 +331,8 @@ std::optional<std::string> set_fault(fault_spec& f, std::string_view name, std::
   return "unknown fault setting '" + std::string(name) + "'";
 }
 
-// --- the server -----------------------------------------------------------------------------------
+// --- the server
+// -----------------------------------------------------------------------------------
 
 struct server::impl {
   explicit impl(server_options o) : opts(std::move(o)), gen(opts.data) {}
@@ -377,10 +408,16 @@ struct server::impl {
                 : std::to_string(f.retry_after_s));
         return r;
       }
-      case fault_kind::internal_error: return xml_error(500, "Internal Server Error", 500);
-      case fault_kind::unavailable: return xml_error(503, "Service Unavailable", 503);
-      case fault_kind::reset: ok.act = action::reset; break;
-      case fault_kind::truncated_gzip: ok.body.resize(ok.body.size() / 2); break;
+      case fault_kind::internal_error:
+        return xml_error(500, "Internal Server Error", 500);
+      case fault_kind::unavailable:
+        return xml_error(503, "Service Unavailable", 503);
+      case fault_kind::reset:
+        ok.act = action::reset;
+        break;
+      case fault_kind::truncated_gzip:
+        ok.body.resize(ok.body.size() / 2);
+        break;
       case fault_kind::stall:
         ok.act = action::stall;
         ok.stall_ms = f.stall_ms;
@@ -390,7 +427,8 @@ struct server::impl {
         ok.drip_bytes = std::max(1, f.drip_bytes);
         ok.drip_interval_ms = f.drip_interval_ms;
         break;
-      case fault_kind::none: break;
+      case fault_kind::none:
+        break;
     }
     ok.served_account.clear();  // a faulted download is not a served file
     return ok;
@@ -432,25 +470,26 @@ struct server::impl {
       return json_reply(R"({"error":"invalid_client"})", 401);
     }
     char buf[64];
-    std::snprintf(buf, sizeof buf, "emu-%016llx",
-                  static_cast<unsigned long long>(
-                      mix(opts.data.seed, ++token_serial, static_cast<std::uint64_t>(system_now_ms()))));
+    std::snprintf(
+        buf, sizeof buf, "emu-%016llx",
+        static_cast<unsigned long long>(
+            mix(opts.data.seed, ++token_serial, static_cast<std::uint64_t>(system_now_ms()))));
     bearer_tokens[buf] = std::chrono::steady_clock::now() + std::chrono::seconds(opts.oauth2_ttl_s);
     return json_reply(std::string(R"({"access_token":")") + buf +
                       R"(","token_type":"Bearer","expires_in":)" +
                       std::to_string(opts.oauth2_ttl_s) + "}");
   }
 
-  std::vector<listed_file> listed(const std::string& account, std::int64_t start, std::int64_t end) {
+  std::vector<listed_file> listed(const std::string& account, std::int64_t start,
+                                  std::int64_t end) {
     std::vector<listed_file> out;
     const std::int64_t now = now_locked();
     for (auto& f : gen.files(account)) {
       if (!exists_at(f, now)) continue;
       const std::int64_t t = opts.variant.filter_on_scope ? f.scope_start_ms : f.created_ms;
       if (t < start || t >= end) continue;
-      std::string href = href_base() + std::string(api_prefix) + account +
-                         "/le/agentActivity/" + f.name() +
-                         (opts.variant.href_without_gz ? "" : ".gz");
+      std::string href = href_base() + std::string(api_prefix) + account + "/le/agentActivity/" +
+                         f.name() + (opts.variant.href_without_gz ? "" : ".gz");
       out.push_back({std::move(f), std::move(href)});
     }
     return out;
@@ -488,7 +527,8 @@ struct server::impl {
     }
     if (req.method() != http::verb::get ||
         (is_download && req[http::field::accept] == "application/gzip")) {
-      reply e = xml_error(400, "This request is not supported, verify request headers and method", 5);
+      reply e =
+          xml_error(400, "This request is not supported, verify request headers and method", 5);
       e.latency_ms = opts.latency_ms;
       return e;
     }
@@ -497,10 +537,11 @@ struct server::impl {
       e.latency_ms = opts.latency_ms;
       return e;
     }
-    const bool hit = (is_base || is_listing || is_schema || is_download) &&
-                     fault_hits(is_listing, is_download);
+    const bool hit =
+        (is_base || is_listing || is_schema || is_download) && fault_hits(is_listing, is_download);
     if (is_base) {
-      r.body = render_base_resource(account, href_base() + std::string(api_prefix) + account + "/le");
+      r.body =
+          render_base_resource(account, href_base() + std::string(api_prefix) + account + "/le");
     } else if (is_schema) {
       if (param(query, "schemaId").empty()) {
         r = xml_error(400, "schemaId is required", 5);
@@ -541,7 +582,8 @@ struct server::impl {
     } else {
       r = xml_error(404, "Resource not found", 404);
     }
-    if (hit && r.status == 200) r = apply_fault(std::move(r));
+    if (hit && r.status == 200)
+      r = apply_fault(std::move(r));
     else if (hit && (opts.fault.kind == fault_kind::too_many_requests ||
                      opts.fault.kind == fault_kind::internal_error ||
                      opts.fault.kind == fault_kind::unavailable))
@@ -610,8 +652,9 @@ struct server::impl {
     w.Key("kind");
     w.String(kind_name(f.kind));
     w.Key("target");
-    w.String(f.target == fault_target::any ? "any"
-             : f.target == fault_target::listing ? "listing" : "download");
+    w.String(f.target == fault_target::any       ? "any"
+             : f.target == fault_target::listing ? "listing"
+                                                 : "download");
     w.Key("first");
     w.Int(f.first_n);
     w.Key("every");
@@ -632,9 +675,11 @@ struct server::impl {
     rapidjson::Writer<rapidjson::StringBuffer> w(sb);
     w.StartObject();
     const std::pair<const char*, std::int64_t> fields[] = {
-        {"total", cnt.total},     {"base", cnt.base},       {"listing", cnt.listing},
-        {"download", cnt.download}, {"schema", cnt.schema}, {"token", cnt.token},
-        {"control", cnt.control}, {"unauthorized", cnt.unauthorized}, {"faults", cnt.faults}};
+        {"total", cnt.total},     {"base", cnt.base},
+        {"listing", cnt.listing}, {"download", cnt.download},
+        {"schema", cnt.schema},   {"token", cnt.token},
+        {"control", cnt.control}, {"unauthorized", cnt.unauthorized},
+        {"faults", cnt.faults}};
     for (const auto& [n, v] : fields) {
       w.Key(n);
       w.Int64(v);
@@ -704,7 +749,8 @@ struct server::impl {
     const std::string_view target = req.target();
     const auto qpos = target.find('?');
     const std::string cmd(target.substr(10, qpos == std::string_view::npos ? qpos : qpos - 10));
-    param_list q = qpos == std::string_view::npos ? param_list{} : parse_query(target.substr(qpos + 1));
+    param_list q =
+        qpos == std::string_view::npos ? param_list{} : parse_query(target.substr(qpos + 1));
     if (req.method() == http::verb::post) {
       auto form = parse_query(req.body());
       q.insert(q.end(), form.begin(), form.end());
@@ -741,9 +787,12 @@ struct server::impl {
         }
         if (has_param(q, "late-percent") || has_param(q, "late-min-hours") ||
             has_param(q, "late-max-hours")) {
-          const auto p = to_int(param(q, "late-percent", std::to_string(gen.config().late_percent)));
-          const auto lo = to_int(param(q, "late-min-hours", std::to_string(gen.config().late_min_hours)));
-          const auto hi = to_int(param(q, "late-max-hours", std::to_string(gen.config().late_max_hours)));
+          const auto p =
+              to_int(param(q, "late-percent", std::to_string(gen.config().late_percent)));
+          const auto lo =
+              to_int(param(q, "late-min-hours", std::to_string(gen.config().late_min_hours)));
+          const auto hi =
+              to_int(param(q, "late-max-hours", std::to_string(gen.config().late_max_hours)));
           if (!p || !lo || !hi) return bad("variant: late-* must be integers");
           gen.set_late(static_cast<int>(*p), static_cast<int>(*lo), static_cast<int>(*hi));
         }
@@ -785,8 +834,8 @@ struct server::impl {
         if (!scope || !created || !sessions) return bad("add-file: scope, created, sessions");
         if (!gen.has_account(account)) return bad("add-file: unknown account");
         const auto f = gen.add_file(account, *scope, *created, static_cast<int>(*sessions));
-        return json_reply("{\"name\":\"" + f.name() + "\",\"created\":" +
-                          std::to_string(f.created_ms) + "}");
+        return json_reply("{\"name\":\"" + f.name() +
+                          "\",\"created\":" + std::to_string(f.created_ms) + "}");
       }
       if (cmd == "files") {
         return json_reply(
@@ -870,8 +919,8 @@ net::awaitable<void> serve_stream(server::impl* self, Stream& stream, bool is_tl
       if (wec) co_return;
       self->mark_served(r);
     } else if (r.act == action::reset || r.act == action::stall) {
-      const std::array<net::const_buffer, 2> bufs{
-          net::buffer(head), net::buffer(r.body.data(), r.body.size() / 2)};
+      const std::array<net::const_buffer, 2> bufs{net::buffer(head),
+                                                  net::buffer(r.body.data(), r.body.size() / 2)};
       auto [wec, wn] = co_await net::async_write(stream, bufs, use_tuple);
       if (wec) co_return;
       if (r.act == action::stall) co_await wait_ms(r.stall_ms);
@@ -881,7 +930,8 @@ net::awaitable<void> serve_stream(server::impl* self, Stream& stream, bool is_tl
       const std::string all = head + r.body;
       for (std::size_t pos = 0; pos < all.size();) {
         const std::size_t n = std::min(all.size() - pos, static_cast<std::size_t>(r.drip_bytes));
-        auto [wec, wn] = co_await net::async_write(stream, net::buffer(all.data() + pos, n), use_tuple);
+        auto [wec, wn] =
+            co_await net::async_write(stream, net::buffer(all.data() + pos, n), use_tuple);
         if (wec) co_return;
         pos += n;
         if (pos < all.size()) co_await wait_ms(r.drip_interval_ms);
@@ -950,7 +1000,9 @@ server::server(server_options options) : impl_(std::make_unique<impl>(std::move(
     throw std::invalid_argument("--tls-cert and --tls-key go together");
 }
 
-server::~server() { stop(); }
+server::~server() {
+  stop();
+}
 
 void server::start() {
   auto& s = *impl_;
@@ -983,7 +1035,8 @@ void server::start() {
   const std::string host = addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string();
   {
     std::lock_guard lock(s.mu);
-    s.url = std::string(s.tls ? "https" : "http") + "://" + host + ":" + std::to_string(s.bound_port);
+    s.url =
+        std::string(s.tls ? "https" : "http") + "://" + host + ":" + std::to_string(s.bound_port);
   }
   net::co_spawn(s.ioc, accept_loop(&s), net::detached);
   if (s.opts.handle_signals) {
@@ -999,9 +1052,13 @@ std::string server::base_url() const {
   return impl_->url;
 }
 
-std::uint16_t server::port() const { return impl_->bound_port; }
+std::uint16_t server::port() const {
+  return impl_->bound_port;
+}
 
-void server::run() { impl_->ioc.run(); }
+void server::run() {
+  impl_->ioc.run();
+}
 
 void server::run_in_background() {
   impl_->thread = std::thread([this] { impl_->ioc.run(); });

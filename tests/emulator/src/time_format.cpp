@@ -37,9 +37,13 @@ std::string format_zoned(std::int64_t epoch_ms, bool with_ms) {
 
 }  // namespace
 
-std::string format_new_york(std::int64_t epoch_ms) { return format_zoned(epoch_ms, false); }
+std::string format_new_york(std::int64_t epoch_ms) {
+  return format_zoned(epoch_ms, false);
+}
 
-std::string format_new_york_ms(std::int64_t epoch_ms) { return format_zoned(epoch_ms, true); }
+std::string format_new_york_ms(std::int64_t epoch_ms) {
+  return format_zoned(epoch_ms, true);
+}
 
 std::string format_http_date(std::int64_t epoch_ms) {
   const auto tp = date::floor<std::chrono::seconds>(ms_tp{std::chrono::milliseconds{epoch_ms}});
@@ -47,8 +51,8 @@ std::string format_http_date(std::int64_t epoch_ms) {
 }
 
 std::string format_utc(std::int64_t epoch_ms) {
-  return date::format("%FT%TZ",
-                      date::floor<std::chrono::seconds>(ms_tp{std::chrono::milliseconds{epoch_ms}}));
+  return date::format(
+      "%FT%TZ", date::floor<std::chrono::seconds>(ms_tp{std::chrono::milliseconds{epoch_ms}}));
 }
 
 std::optional<std::int64_t> parse_time_arg(std::string_view text) {
@@ -65,10 +69,12 @@ std::optional<std::int64_t> parse_time_arg(std::string_view text) {
   int se = 0;
   int n = 0;
   const std::string s(text);
-  const bool full = std::sscanf(s.c_str(), "%4d-%2u-%2uT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &se,
-                                &n) == 6 && static_cast<std::size_t>(n) == s.size();
-  const bool minutes = !full && std::sscanf(s.c_str(), "%4d-%2u-%2uT%2d:%2dZ%n", &y, &mo, &d, &h,
-                                            &mi, &n) == 5 && static_cast<std::size_t>(n) == s.size();
+  const bool full =
+      std::sscanf(s.c_str(), "%4d-%2u-%2uT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &se, &n) == 6 &&
+      static_cast<std::size_t>(n) == s.size();
+  const bool minutes =
+      !full && std::sscanf(s.c_str(), "%4d-%2u-%2uT%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &n) == 5 &&
+      static_cast<std::size_t>(n) == s.size();
   const bool day_only = !full && !minutes &&
                         std::sscanf(s.c_str(), "%4d-%2u-%2u%n", &y, &mo, &d, &n) == 3 &&
                         static_cast<std::size_t>(n) == s.size();

@@ -60,6 +60,22 @@ TEST_SUITE("emulator") {
     REQUIRE(g.find("12345678", files[3].name() + ".gz").has_value());
     CHECK(g.find("12345678", files[3].name())->created_ms == files[3].created_ms);
     CHECK_FALSE(g.find("12345678", "Agent.1.2.part-00000-0").has_value());
+    // Every listed name is found; a part past the hour's count, a wrong end or a hour outside
+    // the range is not.
+    for (const auto& f : files) REQUIRE(g.find("12345678", f.name()).has_value());
+    const auto last_hour = files.back().scope_start_ms;
+    CHECK_FALSE(g.find("12345678", "Agent." + std::to_string(last_hour) + "." +
+                                       std::to_string(last_hour + emu::hour_ms) + ".part-00003-0")
+                    .has_value());
+    CHECK_FALSE(g.find("12345678", "Agent." + std::to_string(last_hour) + "." +
+                                       std::to_string(last_hour + 2 * emu::hour_ms) +
+                                       ".part-00000-0")
+                    .has_value());
+    CHECK_FALSE(g.find("12345678", "Agent." + std::to_string(last_hour + emu::hour_ms) + "." +
+                                       std::to_string(last_hour + 2 * emu::hour_ms) +
+                                       ".part-00000-0")
+                    .has_value());
+    CHECK_FALSE(g.find("87654321x", files[0].name()).has_value());
   }
 
   TEST_CASE("the same seed gives the same bytes and another seed other data") {
@@ -278,7 +294,8 @@ TEST_SUITE("emulator") {
     CHECK(ours_docs.find("\n   \"metaData\": {") != std::string::npos);
 
     const std::string ours_wrapped = emu::render_documents({*with_null}, emu::variants{});
-    const std::string fixture = lpda::test::read_file(lpda::test::data_dir() / "agent_activity_wrapped.ndjson");
+    const std::string fixture =
+        lpda::test::read_file(lpda::test::data_dir() / "agent_activity_wrapped.ndjson");
     const std::string second_line = fixture.substr(fixture.find('\n') + 1);
     CHECK(shape_of_first_document(ours_wrapped) == shape_of_first_document(second_line));
     CHECK(std::count(ours_wrapped.begin(), ours_wrapped.end(), '\n') == 1);

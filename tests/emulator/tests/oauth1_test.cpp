@@ -16,7 +16,8 @@ TEST_SUITE("emulator") {
   }
 
   TEST_CASE("base string URI drops default ports and lower-cases scheme and host") {
-    CHECK(emu::base_string_uri("HTTP", "Example.COM:80", "/r%20v/X") == "http://example.com/r%20v/X");
+    CHECK(emu::base_string_uri("HTTP", "Example.COM:80", "/r%20v/X") ==
+          "http://example.com/r%20v/X");
     CHECK(emu::base_string_uri("https", "www.example.net:8080", "/") ==
           "https://www.example.net:8080/");
     CHECK(emu::base_string_uri("https", "va.da.liveperson.net:443", "/a") ==
@@ -46,8 +47,8 @@ TEST_SUITE("emulator") {
 
   // RFC 5849 §1.2: the final, signed resource request (no oauth_version, with a realm).
   TEST_CASE("RFC 5849 section 1.2 request verifies and fails with any change") {
-    const emu::oauth1_credentials creds{"dpf43f3p2l4k3l03", "kd94hf93k423kf44",
-                                        "nnch734d00sl2jdk", "pfkkdhi9sl3r4s00"};
+    const emu::oauth1_credentials creds{"dpf43f3p2l4k3l03", "kd94hf93k423kf44", "nnch734d00sl2jdk",
+                                        "pfkkdhi9sl3r4s00"};
     const std::string header =
         "OAuth realm=\"Photos\", oauth_consumer_key=\"dpf43f3p2l4k3l03\", "
         "oauth_token=\"nnch734d00sl2jdk\", oauth_signature_method=\"HMAC-SHA1\", "
@@ -97,9 +98,11 @@ TEST_SUITE("emulator") {
 
   TEST_CASE("the emulator's verifier accepts the tests' independent signer query included") {
     const emu::oauth1_credentials creds{"ck", "c s&", "tok", "t/s"};
-    const std::string url = "http://127.0.0.1:4567/data_access_le/account/1/le/agentActivity?"
-                            "startTime=1&endTime=2&v=1.0";
-    const std::string h = lpda::emulator::test::oauth_header("GET", url, "ck", "c s&", "tok", "t/s");
+    const std::string url =
+        "http://127.0.0.1:4567/data_access_le/account/1/le/agentActivity?"
+        "startTime=1&endTime=2&v=1.0";
+    const std::string h =
+        lpda::emulator::test::oauth_header("GET", url, "ck", "c s&", "tok", "t/s");
     const std::string target = url.substr(url.find("/data_access"));
     CHECK(emu::verify_oauth1("GET", "http", "127.0.0.1:4567", target, h, creds).ok);
     CHECK_FALSE(emu::verify_oauth1("GET", "http", "127.0.0.1:4568", target, h, creds).ok);

@@ -7,8 +7,8 @@
 #include <rapidjson/document.h>
 
 #include <csignal>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <regex>
 #include <set>
 #include <thread>
@@ -46,9 +46,11 @@ struct running {
     url = srv.base_url();
     srv.run_in_background();
   }
-  std::string listing(std::int64_t start, std::int64_t end, const std::string& acct = account) const {
-    return url + "/data_access_le/account/" + acct + "/le/agentActivity?startTime=" +
-           std::to_string(start) + "&endTime=" + std::to_string(end);
+  std::string listing(std::int64_t start, std::int64_t end,
+                      const std::string& acct = account) const {
+    return url + "/data_access_le/account/" + acct +
+           "/le/agentActivity?startTime=" + std::to_string(start) +
+           "&endTime=" + std::to_string(end);
   }
   std::string href(const emu::file_info& f) const {
     return url + "/data_access_le/account/" + f.account + "/le/agentActivity/" + f.name() + ".gz";
@@ -106,7 +108,8 @@ std::string xml_message(const std::string& body) {
 }  // namespace
 
 TEST_SUITE("integration_emulator") {
-  TEST_CASE("OAuth 1.0a: unsigned and wrong secret get 401 with LivePerson's XML and right gets 200") {
+  TEST_CASE(
+      "OAuth 1.0a: unsigned and wrong secret get 401 with LivePerson's XML and right gets 200") {
     running r(options());
     const std::string u = r.listing(0, mar8 + 48 * emu::hour_ms);
     const auto unsigned_ = t::request("GET", u);
@@ -135,10 +138,11 @@ TEST_SUITE("integration_emulator") {
     running r(options());
     const std::string u = r.listing(0, mar8 + 48 * emu::hour_ms);
     // Basic auth: base64("emulator-client:emulator-client-secret").
-    const auto tok = t::request("POST", r.url + "/oauth2/token",
-                                {{"Authorization", "Basic ZW11bGF0b3ItY2xpZW50OmVtdWxhdG9yLWNsaWVudC1zZWNyZXQ="},
-                                 {"Content-Type", "application/x-www-form-urlencoded"}},
-                                "grant_type=client_credentials");
+    const auto tok =
+        t::request("POST", r.url + "/oauth2/token",
+                   {{"Authorization", "Basic ZW11bGF0b3ItY2xpZW50OmVtdWxhdG9yLWNsaWVudC1zZWNyZXQ="},
+                    {"Content-Type", "application/x-www-form-urlencoded"}},
+                   "grant_type=client_credentials");
     REQUIRE(tok.status == 200);
     rapidjson::Document d;
     d.Parse(tok.body.c_str());
@@ -148,12 +152,13 @@ TEST_SUITE("integration_emulator") {
     const std::string bearer = d["access_token"].GetString();
     CHECK(t::request("GET", u, {{"Authorization", "Bearer " + bearer}}).status == 200);
     CHECK(t::request("GET", u, {{"Authorization", "Bearer x" + bearer}}).status == 401);
-    const auto form = t::request("POST", r.url + "/oauth2/token",
-                                 {{"Content-Type", "application/x-www-form-urlencoded"}},
-                                 "grant_type=client_credentials&client_id=emulator-client&client_secret=nope");
+    const auto form = t::request(
+        "POST", r.url + "/oauth2/token", {{"Content-Type", "application/x-www-form-urlencoded"}},
+        "grant_type=client_credentials&client_id=emulator-client&client_secret=nope");
     CHECK(form.status == 401);
-    const auto grant = t::request("POST", r.url + "/oauth2/token", {},
-                                  "grant_type=password&client_id=emulator-client&client_secret=emulator-client-secret");
+    const auto grant = t::request(
+        "POST", r.url + "/oauth2/token", {},
+        "grant_type=password&client_id=emulator-client&client_secret=emulator-client-secret");
     CHECK(grant.status == 400);
   }
 
@@ -177,13 +182,16 @@ TEST_SUITE("integration_emulator") {
       for (const auto& l : parse_listing(res.body)) {
         got.insert(l.name);
         CHECK(seen.insert(l.name).second);  // adjacent windows never repeat a file
-        CHECK(l.href == r.url + "/data_access_le/account/" + account + "/le/agentActivity/" + l.name + ".gz");
+        CHECK(l.href ==
+              r.url + "/data_access_le/account/" + account + "/le/agentActivity/" + l.name + ".gz");
         // The scope dates are the epochs of the name, in New York time.
         const auto dot1 = l.name.find('.');
         const auto dot2 = l.name.find('.', dot1 + 1);
         const auto dot3 = l.name.find('.', dot2 + 1);
-        CHECK(t::parse_offset_time(l.scope_start) == std::stoll(l.name.substr(dot1 + 1, dot2 - dot1 - 1)));
-        CHECK(t::parse_offset_time(l.scope_end) == std::stoll(l.name.substr(dot2 + 1, dot3 - dot2 - 1)));
+        CHECK(t::parse_offset_time(l.scope_start) ==
+              std::stoll(l.name.substr(dot1 + 1, dot2 - dot1 - 1)));
+        CHECK(t::parse_offset_time(l.scope_end) ==
+              std::stoll(l.name.substr(dot2 + 1, dot3 - dot2 - 1)));
       }
       CHECK(got == want);
     }
@@ -220,7 +228,8 @@ TEST_SUITE("integration_emulator") {
     auto v = r.srv.current_variants();
     v.filter_on_scope = true;
     r.srv.set_variants(v);
-    const auto hour2 = parse_listing(t::signed_get(r.listing(mar8 + 2 * emu::hour_ms, mar8 + 3 * emu::hour_ms)).body);
+    const auto hour2 = parse_listing(
+        t::signed_get(r.listing(mar8 + 2 * emu::hour_ms, mar8 + 3 * emu::hour_ms)).body);
     std::set<std::string> in_hour;
     for (const auto& f : all)
       if (f.scope_start_ms == mar8 + 2 * emu::hour_ms) in_hour.insert(f.name());
@@ -275,11 +284,13 @@ TEST_SUITE("integration_emulator") {
     CHECK_FALSE(had_key);
     const auto f = r.srv.files(account)[3];
     bool was_object = false;
-    CHECK(parse_listing(t::signed_get(r.listing(f.created_ms, f.created_ms + 1)).body, &was_object).size() == 1);
+    CHECK(parse_listing(t::signed_get(r.listing(f.created_ms, f.created_ms + 1)).body, &was_object)
+              .size() == 1);
     CHECK_FALSE(was_object);
     v.single_file_as_object = true;
     r.srv.set_variants(v);
-    const auto one = parse_listing(t::signed_get(r.listing(f.created_ms, f.created_ms + 1)).body, &was_object);
+    const auto one =
+        parse_listing(t::signed_get(r.listing(f.created_ms, f.created_ms + 1)).body, &was_object);
     CHECK(was_object);
     REQUIRE(one.size() == 1);
     CHECK(one[0].name == f.name());
@@ -391,8 +402,10 @@ TEST_SUITE("integration_emulator") {
     r.srv.set_fault(f);
     const auto b = t::signed_get(u);
     CHECK(b.status == 429);
-    CHECK(std::regex_match(b.header("retry-after"),
-                           std::regex(R"((Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d GMT)")));
+    CHECK(std::regex_match(
+        b.header("retry-after"),
+        std::regex(
+            R"((Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d GMT)")));
 
     f = emu::fault_spec{};
     f.kind = emu::fault_kind::internal_error;
@@ -510,9 +523,10 @@ TEST_SUITE("integration_emulator") {
         }
       }
       std::sort(decoded.begin(), decoded.end());
-      decoded.erase(std::unique(decoded.begin(), decoded.end(),
-                                [](const t::row& a, const t::row& b) { return a.key() == b.key(); }),
-                    decoded.end());
+      decoded.erase(
+          std::unique(decoded.begin(), decoded.end(),
+                      [](const t::row& a, const t::row& b) { return a.key() == b.key(); }),
+          decoded.end());
       const auto expected = t::parse_expected_ndjson(r.srv.expected("ndjson", "available"));
       CHECK(decoded.size() > 100);
       CHECK(expected.size() == decoded.size());
@@ -520,7 +534,8 @@ TEST_SUITE("integration_emulator") {
       CHECK(t::parse_expected_ndjson(r.srv.expected("ndjson", "served")) == decoded);
       // CSV carries the same rows: one line each plus the header.
       const std::string csv = r.srv.expected("csv", "available");
-      CHECK(static_cast<std::size_t>(std::count(csv.begin(), csv.end(), '\n')) == decoded.size() + 1);
+      CHECK(static_cast<std::size_t>(std::count(csv.begin(), csv.end(), '\n')) ==
+            decoded.size() + 1);
     }
   }
 
@@ -532,13 +547,16 @@ TEST_SUITE("integration_emulator") {
     d.Parse(state.body.c_str());
     CHECK(d["now"].GetInt64() == mar8 + 24 * emu::hour_ms);
     CHECK(std::string(d["baseUrl"].GetString()) == r.url);
-    CHECK(t::request("POST", r.url + "/_control/variant", {{"Content-Type", "application/x-www-form-urlencoded"}},
-                     "empty=array&casing=table&late-percent=100").status == 200);
+    CHECK(t::request("POST", r.url + "/_control/variant",
+                     {{"Content-Type", "application/x-www-form-urlencoded"}},
+                     "empty=array&casing=table&late-percent=100")
+              .status == 200);
     CHECK(r.srv.current_variants().empty == emu::empty_listing::empty_array);
     CHECK(r.srv.current_variants().casing == emu::name_casing::table);
     for (const auto& f : r.srv.files(account, true)) CHECK(f.late);
     CHECK(t::request("GET", r.url + "/_control/variant?casing=shouting").status == 400);
-    CHECK(t::request("GET", r.url + "/_control/fault?kind=503&first=1&target=listing").status == 200);
+    CHECK(t::request("GET", r.url + "/_control/fault?kind=503&first=1&target=listing").status ==
+          200);
     const std::string u = r.listing(0, mar8 + 48 * emu::hour_ms);
     CHECK(t::signed_get(u).status == 503);
     CHECK(t::signed_get(u).status == 200);
@@ -546,11 +564,15 @@ TEST_SUITE("integration_emulator") {
     CHECK(r.srv.now_ms() == mar8 + 3 * emu::hour_ms);
     CHECK(t::request("GET", r.url + "/_control/now?advance=3600000").status == 200);
     CHECK(r.srv.now_ms() == mar8 + 4 * emu::hour_ms);
-    const auto added = t::request("GET", r.url + "/_control/add-file?account=" + account +
-                                             "&scope=2026-03-08T01:00:00Z&created=2026-03-08T03:30:00Z&sessions=2");
+    const auto added = t::request(
+        "GET", r.url + "/_control/add-file?account=" + account +
+                   "&scope=2026-03-08T01:00:00Z&created=2026-03-08T03:30:00Z&sessions=2");
     REQUIRE(added.status == 200);
     CHECK(added.body.find("Agent.1772931600000.1772935200000.part-00100-0") != std::string::npos);
-    CHECK(t::request("GET", r.url + "/_control/fail-file?name=Agent.1772931600000.1772935200000.part-00100-0.gz").status == 200);
+    CHECK(t::request(
+              "GET",
+              r.url + "/_control/fail-file?name=Agent.1772931600000.1772935200000.part-00100-0.gz")
+              .status == 200);
     const std::string extra = r.url + "/data_access_le/account/" + account +
                               "/le/agentActivity/Agent.1772931600000.1772935200000.part-00100-0.gz";
     CHECK(t::signed_get(extra).status == 500);
@@ -567,13 +589,18 @@ TEST_SUITE("integration_emulator") {
     CHECK(exp.body.rfind("account,agentSessionId,agentID,timestamp,", 0) == 0);
     CHECK(t::request("GET", r.url + "/_control/nope").status == 404);
     // Other data types list nothing; the base resource and schema answer.
-    CHECK(t::signed_get(r.url + "/data_access_le/account/" + account + "/le/engagement?startTime=0&endTime=1").status == 200);
+    CHECK(t::signed_get(r.url + "/data_access_le/account/" + account +
+                        "/le/engagement?startTime=0&endTime=1")
+              .status == 200);
     const auto base = t::signed_get(r.url + "/data_access_le/account/" + account + "/le");
     CHECK(base.status == 200);
     CHECK(base.body.find("\"@rel\":\"agentActivity\"") != std::string::npos);
-    CHECK(t::signed_get(r.url + "/data_access_le/account/" + account + "/le/schema?schemaId=latest").status == 200);
+    CHECK(t::signed_get(r.url + "/data_access_le/account/" + account + "/le/schema?schemaId=latest")
+              .status == 200);
     CHECK(t::signed_get(r.url + "/data_access_le/account/" + account + "/le/schema").status == 400);
-    CHECK(t::signed_get(r.url + "/data_access_le/account/" + account + "/le/agentActivity").status == 400);
+    CHECK(
+        t::signed_get(r.url + "/data_access_le/account/" + account + "/le/agentActivity").status ==
+        400);
   }
 
   TEST_CASE("HTTPS with a self-signed certificate and hrefs on a configured host") {
@@ -589,30 +616,72 @@ TEST_SUITE("integration_emulator") {
     REQUIRE(res.status == 200);
     const auto l = parse_listing(res.body);
     REQUIRE_FALSE(l.empty());
-    CHECK(l[0].href.rfind("https://va-a.da.liveperson.net/data_access_le/account/12345678/le/agentActivity/", 0) == 0);
-    const std::string local = r.url + l[0].href.substr(std::string("https://va-a.da.liveperson.net").size());
+    CHECK(l[0].href.rfind(
+              "https://va-a.da.liveperson.net/data_access_le/account/12345678/le/agentActivity/",
+              0) == 0);
+    const std::string local =
+        r.url + l[0].href.substr(std::string("https://va-a.da.liveperson.net").size());
     const auto file = t::signed_get(local, "emulator-app-secret", o.tls_cert_out);
     CHECK(file.status == 200);
     CHECK(static_cast<unsigned char>(file.body[0]) == 0x1f);
     CHECK(t::signed_get(r.listing(0, 1), "wrong", o.tls_cert_out).status == 401);
   }
 
-  TEST_CASE("lpda-emulator: --help names every option and port 0 prints the URL and --expected-out") {
+  TEST_CASE(
+      "lpda-emulator: --help names every option and port 0 prints the URL and --expected-out") {
     const std::string bin = (lpda::test::bin_dir() / "lpda-emulator").string();
     const auto help = lpda::test::run_command(bin + " --help");
     CHECK(help.status == 0);
-    for (const char* opt :
-         {"--address", "--port", "--tls-cert", "--tls-key", "--tls-self-signed", "--tls-cert-out",
-          "--href-base", "--consumer-key", "--consumer-secret", "--token", "--token-secret",
-          "--no-oauth2", "--oauth2-client-id", "--oauth2-client-secret", "--oauth2-ttl", "--seed",
-          "--accounts", "--agents", "--from", "--hours", "--max-parts", "--now", "--late-percent",
-          "--late-min-hours", "--late-max-hours", "--single-file-as-object", "--empty",
-          "--href-without-gz", "--plain-body", "--multi-member", "--zero-padding",
-          "--content-encoding-gzip", "--docs-framing", "--casing", "--retention-days",
-          "--filter-on-scope", "--fault", "--fault-target", "--fault-first", "--fault-every",
-          "--retry-after", "--retry-after-date", "--stall-ms", "--drip-bytes", "--drip-ms",
-          "--latency-ms", "--failing-file", "--expected-out", "--expected-format",
-          "--expected-files"})
+    for (const char* opt : {"--address",
+                            "--port",
+                            "--tls-cert",
+                            "--tls-key",
+                            "--tls-self-signed",
+                            "--tls-cert-out",
+                            "--href-base",
+                            "--consumer-key",
+                            "--consumer-secret",
+                            "--token",
+                            "--token-secret",
+                            "--no-oauth2",
+                            "--oauth2-client-id",
+                            "--oauth2-client-secret",
+                            "--oauth2-ttl",
+                            "--seed",
+                            "--accounts",
+                            "--agents",
+                            "--from",
+                            "--hours",
+                            "--max-parts",
+                            "--now",
+                            "--late-percent",
+                            "--late-min-hours",
+                            "--late-max-hours",
+                            "--single-file-as-object",
+                            "--empty",
+                            "--href-without-gz",
+                            "--plain-body",
+                            "--multi-member",
+                            "--zero-padding",
+                            "--content-encoding-gzip",
+                            "--docs-framing",
+                            "--casing",
+                            "--retention-days",
+                            "--filter-on-scope",
+                            "--fault",
+                            "--fault-target",
+                            "--fault-first",
+                            "--fault-every",
+                            "--retry-after",
+                            "--retry-after-date",
+                            "--stall-ms",
+                            "--drip-bytes",
+                            "--drip-ms",
+                            "--latency-ms",
+                            "--failing-file",
+                            "--expected-out",
+                            "--expected-format",
+                            "--expected-files"})
       CHECK_MESSAGE(help.out.find(std::string(opt) + " ") != std::string::npos, opt);
     CHECK(lpda::test::run_command(bin + " --casing loud").status != 0);
 
@@ -624,9 +693,19 @@ TEST_SUITE("integration_emulator") {
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
     posix_spawn_file_actions_addclose(&fa, pipefd[0]);
-    std::vector<std::string> args{bin, "--port", "0", "--from", "2026-03-08T00:00:00Z", "--hours", "4",
-                                  "--now", "2026-03-09T00:00:00Z", "--expected-out", expected,
-                                  "--expected-files", "served"};
+    std::vector<std::string> args{bin,
+                                  "--port",
+                                  "0",
+                                  "--from",
+                                  "2026-03-08T00:00:00Z",
+                                  "--hours",
+                                  "4",
+                                  "--now",
+                                  "2026-03-09T00:00:00Z",
+                                  "--expected-out",
+                                  expected,
+                                  "--expected-files",
+                                  "served"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -641,7 +720,9 @@ TEST_SUITE("integration_emulator") {
     CHECK(std::regex_match(line, std::regex(R"(http://127\.0\.0\.1:\d+)")));
     const auto at_start = t::parse_expected_ndjson(lpda::test::read_file(expected));
     CHECK(at_start.size() > 10);
-    const auto l = t::signed_get(line + "/data_access_le/account/12345678/le/agentActivity?startTime=0&endTime=1800000000000");
+    const auto l = t::signed_get(
+        line +
+        "/data_access_le/account/12345678/le/agentActivity?startTime=0&endTime=1800000000000");
     CHECK(l.status == 200);
     const auto files = parse_listing(l.body);
     REQUIRE_FALSE(files.empty());

@@ -1,5 +1,9 @@
 #include "test_client.hpp"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <rapidjson/document.h>
+#include <zlib.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -7,10 +11,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <rapidjson/document.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <chrono>
@@ -56,7 +56,8 @@ void exchange(Stream& stream, const http::request<http::string_body>& req, http_
   out.status = msg.result_int();
   for (const auto& f : msg) {
     std::string n(f.name_string());
-    std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(n.begin(), n.end(), n.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     out.headers[n] = std::string(f.value());
   }
   out.body = msg.body();
@@ -105,9 +106,9 @@ const rapidjson::Value& unwrap(const rapidjson::Value& v) {
 const rapidjson::Value* field(const rapidjson::Value& obj, std::string_view name) {
   for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {
     const std::string_view n(it->name.GetString(), it->name.GetStringLength());
-    if (n.size() == name.size() &&
-        std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+    if (n.size() == name.size() && std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) ==
+                 std::tolower(static_cast<unsigned char>(b));
         }))
       return &unwrap(it->value);
   }
@@ -167,17 +168,20 @@ std::string oauth_header(const std::string& method, const std::string& url,
                          const std::string& nonce, const std::string& timestamp) {
   const url_parts u = split_url(url);
   const auto q = u.target.find('?');
-  std::vector<std::pair<std::string, std::string>> ps{
-      {"oauth_consumer_key", consumer_key}, {"oauth_nonce", nonce},
-      {"oauth_signature_method", "HMAC-SHA1"}, {"oauth_timestamp", timestamp},
-      {"oauth_token", token}, {"oauth_version", "1.0"}};
+  std::vector<std::pair<std::string, std::string>> ps{{"oauth_consumer_key", consumer_key},
+                                                      {"oauth_nonce", nonce},
+                                                      {"oauth_signature_method", "HMAC-SHA1"},
+                                                      {"oauth_timestamp", timestamp},
+                                                      {"oauth_token", token},
+                                                      {"oauth_version", "1.0"}};
   if (q != std::string::npos) {
     std::string_view qs = std::string_view(u.target).substr(q + 1);
     while (!qs.empty()) {
       const auto amp = qs.find('&');
       const auto kv = qs.substr(0, amp);
       const auto eq = kv.find('=');
-      ps.emplace_back(dec(kv.substr(0, eq)), eq == std::string_view::npos ? "" : dec(kv.substr(eq + 1)));
+      ps.emplace_back(dec(kv.substr(0, eq)),
+                      eq == std::string_view::npos ? "" : dec(kv.substr(eq + 1)));
       qs = amp == std::string_view::npos ? std::string_view{} : qs.substr(amp + 1);
     }
   }
@@ -205,11 +209,11 @@ std::string oauth_header(const std::string& method, const std::string& url,
 
 http_result signed_get(const std::string& url, const std::string& consumer_secret,
                        const std::string& ca_file) {
-  return request("GET", url,
-                 {{"Authorization", oauth_header("GET", url, "emulator-app-key", consumer_secret,
-                                                 "emulator-access-token",
-                                                 "emulator-access-token-secret")}},
-                 {}, ca_file);
+  return request(
+      "GET", url,
+      {{"Authorization", oauth_header("GET", url, "emulator-app-key", consumer_secret,
+                                      "emulator-access-token", "emulator-access-token-secret")}},
+      {}, ca_file);
 }
 
 std::string gunzip_all(std::string_view data, int* members) {

@@ -35,10 +35,12 @@ http_result request(const std::string& method, const std::string& url,
 std::string oauth_header(const std::string& method, const std::string& url,
                          const std::string& consumer_key, const std::string& consumer_secret,
                          const std::string& token, const std::string& token_secret,
-                         const std::string& nonce = "n0nce", const std::string& timestamp = "1700000000");
+                         const std::string& nonce = "n0nce",
+                         const std::string& timestamp = "1700000000");
 
 /// GET signed with the emulator's default credentials (or the given secret).
-http_result signed_get(const std::string& url, const std::string& consumer_secret = "emulator-app-secret",
+http_result signed_get(const std::string& url,
+                       const std::string& consumer_secret = "emulator-app-secret",
                        const std::string& ca_file = {});
 
 /// Inflates every gzip member; trailing zero bytes after the last member are allowed. Throws

@@ -23,7 +23,7 @@ struct agent_event {
   std::int64_t timestamp = 0;
   int prev_concurrent = 0;
   int concurrent = 0;
-  int max_concurrent = 0;  ///< -9 on login and logout
+  int max_concurrent = 0;   ///< -9 on login and logout
   std::string employee_id;  ///< "" means absent
   std::string username;
   std::string nickname;
@@ -48,7 +48,7 @@ struct file_info {
   std::string account;
   std::int64_t scope_start_ms = 0;
   std::int64_t scope_end_ms = 0;
-  int part = 0;           ///< part-0000N; parts >= 100 were added through the control API
+  int part = 0;  ///< part-0000N; parts >= 100 were added through the control API
   std::int64_t created_ms = 0;
   bool late = false;
 
@@ -60,13 +60,13 @@ struct file_info {
 struct generator_config {
   std::uint64_t seed = 1;
   std::vector<std::string> accounts{"12345678"};
-  int agents = 6;                 ///< agents per account
-  std::int64_t from_ms = 0;       ///< first scope hour (floored to the hour)
-  int hours = 24;                 ///< number of scope hours
-  int max_parts = 3;              ///< each hour has 1..max_parts part files
-  std::int64_t publish_delay_min_ms = 5 * 60'000;   ///< created = scope end + delay
+  int agents = 6;                                  ///< agents per account
+  std::int64_t from_ms = 0;                        ///< first scope hour (floored to the hour)
+  int hours = 24;                                  ///< number of scope hours
+  int max_parts = 3;                               ///< each hour has 1..max_parts part files
+  std::int64_t publish_delay_min_ms = 5 * 60'000;  ///< created = scope end + delay
   std::int64_t publish_delay_max_ms = 25 * 60'000;
-  int late_percent = 0;           ///< share of files created hours late (0 = none)
+  int late_percent = 0;  ///< share of files created hours late (0 = none)
   int late_min_hours = 2;
   int late_max_hours = 8;
 };
@@ -76,8 +76,8 @@ struct generator_config {
 /// https://developers.liveperson.com/data-access-api-architecture.html). Each agent has at most
 /// one session per 6-hour block, so an agent's sessions never overlap. An hour has
 /// min(1..max_parts, its session count) part files (at least one, possibly empty) and its
-/// sessions are dealt to the parts round-robin, so no part is empty unless the hour is. Not thread-safe for
-/// writes (add_hours/add_file/set_late); const calls are pure.
+/// sessions are dealt to the parts round-robin, so no part is empty unless the hour is. Not
+/// thread-safe for writes (add_hours/add_file/set_late); const calls are pure.
 class generator {
  public:
   explicit generator(generator_config cfg);

@@ -16,8 +16,8 @@ using param_list = std::vector<std::pair<std::string, std::string>>;
 /// "%XX" with upper-case hex. Input is raw bytes (UTF-8 for text).
 std::string percent_encode(std::string_view raw);
 
-/// Decodes "%XX" escapes and, when `plus_is_space`, '+' as a space (application/x-www-form-urlencoded,
-/// RFC 5849 §3.4.1.3.1). Malformed escapes are kept literally.
+/// Decodes "%XX" escapes and, when `plus_is_space`, '+' as a space
+/// (application/x-www-form-urlencoded, RFC 5849 §3.4.1.3.1). Malformed escapes are kept literally.
 std::string percent_decode(std::string_view encoded, bool plus_is_space = true);
 
 /// Splits a query string or form body ("a=1&b=2", no leading '?') into decoded pairs; a name

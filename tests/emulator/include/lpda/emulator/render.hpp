@@ -11,8 +11,9 @@
 
 namespace lpda::emulator {
 
-/// How an empty listing is answered (https://developers.liveperson.com/data-access-api-methods-agent-activity.html
-/// documents none; public clients treat a non-200 "No Available Files" body as empty).
+/// How an empty listing is answered
+/// (https://developers.liveperson.com/data-access-api-methods-agent-activity.html documents none;
+/// public clients treat a non-200 "No Available Files" body as empty).
 enum class empty_listing {
   not_found_xml,     ///< 404 + <error>…<message>No Available Files</message>…</error>
   empty_array,       ///< 200 + "file": []
@@ -35,10 +36,11 @@ struct variants {
   bool multi_member = false;           ///< gzip body split into several members
   int zero_padding = 0;                ///< zero bytes appended after the last gzip member
   bool content_encoding_gzip = false;  ///< Content-Encoding: gzip over the (gzip) file bytes
-  bool docs_framing = false;  ///< pretty-printed, unwrapped metaData/recordCollection, each doc twice
+  bool docs_framing =
+      false;  ///< pretty-printed, unwrapped metaData/recordCollection, each doc twice
   name_casing casing = name_casing::example;
-  int retention_days = 30;             ///< files vanish this long after creation (0 = never)
-  bool filter_on_scope = false;        ///< listings filter on scope start instead of creation
+  int retention_days = 30;       ///< files vanish this long after creation (0 = never)
+  bool filter_on_scope = false;  ///< listings filter on scope start instead of creation
 };
 
 /// The JSON documents of a file (one per session) as NDJSON, wrapped like real files:

@@ -63,25 +63,25 @@ struct request_counts {
 /// Everything the emulator is started with (lpda-emulator's options map 1:1 onto this).
 struct server_options {
   std::string address = "127.0.0.1";
-  std::uint16_t port = 0;          ///< 0 = any free port
-  std::string tls_cert_file;       ///< PEM; with tls_key_file serves HTTPS
+  std::uint16_t port = 0;     ///< 0 = any free port
+  std::string tls_cert_file;  ///< PEM; with tls_key_file serves HTTPS
   std::string tls_key_file;
-  bool tls_self_signed = false;    ///< HTTPS with a P-256 certificate for localhost/127.0.0.1
-  std::string tls_cert_out;        ///< writes the self-signed certificate (PEM) here
-  std::string href_base;           ///< scheme://host[:port] of hrefs; "" = the server's own URL
+  bool tls_self_signed = false;  ///< HTTPS with a P-256 certificate for localhost/127.0.0.1
+  std::string tls_cert_out;      ///< writes the self-signed certificate (PEM) here
+  std::string href_base;         ///< scheme://host[:port] of hrefs; "" = the server's own URL
   oauth1_credentials oauth1{"emulator-app-key", "emulator-app-secret", "emulator-access-token",
                             "emulator-access-token-secret"};
-  bool oauth2 = true;              ///< POST /oauth2/token and Bearer tokens
+  bool oauth2 = true;  ///< POST /oauth2/token and Bearer tokens
   std::string oauth2_client_id = "emulator-client";
   std::string oauth2_client_secret = "emulator-client-secret";
-  int oauth2_ttl_s = 3600;         ///< expires_in of issued tokens
+  int oauth2_ttl_s = 3600;  ///< expires_in of issued tokens
   generator_config data;
   variants variant;
   fault_spec fault;
-  int latency_ms = 0;              ///< added before every Data Access response
-  std::string failing_file;        ///< downloads of this file name answer 500 until cleared
+  int latency_ms = 0;                  ///< added before every Data Access response
+  std::string failing_file;            ///< downloads of this file name answer 500 until cleared
   std::optional<std::int64_t> now_ms;  ///< fixed "now"; nullopt = the system clock
-  bool handle_signals = false;     ///< run() returns on SIGINT/SIGTERM
+  bool handle_signals = false;         ///< run() returns on SIGINT/SIGTERM
 };
 
 /// Applies one variant by name (the names of lpda-emulator's options without "--", e.g.
@@ -114,17 +114,27 @@ class server {
   void run_in_background();
   void stop();
 
+  /// "Now" in epoch ms: the fixed value, or the system clock.
   std::int64_t now_ms() const;
+  /// Fixes "now" (epoch ms), or returns to the system clock with nullopt.
   void set_now_ms(std::optional<std::int64_t> now);
+  /// Replaces every variant at once (see variants for the defaults).
   void set_variants(const variants& v);
   variants current_variants() const;
+  /// Replaces the fault schedule and resets its count of eligible requests.
   void set_fault(const fault_spec& f);
+  /// Delay (ms) before every Data Access response; 0 = none.
   void set_latency_ms(int ms);
+  /// Downloads of this file name (".gz" or not) answer 500 until set to "".
   void set_failing_file(std::string name);
+  /// Extends the scope range by `n` hours (generator::add_hours).
   void add_hours(int n);
+  /// Adds a part file (generator::add_file). Throws std::invalid_argument for an unknown account.
   file_info add_file(const std::string& account, std::int64_t scope_ms, std::int64_t created_ms,
                      int sessions);
+  /// Late files: share in percent and delay range in hours (generator::set_late).
   void set_late(int percent, int min_hours, int max_hours);
+  /// A snapshot of the request counters.
   request_counts counts() const;
 
   /// Files of `account` that exist at now (created ≤ now, not past retention), or with `all`
@@ -136,7 +146,7 @@ class server {
   /// Throws std::invalid_argument for other values.
   std::string expected(std::string_view format, std::string_view which) const;
 
-  struct impl;
+  struct impl;  ///< implementation (Beast types stay in server.cpp)
 
  private:
   std::unique_ptr<impl> impl_;
