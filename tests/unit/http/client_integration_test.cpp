@@ -688,4 +688,63 @@ TEST_SUITE("integration_http") {
     CHECK(denied->status == 401);
     CHECK(auth.token_requests() == 4);
   }
+
+  TEST_CASE("OAuth 2.0 token is reused until shortly before expires_in") {
+    std::atomic<int> tokens{0};
+    test_server srv({}, [&tokens](const received_request& rq, std::size_t) {
+      if (rq.target == "/token")
+        return ok(R"({"access_token":"t)" + std::to_string(++tokens) + R"(","expires_in":"120"})");
+      return ok(rq.header("Authorization"));
+    });
+    asio::io_context io;
+    client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
+    std::int64_t now = 1'000'000;
+    oauth2_client_credentials auth(c, {url_of(srv, "localhost", "/token"), "id", "s", "", 60s},
+                                   [&now] { return now; });
+    auto get = [&] {
+      return run(io, c.send({"GET", url_of(srv, "localhost", "/d"), {}, {}, {}}, &auth))->body;
+    };
+    CHECK(get() == "Bearer t1");
+    now += 59'000;  // 120 s token, 60 s margin: still good
+    CHECK(get() == "Bearer t1");
+    now += 2'000;
+    CHECK(get() == "Bearer t2");
+    CHECK(auth.token_requests() == 2);
+    const auto rq = srv.requests();
+    CHECK(rq[0].body == "grant_type=client_credentials");
+    CHECK(rq[0].header("Content-Type") == "application/x-www-form-urlencoded");
+  }
+
+  TEST_CASE("a refused token request is an auth error without the secret") {
+    test_server srv({}, [](const received_request&, std::size_t) {
+      reply r;
+      r.status = 401;
+      r.body = R"({"error":"invalid_client"})";
+      return r;
+    });
+    asio::io_context io;
+    client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
+    oauth2_client_credentials auth(
+        c, {url_of(srv, "localhost", "/token"), "id", "very-secret-value", "", 60s});
+    auto r = run(io, c.send({"GET", url_of(srv, "localhost", "/d"), {}, {}, {}}, &auth));
+    REQUIRE(r.has_error());
+    CHECK(r.error().code == errc::auth_failed);
+    CHECK(r.error().message.find("very-secret-value") == std::string::npos);
+    CHECK(srv.requests().size() == 1);
+  }
+
+  TEST_CASE("a download over max_download_bytes is refused") {
+    test_server srv({}, [](const received_request&, std::size_t) { return ok(big_body(50000)); });
+    lpda::test::temp_dir dir;
+    asio::io_context io;
+    auto settings = fast_settings();
+    settings.max_download_bytes = 10000;
+    client c(io.get_executor(), settings, fast_retry(), lpda::system_now_ms, no_jitter);
+    auto d = run(io, c.download({"GET", url_of(srv, "localhost", "/big"), {}, {}, {}},
+                                dir / "spool", nullptr));
+    REQUIRE(d.has_error());
+    CHECK(d.error().code == errc::protocol);
+    CHECK(srv.requests().size() == 1);
+    CHECK_FALSE(std::filesystem::exists(dir / "spool"));
+  }
 }
