@@ -481,6 +481,22 @@ TEST_SUITE("decode") {
     CHECK(cut.message.find("the content ends inside the document") != std::string::npos);
   }
 
+  TEST_CASE("NUL bytes and binary content inside gzip are malformed JSON") {
+    const std::string wrapped = fixture("agent_activity_wrapped.ndjson");
+    const auto nul = fails(wrapped + std::string(1, '\0') + "{}");
+    CHECK(has_code(nul, errc::malformed_json));
+    CHECK(nul.message.find("document 3 at byte offset " + std::to_string(wrapped.size())) == 0);
+    const auto inside = fails(replace_once(wrapped, "jdoe", std::string("jd\0e", 4)));
+    CHECK(has_code(inside, errc::malformed_json));
+    CHECK(inside.message.find("document 1 at byte offset ") == 0);
+    const auto binary =
+        fails(lpda::test::gzip(std::string("\x7f"
+                                           "ELF\x02\x01\x01",
+                                           7)));
+    CHECK(has_code(binary, errc::malformed_json));
+    CHECK(binary.message.find("document 1 at byte offset 0") == 0);
+  }
+
   TEST_CASE("deep nesting is refused without exhausting the stack") {
     const std::string deep = R"({"recordCollection":[],"x":)" + std::string(100'000, '[') +
                              std::string(100'000, ']') + "}";
