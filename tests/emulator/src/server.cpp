@@ -430,7 +430,8 @@ struct server::impl {
       case fault_kind::none:
         break;
     }
-    ok.served_account.clear();  // a faulted download is not a served file
+    // A reset, stalled or truncated download is not a served file; a dripped one is.
+    if (ok.act != action::drip) ok.served_account.clear();
     return ok;
   }
 
@@ -936,6 +937,7 @@ net::awaitable<void> serve_stream(server::impl* self, Stream& stream, bool is_tl
         pos += n;
         if (pos < all.size()) co_await wait_ms(r.drip_interval_ms);
       }
+      self->mark_served(r);
     }
     if (!keep) {
       if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {

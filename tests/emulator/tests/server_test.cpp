@@ -475,6 +475,23 @@ TEST_SUITE("integration_emulator") {
     CHECK(drip.complete);
     CHECK(drip.body == full.body);
     CHECK(drip.seconds >= 0.2);
+    {
+      // Reset, stalled and truncated downloads are not "served"; a dripped one is.
+      const std::string all = r.srv.expected("ndjson", "all");
+      std::vector<emu::file_info> with_events;
+      for (const auto& x : r.srv.files(account))
+        if (x.name() != file.name() && all.find(x.name()) != std::string::npos)
+          with_events.push_back(x);
+      REQUIRE(with_events.size() >= 2);
+      CHECK(t::signed_get(r.href(with_events[0])).complete);  // drip is still on
+      emu::fault_spec rf;
+      rf.kind = emu::fault_kind::reset;
+      r.srv.set_fault(rf);
+      CHECK_FALSE(t::signed_get(r.href(with_events[1])).complete);
+      const std::string served = r.srv.expected("ndjson", "served");
+      CHECK(served.find(with_events[0].name()) != std::string::npos);
+      CHECK(served.find(with_events[1].name()) == std::string::npos);
+    }
 
     r.srv.set_fault(emu::fault_spec{});
     r.srv.set_latency_ms(300);
@@ -490,7 +507,7 @@ TEST_SUITE("integration_emulator") {
     CHECK(t::signed_get(r.href(file)).body == full.body);
     const auto c = r.srv.counts();
     CHECK(c.downloads_by_file.at(file.name()) == 10);
-    CHECK(c.faults == 7);
+    CHECK(c.faults == 9);
   }
 
   TEST_CASE("the expected set equals an independent decode of every served file") {
@@ -601,6 +618,27 @@ TEST_SUITE("integration_emulator") {
     CHECK(
         t::signed_get(r.url + "/data_access_le/account/" + account + "/le/agentActivity").status ==
         400);
+    // Accept: application/gzip on a download and non-GET methods: LivePerson's internalCode 5.
+    const auto file0 = r.srv.files(account).at(0);
+    const std::string href0 =
+        r.url + "/data_access_le/account/" + account + "/le/agentActivity/" + file0.name() + ".gz";
+    const auto gz =
+        t::request("GET", href0,
+                   {{"Accept", "application/gzip"},
+                    {"Authorization",
+                     t::oauth_header("GET", href0, "emulator-app-key", "emulator-app-secret",
+                                     "emulator-access-token", "emulator-access-token-secret")}});
+    CHECK(gz.status == 400);
+    CHECK(xml_message(gz.body) ==
+          "This request is not supported, verify request headers and method");
+    const auto del =
+        t::request("DELETE", href0,
+                   {{"Authorization",
+                     t::oauth_header("DELETE", href0, "emulator-app-key", "emulator-app-secret",
+                                     "emulator-access-token", "emulator-access-token-secret")}});
+    CHECK(del.status == 400);
+    // Unknown accounts are refused.
+    CHECK(t::signed_get(r.url + "/data_access_le/account/999/le").status == 403);
   }
 
   TEST_CASE("HTTPS with a self-signed certificate and hrefs on a configured host") {
