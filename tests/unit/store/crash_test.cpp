@@ -1,11 +1,14 @@
 // Kills a child process that ingests generated files with SIGKILL at random instants; after
 // every kill the database must be intact and hold exactly the files whose ledger row is done,
 // each complete.
+#include "lpda/store/database.hpp"
+
 #include "event_sources.hpp"
 #include "test_support.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 
 #include <signal.h>
 #include <spawn.h>
@@ -134,6 +137,62 @@ TEST_SUITE("integration_store") {
     REQUIRE(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
     CHECK(check_database(db, facts) == static_cast<std::size_t>(file_count));
+  }
+
+  TEST_CASE("the sqlite3 shell holding the write lock for 3 s makes ingest wait and succeed") {
+    lpda::test::temp_dir dir;
+    const auto path = dir / "locked.db";
+    lpda::store::settings s;
+    s.path = path;
+    s.busy_timeout = std::chrono::milliseconds(500);
+    s.busy_retries = 8;
+    s.busy_backoff = std::chrono::milliseconds(100);
+    s.busy_backoff_max = std::chrono::milliseconds(800);
+    auto db = lpda::store::database::open(s);
+
+    // The shell takes the write lock, writes a row, sleeps 3 s, commits.
+    const std::string script =
+        "printf 'BEGIN IMMEDIATE;\\nINSERT INTO checkpoints (account_id, data_type, updated_ms) "
+        "VALUES (777, 888, 1);\\n.shell sleep 3\\nCOMMIT;\\n' | sqlite3 '" +
+        path.string() + "'";
+    std::vector<std::string> args{"/bin/sh", "-c", script};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = -1;
+    REQUIRE(::posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) == 0);
+
+    // Wait until the shell holds the lock: a probe's BEGIN IMMEDIATE then fails at once.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    bool locked = false;
+    while (!locked && std::chrono::steady_clock::now() < deadline) {
+      SQLite::Database probe(path, SQLite::OPEN_READWRITE);
+      if (probe.tryExec("BEGIN IMMEDIATE") == SQLITE_OK) {
+        probe.exec("ROLLBACK");
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      } else {
+        locked = true;
+      }
+    }
+    REQUIRE(locked);
+
+    const auto start = std::chrono::steady_clock::now();
+    lpda::store::test::vector_event_source src(lpda::store::test::generate_file_events(1, 0, 100),
+                                               30);
+    auto r = db.ingest_file("acct", "agentActivity", lpda::store::test::make_file("f"), src, 1);
+    const auto waited = std::chrono::steady_clock::now() - start;
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().what()));
+    CHECK(r->events_inserted == 100);
+    CHECK(waited >= std::chrono::milliseconds(2000));
+    SQLite::Database check(path, SQLite::OPEN_READONLY);
+    CHECK(check.execAndGet("SELECT count(*) FROM checkpoints WHERE account_id = '777'").getInt() ==
+          1);
+    CHECK(check.execAndGet("SELECT count(*) FROM agent_activity_events").getInt() == 100);
+    CHECK(check.execAndGet("SELECT status FROM files WHERE file_key = 'f'").getString() == "done");
   }
 
 }  // TEST_SUITE

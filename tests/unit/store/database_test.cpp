@@ -448,6 +448,26 @@ TEST_SUITE("store") {
           std::optional<std::int64_t>(2));
   }
 
+  TEST_CASE("an empty file is recorded as done with its size and zero events") {
+    lpda::test::temp_dir dir;
+    const auto p = dir / "lpda.db";
+    auto db = database::open(settings_for(p));
+    vector_event_source none({});
+    auto r = db.ingest_file(test_account, dtype, make_file("empty"), none, day0 + 5, 20);
+    REQUIRE(r.has_value());
+    CHECK(r->events_read == 0);
+    CHECK(r->events_inserted == 0);
+    CHECK(dump(p,
+               "SELECT status, bytes, events, events_inserted, first_seen_ms, updated_ms, "
+               "scope_start_ms, "
+               "scope_end_ms, part, name, href FROM files") ==
+          std::vector<std::string>{"done|20|0|0|" + std::to_string(day0 + 5) + "|" +
+                                   std::to_string(day0 + 5) + "|" + std::to_string(day0) + "|" +
+                                   std::to_string(day0 + 3600000) +
+                                   "|1|empty.gz|https://va.da.liveperson.net/files/empty.gz|"});
+    CHECK(scalar(p, "SELECT count(*) FROM agent_activity_events") == 0);
+  }
+
   TEST_CASE("status reports per account and data type") {
     lpda::test::temp_dir dir;
     auto db = database::open(settings_for(dir / "lpda.db"));
