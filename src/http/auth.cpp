@@ -6,6 +6,12 @@
 #include <openssl/evp.h>
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <deque>
 
 namespace lpda::http {
 namespace {
@@ -54,9 +60,26 @@ result<std::pair<std::string, std::int64_t>> parse_token_response(std::string_vi
       std::string(tok->value.GetString(), tok->value.GetStringLength()), expires_in};
 }
 
+// One token request at a time: later callers park on timers and are woken when it ends.
+struct oauth2_client_credentials::fetch_state {
+  bool fetching = false;
+  std::uint64_t generation = 0;  // fetches finished
+  std::optional<error> last_error;
+  std::deque<std::shared_ptr<boost::asio::steady_timer>> waiters;
+  void wake_all() {
+    for (auto& t : waiters) t->cancel();
+    waiters.clear();
+  }
+};
+
 oauth2_client_credentials::oauth2_client_credentials(client& http, oauth2_settings settings,
                                                      clock_fn clock)
-    : http_(http), settings_(std::move(settings)), clock_(std::move(clock)) {}
+    : http_(http),
+      settings_(std::move(settings)),
+      clock_(std::move(clock)),
+      fetch_(std::make_unique<fetch_state>()) {}
+
+oauth2_client_credentials::~oauth2_client_credentials() = default;
 
 bool oauth2_client_credentials::on_unauthorized() {
   token_.clear();
@@ -66,7 +89,28 @@ bool oauth2_client_credentials::on_unauthorized() {
 
 boost::asio::awaitable<result<std::string>> oauth2_client_credentials::authorization(
     std::string /*method*/, std::string /*url*/) {
-  if (!token_.empty() && clock_() < expires_at_ms_) co_return "Bearer " + token_;
+  for (;;) {
+    if (!token_.empty() && clock_() < expires_at_ms_) co_return "Bearer " + token_;
+    if (!fetch_->fetching) break;
+    const std::uint64_t seen = fetch_->generation;
+    auto ex = co_await boost::asio::this_coro::executor;
+    auto timer = std::make_shared<boost::asio::steady_timer>(
+        ex, boost::asio::steady_timer::time_point::max());
+    fetch_->waiters.push_back(timer);
+    co_await timer->async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    // The fetch this caller waited for failed: share its error rather than hammer the server.
+    if (fetch_->generation != seen && fetch_->last_error) co_return *fetch_->last_error;
+  }
+  fetch_->fetching = true;
+  auto r = co_await fetch_token();
+  fetch_->fetching = false;
+  ++fetch_->generation;
+  fetch_->last_error = r ? std::nullopt : std::optional<error>(r.error());
+  fetch_->wake_all();
+  co_return r;
+}
+
+boost::asio::awaitable<result<std::string>> oauth2_client_credentials::fetch_token() {
   request req;
   req.method = "POST";
   req.url = settings_.token_url;

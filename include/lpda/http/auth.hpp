@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -54,10 +55,12 @@ struct oauth2_settings {
 /// OAuth 2.0 client credentials (RFC 6749 §4.4): POSTs `grant_type=client_credentials` with the
 /// client id and secret in HTTP Basic auth (§2.3.1) to the token URL through `http`, caches
 /// `access_token` until `expires_in` − `refresh_margin`, and drops it after a 401 so the next
-/// attempt fetches a new one. Header: "Bearer <token>".
+/// attempt fetches a new one. Requests that need a token while one is being fetched wait for
+/// that fetch (one token request at a time). Header: "Bearer <token>".
 class oauth2_client_credentials final : public auth_strategy {
  public:
   oauth2_client_credentials(client& http, oauth2_settings settings, clock_fn clock = system_now_ms);
+  ~oauth2_client_credentials() override;
   boost::asio::awaitable<result<std::string>> authorization(std::string method,
                                                             std::string url) override;
   bool on_unauthorized() override;
@@ -71,6 +74,9 @@ class oauth2_client_credentials final : public auth_strategy {
   std::string token_;
   std::int64_t expires_at_ms_ = 0;
   int token_requests_ = 0;
+  struct fetch_state;
+  std::unique_ptr<fetch_state> fetch_;
+  boost::asio::awaitable<result<std::string>> fetch_token();
 };
 
 /// Parses a token response `{"access_token": "…", "token_type": "Bearer", "expires_in": 3600}`

@@ -747,4 +747,33 @@ TEST_SUITE("integration_http") {
     CHECK(srv.requests().size() == 1);
     CHECK_FALSE(std::filesystem::exists(dir / "spool"));
   }
+
+  TEST_CASE("concurrent requests share one OAuth 2.0 token request") {
+    std::atomic<int> tokens{0};
+    test_server srv({}, [&tokens](const received_request& rq, std::size_t) {
+      if (rq.target == "/token") {
+        reply r =
+            ok(R"({"access_token":"t)" + std::to_string(++tokens) + R"(","expires_in":3600})");
+        r.delay = 50ms;
+        return r;
+      }
+      return ok(rq.header("Authorization"));
+    });
+    asio::io_context io;
+    client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
+    oauth2_client_credentials auth(c, {url_of(srv, "localhost", "/token"), "id", "s", "", 60s});
+    std::vector<std::optional<lpda::result<response>>> out(5);
+    for (auto& o : out)
+      asio::co_spawn(
+          io, store_result(c.send({"GET", url_of(srv, "localhost", "/d"), {}, {}, {}}, &auth), &o),
+          asio::detached);
+    io.run();
+    for (auto& o : out) {
+      REQUIRE(o.has_value());
+      REQUIRE(o->has_value());
+      CHECK((*o)->body == "Bearer t1");
+    }
+    CHECK(auth.token_requests() == 1);
+    CHECK(tokens == 1);
+  }
 }
