@@ -631,6 +631,35 @@ TEST_SUITE("integration_http") {
     CHECK(srv.requests().size() == 6);
   }
 
+  TEST_CASE("concurrency is bounded globally across hosts") {
+    test_server srv({}, [](const received_request&, std::size_t) {
+      reply r = ok("slow");
+      r.delay = 60ms;
+      return r;
+    });
+    asio::io_context io;
+    auto settings = fast_settings();
+    settings.max_concurrent = 1;
+    settings.max_per_host = 4;
+    client c(io.get_executor(), settings, fast_retry(), lpda::system_now_ms, no_jitter);
+    std::vector<std::optional<lpda::result<response>>> out(4);
+    for (std::size_t i = 0; i < out.size(); ++i)
+      asio::co_spawn(
+          io,
+          store_result(
+              c.send({"GET", url_of(srv, i % 2 ? "localhost" : "127.0.0.1", "/"), {}, {}, {}},
+                     nullptr),
+              &out[i]),
+          asio::detached);
+    io.run();
+    for (auto& o : out) {
+      REQUIRE(o.has_value());
+      CHECK(o->has_value());
+    }
+    CHECK(srv.max_in_flight() == 1);
+    CHECK(srv.requests().size() == 4);
+  }
+
   TEST_CASE("plain http to a non-loopback host is refused unless allowed") {
     asio::io_context io;
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
