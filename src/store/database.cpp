@@ -575,7 +575,11 @@ const std::filesystem::path& database::path() const noexcept {
 }
 
 int database::schema_version() {
-  return impl_->user_version();
+  try {
+    return impl_->user_version();
+  } catch (const SQLite::Exception& e) {
+    throw error_exception(impl_->sqlite_error(e, "schema version"));
+  }
 }
 
 result<ingest_summary> database::ingest_file(std::string_view account, std::string_view data_type,

@@ -185,7 +185,8 @@ class database {
   /// One entry per (account, data type) known to the checkpoints or the ledger, ordered.
   result<std::vector<account_status>> status(std::int64_t now_ms);
 
-  /// The schema version of the open file (`PRAGMA user_version`).
+  /// The schema version of the open file (`PRAGMA user_version`). Throws
+  /// `lpda::error_exception` (`errc::store_io`) if it cannot be read.
   int schema_version();
 
   /// The file this store writes.
