@@ -134,7 +134,7 @@ lpda::http::retry_settings retry() {
 }  // namespace
 
 TEST_SUITE("integration_api") {
-  TEST_CASE("list, download and base resource against a signature-checking server") {
+  TEST_CASE("list - download and base resource against a signature-checking server") {
     fake_api api;
     asio::io_context io;
     lpda::http::client http(io.get_executor(), settings(), retry());
@@ -176,7 +176,7 @@ TEST_SUITE("integration_api") {
     CHECK(api.server->requests().size() == 5);
   }
 
-  TEST_CASE("wrong credentials surface the XML message; a foreign href is refused") {
+  TEST_CASE("wrong credentials surface the XML message and a foreign href is refused") {
     fake_api api;
     asio::io_context io;
     lpda::http::client http(io.get_executor(), settings(), retry());

@@ -16,7 +16,7 @@ TEST_SUITE("api") {
     CHECK(host_for_region("eu").empty());
   }
 
-  TEST_CASE("resolve_base_url: base_url, then domain, then region") {
+  TEST_CASE("resolve_base_url: base_url - then domain - then region") {
     CHECK(resolve_base_url("us", "", "").value() == "https://va.da.liveperson.net");
     CHECK(resolve_base_url("us", "lo.da.liveperson.net", "").value() ==
           "https://lo.da.liveperson.net");

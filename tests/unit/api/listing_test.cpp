@@ -21,7 +21,7 @@ std::int64_t utc_ms(int y, unsigned m, unsigned d, int h) {
 }  // namespace
 
 TEST_SUITE("api") {
-  TEST_CASE("docs example listing: 5 files with keys, hrefs, parts and scopes") {
+  TEST_CASE("docs example listing: 5 files with keys - hrefs - parts and scopes") {
     const auto files =
         parse_listing(200, read_file(data_dir() / "listing_docs_example.json")).value();
     REQUIRE(files.size() == 5);
@@ -43,7 +43,7 @@ TEST_SUITE("api") {
     }
   }
 
-  TEST_CASE("file as a single object; key drops .gz, name keeps it") {
+  TEST_CASE("file as a single object - key drops .gz and name keeps it") {
     const auto files =
         parse_listing(200, read_file(data_dir() / "api" / "listing_single_object.json")).value();
     REQUIRE(files.size() == 1);
@@ -53,7 +53,7 @@ TEST_SUITE("api") {
     CHECK(files[0].href.rfind("https://lo.da.liveperson.net/", 0) == 0);
   }
 
-  TEST_CASE("file null, file missing, dataAccessFiles missing or null: empty") {
+  TEST_CASE("file null - file missing - dataAccessFiles missing or null: empty") {
     CHECK(parse_listing(200, read_file(data_dir() / "api" / "listing_null_file.json"))->empty());
     CHECK(parse_listing(200, read_file(data_dir() / "api" / "listing_missing_file.json"))->empty());
     CHECK(parse_listing(200, "{}")->empty());
@@ -61,14 +61,14 @@ TEST_SUITE("api") {
     CHECK(parse_listing(200, R"({"dataAccessFiles": {"file": []}})")->empty());
   }
 
-  TEST_CASE("No Available Files as XML 404 or JSON, any case: empty") {
+  TEST_CASE("No Available Files as XML 404 or JSON - any case: empty") {
     CHECK(
         parse_listing(404, read_file(data_dir() / "api" / "no_available_files_404.xml"))->empty());
     CHECK(parse_listing(400, R"({"error":"no available files for this range"})")->empty());
     CHECK(parse_listing(500, "NO AVAILABLE FILES")->empty());
   }
 
-  TEST_CASE("other error bodies surface message, internalCode and the status kind") {
+  TEST_CASE("other error bodies surface message - internalCode and the status kind") {
     const auto r = parse_listing(401, read_file(data_dir() / "api" / "unauthorized_401.xml"),
                                  "https://va.da.liveperson.net/x/le/agentActivity?startTime=1");
     REQUIRE(r.has_error());

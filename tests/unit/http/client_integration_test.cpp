@@ -94,7 +94,7 @@ struct counting_nonce {
 }  // namespace
 
 TEST_SUITE("integration_http") {
-  TEST_CASE("TLS verifies with the test CA, fails with the wrong host name and with no CA") {
+  TEST_CASE("TLS verifies with the test CA - fails with the wrong host name and with no CA") {
     lpda::test::temp_dir dir;
     const auto ca = make_ca("lpda test CA");
     const auto good = make_server_cert(ca, {"localhost"}, {"127.0.0.1"});
@@ -176,7 +176,7 @@ TEST_SUITE("integration_http") {
     CHECK(srv.accepts() == 4);
   }
 
-  TEST_CASE("429 with Retry-After in seconds, as an HTTP date, or absent, then 200") {
+  TEST_CASE("429 with Retry-After in seconds - as an HTTP date - or absent - then 200") {
     // The client's clock is fixed so the HTTP date is exactly 1 s ahead of it.
     const std::int64_t now_ms = 1445412479000;  // Wed, 21 Oct 2015 07:27:59 GMT
     struct variant {
@@ -235,7 +235,7 @@ TEST_SUITE("integration_http") {
     CHECK(r->status == 200);
   }
 
-  TEST_CASE("503 three times then 200; with fewer attempts the 503 is returned") {
+  TEST_CASE("503 three times then 200 and with fewer attempts the 503 is returned") {
     auto script = [](const received_request&, std::size_t i) {
       if (i < 3) {
         reply r;
@@ -294,7 +294,7 @@ TEST_SUITE("integration_http") {
     CHECK(srv.requests().size() == 2);
   }
 
-  TEST_CASE("a connection cut mid-body is retried; the download is whole") {
+  TEST_CASE("a connection cut mid-body is retried and the download is whole") {
     const std::string body = big_body(100000);
     test_server srv({}, [&body](const received_request&, std::size_t i) {
       reply r = ok(body);
@@ -340,7 +340,7 @@ TEST_SUITE("integration_http") {
     CHECK(s.error().code == errc::network);
   }
 
-  TEST_CASE("a stall mid-body hits the I/O timeout; a dripping body hits the request deadline") {
+  TEST_CASE("a stall mid-body hits the I/O timeout and a dripping body hits the request deadline") {
     test_server srv({}, [](const received_request& rq, std::size_t) {
       reply r = ok(big_body(2000));
       if (rq.target == "/stall") {
@@ -681,7 +681,7 @@ TEST_SUITE("integration_http") {
     CHECK(srv.requests().size() == 1);
   }
 
-  TEST_CASE("OAuth 2.0 client credentials: token cached, refreshed once on 401") {
+  TEST_CASE("OAuth 2.0 client credentials: token cached - refreshed once on 401") {
     std::atomic<int> tokens{0};
     test_server srv({}, [&tokens](const received_request& rq, std::size_t) {
       if (rq.target == "/token") {

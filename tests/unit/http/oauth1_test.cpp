@@ -63,7 +63,7 @@ TEST_SUITE("http") {
           "9d7dh3k39sjv7");
   }
 
-  TEST_CASE("photos.example.net vector (OAuth Core 1.0 A.5, the RFC 5849 1.2 request)") {
+  TEST_CASE("photos.example.net vector (OAuth Core 1.0 A.5 - the RFC 5849 1.2 request)") {
     const oauth1_credentials creds{"dpf43f3p2l4k3l03", "kd94hf93k423kf44", "nnch734d00sl2jdk",
                                    "pfkkdhi9sl3r4s00"};
     const std::string url = "http://photos.example.net/photos?file=vacation.jpg&size=original";

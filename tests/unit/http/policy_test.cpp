@@ -10,7 +10,7 @@ using namespace std::chrono_literals;
 using std::chrono::milliseconds;
 
 TEST_SUITE("http") {
-  TEST_CASE("5xx, timeouts and resets wait 5 s, 10 s, 15 s and stop at max_attempts") {
+  TEST_CASE("5xx - timeouts and resets wait 5 s - 10 s - 15 s and stop at max_attempts") {
     const retry_settings s;  // defaults: 4 attempts, 5/10/15 s
     for (errc k : {errc::server_error, errc::timeout, errc::network}) {
       CHECK(decide_retry(k, 1, std::nullopt, s, 0.5).delay == 5s);
@@ -31,7 +31,7 @@ TEST_SUITE("http") {
       CHECK_FALSE(decide_retry(k, 1, std::nullopt, s, 0).retry);
   }
 
-  TEST_CASE("429 waits max(Retry-After or 1 s, minimum) plus jitter, capped") {
+  TEST_CASE("429 waits max(Retry-After or 1 s - minimum) plus jitter - capped") {
     retry_settings s;
     s.jitter = 1000ms;
     CHECK(decide_retry(errc::throttled, 1, std::nullopt, s, 0.0).delay == 1s);
