@@ -234,7 +234,8 @@ agent_session generator::make_session(const std::string& account, int agent, std
   base.nickname = nicknames[ni];
   base.username = std::string(usernames[ni]) + std::to_string(agent);
   base.loginname = base.username + "@example.com";
-  base.employee_id = (ah >> 8) % 3 == 0 ? std::string{} : "E-" + std::to_string(1000 + agent);
+  // Numeric strings, so the employee-id-as-long variant can render them as {"long": n}.
+  base.employee_id = (ah >> 8) % 3 == 0 ? std::string{} : std::to_string(70000 + agent);
   base.group_id = (ah >> 16) % 4 == 0 ? -1 : static_cast<std::int64_t>(10 + (ah >> 20) % 40);
   const int max_conc = static_cast<int>(1 + (ah >> 24) % 4);
 

@@ -116,6 +116,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--filter-on-scope", v.filter_on_scope,
                "Listings filter on scope start instead of creation time");
+  app.add_flag("--employee-id-as-long", v.employee_id_as_long,
+               "agentEmployeeId as {\"long\": n} (null when absent) instead of a string");
+  app.add_flag("--extra-fields", v.extra_fields,
+               "Add userProfileIDs and an unknown field to every event");
 
   std::string fault_kind = "none";
   std::string fault_target = "any";

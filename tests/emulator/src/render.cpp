@@ -35,7 +35,7 @@ void wrapped_string(W& w, std::string_view v) {
 }
 
 template <class W>
-void write_event(W& w, const agent_event& e, bool table_casing) {
+void write_event(W& w, const agent_event& e, bool table_casing, const variants& v) {
   w.StartObject();
   str(w, "agentID");
   wrapped_long(w, e.agent_id);
@@ -48,7 +48,13 @@ void write_event(W& w, const agent_event& e, bool table_casing) {
   str(w, "prevState");
   wrapped_long(w, e.prev_state);
   str(w, "agentEmployeeId");
-  wrapped_string(w, e.employee_id);
+  if (!v.employee_id_as_long) {
+    wrapped_string(w, e.employee_id);
+  } else if (e.employee_id.empty()) {
+    w.Null();
+  } else {
+    wrapped_long(w, std::stoll(e.employee_id));
+  }
   str(w, table_casing ? "agentUserName" : "agentUsername");
   wrapped_string(w, e.username);
   str(w, table_casing ? "agentNickName" : "agentNickname");
@@ -63,11 +69,26 @@ void write_event(W& w, const agent_event& e, bool table_casing) {
   wrapped_long(w, e.max_concurrent);
   str(w, "agentGroupID");
   wrapped_long(w, e.group_id);
+  if (v.extra_fields) {
+    str(w, "userProfileIDs");
+    w.StartObject();
+    str(w, "array");
+    w.StartArray();
+    w.Int64(2438730312 + e.agent_id);
+    w.Int64(2438730212);
+    w.EndArray();
+    w.EndObject();
+    str(w, "futureField");
+    w.StartObject();
+    str(w, "string");
+    str(w, "ignore me");
+    w.EndObject();
+  }
   w.EndObject();
 }
 
 template <class W>
-void write_document(W& w, const agent_session& s, bool wrap, bool table_casing) {
+void write_document(W& w, const agent_session& s, bool wrap, bool table_casing, const variants& v) {
   w.StartObject();
   str(w, "dataType");
   w.StartObject();
@@ -117,7 +138,7 @@ void write_document(W& w, const agent_session& s, bool wrap, bool table_casing) 
   w.StartObject();
   str(w, "array");
   w.StartArray();
-  for (const auto& e : s.events) write_event(w, e, table_casing);
+  for (const auto& e : s.events) write_event(w, e, table_casing, v);
   w.EndArray();
   w.EndObject();
   w.EndObject();
@@ -182,7 +203,7 @@ std::string render_documents(const std::vector<agent_session>& sessions, const v
     if (v.docs_framing) {
       rapidjson::PrettyWriter<rapidjson::StringBuffer> w(sb);
       w.SetIndent(' ', 3);
-      write_document(w, sessions[i], false, table_casing_for(v, i));
+      write_document(w, sessions[i], false, table_casing_for(v, i), v);
       const std::string doc(sb.GetString(), sb.GetSize());
       out += doc;
       out += '\n';
@@ -190,7 +211,7 @@ std::string render_documents(const std::vector<agent_session>& sessions, const v
       out += '\n';
     } else {
       rapidjson::Writer<rapidjson::StringBuffer> w(sb);
-      write_document(w, sessions[i], true, table_casing_for(v, i));
+      write_document(w, sessions[i], true, table_casing_for(v, i), v);
       out.append(sb.GetString(), sb.GetSize());
       out += '\n';
     }

@@ -255,6 +255,8 @@ std::optional<std::string> set_variant(variants& v, std::string_view name, std::
   if (name == "content-encoding-gzip") return flag(v.content_encoding_gzip);
   if (name == "docs-framing") return flag(v.docs_framing);
   if (name == "filter-on-scope") return flag(v.filter_on_scope);
+  if (name == "employee-id-as-long") return flag(v.employee_id_as_long);
+  if (name == "extra-fields") return flag(v.extra_fields);
   if (name == "zero-padding") return number(v.zero_padding, 0, 1 << 20);
   if (name == "retention-days") return number(v.retention_days, 0, 100000);
   if (name == "empty") {
@@ -647,6 +649,10 @@ struct server::impl {
     w.Int(v.retention_days);
     w.Key("filter-on-scope");
     w.Bool(v.filter_on_scope);
+    w.Key("employee-id-as-long");
+    w.Bool(v.employee_id_as_long);
+    w.Key("extra-fields");
+    w.Bool(v.extra_fields);
     w.EndObject();
     w.Key("fault");
     w.StartObject();

@@ -298,7 +298,14 @@ TEST_SUITE("integration_emulator") {
 
   TEST_CASE("download variants: bytes as stated") {
     running r(options());
-    const auto f = r.srv.files(account)[2];
+    // A file with sessions in it, so every byte-level check below has something to look at.
+    const std::string all_events = r.srv.expected("ndjson", "all");
+    const auto fs = r.srv.files(account);
+    const auto fit = std::find_if(fs.begin(), fs.end(), [&](const emu::file_info& x) {
+      return all_events.find(x.name()) != std::string::npos;
+    });
+    REQUIRE(fit != fs.end());
+    const auto f = *fit;
     const auto plain = t::signed_get(r.href(f));
     REQUIRE(plain.status == 200);
     CHECK(plain.header("content-type") == "application/octet-stream");
@@ -353,6 +360,17 @@ TEST_SUITE("integration_emulator") {
     CHECK(table.find("\"agentNickName\"") != std::string::npos);
     CHECK(table.find("\"agentLoginName\"") != std::string::npos);
     CHECK(table.find("\"agentUsername\"") == std::string::npos);
+
+    v = emu::variants{};
+    v.employee_id_as_long = true;
+    v.extra_fields = true;
+    r.srv.set_variants(v);
+    const std::string longs = t::gunzip_all(t::signed_get(r.href(f)).body);
+    CHECK((longs.find("\"agentEmployeeId\":{\"long\":7") != std::string::npos ||
+           longs.find("\"agentEmployeeId\":null") != std::string::npos));
+    CHECK(longs.find("\"agentEmployeeId\":{\"string\"") == std::string::npos);
+    CHECK(longs.find("\"userProfileIDs\":{\"array\":[") != std::string::npos);
+    CHECK(t::decode_documents(longs) == t::decode_documents(text));
 
     v = emu::variants{};
     v.docs_framing = true;
@@ -437,7 +455,13 @@ TEST_SUITE("integration_emulator") {
 
   TEST_CASE("faults: reset mid-body truncated gzip stall drip latency failing file") {
     running r(options());
-    const auto file = r.srv.files(account)[4];
+    const std::string all_events = r.srv.expected("ndjson", "all");
+    const auto fs = r.srv.files(account);
+    const auto fit = std::find_if(fs.begin(), fs.end(), [&](const emu::file_info& x) {
+      return all_events.find(x.name()) != std::string::npos;
+    });
+    REQUIRE(fit != fs.end());
+    const auto file = *fit;
     const auto full = t::signed_get(r.href(file));
     REQUIRE(full.status == 200);
 
@@ -477,10 +501,9 @@ TEST_SUITE("integration_emulator") {
     CHECK(drip.seconds >= 0.2);
     {
       // Reset, stalled and truncated downloads are not "served"; a dripped one is.
-      const std::string all = r.srv.expected("ndjson", "all");
       std::vector<emu::file_info> with_events;
-      for (const auto& x : r.srv.files(account))
-        if (x.name() != file.name() && all.find(x.name()) != std::string::npos)
+      for (const auto& x : fs)
+        if (x.name() != file.name() && all_events.find(x.name()) != std::string::npos)
           with_events.push_back(x);
       REQUIRE(with_events.size() >= 2);
       CHECK(t::signed_get(r.href(with_events[0])).complete);  // drip is still on
@@ -502,7 +525,7 @@ TEST_SUITE("integration_emulator") {
 
     r.srv.set_failing_file(file.name());
     for (int i = 0; i < 3; ++i) CHECK(t::signed_get(r.href(file)).status == 500);
-    CHECK(t::signed_get(r.href(r.srv.files(account)[5])).status == 200);
+    CHECK(t::signed_get(r.href(fs.back())).status == 200);
     r.srv.set_failing_file({});
     CHECK(t::signed_get(r.href(file)).body == full.body);
     const auto c = r.srv.counts();
@@ -521,6 +544,8 @@ TEST_SUITE("integration_emulator") {
         o.variant.single_file_as_object = true;
       }
       if (variant == 2) {
+        o.variant.employee_id_as_long = true;
+        o.variant.extra_fields = true;
         o.variant.content_encoding_gzip = true;
         o.variant.zero_padding = 64;
         o.data.late_percent = 30;

@@ -279,7 +279,12 @@ std::vector<row> decode_documents(std::string_view txt) {
         r.conc = num(e, "concurrentEng");
         r.max_conc = num(e, "maxConcurrentEng");
         r.group = num(e, "agentGroupID");
-        r.employee = text(e, "agentEmployeeId");
+        // agentEmployeeId: a string, or a long (stored as its decimal text), or null (absent).
+        const auto* emp = field(e, "agentEmployeeId");
+        r.employee = emp->IsString()  ? std::string(emp->GetString(), emp->GetStringLength())
+                     : emp->IsInt64() ? std::to_string(emp->GetInt64())
+                     : emp->IsNull()  ? std::string{}
+                                      : throw std::runtime_error("agentEmployeeId: bad type");
         r.username = text(e, "agentUsername");
         r.nickname = text(e, "agentNickname");
         r.loginname = text(e, "agentLoginname");

@@ -24,7 +24,7 @@ struct agent_event {
   int prev_concurrent = 0;
   int concurrent = 0;
   int max_concurrent = 0;   ///< -9 on login and logout
-  std::string employee_id;  ///< "" means absent
+  std::string employee_id;  ///< decimal digits, or "" (absent)
   std::string username;
   std::string nickname;
   std::string loginname;

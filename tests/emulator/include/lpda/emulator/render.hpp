@@ -39,6 +39,9 @@ struct variants {
   bool docs_framing =
       false;  ///< pretty-printed, unwrapped metaData/recordCollection, each doc twice
   name_casing casing = name_casing::example;
+  bool employee_id_as_long = false;  ///< agentEmployeeId as {"long": n} (null when absent), as the
+                                     ///< docs' field table types it
+  bool extra_fields = false;     ///< add userProfileIDs (newer docs) and an unknown field per event
   int retention_days = 30;       ///< files vanish this long after creation (0 = never)
   bool filter_on_scope = false;  ///< listings filter on scope start instead of creation
 };
