@@ -437,6 +437,14 @@ struct server::impl {
     return ok;
   }
 
+  // RFC 5849 §3.4.1.3.1: a form-encoded body's parameters are signed too; other bodies (TAP
+  // sends "{}" as JSON on GETs) are not.
+  static std::string_view form_body(const http::request<http::string_body>& req) {
+    const std::string_view ct = req[http::field::content_type];
+    if (ct.substr(0, 33) == "application/x-www-form-urlencoded") return req.body();
+    return {};
+  }
+
   bool authorized(const http::request<http::string_body>& req, bool is_tls) {
     const std::string_view auth = req[http::field::authorization];
     if (auth.size() > 7 && (auth.substr(0, 7) == "Bearer " || auth.substr(0, 7) == "bearer ")) {
@@ -444,8 +452,9 @@ struct server::impl {
       const auto it = bearer_tokens.find(std::string(auth.substr(7)));
       return it != bearer_tokens.end() && std::chrono::steady_clock::now() < it->second;
     }
-    const auto v = verify_oauth1(std::string_view(req.method_string()), is_tls ? "https" : "http",
-                                 req[http::field::host], req.target(), auth, opts.oauth1);
+    const auto v =
+        verify_oauth1(std::string_view(req.method_string()), is_tls ? "https" : "http",
+                      req[http::field::host], req.target(), auth, opts.oauth1, form_body(req));
     return v.ok;
   }
 
@@ -508,7 +517,9 @@ struct server::impl {
     if (parts.size() < 2 || parts[1] != "le") return xml_error(404, "Resource not found", 404);
     const std::string& account = parts[0];
     const bool is_base = parts.size() == 2;
-    const bool is_listing = parts.size() == 3 && parts[2] != "schema";
+    const bool is_listing =
+        parts.size() == 3 && (parts[2] == "agentActivity" || parts[2] == "webSession" ||
+                              parts[2] == "engagement" || parts[2] == "survey");
     const bool is_schema = parts.size() == 3 && parts[2] == "schema";
     const bool is_download = parts.size() == 4 && parts[2] == "agentActivity";
     if (is_base) ++cnt.base;

@@ -129,9 +129,17 @@ TEST_SUITE("integration_emulator") {
     const std::string h = t::oauth_header("GET", u, "emulator-app-key", "emulator-app-secret",
                                           "emulator-access-token", "emulator-access-token-secret");
     CHECK(t::request("GET", u + "&v=1.0", {{"Authorization", h}}).status == 401);
+    // A JSON body on the GET (as TAP sends) is not signed and does not matter.
+    CHECK(t::request("GET", u, {{"Authorization", h}, {"Content-Type", "application/json"}}, "{}")
+              .status == 200);
+    // A form body is signed: the same header no longer matches.
+    CHECK(t::request("GET", u,
+                     {{"Authorization", h}, {"Content-Type", "application/x-www-form-urlencoded"}},
+                     "a=1")
+              .status == 401);
     // Unknown query parameters are fine when signed.
     CHECK(t::signed_get(u + "&v=1.0").status == 200);
-    CHECK(r.srv.counts().unauthorized == 3);
+    CHECK(r.srv.counts().unauthorized == 4);
   }
 
   TEST_CASE("OAuth 2.0 client credentials: token endpoint and bearer tokens") {
