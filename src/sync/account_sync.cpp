@@ -50,6 +50,8 @@ struct slice_run {
   std::vector<data_file> files;
   std::size_t next = 0;
   std::size_t running = 0;
+  progress_fn progress;                // called after each file, may be empty
+  std::size_t files_total = 0;         // files to fetch in this run (for progress)
   bool complete = true;                // every file done or quarantined so far
   std::optional<lpda::error> fatal;    // stops the poll (401/403, store failure)
   asio::steady_timer* wake = nullptr;  // cancelled when a worker finishes
@@ -153,6 +155,7 @@ asio::awaitable<void> download_worker(slice_run* run) {
   while (run->next < run->files.size() && !run->fatal) {
     data_file f = run->files[run->next++];
     co_await fetch_and_store(run, std::move(f));
+    if (run->progress) run->progress(*run->report, run->files_total);
   }
 }
 
@@ -184,12 +187,88 @@ asio::awaitable<void> run_slice(slice_run* run) {
   }
 }
 
-asio::awaitable<poll_report> poll_data_type(api::data_access_client* client, store_worker* store,
-                                            const account_settings* s, std::string data_type,
-                                            clock_fn clock) {
+// Lists `slices` in order (stopping at the first listing that fails), then fetches and stores
+// every listed file the ledger has not finished (all of them with `refetch`). Returns, per slice,
+// whether it is complete: listed, and every file done or quarantined.
+asio::awaitable<std::vector<bool>> sync_slices(api::data_access_client* client, store_worker* store,
+                                               const account_settings* s, std::string data_type,
+                                               std::vector<slice> slices, bool refetch,
+                                               clock_fn clock, poll_report* report,
+                                               progress_fn progress) {
+  const std::string account = s->account_id;
+  std::vector<bool> complete(slices.size(), false);
+  std::vector<std::vector<data_file>> pending(slices.size());
+  std::size_t listed_slices = 0;
+  std::set<std::string> seen;
+
+  for (std::size_t i = 0; i < slices.size(); ++i) {
+    auto listing = co_await client->list_files(data_type, slices[i].start_ms, slices[i].end_ms);
+    if (!listing) {
+      report->error = listing.error();
+      spdlog::error("account={} data_type={}: listing [{}, {}) failed: {}", account, data_type,
+                    format_iso8601_ms(slices[i].start_ms), format_iso8601_ms(slices[i].end_ms),
+                    listing.error().what());
+      break;
+    }
+    ++listed_slices;
+    for (auto& f : *listing) {
+      if (!seen.insert(f.key).second) continue;
+      ++report->files_listed;
+      const std::string key = f.key;
+      auto st = co_await store->run(
+          [&](store::database& db) { return db.status_of(account, data_type, key); });
+      if (!st) {
+        report->error = st.error();
+        co_return complete;
+      }
+      const bool terminal =
+          *st && (**st == store::file_status::done || **st == store::file_status::quarantined);
+      if (terminal && !refetch) {
+        ++report->files_skipped;
+        continue;
+      }
+      pending[i].push_back(std::move(f));
+    }
+  }
+
+  std::size_t total = 0;
+  for (const auto& p : pending) total += p.size();
+  if (progress) progress(*report, total);
+  for (std::size_t i = 0; i < listed_slices; ++i) {
+    slice_run run;
+    run.client = client;
+    run.store = store;
+    run.settings = s;
+    run.data_type = data_type;
+    run.clock = clock;
+    run.report = report;
+    run.files = std::move(pending[i]);
+    run.progress = progress;
+    run.files_total = total;
+    if (!run.files.empty()) co_await run_slice(&run);
+    complete[i] = run.complete && !run.fatal;
+    if (run.fatal) {
+      report->error = run.fatal;
+      if (run.fatal->code == make_error_code(errc::auth_failed))
+        spdlog::error("account={} data_type={}: not authorized, poll stopped: {}", account,
+                      data_type, run.fatal->what());
+      break;
+    }
+  }
+  co_return complete;
+}
+
+poll_report new_report(const account_settings* s, const std::string& data_type) {
   poll_report report;
   report.account_id = s->account_id;
   report.data_type = data_type;
+  return report;
+}
+
+asio::awaitable<poll_report> poll_data_type(api::data_access_client* client, store_worker* store,
+                                            const account_settings* s, std::string data_type,
+                                            clock_fn clock) {
+  poll_report report = new_report(s, data_type);
   const std::string account = s->account_id;
 
   auto wm = co_await store->run(
@@ -203,51 +282,8 @@ asio::awaitable<poll_report> poll_data_type(api::data_access_client* client, sto
   const std::int64_t now = clock();
   report.window = poll_window(*wm, s->initial_start_ms, s->overlap.count(), now);
   const auto slices = split_window(report.window, s->max_window.count());
-  std::vector<bool> complete(slices.size(), false);
-  std::set<std::string> seen;
-
-  for (std::size_t i = 0; i < slices.size(); ++i) {
-    auto listing = co_await client->list_files(data_type, slices[i].start_ms, slices[i].end_ms);
-    if (!listing) {
-      report.error = listing.error();
-      spdlog::error("account={} data_type={}: listing [{}, {}) failed: {}", account, data_type,
-                    format_iso8601_ms(slices[i].start_ms), format_iso8601_ms(slices[i].end_ms),
-                    listing.error().what());
-      break;
-    }
-    slice_run run;
-    run.client = client;
-    run.store = store;
-    run.settings = s;
-    run.data_type = data_type;
-    run.clock = clock;
-    run.report = &report;
-    for (auto& f : *listing) {
-      if (!seen.insert(f.key).second) continue;
-      ++report.files_listed;
-      const std::string key = f.key;
-      auto st = co_await store->run(
-          [&](store::database& db) { return db.status_of(account, data_type, key); });
-      if (!st) {
-        run.fatal = st.error();
-        break;
-      }
-      if (*st && (**st == store::file_status::done || **st == store::file_status::quarantined)) {
-        ++report.files_skipped;
-        continue;
-      }
-      run.files.push_back(std::move(f));
-    }
-    if (!run.fatal && !run.files.empty()) co_await run_slice(&run);
-    complete[i] = run.complete && !run.fatal;
-    if (run.fatal) {
-      report.error = run.fatal;
-      if (run.fatal->code == make_error_code(errc::auth_failed))
-        spdlog::error("account={} data_type={}: not authorized, poll stopped: {}", account,
-                      data_type, run.fatal->what());
-      break;
-    }
-  }
+  const auto complete = co_await sync_slices(client, store, s, data_type, slices, false, clock,
+                                             &report, progress_fn{});
 
   const auto next = advance_watermark(*wm, slices, complete);
   const bool success = report.ok();
@@ -289,6 +325,24 @@ asio::awaitable<std::vector<poll_report>> poll_account(api::data_access_client& 
       break;
   }
   co_return reports;
+}
+
+}  // namespace lpda::sync
+
+namespace lpda::sync {
+
+asio::awaitable<poll_report> backfill_range(api::data_access_client& client, store_worker& store,
+                                            account_settings settings, std::string data_type,
+                                            std::int64_t from_ms, std::int64_t to_ms, bool refetch,
+                                            clock_fn clock, progress_fn progress) {
+  std::error_code ec;
+  std::filesystem::create_directories(settings.spool_dir, ec);
+  poll_report report = new_report(&settings, data_type);
+  report.window = {from_ms, to_ms};
+  const auto slices = split_window(report.window, settings.max_window.count());
+  co_await sync_slices(&client, &store, &settings, data_type, slices, refetch, clock, &report,
+                       std::move(progress));
+  co_return report;
 }
 
 }  // namespace lpda::sync

@@ -132,7 +132,7 @@ TEST_SUITE("integration_sync") {
     CHECK(actual.size() == only_12345678.size());
   }
 
-  TEST_CASE("faults (429, 5xx, resets, truncated gzip) still give an exact result") {
+  TEST_CASE("faults (429 and 5xx and resets and truncated gzip) still give an exact result") {
     for (const std::string fault : {"429", "500", "503", "reset", "truncated-gzip"}) {
       CAPTURE(fault);
       emulator_process emu(emulator_args(8, {"--fault", fault, "--fault-every", "3",
@@ -211,7 +211,7 @@ TEST_SUITE("integration_sync") {
     CHECK(std::set<std::string>(actual.begin(), actual.end()) == only);
   }
 
-  TEST_CASE("SIGKILL of once at random points, then once, gives the exact set") {
+  TEST_CASE("SIGKILL of once at random points then once gives the exact set") {
     // 60 ms per response and one download at a time per account make a full sync last a few
     // seconds, longer than the twelve kill delays together.
     emulator_process emu(emulator_args(24, {"--latency-ms", "60"}));
@@ -257,7 +257,7 @@ TEST_SUITE("integration_sync") {
     check_exact(emu, dir, "available");
   }
 
-  TEST_CASE("config errors exit 78 with path, line and column") {
+  TEST_CASE("config errors exit 78 with path and line and column") {
     temp_dir dir;
     const auto path = dir / "bad.yaml";
     write_file(path,

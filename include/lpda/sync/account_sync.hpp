@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,6 +64,10 @@ struct poll_report {
   bool ok() const { return !error && files_failed == 0 && files_quarantined == 0; }
 };
 
+/// Called after each file (and once when the files to fetch are known) with the report so far and
+/// the number of files this run fetches; for progress output.
+using progress_fn = std::function<void(const poll_report&, std::size_t files_total)>;
+
 /// Runs one poll of every data type of one account. Network I/O runs on the caller's executor;
 /// decoding and storing run on `store`. Never throws for expected failures: they are in the
 /// reports (and logged once, here, with account, file key and attempt).
@@ -70,5 +75,14 @@ boost::asio::awaitable<std::vector<poll_report>> poll_account(api::data_access_c
                                                               store_worker& store,
                                                               account_settings settings,
                                                               clock_fn clock);
+
+/// Backfill: lists [from_ms, to_ms) (epoch ms) in `max_window` slices and fetches and stores the
+/// files the ledger has not finished — every listed file with `refetch` — without moving the
+/// watermark. Failures are recorded in the ledger like a poll's.
+boost::asio::awaitable<poll_report> backfill_range(api::data_access_client& client,
+                                                   store_worker& store, account_settings settings,
+                                                   std::string data_type, std::int64_t from_ms,
+                                                   std::int64_t to_ms, bool refetch,
+                                                   clock_fn clock, progress_fn progress);
 
 }  // namespace lpda::sync
