@@ -2,6 +2,7 @@
 #include "lpda/daemon/notifier.hpp"
 #include "lpda/daemon/scheduler.hpp"
 
+#include "notify_socket.hpp"
 #include "test_support.hpp"
 
 #include <doctest/doctest.h>
@@ -22,52 +23,9 @@
 
 using namespace lpda::daemon;
 using namespace std::chrono_literals;
+using lpda::daemon::test::notify_socket;
 
 namespace {
-
-// A bound AF_UNIX/SOCK_DGRAM socket; $NOTIFY_SOCKET points at it while it lives.
-class notify_socket {
- public:
-  explicit notify_socket(const std::filesystem::path& path) : path_(path) {
-    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd_ < 0) throw std::runtime_error("socket failed");
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    const auto s = path.string();
-    if (s.size() >= sizeof(addr.sun_path)) throw std::runtime_error("socket path too long");
-    std::memcpy(addr.sun_path, s.c_str(), s.size() + 1);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0)
-      throw std::runtime_error("bind failed: " + std::string(std::strerror(errno)));
-    timeval tv{2, 0};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    ::setenv("NOTIFY_SOCKET", s.c_str(), 1);
-  }
-  ~notify_socket() {
-    ::unsetenv("NOTIFY_SOCKET");
-    ::close(fd_);
-  }
-  notify_socket(const notify_socket&) = delete;
-  notify_socket& operator=(const notify_socket&) = delete;
-
-  /// The next datagram, or nullopt after 2 s without one.
-  std::optional<std::string> receive() {
-    char buf[4096];
-    const auto n = ::recv(fd_, buf, sizeof(buf), 0);
-    if (n < 0) return std::nullopt;
-    return std::string(buf, static_cast<std::size_t>(n));
-  }
-  /// The next datagram if one is already queued.
-  std::optional<std::string> poll() {
-    char buf[4096];
-    const auto n = ::recv(fd_, buf, sizeof(buf), MSG_DONTWAIT);
-    if (n < 0) return std::nullopt;
-    return std::string(buf, static_cast<std::size_t>(n));
-  }
-
- private:
-  std::filesystem::path path_;
-  int fd_ = -1;
-};
 
 std::uint64_t monotonic_usec() {
   timespec ts{};
