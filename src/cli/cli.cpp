@@ -38,6 +38,26 @@ int run(int argc, char** argv) {
                          "print the effective config, defaults filled in, secrets redacted");
   validate_cmd->fallthrough();
 
+  backfill_options backfill_opts;
+  auto* backfill_cmd = app.add_subcommand(
+      "backfill", "Fetch and store the files of a past range; the watermark is not moved");
+  backfill_cmd->add_option("--account", backfill_opts.account, "account id")->required();
+  backfill_cmd->add_option("--from", backfill_opts.from,
+                           "start: ISO 8601 date (2026-01-01, 2026-01-01T06:00:00Z) or a "
+                           "duration before now (7d, 12h)")
+      ->required();
+  backfill_cmd->add_option("--to", backfill_opts.to, "end, same forms (default: now)");
+  backfill_cmd->add_flag("--refetch", backfill_opts.refetch,
+                         "also fetch files already stored or quarantined");
+  backfill_cmd->fallthrough();
+
+  retry_options retry_opts;
+  auto* retry_cmd = app.add_subcommand(
+      "retry-failed", "Put quarantined files back so the next poll fetches them again");
+  retry_cmd->add_option("--account", retry_opts.account, "only this account");
+  retry_cmd->add_flag("--now", retry_opts.now, "poll at once instead of waiting for the next poll");
+  retry_cmd->fallthrough();
+
   decode_options decode_opts;
   auto* decode_cmd = app.add_subcommand(
       "decode", "Decode one Data Access file (gzip or plain JSON) and print one line per event; "
@@ -59,6 +79,14 @@ int run(int argc, char** argv) {
     return run_validate_config(config_path, print_config, std::cout, std::cerr);
   if (once_cmd->parsed()) return run_once(config_path);
   if (status_cmd->parsed()) return run_status(config_path, status_json, std::cout, std::cerr);
+  if (backfill_cmd->parsed()) {
+    backfill_opts.config_path = config_path;
+    return run_backfill(backfill_opts);
+  }
+  if (retry_cmd->parsed()) {
+    retry_opts.config_path = config_path;
+    return run_retry_failed(retry_opts);
+  }
   std::cerr << app.help();
   return exit_usage;
 }

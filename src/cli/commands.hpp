@@ -1,7 +1,11 @@
 #pragma once
 // Private to the cli module: one function per command, each registered on the CLI11 app by
 // cli.cpp. A command returns the process exit code (lpda/cli/exit_codes.hpp).
+#include "lpda/core/error.hpp"
+
+#include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <string>
 
 namespace lpda::cli {
@@ -30,5 +34,36 @@ int run_once(const std::string& config_path);
 
 /// `lpda-sync status [--json]`: per account and data type, from the database.
 int run_status(const std::string& config_path, bool json, std::ostream& out, std::ostream& err);
+
+struct backfill_options {
+  std::string config_path;
+  std::string account;
+  std::string from;  // ISO 8601 date or a duration before now
+  std::string to;    // same; empty = now
+  bool refetch = false;
+};
+
+/// `lpda-sync backfill --account ID --from T [--to T] [--refetch]`: lists and stores the range
+/// without moving the watermark; progress on a terminal, log lines otherwise.
+int run_backfill(const backfill_options& opts);
+
+/// A point in time from the command line: a duration before `now_ms` ("7d", "12h") or an ISO
+/// 8601 date / date-time with a zone; epoch ms. Error `errc::config_invalid` saying which forms fit.
+result<std::int64_t> parse_time_point(const std::string& text, std::int64_t now_ms);
+
+struct retry_options {
+  std::string config_path;
+  std::optional<std::string> account;
+  bool now = false;
+};
+
+/// `lpda-sync retry-failed [--account ID] [--now]`: quarantined files back to pending, so the
+/// next poll fetches them (from the ledger's href); with --now, that poll runs at once.
+int run_retry_failed(const retry_options& opts);
+
+class sync_context;
+/// Polls every account of `ctx` once (running its io_context to completion), logs the reports
+/// and returns the exit code.
+int poll_accounts_once(sync_context& ctx);
 
 }  // namespace lpda::cli

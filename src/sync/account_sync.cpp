@@ -258,6 +258,40 @@ asio::awaitable<std::vector<bool>> sync_slices(api::data_access_client* client, 
   co_return complete;
 }
 
+// Files put back to `pending` (retry-failed) can lie behind the window: they are fetched from
+// the ledger's href, since a listing would no longer include them. They do not affect the
+// watermark.
+asio::awaitable<void> fetch_pending(api::data_access_client* client, store_worker* store,
+                                    const account_settings* s, std::string data_type,
+                                    clock_fn clock, poll_report* report) {
+  const std::string account = s->account_id;
+  auto pending = co_await store->run([&](store::database& db) {
+    return db.list_files(account, store::file_status::pending);
+  });
+  if (!pending) {
+    report->error = pending.error();
+    co_return;
+  }
+  slice_run run;
+  run.client = client;
+  run.store = store;
+  run.settings = s;
+  run.data_type = data_type;
+  run.clock = clock;
+  run.report = report;
+  for (const auto& f : *pending) {
+    if (f.data_type != data_type) continue;
+    run.files.push_back(data_file{f.key, f.name, f.href, f.part, f.scope_start_ms, f.scope_end_ms});
+    ++report->files_listed;
+  }
+  if (!run.files.empty()) {
+    spdlog::info("account={} data_type={}: fetching {} file(s) reset from quarantine", account,
+                 data_type, run.files.size());
+    co_await run_slice(&run);
+  }
+  if (run.fatal) report->error = run.fatal;
+}
+
 poll_report new_report(const account_settings* s, const std::string& data_type) {
   poll_report report;
   report.account_id = s->account_id;
@@ -284,6 +318,7 @@ asio::awaitable<poll_report> poll_data_type(api::data_access_client* client, sto
   const auto slices = split_window(report.window, s->max_window.count());
   const auto complete = co_await sync_slices(client, store, s, data_type, slices, false, clock,
                                              &report, progress_fn{});
+  if (!report.error) co_await fetch_pending(client, store, s, data_type, clock, &report);
 
   const auto next = advance_watermark(*wm, slices, complete);
   const bool success = report.ok();

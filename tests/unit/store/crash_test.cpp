@@ -107,12 +107,17 @@ TEST_SUITE("integration_store") {
     lpda::test::temp_dir dir;
     const std::string db = (dir / "crash.db").string();
     std::mt19937 rng(12345);
-    std::uniform_int_distribution<int> delay_ms(2, 60);
+    // Short delays: 25 kills must land before the children together finish all 500 files, on a
+    // fast idle machine too; once most files are done the delays shrink further.
+    std::uniform_int_distribution<int> delay_ms(2, 40);
+    std::uniform_int_distribution<int> late_delay_ms(1, 8);
     int kills = 0;
     std::size_t done = 0;
     for (int attempt = 0; attempt < 80 && kills < 25; ++attempt) {
       const pid_t pid = spawn_child(db);
-      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
+      const bool most_done = done > static_cast<std::size_t>(file_count) * 3 / 4;
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(most_done ? late_delay_ms(rng) : delay_ms(rng)));
       ::kill(pid, SIGKILL);
       int status = 0;
       REQUIRE(::waitpid(pid, &status, 0) == pid);

@@ -1,0 +1,135 @@
+#include "sync_context.hpp"
+
+#include "compose.hpp"
+#include "logging.hpp"
+#include "lpda/cli/exit_codes.hpp"
+#include "lpda/store/database.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <variant>
+
+namespace lpda::cli {
+
+std::optional<int> load_config(const std::string& config_path, config::config& out) {
+  try {
+    out = config::load_file(config_path);
+  } catch (const config::config_error& e) {
+    std::cerr << e.what() << '\n';
+    return exit_config;
+  }
+  setup_logging(out.log);
+  return std::nullopt;
+}
+
+void clean_spool(const std::filesystem::path& spool_dir) {
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator(spool_dir, ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    const auto ext = it->path().extension();
+    if (it->is_regular_file() && (ext == ".download" || ext == ".transport"))
+      std::filesystem::remove(it->path(), ec);
+  }
+}
+
+std::unique_ptr<sync_context> sync_context::open(const config::config& cfg, int& exit_code) {
+  std::unique_ptr<sync_context> ctx(new sync_context(cfg));
+  try {
+    ctx->store_.emplace(store::database::open(store_settings_of(cfg)));
+  } catch (const error_exception& e) {
+    spdlog::error("database {}: {}", cfg.database, e.what());
+    exit_code = e.err().code == make_error_code(errc::store_busy) ? exit_temp_fail : exit_partial;
+    return nullptr;
+  }
+  try {
+    ctx->http_ = std::make_unique<http::client>(ctx->io_.get_executor(), client_settings_of(cfg),
+                                                retry_settings_of(cfg));
+  } catch (const error_exception& e) {
+    spdlog::error("HTTP client: {}", e.what());
+    exit_code = exit_config;
+    return nullptr;
+  }
+  clean_spool(spool_dir_of(cfg));
+  return ctx;
+}
+
+sync_context::~sync_context() { shutdown(); }
+
+void sync_context::shutdown() {
+  if (store_) store_->join();
+}
+
+std::unique_ptr<account_runtime> sync_context::make_runtime(const config::account& a) {
+  auto rt = std::make_unique<account_runtime>();
+  rt->account = a;
+  if (const auto* o1 = std::get_if<config::oauth1_credentials>(&a.auth)) {
+    rt->auth = std::make_unique<http::oauth1_auth>(http::oauth1_signer(http::oauth1_credentials{
+        o1->app_key, o1->app_secret, o1->access_token, o1->access_token_secret}));
+  } else {
+    const auto& o2 = std::get<config::oauth2_credentials>(a.auth);
+    http::oauth2_settings s;
+    s.token_url = o2.token_url;
+    s.client_id = o2.client_id;
+    s.client_secret = o2.client_secret;
+    s.scope = o2.scope.value_or("");
+    rt->auth = std::make_unique<http::oauth2_client_credentials>(*http_, std::move(s));
+  }
+  api::account_endpoint ep;
+  ep.base_url = config::effective_base_url(a);
+  ep.account_id = a.id;
+  ep.allowed_hosts = config::effective_allowed_hosts(a);
+  rt->client = std::make_unique<api::data_access_client>(*http_, *rt->auth, std::move(ep));
+  rt->settings = account_settings_of(cfg_, a, system_now_ms());
+  return rt;
+}
+
+bool sync_context::add_accounts(const std::optional<std::string>& only_account) {
+  bool found = !only_account;
+  for (const auto& a : cfg_.accounts) {
+    if (only_account) {
+      if (a.id != *only_account) continue;
+      found = true;
+    } else if (!a.enabled) {
+      continue;
+    }
+    accounts_.push_back(make_runtime(a));
+  }
+  if (!found) spdlog::error("account {} is not in the config", *only_account);
+  return found;
+}
+
+void log_report(const sync::poll_report& r) {
+  const auto wm = r.watermark_after ? format_iso8601_ms(*r.watermark_after) : std::string("none");
+  const auto msg = fmt::format(
+      "account={} data_type={}: {} files listed, {} already stored, {} stored ({} events, {} new, "
+      "{} bytes), {} failed, {} quarantined; watermark {}",
+      r.account_id, r.data_type, r.files_listed, r.files_skipped, r.files_done, r.events_read,
+      r.events_inserted, r.bytes_downloaded, r.files_failed, r.files_quarantined, wm);
+  if (r.ok()) spdlog::info("{}", msg);
+  else spdlog::warn("{}{}", msg, r.error ? "; stopped: " + r.error->what() : std::string());
+}
+
+namespace {
+bool temporary(const lpda::error& e) {
+  return e.code == make_error_code(errc::network) || e.code == make_error_code(errc::timeout) ||
+         e.code == make_error_code(errc::throttled) ||
+         e.code == make_error_code(errc::server_error) ||
+         e.code == make_error_code(errc::store_busy);
+}
+}  // namespace
+
+int exit_code_for(const std::vector<sync::poll_report>& reports, bool any_crash) {
+  bool any_failure = any_crash;
+  bool only_temporary = !any_crash;
+  for (const auto& r : reports) {
+    if (r.ok()) continue;
+    any_failure = true;
+    if (!r.error || !temporary(*r.error) || r.files_failed || r.files_quarantined)
+      only_temporary = false;
+  }
+  if (!any_failure) return exit_ok;
+  return only_temporary ? exit_temp_fail : exit_partial;
+}
+
+}  // namespace lpda::cli
