@@ -244,6 +244,7 @@ struct client::impl {
   std::map<std::string, std::unique_ptr<async_semaphore>> per_host_;
   std::map<std::string, std::vector<std::unique_ptr<connection>>> pool_;
   client_stats stats_;
+  request_observer observer_;
 
   milliseconds budget(milliseconds step, steady::time_point deadline) const {
     const auto left = std::chrono::duration_cast<milliseconds>(deadline - steady::now());
@@ -512,6 +513,21 @@ struct client::impl {
       }
       body_plan plan{spool, settings_.body_limit, settings_.max_download_bytes};
       auto r = co_await attempt_once(*t, std::move(breq), plan);
+      // Every attempt is reported once, before the redirect, refresh or retry it leads to.
+      const auto notify = [&](std::optional<errc> failure_kind, const retry_decision& d) {
+        if (!observer_) return;
+        request_event ev;
+        ev.method = method;
+        ev.host = t->host;
+        if (r)
+          ev.status = r->status;
+        else
+          ev.error = failure_kind;
+        ev.attempt = attempt;
+        ev.retrying = d.retry;
+        ev.retry_delay = d.retry ? d.delay : milliseconds(0);
+        observer_(ev);
+      };
 
       std::optional<errc> failure;
       std::optional<milliseconds> retry_after;
@@ -524,6 +540,7 @@ struct client::impl {
         for (const auto& [k, v] : r->headers)
           if (iequals(k, "Location")) location = v;
         if (!location.empty()) {
+          notify(std::nullopt, {});
           if (++hops > settings_.max_redirects)
             co_return error(errc::protocol, "more than " + std::to_string(settings_.max_redirects) +
                                                 " redirects from " + redact_url(req.url));
@@ -543,6 +560,7 @@ struct client::impl {
           continue;
         }
       } else if (r->status == 401 && auth != nullptr && !refreshed && auth->on_unauthorized()) {
+        notify(std::nullopt, {});
         refreshed = true;
         continue;
       } else if (auto kind = classify_status(r->status);
@@ -551,8 +569,10 @@ struct client::impl {
         for (const auto& [k, v] : r->headers)
           if (iequals(k, "Retry-After")) retry_after = parse_retry_after(v, clock_());
       }
+      retry_decision d;
+      if (failure) d = decide_retry(*failure, attempt, retry_after, retry_, random01_());
+      notify(failure, d);
       if (failure) {
-        const auto d = decide_retry(*failure, attempt, retry_after, retry_, random01_());
         if (d.retry) {
           co_await sleep(d.delay);
           ++attempt;
@@ -579,6 +599,10 @@ client::~client() = default;
 
 const client_stats& client::stats() const noexcept {
   return impl_->stats_;
+}
+
+void client::set_observer(request_observer observer) {
+  impl_->observer_ = std::move(observer);
 }
 
 void client::close_idle() {

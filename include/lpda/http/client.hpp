@@ -6,6 +6,7 @@
 #include "lpda/core/clock.hpp"
 #include "lpda/core/error.hpp"
 #include "lpda/http/auth.hpp"
+#include "lpda/http/observer.hpp"
 #include "lpda/http/settings.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -89,6 +90,9 @@ class client {
                                                            auth_strategy* auth);
 
   const client_stats& stats() const noexcept;
+  /// Installs `observer` (empty: none), called once per attempt of every later request (see
+  /// `request_event`). Call it before requests start, on the client's executor.
+  void set_observer(request_observer observer);
   /// Closes every idle pooled connection.
   void close_idle();
 
