@@ -1,0 +1,30 @@
+#pragma once
+/// The client side of the health endpoint, for `lpda-sync health` (the Docker HEALTHCHECK): one
+/// plain HTTP/1.1 GET to the daemon's own `listen` address, no TLS, no proxies, bounded in time.
+#include "lpda/core/error.hpp"
+
+#include <chrono>
+#include <string>
+
+namespace lpda::metrics {
+
+/// What one GET returned.
+struct probe_response {
+  unsigned status = 0;
+  std::string body;  ///< at most 64 KiB
+};
+
+/// GETs `http://<listen_address><target>` and returns the response whatever its status.
+/// `listen_address` is a `listen` value ("host:port", "[v6]:port"); a wildcard host ("0.0.0.0",
+/// "::", "") is probed on loopback (127.0.0.1 / ::1). `timeout` bounds the whole exchange
+/// (resolve, connect, write, read). Errors: `errc::config_invalid` for a value that is not
+/// host:port, `errc::timeout`, `errc::network` (refused, reset, cannot resolve),
+/// `errc::protocol` (not HTTP, body over 64 KiB); messages name the address.
+result<probe_response> probe(const std::string& listen_address, const std::string& target,
+                             std::chrono::milliseconds timeout);
+
+/// The health check: `probe(listen_address, "/healthz", timeout)`; 0 when the status is 200,
+/// else 1 (any other status, or no answer). Never throws.
+int check_health(std::string listen_address, std::chrono::milliseconds timeout);
+
+}  // namespace lpda::metrics
