@@ -81,11 +81,10 @@ void daemon_metrics::record_poll(const poll_figures& p) {
     std::lock_guard lock(state_mutex_);
     watermarks_ms_[{p.account_id, p.data_type}] = *p.watermark_after_ms;
   }
-  if (!p.poll_error) {
-    last_success_.set(s, static_cast<double>(clock_()) / 1000.0);
-    std::lock_guard lock(state_mutex_);
-    succeeded_.insert(p.account_id);
-  }
+  if (!p.poll_error) last_success_.set(s, static_cast<double>(clock_()) / 1000.0);
+  std::lock_guard lock(state_mutex_);
+  bool& ok = polled_[p.account_id][p.data_type];
+  ok = ok || !p.poll_error;
 }
 
 void daemon_metrics::record_http(const http::request_event& e) {
@@ -118,7 +117,10 @@ readiness daemon_metrics::check_ready() const {
   if (!expected_) return {false, "configuration not loaded"};
   std::string missing;
   for (const auto& id : *expected_) {
-    if (succeeded_.count(id) != 0) continue;
+    const auto it = polled_.find(id);
+    if (it != polled_.end() &&
+        std::all_of(it->second.begin(), it->second.end(), [](const auto& dt) { return dt.second; }))
+      continue;
     if (!missing.empty()) missing += ", ";
     missing += id;
   }

@@ -33,7 +33,6 @@
 #include <map>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -77,8 +76,9 @@ class daemon_metrics {
   /// Records one poll: `polls_total{result}` +1 where result is `error` when `poll_error`,
   /// else `files_failed` when a file failed or was quarantined, else `ok`; adds the file, event
   /// and byte counts; sets the watermark gauge; when `poll_error` is false, sets
-  /// `last_success_timestamp_seconds` to now and marks the account as polled successfully for
-  /// `check_ready` (file failures are retried by later polls and do not block readiness).
+  /// `last_success_timestamp_seconds` to now and marks (account, data type) as polled
+  /// successfully for `check_ready` (file failures are retried by later polls and do not block
+  /// readiness).
   void record_poll(const poll_figures& p);
 
   /// Records one HTTP attempt (pass to `http::client::set_observer`): `http_responses_total{code}`
@@ -96,8 +96,9 @@ class daemon_metrics {
   void expect_accounts(std::vector<std::string> account_ids);
 
   /// Ready when `expect_accounts` was called (the config is loaded) and every expected account
-  /// has had a poll without `poll_error`; otherwise the reason, e.g. "no successful poll yet for
-  /// account(s) 123, 456".
+  /// has been polled, and each data type recorded for it has had at least one poll without
+  /// `poll_error` (once ready, an account stays ready); otherwise the reason, e.g. "no successful
+  /// poll yet for account(s) 123, 456".
   readiness check_ready() const;
 
   /// The registry in the text format (see `registry::render`), with the lag gauges set from the
@@ -132,7 +133,8 @@ class daemon_metrics {
   mutable std::mutex state_mutex_;
   std::map<std::pair<std::string, std::string>, std::int64_t> watermarks_ms_;
   std::optional<std::vector<std::string>> expected_;
-  std::set<std::string> succeeded_;
+  /// account → data type → had a poll without `poll_error`
+  std::map<std::string, std::map<std::string, bool>> polled_;
 };
 
 /// Bucket bounds of `lpda_sync_store_transaction_seconds`: 1 ms to 60 s.

@@ -277,6 +277,20 @@ TEST_SUITE("metrics") {
     r = m.check_ready();
     CHECK(r.ready);
     CHECK(r.reason.empty());
+    // A second data type of account 1 whose poll stops early keeps account 1 not ready until
+    // that data type succeeds too.
+    poll_figures other;
+    other.account_id = "1";
+    other.data_type = "messagingConversation";
+    other.poll_error = true;
+    m.record_poll(other);
+    CHECK(m.check_ready().reason == "no successful poll yet for account(s) 1");
+    other.poll_error = false;
+    m.record_poll(other);
+    CHECK(m.check_ready().ready);
+    other.poll_error = true;  // a later failure does not take readiness back
+    m.record_poll(other);
+    CHECK(m.check_ready().ready);
     m.expect_accounts({"1", "2", "3"});  // after a reload adds an account
     CHECK(m.check_ready().reason == "no successful poll yet for account(s) 3");
   }
