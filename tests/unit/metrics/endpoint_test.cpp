@@ -145,7 +145,7 @@ TEST_SUITE("integration_metrics") {
     CHECK(r->status == 404);
   }
 
-  TEST_CASE("endpoint: content type, HEAD without body, 405 for POST, keep-alive") {
+  TEST_CASE("endpoint: content type - HEAD without body - 405 for POST - keep-alive") {
     endpoint_hooks h;
     h.metrics = [] { return std::string("x_total 1\n"); };
     running_endpoint ep(local_settings(), h);

@@ -82,7 +82,7 @@ struct recorder {
 }  // namespace
 
 TEST_SUITE("integration_metrics") {
-  TEST_CASE("observer: 503 then 429 then 200 gives three attempts, two retried") {
+  TEST_CASE("observer: 503 then 429 then 200 gives three attempts - two retried") {
     test_server srv({}, [](const received_request&, std::size_t i) {
       reply r;
       if (i == 0) r.status = 503;
@@ -129,7 +129,7 @@ TEST_SUITE("integration_metrics") {
     CHECK(text.find("lpda_sync_http_retries_total{reason=\"throttled\"} 1\n") != std::string::npos);
   }
 
-  TEST_CASE("observer: a redirect hop is an attempt but not a retry; a final 404 is reported") {
+  TEST_CASE("observer: a redirect hop is an attempt but not a retry - a final 404 is reported") {
     test_server srv({}, [](const received_request& q, std::size_t) {
       reply r;
       if (q.target == "/old") {
@@ -155,7 +155,7 @@ TEST_SUITE("integration_metrics") {
     CHECK_FALSE(rec.events[1].retrying);
   }
 
-  TEST_CASE("observer: connections closed at once are network errors, retried until the last") {
+  TEST_CASE("observer: connections closed at once are network errors - retried until the last") {
     server_options o;
     o.hang_up = true;
     test_server srv(o, [](const received_request&, std::size_t) { return reply{}; });
@@ -182,7 +182,7 @@ TEST_SUITE("integration_metrics") {
     CHECK(text.find("lpda_sync_http_retries_total{reason=\"network\"} 2\n") != std::string::npos);
   }
 
-  TEST_CASE("observer: none installed changes nothing; a refused host has no attempt") {
+  TEST_CASE("observer: none installed changes nothing - a refused host has no attempt") {
     test_server srv({}, [](const received_request&, std::size_t) { return reply{}; });
     asio::io_context io;
     client c(io.get_executor(), fast(), quick_retry());

@@ -55,7 +55,7 @@ TEST_SUITE("metrics") {
     CHECK(c.value({"/b", "200"}) == 0);
   }
 
-  TEST_CASE("render: an unlabelled family shows 0 before any update; a labelled one no series") {
+  TEST_CASE("render: an unlabelled family shows 0 before any update - a labelled one no series") {
     registry r;
     r.counter("a_total", "A.");
     r.counter("b_total", "B.", {"x"});
@@ -95,7 +95,8 @@ TEST_SUITE("metrics") {
           "t_seconds_sum 2\nt_seconds_count 1\n");
   }
 
-  TEST_CASE("registration rejects bad names duplicates and bad bounds; updates check label count") {
+  TEST_CASE(
+      "registration rejects bad names duplicates and bad bounds - updates check label count") {
     registry r;
     CHECK_THROWS_AS(r.counter("9bad_total", "x"), std::invalid_argument);
     CHECK_THROWS_AS(r.counter("bad-name_total", "x"), std::invalid_argument);
@@ -199,7 +200,7 @@ TEST_SUITE("metrics") {
     CHECK(m.render().find("lpda_sync_watermark_lag_seconds" + s + " 160.5\n") != std::string::npos);
   }
 
-  TEST_CASE("daemon_metrics: record_http by status, by error kind and retries by reason") {
+  TEST_CASE("daemon_metrics: record_http by status - by error kind and retries by reason") {
     daemon_metrics m;
     lpda::http::request_event ev;
     ev.status = 503;
