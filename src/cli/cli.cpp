@@ -1,6 +1,7 @@
 #include "lpda/cli/cli.hpp"
 
 #include "commands.hpp"
+#include "report_command.hpp"
 #include "lpda/cli/exit_codes.hpp"
 #include "lpda/core/version.hpp"
 
@@ -21,6 +22,11 @@ int run(int argc, char** argv) {
 
   std::string config_path = default_config_path;
   app.add_option("-c,--config", config_path, "the YAML config file")->capture_default_str();
+
+  auto* run_cmd = app.add_subcommand(
+      "run", "The daemon: poll each enabled account on its interval; SIGHUP reloads the config, "
+             "SIGTERM stops");
+  run_cmd->fallthrough();
 
   auto* once_cmd = app.add_subcommand("once", "Poll every enabled account once, then exit");
   once_cmd->fallthrough();
@@ -58,6 +64,22 @@ int run(int argc, char** argv) {
   retry_cmd->add_flag("--now", retry_opts.now, "poll at once instead of waiting for the next poll");
   retry_cmd->fallthrough();
 
+  report_availability_options report_opts;
+  auto* report_cmd = app.add_subcommand("report", "Reports from the database");
+  report_cmd->require_subcommand(1);
+  report_cmd->fallthrough();
+  auto* availability_cmd = report_cmd->add_subcommand(
+      "availability", "Per agent and UTC day: logged-in, online, away and back-soon time, chats");
+  availability_cmd->add_option("--account", report_opts.account, "only this account");
+  availability_cmd->add_option("--from", report_opts.from,
+                               "first day: ISO 8601 date or date-time, epoch ms, or a duration "
+                               "before now (7d)");
+  availability_cmd->add_option("--to", report_opts.to, "end (exclusive), same forms");
+  availability_cmd->add_option("--format", report_opts.format, "output format")
+      ->check(CLI::IsMember({"table", "csv", "json"}))
+      ->capture_default_str();
+  availability_cmd->fallthrough();
+
   decode_options decode_opts;
   auto* decode_cmd = app.add_subcommand(
       "decode", "Decode one Data Access file (gzip or plain JSON) and print one line per event; "
@@ -77,7 +99,10 @@ int run(int argc, char** argv) {
   if (decode_cmd->parsed()) return run_decode(decode_opts, std::cout, std::cerr);
   if (validate_cmd->parsed())
     return run_validate_config(config_path, print_config, std::cout, std::cerr);
+  if (run_cmd->parsed()) return run_daemon(config_path);
   if (once_cmd->parsed()) return run_once(config_path);
+  if (availability_cmd->parsed())
+    return run_report_availability(config_path, report_opts, std::cout, std::cerr);
   if (status_cmd->parsed()) return run_status(config_path, status_json, std::cout, std::cerr);
   if (backfill_cmd->parsed()) {
     backfill_opts.config_path = config_path;

@@ -61,6 +61,10 @@ struct retry_options {
 /// next poll fetches them (from the ledger's href); with --now, that poll runs at once.
 int run_retry_failed(const retry_options& opts);
 
+/// `lpda-sync run`: the daemon. Polls each enabled account on its interval until SIGTERM or
+/// SIGINT (exit 0); SIGHUP reloads the config; systemd notification when under systemd.
+int run_daemon(const std::string& config_path);
+
 class sync_context;
 /// Polls every account of `ctx` once (running its io_context to completion), logs the reports
 /// and returns the exit code.

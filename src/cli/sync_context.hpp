@@ -49,6 +49,9 @@ class sync_context {
   void shutdown();
 
   const config::config& cfg() const { return cfg_; }
+  /// Replaces the config used for new account runtimes (a reload). The database, the HTTP
+  /// client's settings and the spool stay as opened.
+  void set_config(const config::config& c) { cfg_ = c; }
   boost::asio::io_context& io() { return io_; }
   sync::store_worker& store() { return *store_; }
   http::client& http() { return *http_; }

@@ -160,7 +160,12 @@ asio::awaitable<void> download_worker(slice_run* run) {
 }
 
 // Fetches and stores `run->files` with at most max_concurrent_downloads at once.
+//
+// The workers are separate coroutines that point into `*run`, so this one must not return while
+// any of them runs: a cancellation of the poll (the daemon stopping) does not throw here; it
+// stops the workers from taking new files, and the wait goes on until the ones in flight end.
 asio::awaitable<void> run_slice(slice_run* run) {
+  co_await asio::this_coro::throw_if_cancelled(false);
   auto ex = co_await asio::this_coro::executor;
   asio::steady_timer wake(ex);
   run->wake = &wake;
@@ -184,7 +189,13 @@ asio::awaitable<void> run_slice(slice_run* run) {
   while (run->running > 0) {
     wake.expires_at(asio::steady_timer::time_point::max());
     co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    const auto cs = co_await asio::this_coro::cancellation_state;
+    if (cs.cancelled() != asio::cancellation_type::none && !run->fatal) {
+      run->fatal = lpda::error{errc::cancelled, "poll cancelled (stopping)"};
+      run->complete = false;
+    }
   }
+  co_await asio::this_coro::throw_if_cancelled(true);
 }
 
 // Lists `slices` in order (stopping at the first listing that fails), then fetches and stores

@@ -4,6 +4,7 @@
 #include <rapidjson/document.h>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -200,6 +201,48 @@ std::string write_config(const temp_dir& dir, const std::string& url,
   const auto path = dir / "config.yaml";
   write_file(path, y);
   return path.string();
+}
+
+child_process::child_process(const std::vector<std::string>& argv_s, const std::string& log_path,
+                             const std::vector<std::string>& extra_env) {
+  pid_ = ::fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd >= 0) {
+      ::dup2(fd, STDOUT_FILENO);
+      ::dup2(fd, STDERR_FILENO);
+    }
+    for (const auto& kv : extra_env) ::putenv(const_cast<char*>(kv.c_str()));
+    std::vector<char*> argv;
+    for (const auto& a : argv_s) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+}
+
+child_process::~child_process() {
+  if (pid_ > 0 && status_ < 0) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+}
+
+void child_process::signal(int sig) const { ::kill(pid_, sig); }
+
+int child_process::wait(std::int64_t timeout_ms) {
+  if (status_ >= 0) return status_;
+  const auto deadline = now_ms() + timeout_ms;
+  do {
+    int st = 0;
+    if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+      status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+      return status_;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  } while (now_ms() < deadline);
+  return -1;
 }
 
 run_result run_lpda(const std::string& args) {

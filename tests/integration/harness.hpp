@@ -54,6 +54,26 @@ std::string write_config(const temp_dir& dir, const std::string& url,
                          const std::vector<std::string>& accounts, const std::string& extra_defaults = "",
                          const std::string& extra_top = "");
 
+/// A child process started with execv, its stdout and stderr appended to `log_path`; killed
+/// with SIGKILL at destruction if still running.
+class child_process {
+ public:
+  child_process(const std::vector<std::string>& argv, const std::string& log_path,
+                const std::vector<std::string>& extra_env = {});
+  ~child_process();
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+  pid_t pid() const { return pid_; }
+  void signal(int sig) const;
+  /// Waits up to `timeout_ms`; returns the exit status (128 + signal when killed), or -1 when
+  /// still running.
+  int wait(std::int64_t timeout_ms);
+
+ private:
+  pid_t pid_ = -1;
+  int status_ = -1;
+};
+
 /// Runs bin_dir()/lpda-sync with `args` (a shell-quoted string).
 run_result run_lpda(const std::string& args);
 

@@ -1,0 +1,109 @@
+#include "commands.hpp"
+#include "lpda/cli/exit_codes.hpp"
+#include "lpda/daemon/service.hpp"
+#include "lpda/daemon/sync_outcome.hpp"
+#include "sync_context.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <map>
+#include <memory>
+
+namespace lpda::cli {
+namespace asio = boost::asio;
+namespace {
+
+// The daemon's accounts by id. A reload replaces entries; a poll in flight keeps its runtime
+// alive through its own shared_ptr.
+struct run_state {
+  std::string config_path;
+  sync_context* ctx = nullptr;
+  std::map<std::string, std::shared_ptr<account_runtime>> runtimes;
+};
+
+std::vector<daemon::scheduled_account> schedule_of(const config::config& cfg) {
+  std::vector<daemon::scheduled_account> out;
+  for (const auto& a : cfg.accounts)
+    if (a.enabled) out.push_back({a.id, a.poll_interval, a.backoff_max});
+  return out;
+}
+
+void build_runtimes(run_state* st, const config::config& cfg) {
+  std::map<std::string, std::shared_ptr<account_runtime>> next;
+  for (const auto& a : cfg.accounts) {
+    if (!a.enabled) continue;
+    auto old = st->runtimes.find(a.id);
+    // An unchanged account keeps its runtime (and its OAuth 2.0 token cache).
+    if (old != st->runtimes.end() && old->second->account == a) next[a.id] = old->second;
+    else next[a.id] = st->ctx->make_runtime(a);
+  }
+  st->runtimes = std::move(next);
+}
+
+asio::awaitable<daemon::poll_outcome> poll_by_id(run_state* st, std::string account_id) {
+  auto it = st->runtimes.find(account_id);
+  if (it == st->runtimes.end()) co_return daemon::poll_outcome::ok;  // removed by a reload
+  std::shared_ptr<account_runtime> rt = it->second;
+  auto reports =
+      co_await sync::poll_account(*rt->client, st->ctx->store(), rt->settings, system_now_ms);
+  for (const auto& r : reports) log_report(r);
+  co_return daemon::outcome_of(reports);
+}
+
+result<std::vector<daemon::scheduled_account>> reload(run_state* st) {
+  config::config cfg;
+  try {
+    cfg = config::load_file(st->config_path);
+  } catch (const config::config_error& e) {
+    return lpda::error{errc::config_invalid, e.what()};
+  }
+  if (cfg.database != st->ctx->cfg().database)
+    spdlog::warn("reload: database changed to {}; it takes effect after a restart (still {})",
+                 cfg.database, st->ctx->cfg().database);
+  st->ctx->set_config(cfg);
+  build_runtimes(st, cfg);
+  spdlog::info("reload: {} enabled account(s) from {}", st->runtimes.size(), st->config_path);
+  return schedule_of(cfg);
+}
+
+}  // namespace
+
+int run_daemon(const std::string& config_path) {
+  config::config cfg;
+  if (auto rc = load_config(config_path, cfg)) return *rc;
+  int rc = exit_ok;
+  auto ctx = sync_context::open(cfg, rc);
+  if (!ctx) return rc;
+
+  run_state st{config_path, ctx.get(), {}};
+  build_runtimes(&st, cfg);
+
+  bool timed_out = false;
+  daemon::service_hooks hooks;
+  hooks.poll = [&st](std::string id) { return poll_by_id(&st, std::move(id)); };
+  hooks.reload = [&st] { return reload(&st); };
+  hooks.on_shutdown_timeout = [&ctx, &timed_out] {
+    spdlog::warn("polls still running at the shutdown deadline; stopping the event loop");
+    timed_out = true;
+    ctx->io().stop();
+  };
+  daemon::service svc(ctx->io().get_executor(), std::move(hooks), daemon::service_settings{});
+  svc.start(schedule_of(cfg));
+  spdlog::info("lpda-sync running: {} enabled account(s), database {}", st.runtimes.size(),
+               cfg.database);
+  ctx->io().run();
+
+  // The store thread finishes (commits or rolls back) the transaction in flight first.
+  ctx->shutdown();
+  spdlog::info("lpda-sync stopped");
+  if (timed_out) {
+    // Coroutines abandoned mid-request still reference the client and sockets; the database is
+    // consistent, so leave without running their destructors.
+    spdlog::default_logger()->flush();
+    std::_Exit(exit_ok);
+  }
+  return exit_ok;
+}
+
+}  // namespace lpda::cli

@@ -1,0 +1,284 @@
+// `lpda-sync run`, `backfill` and `retry-failed` end to end: the real binaries and the emulator
+// on loopback, the database compared with the emulator's expected set.
+#include "harness.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <doctest/doctest.h>
+#include <rapidjson/document.h>
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <optional>
+#include <random>
+#include <thread>
+
+using namespace lpda::test;
+
+namespace {
+
+constexpr std::int64_t hour_ms = 3'600'000;
+
+std::vector<std::string> emulator_args(int hours, std::vector<std::string> extra = {}) {
+  std::vector<std::string> a{"--accounts", "12345678,555", "--agents", "6", "--hours",
+                             std::to_string(hours), "--seed", "11"};
+  a.insert(a.end(), extra.begin(), extra.end());
+  return a;
+}
+
+std::set<std::string> expected_for(const emulator_process& emu, const std::string& account,
+                                   const std::string& which = "available") {
+  std::set<std::string> out;
+  for (const auto& row : expected_rows(emu.control("expected", "files=" + which)))
+    if (row.rfind(account + "\x1f", 0) == 0) out.insert(row);
+  return out;
+}
+
+// The stored rows; empty while the daemon has not created the database (or its schema) yet.
+std::set<std::string> stored(const temp_dir& dir) {
+  if (!std::filesystem::exists(dir / "lpda.db")) return {};
+  try {
+    const auto rows = database_rows((dir / "lpda.db").string());
+    return {rows.begin(), rows.end()};
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
+// The name of a file of `account` that holds events (some hours have none).
+std::string file_with_events(const emulator_process& emu, const std::string& account) {
+  const auto body = emu.control("expected", "files=available");
+  std::size_t pos = 0;
+  while (pos < body.size()) {
+    auto end = body.find('\n', pos);
+    if (end == std::string::npos) end = body.size();
+    rapidjson::Document d;
+    d.Parse(body.c_str() + pos, end - pos);
+    pos = end + 1;
+    if (!d.HasParseError() && account == d["account"].GetString()) return d["file"].GetString();
+  }
+  return {};
+}
+
+// Polls `pred` every 50 ms for up to `timeout_ms`.
+template <class Pred>
+bool eventually(std::int64_t timeout_ms, Pred pred) {
+  const auto deadline = now_ms() + timeout_ms;
+  while (now_ms() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return pred();
+}
+
+std::vector<std::string> run_argv(const std::string& config) {
+  return {(bin_dir() / "lpda-sync").string(), "run", "--config", config};
+}
+
+rapidjson::Document status_json(const std::string& config) {
+  const auto r = run_lpda("status --json --config '" + config + "'");
+  rapidjson::Document d;
+  d.Parse(r.out.c_str());
+  REQUIRE_FALSE(d.HasParseError());
+  return d;
+}
+
+std::optional<std::int64_t> watermark_of(const std::string& config, const std::string& account) {
+  const auto d = status_json(config);
+  for (const auto& a : d["accounts"].GetArray())
+    if (account == a["account_id"].GetString() && a["watermark_ms"].IsInt64())
+      return a["watermark_ms"].GetInt64();
+  return std::nullopt;
+}
+
+std::string integrity(const temp_dir& dir) {
+  return run_command("sqlite3 '" + (dir / "lpda.db").string() + "' 'PRAGMA integrity_check'").out;
+}
+
+}  // namespace
+
+TEST_SUITE("integration_run") {
+  TEST_CASE("run syncs exactly and keeps polling: new files appear within one interval") {
+    emulator_process emu(emulator_args(12));
+    temp_dir dir;
+    const auto config = write_config(dir, emu.url(), {"12345678"}, "  poll_interval: 1s\n");
+    child_process daemon(run_argv(config), (dir / "run.log").string());
+    const auto expected = expected_for(emu, "12345678");
+    CHECK(eventually(15000, [&] { return stored(dir) == expected; }));
+
+    // A file created now, for the current hour, appears through the next poll.
+    const auto added = emu.control("add-file", "account=12345678&scope=" + std::to_string(now_ms()) +
+                                                   "&sessions=4");
+    const auto expected_after = expected_for(emu, "12345678");
+    REQUIRE(expected_after.size() > expected.size());
+    CHECK(eventually(5000, [&] { return stored(dir) == expected_after; }));
+    daemon.signal(SIGTERM);
+    CHECK(daemon.wait(10000) == 0);
+    CHECK(integrity(dir) == "ok\n");
+  }
+
+  TEST_CASE("SIGTERM during downloads exits 0 within 10 s and stores no partial file") {
+    emulator_process emu(emulator_args(24, {"--latency-ms", "300"}));
+    temp_dir dir;
+    const auto config = write_config(dir, emu.url(), {"12345678", "555"});
+    child_process daemon(run_argv(config), (dir / "run.log").string());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // downloads in flight
+    const auto t0 = now_ms();
+    daemon.signal(SIGTERM);
+    CHECK(daemon.wait(10000) == 0);
+    CHECK(now_ms() - t0 < 10000);
+    CHECK(integrity(dir) == "ok\n");
+    // Every stored file is complete: its rows equal the events its ledger row counted, and the
+    // rows of all done files equal the expected set of exactly those files.
+    SQLite::Database db((dir / "lpda.db").string(), SQLite::OPEN_READONLY);
+    SQLite::Statement q(db,
+                        "SELECT f.file_key, f.events, (SELECT count(*) FROM agent_activity_events e "
+                        "WHERE e.account_id = f.account_id AND e.source_file_key = f.file_key) "
+                        "FROM files f WHERE f.status = 'done'");
+    int done = 0;
+    while (q.executeStep()) {
+      ++done;
+      CAPTURE(q.getColumn(0).getString());
+      CHECK(q.getColumn(1).getInt64() == q.getColumn(2).getInt64());
+    }
+    CHECK(done < 60);  // it really was stopped mid-sync
+    const auto once = run_lpda("once --config '" + config + "'");
+    REQUIRE_MESSAGE(once.status == 0, once.err);
+    CHECK(stored(dir) == expected_rows(emu.control("expected", "files=available")));
+  }
+
+  TEST_CASE("SIGKILL of run at random points with restarts gives the exact set") {
+    emulator_process emu(emulator_args(24, {"--latency-ms", "40"}));
+    temp_dir dir;
+    const auto config = write_config(dir, emu.url(), {"12345678", "555"}, "  poll_interval: 1s\n",
+                                     "client: {max_concurrent_downloads: 1}\n");
+    std::mt19937 rng(7);
+    std::uniform_int_distribution<int> delay_ms(50, 400);
+    for (int i = 0; i < 10; ++i) {
+      child_process daemon(run_argv(config), (dir / "run.log").string());
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
+      daemon.signal(SIGKILL);
+      CHECK(daemon.wait(5000) == 128 + SIGKILL);
+      if (std::filesystem::exists(dir / "lpda.db")) CHECK(integrity(dir) == "ok\n");
+    }
+    child_process daemon(run_argv(config), (dir / "run.log").string());
+    const auto expected = expected_rows(emu.control("expected", "files=available"));
+    CHECK(eventually(30000, [&] { return stored(dir) == expected; }));
+    daemon.signal(SIGTERM);
+    CHECK(daemon.wait(10000) == 0);
+    const auto rows = database_rows((dir / "lpda.db").string());
+    CHECK(rows.size() == expected.size());  // no duplicates
+  }
+
+  TEST_CASE("SIGHUP adds an account without a restart and a broken config keeps the old one") {
+    emulator_process emu(emulator_args(8));
+    temp_dir dir;
+    const std::string defaults = "  poll_interval: 1s\n";
+    const auto config = write_config(dir, emu.url(), {"12345678"}, defaults);
+    child_process daemon(run_argv(config), (dir / "run.log").string());
+    const auto first = expected_for(emu, "12345678");
+    REQUIRE(eventually(15000, [&] { return stored(dir) == first; }));
+
+    write_config(dir, emu.url(), {"12345678", "555"}, defaults);
+    daemon.signal(SIGHUP);
+    const auto both = expected_rows(emu.control("expected", "files=available"));
+    CHECK(eventually(15000, [&] { return stored(dir) == both; }));
+
+    write_file(dir / "config.yaml", "database: [unclosed\n");
+    daemon.signal(SIGHUP);
+    // Still running on the old config: a new file of 555 still arrives.
+    emu.control("add-file", "account=555&scope=" + std::to_string(now_ms()) + "&sessions=3");
+    const auto more = expected_rows(emu.control("expected", "files=available"));
+    CHECK(eventually(10000, [&] { return stored(dir) == more; }));
+    CHECK(daemon.wait(0) == -1);
+    CHECK(read_file(dir / "run.log").find("reload rejected") != std::string::npos);
+    daemon.signal(SIGTERM);
+    CHECK(daemon.wait(10000) == 0);
+  }
+
+  TEST_CASE("run under NOTIFY_SOCKET sends READY=1 and STATUS= and WATCHDOG=1") {
+    emulator_process emu(emulator_args(4));
+    temp_dir dir;
+    const auto config = write_config(dir, emu.url(), {"12345678"}, "  poll_interval: 1s\n");
+    const auto sock_path = (dir / "notify.sock").string();
+    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock_path.c_str());
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    timeval tv{0, 200'000};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+
+    child_process daemon(run_argv(config), (dir / "run.log").string(),
+                         {"NOTIFY_SOCKET=" + sock_path, "WATCHDOG_USEC=400000"});
+    bool ready = false, status = false, watchdog = false;
+    const auto deadline = now_ms() + 10000;
+    while (now_ms() < deadline && !(ready && status && watchdog)) {
+      char buf[4096];
+      const auto n = ::recv(fd, buf, sizeof buf - 1, 0);
+      if (n <= 0) continue;
+      const std::string msg(buf, static_cast<std::size_t>(n));
+      ready = ready || msg.find("READY=1") != std::string::npos;
+      status = status || msg.find("STATUS=") != std::string::npos;
+      watchdog = watchdog || msg.find("WATCHDOG=1") != std::string::npos;
+    }
+    ::close(fd);
+    CHECK(ready);
+    CHECK(status);
+    CHECK(watchdog);
+    daemon.signal(SIGTERM);
+    CHECK(daemon.wait(10000) == 0);
+  }
+
+  TEST_CASE("backfill stores a range and leaves the watermark unchanged") {
+    emulator_process emu(emulator_args(30));
+    temp_dir dir;
+    // The account starts 6 h back: the first poll leaves the older files alone.
+    const auto config = write_config(dir, emu.url(), {"555"}, "  initial_start: 6h\n");
+    REQUIRE(run_lpda("once --config '" + config + "'").status == 0);
+    const auto wm = watermark_of(config, "555");
+    REQUIRE(wm.has_value());
+    const auto before = stored(dir).size();
+    const auto all = expected_for(emu, "555");
+    REQUIRE(before < all.size());
+
+    const auto r = run_lpda("backfill --account 555 --from 2d --config '" + config + "'");
+    REQUIRE_MESSAGE(r.status == 0, r.err);
+    CHECK(stored(dir) == all);
+    CHECK(watermark_of(config, "555") == wm);
+
+    // Files already done are skipped unless --refetch.
+    rapidjson::Document counts;
+    counts.Parse(emu.control("counts").c_str());
+    const int downloads = counts["download"].GetInt();
+    REQUIRE(run_lpda("backfill --account 555 --from 2d --config '" + config + "'").status == 0);
+    counts.Parse(emu.control("counts").c_str());
+    CHECK(counts["download"].GetInt() == downloads);
+    REQUIRE(run_lpda("backfill --account 555 --from 2d --refetch --config '" + config + "'").status == 0);
+    counts.Parse(emu.control("counts").c_str());
+    CHECK(counts["download"].GetInt() > downloads);
+    CHECK(stored(dir) == all);
+  }
+
+  TEST_CASE("retry-failed brings back a quarantined file once the emulator serves it again") {
+    emulator_process emu(emulator_args(6));
+    const std::string broken = file_with_events(emu, "555");
+    REQUIRE_FALSE(broken.empty());
+    emu.control("fail-file", "name=" + broken);
+    temp_dir dir;
+    const auto config = write_config(dir, emu.url(), {"555"}, "  quarantine_after: 1\n");
+    CHECK(run_lpda("once --config '" + config + "'").status == 1);
+    CHECK(stored(dir) == expected_for(emu, "555", "served"));
+    CHECK(stored(dir) != expected_for(emu, "555"));
+
+    emu.control("fail-file", "name=");
+    const auto r = run_lpda("retry-failed --now --config '" + config + "'");
+    REQUIRE_MESSAGE(r.status == 0, r.err);
+    CHECK(r.out.find("1 quarantined file(s) reset") != std::string::npos);
+    CHECK(stored(dir) == expected_for(emu, "555"));
+  }
+}
