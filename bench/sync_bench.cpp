@@ -422,7 +422,9 @@ struct sync_run {
 
 sync_run run_sync(const std::string& label, const emulator& emu, const fs::path& root,
                   const sync_options& o, const key_list& expected) {
-  const fs::path dir = root / ("run-" + label);
+  std::string dir_name = "run-" + label;
+  std::replace(dir_name.begin(), dir_name.end(), ' ', '-');
+  const fs::path dir = root / dir_name;
   fs::create_directories(dir);
   const auto config = write_config(dir, emu.url(), o);
   std::fprintf(stderr, "  running lpda-sync once (%s) ...\n", label.c_str());
@@ -475,8 +477,9 @@ void print_runs(const std::vector<sync_run>& runs, double store_rate) {
     return num("%.2f", per_s(static_cast<double>(r.db.bytes) / 1e6, r.usage.wall_s));
   });
   row("peak RSS lpda-sync MiB", [&](const sync_run& r) { return num("%.1f", mib(r.usage.max_rss_kib)); });
-  row("lpda-sync CPU s (user+sys)",
-      [&](const sync_run& r) { return num("%.2f", r.usage.user_s + r.usage.sys_s); });
+  row("lpda-sync CPU s user + sys", [&](const sync_run& r) {
+    return num("%.2f", r.usage.user_s) + " + " + num("%.2f", r.usage.sys_s);
+  });
   row("lpda-sync CPU / wall", [&](const sync_run& r) {
     return num("%.0f %%", 100 * per_s(r.usage.user_s + r.usage.sys_s, r.usage.wall_s));
   });
@@ -498,6 +501,7 @@ struct file_size {
   std::size_t gzip_bytes = 0;
   std::size_t inflated_bytes = 0;
   std::size_t lines = 0;
+  double download_s = 0;  // wall time of the emulator's answer (it generates the file per request)
 };
 
 std::string bearer_token(const emulator& emu) {
@@ -515,12 +519,16 @@ std::string bearer_token(const emulator& emu) {
 // Downloads a file from the emulator (OAuth 2.0 bearer) and inflates every gzip member of it,
 // counting the inflated bytes and lines, independently of lpda-sync's decoder.
 file_size measure_file(const emulator& emu, const std::string& account, const std::string& name) {
+  const std::string auth = "Authorization: Bearer " + bearer_token(emu) + "\r\n";
+  const auto t0 = std::chrono::steady_clock::now();
   const auto r = http_request(emu.port(), "GET",
                               "/data_access_le/account/" + account + "/le/agentActivity/" + name + ".gz",
-                              "Authorization: Bearer " + bearer_token(emu) + "\r\n");
+                              auth);
+  const double download_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (r.status != 200) throw std::runtime_error("download of " + name + " answered " + std::to_string(r.status));
   file_size s;
   s.gzip_bytes = r.body.size();
+  s.download_s = download_s;
   z_stream z{};
   if (inflateInit2(&z, 15 + 16) != Z_OK) throw std::runtime_error("inflateInit2 failed");
   std::vector<unsigned char> out(1 << 16);
@@ -554,6 +562,14 @@ std::string json_string(const std::string& body, const char* key) {
   d.Parse(body.c_str(), body.size());
   if (d.HasParseError() || !d.HasMember(key)) throw std::runtime_error("no " + std::string(key) + " in " + body);
   return d[key].GetString();
+}
+
+// The first three fields of /proc/loadavg: the machine may be shared, and wall times show it.
+std::string load_average() {
+  std::istringstream in(read_text("/proc/loadavg"));
+  std::string a, b, c;
+  in >> a >> b >> c;
+  return a + " " + b + " " + c;
 }
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -617,8 +633,8 @@ int main(int argc, char** argv) {
     if (accounts.empty() || concurrencies.empty()) throw std::runtime_error("--accounts and --concurrency must not be empty");
     scratch_dir scratch(keep);
     const fs::path& root = scratch.path();
-    std::printf("sync_bench: nproc %u, lpda-sync and lpda-emulator from %s\n",
-                std::thread::hardware_concurrency(), bin_dir().c_str());
+    std::printf("sync_bench: nproc %u, load average %s, lpda-sync and lpda-emulator from %s\n",
+                std::thread::hardware_concurrency(), load_average().c_str(), bin_dir().c_str());
 
     // "now" is fixed for the emulator so that every run sees the same files.
     const std::int64_t now = epoch_ms();
@@ -668,9 +684,11 @@ int main(int argc, char** argv) {
                                       "&sessions=" + std::to_string(large_sessions)),
           "name");
       const auto size = measure_file(emu, account, name);
-      std::printf("large file %s: %ld sessions, %zu lines, %.1f MB inflated, %.2f MB gzip\n", name.c_str(),
-                  large_sessions, size.lines, static_cast<double>(size.inflated_bytes) / 1e6,
-                  static_cast<double>(size.gzip_bytes) / 1e6);
+      std::printf(
+          "large file %s: %ld sessions, %zu lines, %.1f MB inflated, %.2f MB gzip; the emulator "
+          "takes %.2f s to answer its download\n",
+          name.c_str(), large_sessions, size.lines, static_cast<double>(size.inflated_bytes) / 1e6,
+          static_cast<double>(size.gzip_bytes) / 1e6, size.download_s);
       const auto expected = expected_keys(emu, root / "expected-2.ndjson", {account});
       std::printf("expected set: %zu distinct events\n", expected.size());
       sync_options o;
@@ -685,6 +703,7 @@ int main(int argc, char** argv) {
       std::printf("target: events/s >= 60 %% of %.0f = %.0f: %s (%.0f)\n", store_rate, 0.6 * store_rate,
                   rate >= 0.6 * store_rate ? "met" : "NOT met", rate);
     }
+    std::printf("\nload average at the end %s\n", load_average().c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "sync_bench: %s\n", e.what());
     return 1;
