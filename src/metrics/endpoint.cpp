@@ -108,10 +108,8 @@ bool is_parse_error(const beast::error_code& ec) {
          ec == bhttp::error::header_limit || ec == bhttp::error::body_limit;
 }
 
-asio::awaitable<void> serve(std::shared_ptr<endpoint::state> st, tcp::socket socket) {
-  auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
-  const auto id = st->next_id++;
-  st->connections.emplace(id, stream);
+asio::awaitable<void> serve(std::shared_ptr<endpoint::state> st,
+                            std::shared_ptr<beast::tcp_stream> stream, std::uint64_t id) {
   // The buffer's own cap stops a client from growing it past the header limit plus slack.
   beast::flat_buffer buffer(st->settings.header_limit + 1024);
   for (int n = 0; n < max_requests_per_connection && !st->stopped; ++n) {
@@ -158,7 +156,11 @@ asio::awaitable<void> accept_loop(std::shared_ptr<endpoint::state> st) {
       socket.close(ignored);
       continue;
     }
-    asio::co_spawn(st->acceptor.get_executor(), serve(st, std::move(socket)), asio::detached);
+    // Counted here, not when `serve` first runs, so a burst of accepts cannot pass the limit.
+    auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
+    const auto id = st->next_id++;
+    st->connections.emplace(id, stream);
+    asio::co_spawn(st->acceptor.get_executor(), serve(st, std::move(stream), id), asio::detached);
   }
 }
 
