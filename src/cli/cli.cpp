@@ -64,6 +64,18 @@ int run(int argc, char** argv) {
   retry_cmd->add_flag("--now", retry_opts.now, "poll at once instead of waiting for the next poll");
   retry_cmd->fallthrough();
 
+  watermark_options wm_opts;
+  auto* wm_cmd = app.add_subcommand(
+      "reset-watermark", "Set an account's watermark to a point in time (or clear it)");
+  wm_cmd->add_option("--account", wm_opts.account, "account id")->required();
+  wm_cmd->add_option("--data-type", wm_opts.data_type, "data type")->capture_default_str();
+  auto* wm_to = wm_cmd->add_option("--to", wm_opts.to,
+                                   "ISO 8601 date or date-time, or a duration before now (3d)");
+  auto* wm_clear = wm_cmd->add_flag("--clear", wm_opts.clear,
+                                    "forget the watermark: the next poll starts at initial_start");
+  wm_to->excludes(wm_clear);
+  wm_cmd->fallthrough();
+
   report_availability_options report_opts;
   auto* report_cmd = app.add_subcommand("report", "Reports from the database");
   report_cmd->require_subcommand(1);
@@ -100,6 +112,10 @@ int run(int argc, char** argv) {
   if (validate_cmd->parsed())
     return run_validate_config(config_path, print_config, std::cout, std::cerr);
   if (run_cmd->parsed()) return run_daemon(config_path);
+  if (wm_cmd->parsed()) {
+    wm_opts.config_path = config_path;
+    return run_reset_watermark(wm_opts);
+  }
   if (once_cmd->parsed()) return run_once(config_path);
   if (availability_cmd->parsed())
     return run_report_availability(config_path, report_opts, std::cout, std::cerr);

@@ -61,6 +61,19 @@ struct retry_options {
 /// next poll fetches them (from the ledger's href); with --now, that poll runs at once.
 int run_retry_failed(const retry_options& opts);
 
+struct watermark_options {
+  std::string config_path;
+  std::string account;
+  std::string data_type = "agentActivity";
+  std::string to;  // ISO 8601 or a duration before now
+  bool clear = false;
+};
+
+/// `lpda-sync reset-watermark --account ID (--to T | --clear)`: sets the watermark to any point
+/// (backwards included, so the next poll re-lists from there; files already done stay skipped)
+/// or clears it. Stop the daemon first or it may move the watermark again.
+int run_reset_watermark(const watermark_options& opts);
+
 /// `lpda-sync run`: the daemon. Polls each enabled account on its interval until SIGTERM or
 /// SIGINT (exit 0); SIGHUP reloads the config; systemd notification when under systemd.
 int run_daemon(const std::string& config_path);

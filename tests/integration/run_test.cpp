@@ -262,6 +262,15 @@ TEST_SUITE("integration_run") {
     counts.Parse(emu.control("counts").c_str());
     CHECK(counts["download"].GetInt() > downloads);
     CHECK(stored(dir) == all);
+
+    // An explicit reset moves the watermark anywhere, backwards included, or clears it.
+    auto reset = run_lpda("reset-watermark --account 555 --to 2026-11-01T00:00:00Z --config '" + config + "'");
+    REQUIRE_MESSAGE(reset.status == 0, reset.err);
+    CHECK(watermark_of(config, "555") == 1'793'491'200'000);  // 2026-11-01T00:00:00Z
+    reset = run_lpda("reset-watermark --account 555 --clear --config '" + config + "'");
+    REQUIRE_MESSAGE(reset.status == 0, reset.err);
+    CHECK(watermark_of(config, "555") == std::nullopt);
+    CHECK(run_lpda("reset-watermark --account 555 --config '" + config + "'").status == 64);
   }
 
   TEST_CASE("retry-failed brings back a quarantined file once the emulator serves it again") {

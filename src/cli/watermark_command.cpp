@@ -1,0 +1,51 @@
+#include "commands.hpp"
+#include "compose.hpp"
+#include "lpda/cli/exit_codes.hpp"
+#include "lpda/config/config.hpp"
+#include "lpda/store/database.hpp"
+
+#include <iostream>
+
+namespace lpda::cli {
+
+int run_reset_watermark(const watermark_options& opts) {
+  if (opts.clear == !opts.to.empty()) {
+    std::cerr << "lpda-sync reset-watermark: give exactly one of --to T and --clear\n";
+    return exit_usage;
+  }
+  config::config cfg;
+  try {
+    cfg = config::load_file(opts.config_path);
+  } catch (const config::config_error& e) {
+    std::cerr << e.what() << '\n';
+    return exit_config;
+  }
+  const std::int64_t now = system_now_ms();
+  std::optional<std::int64_t> to;
+  if (!opts.clear) {
+    auto t = parse_time_point(opts.to, now);
+    if (!t) {
+      std::cerr << "lpda-sync reset-watermark: --to: " << t.error().what() << '\n';
+      return exit_usage;
+    }
+    to = *t;
+  }
+  try {
+    auto db = store::database::open(store_settings_of(cfg));
+    auto r = db.reset_watermark(opts.account, opts.data_type, to, now);
+    if (!r) {
+      std::cerr << "lpda-sync reset-watermark: " << r.error().what() << '\n';
+      return r.error().code == make_error_code(errc::store_busy) ? exit_temp_fail : exit_partial;
+    }
+  } catch (const error_exception& e) {
+    std::cerr << "lpda-sync reset-watermark: " << cfg.database << ": " << e.what() << '\n';
+    return exit_partial;
+  }
+  std::cout << "account " << opts.account << " " << opts.data_type << ": watermark "
+            << (to ? "set to " + format_iso8601_ms(*to) : std::string("cleared (next poll starts at "
+                                                                     "initial_start)"))
+            << '\n';
+  return exit_ok;
+}
+
+}  // namespace lpda::cli
