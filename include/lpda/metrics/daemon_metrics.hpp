@@ -105,8 +105,8 @@ class daemon_metrics {
   /// clock: `watermark_lag_seconds` = now − watermark.
   std::string render() const;
 
-  /// The `lpda_errc` name used as `kind`/`reason` label, e.g. "server_error"; "other" for a code
-  /// outside `lpda::errc`.
+  /// The label value used for `e` in `kind` and `reason`: the enumerator's name, e.g.
+  /// "server_error"; "other" for a value outside `lpda::errc`.
   static std::string_view errc_label(errc e) noexcept;
 
  private:

@@ -13,6 +13,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -224,6 +225,33 @@ TEST_SUITE("integration_metrics") {
     }
     REQUIRE(r.has_value());
     CHECK(r->status == 200);
+  }
+
+  TEST_CASE("stop closes open connections so the event loop runs out of work") {
+    asio::io_context io;
+    endpoint_settings s = local_settings();
+    s.io_timeout = 30s;  // only stop() can end the connection in time
+    auto e = endpoint::start(io.get_executor(), s, {});
+    REQUIRE(e.has_value());
+    std::unique_ptr<endpoint> ep = std::move(*e);
+    const auto port = ep->port();
+    std::thread loop([&io] { io.run(); });
+
+    asio::io_context client_io;
+    tcp::socket sock(client_io);
+    sock.connect({asio::ip::make_address("127.0.0.1"), port});
+    asio::write(sock, asio::buffer(std::string("GET /heal")));
+    std::this_thread::sleep_for(100ms);  // the server is now waiting for the rest
+
+    const auto t0 = std::chrono::steady_clock::now();
+    asio::post(io, [&ep] { ep->stop(); });
+    loop.join();  // returns only when the accept loop and the connection have ended
+    CHECK(std::chrono::steady_clock::now() - t0 < 5s);
+    std::array<char, 16> buf{};
+    boost::system::error_code ec;
+    sock.read_some(asio::buffer(buf), ec);
+    CHECK(ec);  // closed by the server
+    ep.reset();
   }
 
   TEST_CASE("endpoint start errors: bad address and port in use") {
