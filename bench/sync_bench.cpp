@@ -203,12 +203,18 @@ int measure_child_main(int argc, char** argv) {
   const fs::path result = argv[2];
   const fs::path log = argv[3];
   const std::vector<std::string> args(argv + 4, argv + argc);
-  rusage self{};
-  ::getrusage(RUSAGE_SELF, &self);
+  // VmHWM, not getrusage: this process's own ru_maxrss too carries its forking parent's size.
+  std::int64_t self_kib = 0;
+  {
+    std::istringstream in(read_text("/proc/self/status"));
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind("VmHWM:", 0) == 0) self_kib = std::stoll(line.substr(6));
+  }
   const child_usage u = measure_child(args, log);
   std::ofstream out(result);
   out << u.status << ' ' << u.wall_s << ' ' << u.user_s << ' ' << u.sys_s << ' ' << u.max_rss_kib << ' '
-      << self.ru_maxrss << '\n';
+      << self_kib << '\n';
   return out ? 0 : 1;
 }
 
