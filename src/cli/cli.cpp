@@ -28,6 +28,10 @@ int run(int argc, char** argv) {
              "SIGTERM stops");
   run_cmd->fallthrough();
 
+  auto* health_cmd = app.add_subcommand(
+      "health", "Exit 0 when the running daemon's /healthz answers 200, else 1 (HEALTHCHECK)");
+  health_cmd->fallthrough();
+
   auto* once_cmd = app.add_subcommand("once", "Poll every enabled account once, then exit");
   once_cmd->fallthrough();
 
@@ -112,6 +116,7 @@ int run(int argc, char** argv) {
   if (validate_cmd->parsed())
     return run_validate_config(config_path, print_config, std::cout, std::cerr);
   if (run_cmd->parsed()) return run_daemon(config_path);
+  if (health_cmd->parsed()) return run_health(config_path);
   if (wm_cmd->parsed()) {
     wm_opts.config_path = config_path;
     return run_reset_watermark(wm_opts);

@@ -78,6 +78,10 @@ int run_reset_watermark(const watermark_options& opts);
 /// SIGINT (exit 0); SIGHUP reloads the config; systemd notification when under systemd.
 int run_daemon(const std::string& config_path);
 
+/// `lpda-sync health`: GETs /healthz from the config's `listen` address (the container
+/// HEALTHCHECK). 0 when it answers 200, 1 otherwise (also for a config error or no endpoint).
+int run_health(const std::string& config_path);
+
 class sync_context;
 /// Polls every account of `ctx` once (running its io_context to completion), logs the reports
 /// and returns the exit code.

@@ -2,6 +2,8 @@
 #include "lpda/cli/exit_codes.hpp"
 #include "lpda/daemon/service.hpp"
 #include "lpda/daemon/sync_outcome.hpp"
+#include "lpda/metrics/daemon_metrics.hpp"
+#include "lpda/metrics/endpoint.hpp"
 #include "sync_context.hpp"
 
 #include <spdlog/spdlog.h>
@@ -19,6 +21,7 @@ namespace {
 struct run_state {
   std::string config_path;
   sync_context* ctx = nullptr;
+  metrics::daemon_metrics* metrics = nullptr;
   std::map<std::string, std::shared_ptr<account_runtime>> runtimes;
 };
 
@@ -35,10 +38,20 @@ void build_runtimes(run_state* st, const config::config& cfg) {
     if (!a.enabled) continue;
     auto old = st->runtimes.find(a.id);
     // An unchanged account keeps its runtime (and its OAuth 2.0 token cache).
-    if (old != st->runtimes.end() && old->second->account == a) next[a.id] = old->second;
-    else next[a.id] = st->ctx->make_runtime(a);
+    if (old != st->runtimes.end() && old->second->account == a) {
+      next[a.id] = old->second;
+    } else {
+      next[a.id] = st->ctx->make_runtime(a);
+      metrics::daemon_metrics* m = st->metrics;
+      next[a.id]->settings.on_store_transaction = [m](std::chrono::duration<double> d) {
+        m->observe_store_transaction(d);
+      };
+    }
   }
   st->runtimes = std::move(next);
+  std::vector<std::string> ids;
+  for (const auto& [id, rt] : st->runtimes) ids.push_back(id);
+  st->metrics->expect_accounts(std::move(ids));
 }
 
 asio::awaitable<daemon::poll_outcome> poll_by_id(run_state* st, std::string account_id) {
@@ -47,7 +60,12 @@ asio::awaitable<daemon::poll_outcome> poll_by_id(run_state* st, std::string acco
   std::shared_ptr<account_runtime> rt = it->second;
   auto reports =
       co_await sync::poll_account(*rt->client, st->ctx->store(), rt->settings, system_now_ms);
-  for (const auto& r : reports) log_report(r);
+  for (const auto& r : reports) {
+    log_report(r);
+    st->metrics->record_poll({r.account_id, r.data_type, r.error.has_value(), r.files_done,
+                              r.files_failed, r.files_quarantined, r.events_read,
+                              r.events_inserted, r.bytes_downloaded, r.watermark_after});
+  }
   co_return daemon::outcome_of(reports);
 }
 
@@ -76,13 +94,37 @@ int run_daemon(const std::string& config_path) {
   auto ctx = sync_context::open(cfg, rc);
   if (!ctx) return rc;
 
-  run_state st{config_path, ctx.get(), {}};
+  metrics::daemon_metrics m;
+  ctx->http().set_observer([&m](const http::request_event& e) { m.record_http(e); });
+  run_state st{config_path, ctx.get(), &m, {}};
   build_runtimes(&st, cfg);
+
+  // The metrics and health endpoint shares the event loop; it is stopped with the service.
+  std::unique_ptr<metrics::endpoint> endpoint;
+  if (!cfg.listen.empty()) {
+    metrics::endpoint_hooks h;
+    h.metrics = [&m] { return m.render(); };
+    h.store_writable = [db = cfg.database] { return metrics::store_writable(db); };
+    h.ready = [&m] { return m.check_ready(); };
+    metrics::endpoint_settings es;
+    es.listen = cfg.listen;
+    auto started = metrics::endpoint::start(ctx->io().get_executor(), es, std::move(h));
+    if (!started) {
+      spdlog::error("listen {}: {}", cfg.listen, started.error().what());
+      return exit_config;
+    }
+    endpoint = std::move(*started);
+    spdlog::info("metrics and health endpoint on http://{}/ (/metrics, /healthz, /readyz)",
+                 cfg.listen);
+  }
 
   bool timed_out = false;
   daemon::service_hooks hooks;
   hooks.poll = [&st](std::string id) { return poll_by_id(&st, std::move(id)); };
   hooks.reload = [&st] { return reload(&st); };
+  hooks.on_stopping = [&endpoint] {
+    if (endpoint) endpoint->stop();
+  };
   hooks.on_shutdown_timeout = [&ctx, &timed_out] {
     spdlog::warn("polls still running at the shutdown deadline; stopping the event loop");
     timed_out = true;

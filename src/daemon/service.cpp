@@ -118,6 +118,7 @@ struct service::impl : std::enable_shared_from_this<impl> {
     if (stop_requested || stopped) return;
     stop_requested = true;
     log_notify(notify.stopping());
+    if (hooks.on_stopping) hooks.on_stopping();
     last_status = "stopping: waiting for polls in flight";
     (void)notify.status(last_status);
     shutdown_timer.expires_after(settings.shutdown_timeout);

@@ -143,6 +143,8 @@ asio::awaitable<void> fetch_and_store(slice_run* run, data_file file) {
   }
   std::error_code ec;
   std::filesystem::remove(spool, ec);
+  if (s.on_store_transaction)
+    s.on_store_transaction(std::chrono::milliseconds(stored->duration_ms));
   ++run->report->files_done;
   run->report->events_read += stored->events_read;
   run->report->events_inserted += stored->events_inserted;

@@ -185,7 +185,7 @@ std::string write_config(const temp_dir& dir, const std::string& url,
                          const std::string& extra_top) {
   std::string y;
   y += "database: " + (dir / "lpda.db").string() + "\n";
-  y += "listen: \"\"\n";
+  if (extra_top.find("listen:") == std::string::npos) y += "listen: \"\"\n";
   y += "log: {level: debug}\n";
   y += "retry: {max_attempts: 4, delays: [20ms, 40ms, 60ms], max_retry_after: 2s}\n";
   y += extra_top;

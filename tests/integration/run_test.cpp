@@ -7,6 +7,8 @@
 #include <rapidjson/document.h>
 
 #include <signal.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -92,6 +94,27 @@ std::optional<std::int64_t> watermark_of(const std::string& config, const std::s
     if (account == a["account_id"].GetString() && a["watermark_ms"].IsInt64())
       return a["watermark_ms"].GetInt64();
   return std::nullopt;
+}
+
+// A port free right now on 127.0.0.1 (the kernel's pick for port 0, released again).
+std::uint16_t free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+int status_of(std::uint16_t port, const std::string& path) {
+  try {
+    return http_get(port, path).first;
+  } catch (const std::exception&) {
+    return -1;
+  }
 }
 
 std::string integrity(const temp_dir& dir) {
@@ -230,6 +253,36 @@ TEST_SUITE("integration_run") {
     CHECK(ready);
     CHECK(status);
     CHECK(watchdog);
+    daemon.signal(SIGTERM);
+    CHECK(daemon.wait(10000) == 0);
+  }
+
+  TEST_CASE("readyz turns ready after the first successful poll and metrics pass promtool") {
+    // 1.5 s per response: the first poll is visibly in progress for a while.
+    emulator_process emu(emulator_args(3, {"--latency-ms", "1500"}));
+    temp_dir dir;
+    const auto port = free_port();
+    const auto config = write_config(dir, emu.url(), {"12345678"}, "  initial_start: 4h\n",
+                                     "listen: 127.0.0.1:" + std::to_string(port) + "\n");
+    CHECK(run_lpda("health --config '" + config + "'").status == 1);  // nothing listens yet
+
+    child_process daemon(run_argv(config), (dir / "run.log").string());
+    REQUIRE(eventually(5000, [&] { return status_of(port, "/healthz") == 200; }));
+    CHECK(status_of(port, "/readyz") == 503);
+    CHECK(run_lpda("health --config '" + config + "'").status == 0);
+    CHECK(eventually(20000, [&] { return status_of(port, "/readyz") == 200; }));
+    CHECK(stored(dir) == expected_for(emu, "12345678"));
+
+    const auto metrics = http_get(port, "/metrics").second;
+    CHECK(metrics.find("lpda_sync_files_downloaded_total{account=\"12345678\",data_type=\"agentActivity\"}") !=
+          std::string::npos);
+    write_file(dir / "metrics.txt", metrics);
+    const auto promtool = run_command("command -v promtool >/dev/null && promtool check metrics < '" +
+                                      (dir / "metrics.txt").string() + "'");
+    if (promtool.status == 1 && promtool.out.empty() && promtool.err.empty())
+      MESSAGE("SKIPPED promtool check: promtool is not installed (scripts/install-deps installs prometheus)");
+    else
+      CHECK_MESSAGE(promtool.status == 0, promtool.out << promtool.err);
     daemon.signal(SIGTERM);
     CHECK(daemon.wait(10000) == 0);
   }

@@ -37,6 +37,9 @@ struct service_hooks {
   /// On SIGHUP: the new set of accounts from a freshly loaded config, or an error (with a message
   /// naming the file and the problem) to keep the old set. Empty: SIGHUP only logs.
   std::function<result<std::vector<scheduled_account>>()> reload;
+  /// At a stop request (SIGTERM, SIGINT, `request_stop`), on the executor, before polls are
+  /// cancelled: e.g. to stop other work on the loop (the metrics endpoint) so it can run out.
+  std::function<void()> on_stopping;
   /// When polls are still running `shutdown_timeout` after a stop request.
   std::function<void()> on_shutdown_timeout;
   /// Called after each poll with the account, its outcome and the delay to its next poll, for

@@ -39,6 +39,8 @@ struct account_settings {
   std::size_t max_concurrent_downloads = 8;  ///< files fetched at once by this poll
   decode::limits decode_limits;
   std::filesystem::path spool_dir;  ///< downloads land here; quarantined bodies are kept below
+  /// Called with the duration of each file's store transaction (for metrics); may be empty.
+  std::function<void(std::chrono::duration<double>)> on_store_transaction;
 };
 
 /// What one poll of one (account, data type) did.
