@@ -13,10 +13,10 @@
 // `lpda-sync once`: peak RSS, wall time, events/s.
 //
 // Figures are recorded in docs/benchmarks.md. `sync_bench --help` lists the options.
-#include <CLI/CLI.hpp>
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <rapidjson/document.h>
 #include <zlib.h>
+#include <CLI/CLI.hpp>
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -54,10 +54,14 @@ std::int64_t epoch_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-double mib(std::int64_t kib) { return static_cast<double>(kib) / 1024.0; }
+double mib(std::int64_t kib) {
+  return static_cast<double>(kib) / 1024.0;
+}
 
 // The directory of this executable: lpda-sync and lpda-emulator are built beside it.
-fs::path bin_dir() { return fs::read_symlink("/proc/self/exe").parent_path(); }
+fs::path bin_dir() {
+  return fs::read_symlink("/proc/self/exe").parent_path();
+}
 
 std::string read_text(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -119,7 +123,8 @@ http_response http_request(std::uint16_t port, const std::string& method, const 
   }
   std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
                     "\r\nConnection: close\r\n" + extra_headers;
-  if (!body.empty() || method == "POST") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  if (!body.empty() || method == "POST")
+    req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   req += "\r\n" + body;
   std::size_t sent = 0;
   while (sent < req.size()) {
@@ -147,7 +152,7 @@ http_response http_request(std::uint16_t port, const std::string& method, const 
 // ---- child processes ----
 
 struct child_usage {
-  int status = -1;          // exit code, or 128 + signal
+  int status = -1;  // exit code, or 128 + signal
   double wall_s = 0;
   double user_s = 0;
   double sys_s = 0;
@@ -213,17 +218,18 @@ int measure_child_main(int argc, char** argv) {
   }
   const child_usage u = measure_child(args, log);
   std::ofstream out(result);
-  out << u.status << ' ' << u.wall_s << ' ' << u.user_s << ' ' << u.sys_s << ' ' << u.max_rss_kib << ' '
-      << self_kib << '\n';
+  out << u.status << ' ' << u.wall_s << ' ' << u.user_s << ' ' << u.sys_s << ' ' << u.max_rss_kib
+      << ' ' << self_kib << '\n';
   return out ? 0 : 1;
 }
 
 // Runs `args` (through the --measure-child mode) and returns its usage; `floor_kib` receives
 // the RSS of the measuring process, below which a peak would not show.
-child_usage run_child(const std::vector<std::string>& args, const fs::path& log, std::int64_t* floor_kib) {
+child_usage run_child(const std::vector<std::string>& args, const fs::path& log,
+                      std::int64_t* floor_kib) {
   const fs::path result = log.string() + ".usage";
-  std::vector<std::string> full{fs::read_symlink("/proc/self/exe").string(), std::string(measure_flag),
-                                result.string(), log.string()};
+  std::vector<std::string> full{fs::read_symlink("/proc/self/exe").string(),
+                                std::string(measure_flag), result.string(), log.string()};
   full.insert(full.end(), args.begin(), args.end());
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
@@ -280,7 +286,8 @@ class emulator {
     ::close(out[0]);
     if (line.rfind("http", 0) != 0) {
       stop();
-      throw std::runtime_error("lpda-emulator did not print its URL (see " + log.string() + "): " + line);
+      throw std::runtime_error("lpda-emulator did not print its URL (see " + log.string() +
+                               "): " + line);
     }
     url_ = line;
     port_ = static_cast<std::uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
@@ -294,10 +301,11 @@ class emulator {
 
   /// GET /_control/<command>?<query>; throws unless 200.
   std::string control(const std::string& command, const std::string& query = "") const {
-    auto r = http_request(port_, "GET", "/_control/" + command + (query.empty() ? "" : "?" + query));
+    auto r =
+        http_request(port_, "GET", "/_control/" + command + (query.empty() ? "" : "?" + query));
     if (r.status != 200)
-      throw std::runtime_error("control " + command + " answered " + std::to_string(r.status) + ": " +
-                               r.body);
+      throw std::runtime_error("control " + command + " answered " + std::to_string(r.status) +
+                               ": " + r.body);
     return std::move(r.body);
   }
 
@@ -362,7 +370,8 @@ std::string key_of(const std::string& account, const std::string& session, std::
 }
 
 // The emulator's expected set of the available files, restricted to `accounts`, as sorted keys.
-key_list expected_keys(const emulator& emu, const fs::path& out, const std::vector<std::string>& accounts) {
+key_list expected_keys(const emulator& emu, const fs::path& out,
+                       const std::vector<std::string>& accounts) {
   emu.control("expected", "files=available&out=" + out.string());
   std::ifstream in(out);
   key_list keys;
@@ -414,11 +423,10 @@ db_figures read_database(const fs::path& db_path) {
                       "prev_state, prev_concurrent_eng, concurrent_eng FROM agent_activity_events");
   f.keys.reserve(static_cast<std::size_t>(f.events));
   while (q.executeStep())
-    f.keys.push_back(key_of(q.getColumn(0).getString(), q.getColumn(1).getString(),
-                            q.getColumn(2).getInt64(), q.getColumn(3).getInt64(),
-                            q.getColumn(4).getInt64(), q.getColumn(5).getInt64(),
-                            q.getColumn(6).getInt64(), q.getColumn(7).getInt64(),
-                            q.getColumn(8).getInt64()));
+    f.keys.push_back(
+        key_of(q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt64(),
+               q.getColumn(3).getInt64(), q.getColumn(4).getInt64(), q.getColumn(5).getInt64(),
+               q.getColumn(6).getInt64(), q.getColumn(7).getInt64(), q.getColumn(8).getInt64()));
   std::sort(f.keys.begin(), f.keys.end());
   return f;
 }
@@ -436,9 +444,9 @@ std::string compare(const key_list& expected, const key_list& actual) {
   if (missing.empty() && extra.empty() && distinct.size() == actual.size() && !expected.empty())
     return "OK";
   return "MISMATCH (expected " + std::to_string(expected.size()) + ", stored " +
-         std::to_string(actual.size()) + ", missing " + std::to_string(missing.size()) + ", extra " +
-         std::to_string(extra.size()) + ", duplicates " + std::to_string(actual.size() - distinct.size()) +
-         ")";
+         std::to_string(actual.size()) + ", missing " + std::to_string(missing.size()) +
+         ", extra " + std::to_string(extra.size()) + ", duplicates " +
+         std::to_string(actual.size() - distinct.size()) + ")";
 }
 
 // ---- config and one sync run ----
@@ -464,7 +472,8 @@ fs::path write_config(const fs::path& dir, const std::string& url, const sync_op
   for (const auto& a : o.accounts) {
     y += "  - id: \"" + a + "\"\n    base_url: " + url + "\n";
     y += "    auth: {oauth1: {app_key: emulator-app-key, app_secret: emulator-app-secret, "
-         "access_token: emulator-access-token, access_token_secret: emulator-access-token-secret}}\n";
+         "access_token: emulator-access-token, access_token_secret: "
+         "emulator-access-token-secret}}\n";
   }
   const auto path = dir / "config.yaml";
   write_text(path, y);
@@ -505,7 +514,9 @@ sync_run run_sync(const std::string& label, const emulator& emu, const fs::path&
   return r;
 }
 
-double per_s(double n, double s) { return s > 0 ? n / s : 0; }
+double per_s(double n, double s) {
+  return s > 0 ? n / s : 0;
+}
 
 void print_runs(const std::vector<sync_run>& runs, double store_rate) {
   auto row = [&](const char* name, auto&& cell) {
@@ -536,8 +547,10 @@ void print_runs(const std::vector<sync_run>& runs, double store_rate) {
   row("MB/s downloaded (wall)", [&](const sync_run& r) {
     return num("%.2f", per_s(static_cast<double>(r.db.bytes) / 1e6, r.usage.wall_s));
   });
-  row("peak RSS lpda-sync MiB", [&](const sync_run& r) { return num("%.1f", mib(r.usage.max_rss_kib)); });
-  row("  (measuring process MiB)", [&](const sync_run& r) { return num("%.1f", mib(r.floor_kib)); });
+  row("peak RSS lpda-sync MiB",
+      [&](const sync_run& r) { return num("%.1f", mib(r.usage.max_rss_kib)); });
+  row("  (measuring process MiB)",
+      [&](const sync_run& r) { return num("%.1f", mib(r.floor_kib)); });
   row("lpda-sync CPU s user + sys", [&](const sync_run& r) {
     return num("%.2f", r.usage.user_s) + " + " + num("%.2f", r.usage.sys_s);
   });
@@ -547,10 +560,12 @@ void print_runs(const std::vector<sync_run>& runs, double store_rate) {
   row("events per lpda-sync CPU s", [&](const sync_run& r) {
     return num("%.0f", per_s(static_cast<double>(r.db.events), r.usage.user_s + r.usage.sys_s));
   });
-  row("emulator CPU s during the run", [&](const sync_run& r) { return num("%.2f", r.emulator_cpu_s); });
+  row("emulator CPU s during the run",
+      [&](const sync_run& r) { return num("%.2f", r.emulator_cpu_s); });
   if (store_rate > 0)
     row("events/s (wall) vs store fresh", [&](const sync_run& r) {
-      return num("%.0f %%", 100 * per_s(static_cast<double>(r.db.events), r.usage.wall_s) / store_rate);
+      return num("%.0f %%",
+                 100 * per_s(static_cast<double>(r.db.events), r.usage.wall_s) / store_rate);
     });
   for (const auto& r : runs)
     if (r.check != "OK") std::printf("%s: %s\n", r.label.c_str(), r.check.c_str());
@@ -582,11 +597,13 @@ std::string bearer_token(const emulator& emu) {
 file_size measure_file(const emulator& emu, const std::string& account, const std::string& name) {
   const std::string auth = "Authorization: Bearer " + bearer_token(emu) + "\r\n";
   const auto t0 = std::chrono::steady_clock::now();
-  const auto r = http_request(emu.port(), "GET",
-                              "/data_access_le/account/" + account + "/le/agentActivity/" + name + ".gz",
-                              auth);
-  const double download_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (r.status != 200) throw std::runtime_error("download of " + name + " answered " + std::to_string(r.status));
+  const auto r = http_request(
+      emu.port(), "GET", "/data_access_le/account/" + account + "/le/agentActivity/" + name + ".gz",
+      auth);
+  const double download_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (r.status != 200)
+    throw std::runtime_error("download of " + name + " answered " + std::to_string(r.status));
   file_size s;
   s.gzip_bytes = r.body.size();
   s.download_s = download_s;
@@ -599,7 +616,8 @@ file_size measure_file(const emulator& emu, const std::string& account, const st
     const std::size_t chunk = std::min<std::size_t>(r.body.size() - pos, 1 << 20);
     z.avail_in = static_cast<uInt>(chunk);
     int rc = Z_OK;
-    while (z.avail_in > 0 && rc != Z_STREAM_END) {
+    // Until the chunk is used up and no output is pending (a full buffer may hold back more).
+    while ((z.avail_in > 0 || z.avail_out == 0) && rc != Z_STREAM_END) {
       z.next_out = out.data();
       z.avail_out = static_cast<uInt>(out.size());
       rc = inflate(&z, Z_NO_FLUSH);
@@ -609,7 +627,8 @@ file_size measure_file(const emulator& emu, const std::string& account, const st
       }
       const std::size_t n = out.size() - z.avail_out;
       s.inflated_bytes += n;
-      s.lines += static_cast<std::size_t>(std::count(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n), '\n'));
+      s.lines += static_cast<std::size_t>(
+          std::count(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n), '\n'));
     }
     pos += chunk - z.avail_in;
     if (rc == Z_STREAM_END) inflateReset(&z);  // a next member, if any
@@ -621,7 +640,8 @@ file_size measure_file(const emulator& emu, const std::string& account, const st
 std::string json_string(const std::string& body, const char* key) {
   rapidjson::Document d;
   d.Parse(body.c_str(), body.size());
-  if (d.HasParseError() || !d.HasMember(key)) throw std::runtime_error("no " + std::string(key) + " in " + body);
+  if (d.HasParseError() || !d.HasMember(key))
+    throw std::runtime_error("no " + std::string(key) + " in " + body);
   return d[key].GetString();
 }
 
@@ -662,15 +682,18 @@ int main(int argc, char** argv) {
   bool skip_large = false;
   bool keep = false;
   std::uint64_t seed = 1;
-  app.add_option("--accounts", accounts_opt, "Scenario 1: comma-separated account ids")->capture_default_str();
+  app.add_option("--accounts", accounts_opt, "Scenario 1: comma-separated account ids")
+      ->capture_default_str();
   app.add_option("--agents", agents, "Scenario 1: agents per account")->capture_default_str();
   app.add_option("--hours", hours, "Scenario 1: hours of data, ending now (at most 28 days)")
       ->capture_default_str()
       ->check(CLI::Range(1, 28 * 24));
-  app.add_option("--latency-ms", latency_ms, "Added to every Data Access response by the emulator (ms)")
+  app.add_option("--latency-ms", latency_ms,
+                 "Added to every Data Access response by the emulator (ms)")
       ->capture_default_str();
-  app.add_option("--concurrency", concurrency_opt,
-                 "Scenario 1: comma-separated max_concurrent_downloads, one run each (8 is the default)")
+  app.add_option(
+         "--concurrency", concurrency_opt,
+         "Scenario 1: comma-separated max_concurrent_downloads, one run each (8 is the default)")
       ->capture_default_str();
   app.add_option("--seed", seed, "Emulator data seed")->capture_default_str();
   app.add_option("--large-mb", large_mb, "Scenario 2: inflated size of the large file (10^6 bytes)")
@@ -692,7 +715,8 @@ int main(int argc, char** argv) {
     const auto accounts = split(accounts_opt, ',');
     std::vector<int> concurrencies;
     for (const auto& c : split(concurrency_opt, ',')) concurrencies.push_back(std::stoi(c));
-    if (accounts.empty() || concurrencies.empty()) throw std::runtime_error("--accounts and --concurrency must not be empty");
+    if (accounts.empty() || concurrencies.empty())
+      throw std::runtime_error("--accounts and --concurrency must not be empty");
     scratch_dir scratch(keep);
     const fs::path& root = scratch.path();
     std::printf("sync_bench: nproc %u, load average %s, lpda-sync and lpda-emulator from %s\n",
@@ -731,20 +755,22 @@ int main(int argc, char** argv) {
       const std::string scope = std::to_string(now - 2 * hour_ms + 60000);
       if (large_sessions <= 0) {
         const long probe = 2000;
-        const auto name = json_string(
-            emu.control("add-file", "account=" + probe_account + "&scope=" + scope +
-                                        "&sessions=" + std::to_string(probe)),
-            "name");
+        const auto name =
+            json_string(emu.control("add-file", "account=" + probe_account + "&scope=" + scope +
+                                                    "&sessions=" + std::to_string(probe)),
+                        "name");
         const auto s = measure_file(emu, probe_account, name);
-        const double per_session = static_cast<double>(s.inflated_bytes) / static_cast<double>(probe);
+        const double per_session =
+            static_cast<double>(s.inflated_bytes) / static_cast<double>(probe);
         large_sessions = static_cast<long>(std::ceil(large_mb * 1e6 / per_session));
-        std::printf("calibration: %ld sessions = %zu bytes inflated (%.0f bytes/session) -> %ld sessions\n",
-                    probe, s.inflated_bytes, per_session, large_sessions);
+        std::printf(
+            "calibration: %ld sessions = %zu bytes inflated (%.0f bytes/session) -> %ld sessions\n",
+            probe, s.inflated_bytes, per_session, large_sessions);
       }
-      const auto name = json_string(
-          emu.control("add-file", "account=" + account + "&scope=" + scope +
-                                      "&sessions=" + std::to_string(large_sessions)),
-          "name");
+      const auto name =
+          json_string(emu.control("add-file", "account=" + account + "&scope=" + scope +
+                                                  "&sessions=" + std::to_string(large_sessions)),
+                      "name");
       const auto size = measure_file(emu, account, name);
       std::printf(
           "large file %s: %ld sessions, %zu lines, %.1f MB inflated, %.2f MB gzip; the emulator "
@@ -760,10 +786,11 @@ int main(int argc, char** argv) {
       print_runs(runs, store_rate);
       std::printf("emulator peak RSS %.1f MiB\n", mib(emu.peak_rss_kib()));
       std::printf("target: peak RSS of lpda-sync <= 64 MiB: %s (%.1f MiB)\n",
-                  mib(runs[0].usage.max_rss_kib) <= 64 ? "met" : "NOT met", mib(runs[0].usage.max_rss_kib));
+                  mib(runs[0].usage.max_rss_kib) <= 64 ? "met" : "NOT met",
+                  mib(runs[0].usage.max_rss_kib));
       const double rate = per_s(static_cast<double>(runs[0].db.events), runs[0].usage.wall_s);
-      std::printf("target: events/s >= 60 %% of %.0f = %.0f: %s (%.0f)\n", store_rate, 0.6 * store_rate,
-                  rate >= 0.6 * store_rate ? "met" : "NOT met", rate);
+      std::printf("target: events/s >= 60 %% of %.0f = %.0f: %s (%.0f)\n", store_rate,
+                  0.6 * store_rate, rate >= 0.6 * store_rate ? "met" : "NOT met", rate);
     }
     std::printf("\nload average at the end %s\n", load_average().c_str());
   } catch (const std::exception& e) {
