@@ -4,36 +4,9 @@
 #include "lpda/http/status.hpp"
 
 #include <fstream>
+#include <span>
 
 namespace lpda::api {
-
-content_kind sniff_content(std::string_view b) {
-  if (b.size() >= 2 && static_cast<unsigned char>(b[0]) == 0x1f &&
-      static_cast<unsigned char>(b[1]) == 0x8b)
-    return content_kind::gzip;
-  if (b.size() >= 4 && b.substr(0, 2) == "PK" &&
-      ((b[2] == '\x03' && b[3] == '\x04') || (b[2] == '\x05' && b[3] == '\x06')))
-    return content_kind::zip;
-  std::size_t i = 0;
-  if (b.substr(0, 3) == "\xEF\xBB\xBF") i = 3;  // UTF-8 byte order mark
-  while (i < b.size() && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t')) ++i;
-  if (i < b.size() && (b[i] == '{' || b[i] == '[')) return content_kind::json;
-  return content_kind::other;
-}
-
-std::string_view to_string(content_kind k) {
-  switch (k) {
-    case content_kind::gzip:
-      return "gzip";
-    case content_kind::json:
-      return "json";
-    case content_kind::zip:
-      return "zip";
-    case content_kind::other:
-      return "other";
-  }
-  return "other";
-}
 
 data_access_client::data_access_client(http::client& http, http::auth_strategy& auth,
                                        account_endpoint endpoint)
@@ -84,7 +57,8 @@ boost::asio::awaitable<result<downloaded_file>> data_access_client::download(
   std::ifstream in(out.path, std::ios::binary);
   char head[8] = {};
   in.read(head, sizeof head);
-  out.kind = sniff_content(std::string_view(head, static_cast<std::size_t>(in.gcount())));
+  out.kind = decode::sniff(std::span<const unsigned char>(
+      reinterpret_cast<const unsigned char*>(head), static_cast<std::size_t>(in.gcount())));
   co_return out;
 }
 

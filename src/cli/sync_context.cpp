@@ -78,7 +78,7 @@ std::unique_ptr<account_runtime> sync_context::make_runtime(const config::accoun
   api::account_endpoint ep;
   ep.base_url = config::effective_base_url(a);
   ep.account_id = a.id;
-  ep.allowed_hosts = config::effective_allowed_hosts(a);
+  ep.allowed_hosts = a.allowed_hosts;  // empty: the client's default
   rt->client = std::make_unique<api::data_access_client>(*http_, *rt->auth, std::move(ep));
   rt->settings = account_settings_of(cfg_, a, system_now_ms());
   return rt;

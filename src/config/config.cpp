@@ -187,18 +187,6 @@ std::string effective_base_url(const account& a) {
   return "https://" + std::string(region_host(a.region.value_or("")));
 }
 
-std::string effective_host(const account& a) {
-  const std::string url = effective_base_url(a);
-  const auto parsed = parse_http_url(url);
-  if (const auto* p = std::get_if<url_parts>(&parsed)) return p->host;
-  return {};
-}
-
-std::vector<std::string> effective_allowed_hosts(const account& a) {
-  if (!a.allowed_hosts.empty()) return a.allowed_hosts;
-  return {effective_host(a), "*.da.liveperson.net"};
-}
-
 const std::vector<std::string>& known_data_types() {
   static const std::vector<std::string> types{"agentActivity"};
   return types;

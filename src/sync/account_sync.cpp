@@ -57,6 +57,18 @@ struct slice_run {
   asio::steady_timer* wake = nullptr;  // cancelled when a worker finishes
 };
 
+slice_run new_run(api::data_access_client* client, store_worker* store, const account_settings* s,
+                  const std::string& data_type, const clock_fn& clock, poll_report* report) {
+  slice_run run;
+  run.client = client;
+  run.store = store;
+  run.settings = s;
+  run.data_type = data_type;
+  run.clock = clock;
+  run.report = report;
+  return run;
+}
+
 asio::awaitable<void> record_file_failure(slice_run* run, data_file file, lpda::error err,
                                           std::filesystem::path spool) {
   const auto& s = *run->settings;
@@ -248,13 +260,7 @@ asio::awaitable<std::vector<bool>> sync_slices(api::data_access_client* client, 
   for (const auto& p : pending) total += p.size();
   if (progress) progress(*report, total);
   for (std::size_t i = 0; i < listed_slices; ++i) {
-    slice_run run;
-    run.client = client;
-    run.store = store;
-    run.settings = s;
-    run.data_type = data_type;
-    run.clock = clock;
-    run.report = report;
+    slice_run run = new_run(client, store, s, data_type, clock, report);
     run.files = std::move(pending[i]);
     run.progress = progress;
     run.files_total = total;
@@ -285,13 +291,7 @@ asio::awaitable<void> fetch_pending(api::data_access_client* client, store_worke
     report->error = pending.error();
     co_return;
   }
-  slice_run run;
-  run.client = client;
-  run.store = store;
-  run.settings = s;
-  run.data_type = data_type;
-  run.clock = clock;
-  run.report = report;
+  slice_run run = new_run(client, store, s, data_type, clock, report);
   for (const auto& f : *pending) {
     if (f.data_type != data_type) continue;
     run.files.push_back(data_file{f.key, f.name, f.href, f.part, f.scope_start_ms, f.scope_end_ms});

@@ -7,6 +7,7 @@
 #include "lpda/api/endpoint.hpp"
 #include "lpda/api/listing.hpp"
 #include "lpda/core/data_file.hpp"
+#include "lpda/decode/content.hpp"
 #include "lpda/core/error.hpp"
 #include "lpda/http/auth.hpp"
 #include "lpda/http/client.hpp"
@@ -21,25 +22,11 @@
 
 namespace lpda::api {
 
-/// What a downloaded body looks like, from its first bytes.
-enum class content_kind {
-  gzip,   ///< 1f 8b
-  json,   ///< first non-blank byte '{' or '['
-  zip,    ///< "PK\x03\x04" or "PK\x05\x06" (PKZIP; LivePerson's pages mention .zip files)
-  other,  ///< anything else, or empty
-};
-
-/// Classifies `first_bytes` (a few bytes from the start of a body are enough).
-content_kind sniff_content(std::string_view first_bytes);
-
-/// "gzip", "json", "zip" or "other".
-std::string_view to_string(content_kind k);
-
 /// A file streamed to a spool.
 struct downloaded_file {
   std::filesystem::path path;  ///< the spool file
   std::uint64_t bytes = 0;     ///< its size in bytes
-  content_kind kind = content_kind::other;
+  decode::content_kind kind = decode::content_kind::unknown;  ///< sniffed from the first bytes
 };
 
 class data_access_client {

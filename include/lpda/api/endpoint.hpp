@@ -1,7 +1,6 @@
 #pragma once
-/// Where an account's Data Access API lives. Hosts: LivePerson developer docs, Data Access API
-/// overview (developers.liveperson.com/data-access-api-overview.html): US va.da.liveperson.net,
-/// UK lo.da.liveperson.net, APAC sy.da.liveperson.net.
+/// Where an account's Data Access API lives (the base URL comes from the config:
+/// `config::effective_base_url`, which maps regions to LivePerson's hosts).
 #include "lpda/core/error.hpp"
 
 #include <string>
@@ -9,10 +8,6 @@
 #include <vector>
 
 namespace lpda::api {
-
-/// "us" → "va.da.liveperson.net", "uk" → "lo.da.liveperson.net", "apac" →
-/// "sy.da.liveperson.net" (case-insensitive); "" for any other region.
-std::string host_for_region(std::string_view region);
 
 /// One account's endpoint settings.
 struct account_endpoint {
@@ -23,12 +18,6 @@ struct account_endpoint {
   /// `default_allowed_hosts(base_url)`.
   std::vector<std::string> allowed_hosts;
 };
-
-/// The base URL from the config's choices, first match wins: `base_url` (scheme, host and
-/// port, for tests), then `domain` ("https://" + domain), then `region`. Error
-/// `errc::config_invalid` naming the bad value when none is usable.
-result<std::string> resolve_base_url(std::string_view region, std::string_view domain,
-                                     std::string_view base_url);
 
 /// The default `allowed_hosts`: the host of `base_url` and "*.da.liveperson.net" (file hrefs
 /// name other Data Access hosts such as va-a.da.liveperson.net).

@@ -89,7 +89,9 @@ struct account {
   std::optional<std::string> region;       ///< us | uk | apac
   std::optional<std::string> domain;       ///< a host name, overrides region
   std::optional<std::string> base_url;     ///< "http(s)://host[:port]", no path; overrides both
-  std::vector<std::string> allowed_hosts;  ///< empty: own host + "*.da.liveperson.net"
+  /// Hosts that may receive credentials; empty: the API client's default, the account's own
+  /// host and "*.da.liveperson.net" (`api::default_allowed_hosts`).
+  std::vector<std::string> allowed_hosts;
   std::variant<oauth1_credentials, oauth2_credentials> auth;
   std::chrono::milliseconds poll_interval{}, overlap{}, max_window{};
   start_point initial_start;
@@ -103,13 +105,6 @@ struct account {
 /// the region's host — us → va.da.liveperson.net, uk → lo.da.liveperson.net,
 /// apac → sy.da.liveperson.net (https://developers.liveperson.com/data-access-api-overview.html).
 std::string effective_base_url(const account& a);
-
-/// The host part of `effective_base_url(a)` (no port).
-std::string effective_host(const account& a);
-
-/// Hosts that may receive the account's credentials: `allowed_hosts` if set, else the
-/// account's own host and "*.da.liveperson.net". A leading "*." matches any subdomain.
-std::vector<std::string> effective_allowed_hosts(const account& a);
 
 /// The Data Access data types this build can sync ("agentActivity").
 const std::vector<std::string>& known_data_types();

@@ -158,13 +158,13 @@ TEST_SUITE("integration_api") {
     lpda::test::temp_dir dir;
     auto d = run(io, dac.download((*files)[0], dir / "f0"));
     REQUIRE(d.has_value());
-    CHECK(d->kind == content_kind::gzip);
+    CHECK(d->kind == lpda::decode::content_kind::gzip);
     CHECK(d->bytes == api.file_bytes.size());
     CHECK(lpda::test::read_file(dir / "f0") == api.file_bytes);
     // The docs' last href has no .gz; the stand-in serves plain JSON there.
     auto plain = run(io, dac.download((*files)[4], dir / "f4"));
     REQUIRE(plain.has_value());
-    CHECK(plain->kind == content_kind::json);
+    CHECK(plain->kind == lpda::decode::content_kind::json);
 
     auto types = run(io, dac.base_resource());
     REQUIRE(types.has_value());
