@@ -21,6 +21,7 @@ trap cleanup EXIT
 
 say "user $(id -un) (uid $(id -u)), $(lpda-sync --version)"
 [ "$(id -u)" != 0 ] || fail "the image runs as root"
+[ "$(id -un)" = lpda-sync ] || fail "the image's user $(id -u) is not named lpda-sync"
 for tool in g++ cc cmake ninja; do
   if command -v "$tool" >/dev/null 2>&1; then fail "the runtime image contains the build tool $tool"; fi
 done
@@ -103,7 +104,7 @@ while [ $i -lt 60 ]; do
   sleep 0.5; i=$((i + 1))
 done
 [ $healthy -eq 1 ] || { cat /check/health-up.out /check/run.log >&2; fail "the health check did not pass within 30 s"; }
-say "health check passed against lpda-sync run after $i retries"
+say "health check passed against lpda-sync run (attempt $((i + 1)))"
 
 signal=$(cat /check/stopsignal)
 say "stopping the daemon with $signal"
