@@ -9,7 +9,7 @@ function(lpda_module name)
   add_library(lpda_${name} STATIC ${ARG_SOURCES})
   add_library(lpda::${name} ALIAS lpda_${name})
   target_include_directories(lpda_${name}
-    PUBLIC ${PROJECT_SOURCE_DIR}/include ${PROJECT_BINARY_DIR}/generated/include
+    PUBLIC ${PROJECT_SOURCE_DIR}/include
     PRIVATE ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(lpda_${name} PUBLIC ${ARG_PUBLIC_DEPS} lpda_sanitizers
                                      PRIVATE ${ARG_PRIVATE_DEPS} lpda_warnings)
