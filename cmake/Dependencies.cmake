@@ -3,7 +3,6 @@ find_package(Threads REQUIRED)
 find_package(Boost 1.81.0 EXACT CONFIG REQUIRED COMPONENTS url)
 find_package(OpenSSL REQUIRED)
 find_package(RapidJSON REQUIRED)
-find_package(simdjson 3.0 CONFIG REQUIRED)  # libsimdjson-dev: simdjson::simdjson
 find_package(ZLIB REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(SQLiteCpp REQUIRED)

@@ -1,45 +1,26 @@
 #include "lpda/decode/agent_activity_decoder.hpp"
 
 #include "event_handler.hpp"
-#include "json_framer.hpp"
-#include "parser_choice.hpp"
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
-#include <simdjson.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cassert>
-#include <cstring>
 #include <deque>
 #include <limits>
 
 namespace lpda::decode {
 namespace {
 
-std::atomic<bool> simdjson_on{true};
-
-// A RapidJSON input stream over decoded content: first the bytes already buffered by the framer
-// (one or two windows), then the remaining chunks of the content_reader. It stops the parser (by
+// A RapidJSON input stream over the decoded chunks of a content_reader. It stops the parser (by
 // returning '\0') at the end of the content, on a read/inflate error, and at the current
-// document's byte budget, so a monster document fails before it is buffered. Used for the
-// documents the fast path does not accept, to report exactly where and why they fail.
+// document's byte budget, so a monster document fails before it is buffered.
 class json_input {
  public:
   using Ch = char;
 
-  json_input(content_reader& reader, std::string_view first, std::uint64_t first_offset,
-             std::string_view second)
-      : reader_(reader),
-        begin_(first.data()),
-        cur_(first.data()),
-        lim_(first.data()),
-        end_(first.data() + first.size()),
-        base_(first_offset),
-        next_(second) {
-    clip();
-  }
+  explicit json_input(content_reader& reader) : reader_(reader) {}
 
   Ch Peek() { return cur_ != lim_ ? *cur_ : slow_peek(); }
   Ch Take() {
@@ -64,20 +45,21 @@ class json_input {
 
   std::uint64_t position() const { return base_ + static_cast<std::uint64_t>(cur_ - begin_); }
 
-  /// From here on at most `budget` bytes may be read.
+  /// From here on at most `budget` bytes may be read before `end_document`.
   void begin_document(std::uint64_t budget) {
     doc_limit_ = position() + budget;
     doc_budget_ = budget;
+    clip();
+  }
+  void end_document() {
+    doc_limit_ = std::numeric_limits<std::uint64_t>::max();
     clip();
   }
 
   /// The error that made Peek return '\0', if any.
   const std::optional<error>& failure() const { return failure_; }
   /// True when Peek returned '\0' because the content ended.
-  bool at_end() const { return cur_ == end_ && next_.empty() && reader_.at_end(); }
-  /// True while reading the first window (the framer's buffer); then `consumed_in_first` says
-  /// how many of its bytes were read.
-  bool in_first() const { return !moved_; }
+  bool at_end() const { return cur_ == end_ && reader_.at_end(); }
 
  private:
   void clip() {
@@ -89,25 +71,17 @@ class json_input {
 
   Ch slow_peek() {
     if (failure_) return '\0';
-    while (cur_ == end_) {
-      std::string_view chunk;
-      if (!next_.empty()) {
-        chunk = next_;
-        next_ = {};
-      } else {
-        if (reader_.at_end()) return '\0';
-        auto c = reader_.next_chunk();
-        if (!c) {
-          failure_ = c.error();
-          return '\0';
-        }
-        chunk = *c;
+    if (cur_ == end_) {
+      if (reader_.at_end()) return '\0';
+      auto chunk = reader_.next_chunk();
+      if (!chunk) {
+        failure_ = chunk.error();
+        return '\0';
       }
-      moved_ = true;
       base_ += static_cast<std::uint64_t>(end_ - begin_);
-      begin_ = cur_ = chunk.data();
-      end_ = begin_ + chunk.size();
-      if (chunk.empty()) {  // end of content
+      begin_ = cur_ = chunk->data();
+      end_ = begin_ + chunk->size();
+      if (chunk->empty()) {  // end of content
         lim_ = cur_;
         return '\0';
       }
@@ -122,16 +96,14 @@ class json_input {
   }
 
   content_reader& reader_;
-  const char* begin_;
-  const char* cur_;
-  const char* lim_;  // min(end_, document limit): the fast path runs up to here
-  const char* end_;
-  std::uint64_t base_;     // content offset of begin_
-  std::string_view next_;  // the window that follows [begin_, end_), if any
+  const char* begin_ = nullptr;
+  const char* cur_ = nullptr;
+  const char* lim_ = nullptr;  // min(end_, document limit): the fast path runs up to here
+  const char* end_ = nullptr;
+  std::uint64_t base_ = 0;  // content offset of begin_
   std::uint64_t doc_limit_ = std::numeric_limits<std::uint64_t>::max();
   std::uint64_t doc_budget_ = 0;
   std::optional<error> failure_;
-  bool moved_ = false;
 };
 
 // Recursive descent is safe here: the handler refuses nesting deeper than detail::max_depth
@@ -139,88 +111,21 @@ class json_input {
 // integers.
 constexpr unsigned parse_flags = rapidjson::kParseStopWhenDoneFlag;
 
-// simdjson refuses deeper documents, which then take the exact path and its error (the handler
-// allows detail::max_depth levels).
-constexpr std::size_t simd_max_depth = detail::max_depth - 1;
-// simdjson's first allocation (bytes of document); it grows with larger documents.
-constexpr std::size_t initial_capacity = 16 * 1024;
-// simdjson's index of a document takes about 14 bytes per byte of it (structural positions, tape,
-// strings); larger documents, far beyond real ones (an agent session's events, a few KiB), take
-// the streaming path, which needs nothing beyond the document's buffered text.
-constexpr std::uint64_t simd_max_document_bytes = 4 << 20;
-
-// Feeds a parsed simdjson document to the handler in document order, as the SAX parser would.
-// Values the handler does not read (skip mode) are not visited. False when the handler refuses.
-bool feed(detail::event_handler& h, simdjson::dom::element e) {
-  using simdjson::dom::element_type;
-  switch (e.type()) {
-    case element_type::OBJECT: {
-      const simdjson::dom::object object = e.get_object().value_unsafe();
-      if (const auto done = h.event_object(object)) return *done;
-      const bool was_skipping = h.skipping();
-      if (!h.StartObject()) return false;
-      if (!was_skipping && h.skipping()) return h.EndObject(0);
-      for (simdjson::dom::key_value_pair kv : object) {
-        if (!h.Key(kv.key.data(), static_cast<rapidjson::SizeType>(kv.key.size()), false) ||
-            !feed(h, kv.value))
-          return false;
-      }
-      return h.EndObject(0);
-    }
-    case element_type::ARRAY: {
-      const bool was_skipping = h.skipping();
-      if (!h.StartArray()) return false;
-      if (!was_skipping && h.skipping()) return h.EndArray(0);
-      const simdjson::dom::array array = e.get_array().value_unsafe();
-      for (simdjson::dom::element child : array) {
-        if (!feed(h, child)) return false;
-      }
-      return h.EndArray(0);
-    }
-    case element_type::INT64:
-      return h.Int64(e.get_int64().value_unsafe());
-    case element_type::UINT64:
-      return h.Uint64(e.get_uint64().value_unsafe());
-    case element_type::DOUBLE:
-      return h.Double(e.get_double().value_unsafe());
-    case element_type::STRING: {
-      const std::string_view s = e.get_string().value_unsafe();
-      return h.String(s.data(), static_cast<rapidjson::SizeType>(s.size()), false);
-    }
-    case element_type::BOOL:
-      return h.Bool(e.get_bool().value_unsafe());
-    case element_type::NULL_VALUE:
-      return h.Null();
-  }
-  return false;
-}
-
 }  // namespace
 
 struct agent_activity_decoder::impl {
-  impl(content_reader r, limits l)
-      : lim(l),
-        reader(std::move(r)),
-        framer(lim.max_document_bytes),
-        handler(ready),
-        simd(static_cast<std::size_t>(
-            std::min<std::uint64_t>(lim.max_document_bytes, simd_max_document_bytes))) {
+  impl(content_reader r, limits l) : lim(l), reader(std::move(r)), input(reader), handler(ready) {
     if (lim.batch_size == 0) lim.batch_size = 1;
-    // The depth bound is fixed at the first allocation; without it the fast path stays off.
-    fast = simdjson_on.load(std::memory_order_relaxed) &&
-           simd.allocate(initial_capacity, simd_max_depth) == simdjson::SUCCESS &&
-           simd.max_depth() == simd_max_depth;
   }
 
   limits lim;
   content_reader reader;
-  detail::json_framer framer;
+  json_input input;
   std::deque<agent_activity_event> ready;
   detail::event_handler handler;
-  simdjson::dom::parser simd;
+  rapidjson::Reader parser;
   decode_stats stats;
   std::optional<error> failure;
-  bool fast = false;
   bool done = false;
   bool started = false;
 
@@ -230,7 +135,7 @@ struct agent_activity_decoder::impl {
     stats.kind = reader.kind();
   }
 
-  static std::string where(std::uint64_t document, std::uint64_t offset) {
+  std::string where(std::uint64_t document, std::uint64_t offset) const {
     return "document " + std::to_string(document) + " at byte offset " + std::to_string(offset);
   }
 
@@ -239,51 +144,33 @@ struct agent_activity_decoder::impl {
     if (!started) {
       started = true;
       // A UTF-8 byte order mark may open the content (RFC 8259 §8.1 lets parsers ignore it).
-      auto bom = framer.skip_bom(reader);
-      if (!bom) return bom.error();
-      if (*bom) return error{errc::malformed_json, where(1, **bom) + ": invalid byte order mark"};
-    }
-    auto framed = framer.next_document(reader);
-    if (!framed) return framed.error();
-    if (framed->kind == detail::json_framer::outcome::end) {
-      done = true;
-      return {};
-    }
-    const std::uint64_t document = stats.documents + 1;
-    if (fast && framed->kind == detail::json_framer::outcome::complete &&
-        framed->text.size() <= simd_max_document_bytes) {
-      // The fast path: simdjson over the buffered document (the framer keeps the padding it needs).
-      const std::size_t ready_before = ready.size();
-      const std::string_view doc = framed->text;
-      auto parsed = simd.parse(doc.data(), doc.size(), false);
-      if (!parsed.error()) {
-        handler.begin_document();
-        if (feed(handler, parsed.value_unsafe())) {
-          framer.consume(doc.size());
-          ++stats.documents;
-          return {};
+      if (input.Peek() == '\xEF') {
+        input.Take();
+        if (input.Take() != '\xBB' || input.Take() != '\xBF') {
+          return error{errc::malformed_json,
+                       where(1, input.position()) + ": invalid byte order mark"};
         }
       }
-      ready.resize(ready_before);  // the exact path below decides
     }
-    return parse_exact(document);
-  }
-
-  // Parses the document at the framer's head with RapidJSON, reading on into the content if
-  // needed: either it succeeds (then exactly the framed document was read), or it names the
-  // document, the byte offset and the reason.
-  result<void> parse_exact(std::uint64_t document) {
-    const std::uint64_t start = framer.head_offset();
-    json_input input(reader, framer.buffered(), start, framer.pending());
+    char c = input.Peek();
+    while (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+      input.Take();
+      c = input.Peek();
+    }
+    if (c == '\0') {
+      if (input.failure()) return *input.failure();
+      if (input.at_end()) {
+        done = true;
+        return {};
+      }
+    }
+    const std::uint64_t document = stats.documents + 1;
+    const std::uint64_t start = input.position();
     input.begin_document(lim.max_document_bytes);
     handler.begin_document();
     parser.Parse<parse_flags>(input, handler);
+    input.end_document();
     if (!parser.HasParseError()) {
-      if (!input.in_first()) {
-        return error{errc::malformed_json,
-                     where(document, start) + ": the document does not end where it is framed"};
-      }
-      framer.consume(static_cast<std::size_t>(input.position() - start));
       ++stats.documents;
       return {};
     }
@@ -307,13 +194,7 @@ struct agent_activity_decoder::impl {
       reason += " (a NUL byte)";
     return error{errc::malformed_json, where(document, offset) + ": " + reason};
   }
-
-  rapidjson::Reader parser;
 };
-
-void detail::use_simdjson(bool on) noexcept {
-  simdjson_on.store(on, std::memory_order_relaxed);
-}
 
 agent_activity_decoder::agent_activity_decoder(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 agent_activity_decoder::~agent_activity_decoder() = default;

@@ -1,7 +1,5 @@
 #include "event_handler.hpp"
 
-#include <simdjson.h>
-
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -390,106 +388,24 @@ bool event_handler::Bool(bool) {
   return value(scalar{scalar::kind::boolean, 0, 0, {}});
 }
 
-event_handler::scalar event_handler::of_uint64(std::uint64_t u) {
-  if (u > static_cast<std::uint64_t>(INT64_MAX)) return scalar{scalar::kind::too_big, 0, 0, {}};
-  return scalar{scalar::kind::integer, static_cast<std::int64_t>(u), 0, {}};
+bool event_handler::Uint64(std::uint64_t u) {
+  if (u > static_cast<std::uint64_t>(INT64_MAX))
+    return value(scalar{scalar::kind::too_big, 0, 0, {}});
+  return integer(static_cast<std::int64_t>(u));
 }
 
-event_handler::scalar event_handler::of_double(double d) {
+bool event_handler::Double(double d) {
   // RapidJSON reports numbers with a fraction or exponent, and integers beyond uint64, as double.
   // Integral values are accepted while a double holds them exactly (|d| <= 2^53); beyond that an
   // overflowing integer literal such as -9223372036854775809 would round into range.
   constexpr double two_53 = 9007199254740992.0;
   if (std::isfinite(d) && std::trunc(d) == d) {
-    if (std::fabs(d) <= two_53)
-      return scalar{scalar::kind::integer, static_cast<std::int64_t>(d), 0, {}};
+    if (std::fabs(d) <= two_53) return integer(static_cast<std::int64_t>(d));
     constexpr double two_63 = 9223372036854775808.0;
-    return scalar{std::fabs(d) >= two_63 ? scalar::kind::too_big : scalar::kind::inexact, 0, d, {}};
+    return value(
+        scalar{std::fabs(d) >= two_63 ? scalar::kind::too_big : scalar::kind::inexact, 0, d, {}});
   }
-  return scalar{scalar::kind::fraction, 0, d, {}};
-}
-
-bool event_handler::Uint64(std::uint64_t u) {
-  return value(of_uint64(u));
-}
-
-bool event_handler::Double(double d) {
-  return value(of_double(d));
-}
-
-std::optional<bool> event_handler::event_object(const simdjson::dom::object& obj) {
-  if (skip_depth_ > 0 || value_slot() != slot::event) return std::nullopt;
-  auto it = obj.begin();
-  if (!(it != obj.end()) || is_union_branch(it.key())) return std::nullopt;  // {} or a wrapper
-  using simdjson::dom::element;
-  using simdjson::dom::element_type;
-  // A union value, wrapped or not, as the call-by-call path unwraps it: an object must hold
-  // exactly one key, a union branch, around the value. Anything else is refused here.
-  auto unwrap = [](element v, bool& ok) {
-    while (v.type() == element_type::OBJECT) {
-      const simdjson::dom::object o = v.get_object().value_unsafe();
-      auto first = o.begin();
-      if (!(first != o.end()) || !is_union_branch(first.key())) {
-        ok = false;
-        return v;
-      }
-      element inner = first.value();
-      ++first;
-      if (first != o.end()) {
-        ok = false;
-        return v;
-      }
-      v = inner;
-    }
-    return v;
-  };
-  auto to_scalar = [](element v, scalar& out) {
-    switch (v.type()) {
-      case element_type::INT64:
-        out = scalar{scalar::kind::integer, v.get_int64().value_unsafe(), 0, {}};
-        return true;
-      case element_type::UINT64:
-        out = of_uint64(v.get_uint64().value_unsafe());
-        return true;
-      case element_type::DOUBLE:
-        out = of_double(v.get_double().value_unsafe());
-        return true;
-      case element_type::STRING:
-        out = scalar{scalar::kind::string, 0, 0, v.get_string().value_unsafe()};
-        return true;
-      case element_type::BOOL:
-        out = scalar{scalar::kind::boolean, 0, 0, {}};
-        return true;
-      case element_type::NULL_VALUE:
-        out = scalar{scalar::kind::null, 0, 0, {}};
-        return true;
-      default:
-        return false;  // an array where a scalar is read
-    }
-  };
-
-  begin_object(slot::event);
-  for (; it != obj.end(); ++it) {
-    const slot s = child_slot(slot::event, it.key());
-    if (s == slot::skip) continue;
-    bool ok = true;
-    const element v = unwrap(it.value(), ok);
-    if (!ok) return false;
-    scalar x{scalar::kind::null, 0, 0, {}};
-    if (s == slot::profile_ids && v.type() == element_type::ARRAY) {
-      event_.user_profile_ids.emplace();
-      const simdjson::dom::array items = v.get_array().value_unsafe();
-      for (element item : items) {
-        const element u = unwrap(item, ok);
-        if (!ok || !to_scalar(u, x) || !assign(slot::profile_id, x)) return false;
-      }
-      continue;
-    }
-    if (!to_scalar(v, x) || !assign(s, x)) return false;
-  }
-  if (!end_object(slot::event)) return false;
-  value_done();
-  return true;
+  return value(scalar{scalar::kind::fraction, 0, d, {}});
 }
 
 bool event_handler::String(const char* s, rapidjson::SizeType len, bool) {

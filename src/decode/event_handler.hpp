@@ -1,8 +1,7 @@
 #pragma once
-// SAX handler (RapidJSON's handler concept, also fed from a simdjson DOM) that turns Agent Activity
-// documents into events without building a DOM. It tracks where each value sits in the envelope (a
-// small stack of frames, one per object or array being read) and unwraps Avro-JSON unions wherever
-// they appear.
+// RapidJSON SAX handler that turns Agent Activity documents into events without building a DOM.
+// It tracks where each value sits in the envelope (a small stack of frames, one per object or
+// array being read) and unwraps Avro-JSON unions wherever they appear.
 #include "lpda/core/agent_activity_event.hpp"
 #include "lpda/core/error.hpp"
 
@@ -15,10 +14,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-namespace simdjson::dom {
-class object;
-}
 
 namespace lpda::decode::detail {
 
@@ -65,14 +60,6 @@ class event_handler {
   void begin_document();
   /// The failure that stopped the parser (handler returned false), if any.
   const std::optional<error>& failure() const { return failure_; }
-  /// True inside a value nobody reads (its contents only need to be balanced, not visited).
-  bool skipping() const { return skip_depth_ > 0; }
-
-  /// Shortcut for a parsed document: maps `obj` as one event in a single step when the next
-  /// value is an event and `obj` is not a union wrapper. Empty when it does not apply (then feed
-  /// `obj` call by call); false when refused, with an error whose path may be incomplete (the
-  /// caller then parses the document again call by call for the exact message).
-  std::optional<bool> event_object(const simdjson::dom::object& obj);
 
   // RapidJSON handler concept.
   bool Null();
@@ -109,8 +96,6 @@ class event_handler {
   enum class field_state : std::uint8_t { absent, null, set };
 
   bool integer(std::int64_t i) { return value(scalar{scalar::kind::integer, i, 0, {}}); }
-  static scalar of_uint64(std::uint64_t u);
-  static scalar of_double(double d);
   slot value_slot() const;
   bool value(const scalar& v);
   bool assign(slot s, const scalar& v);

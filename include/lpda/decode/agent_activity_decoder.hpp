@@ -30,15 +30,9 @@ struct decode_stats {
 };
 
 /// Decodes one Agent Activity file into `agent_activity_event`s, pulled in batches of at most
-/// `limits::batch_size`. Input is read in 64 KiB chunks and inflated (see `content_reader`); each
-/// top-level document is framed (its end found by tracking strings and bracket depth), buffered
-/// whole and parsed with simdjson (github.com/simdjson/simdjson, DOM API); only events are
-/// materialised. A document simdjson refuses (invalid UTF-8, numbers beyond 64 bits, nesting
-/// deeper than 255 levels, a syntax error), one larger than 4 MiB, or one that fails the mapping
-/// is parsed with a streaming SAX parser (RapidJSON) instead, which decides: it accepts what the
-/// JSON grammar allows and names the document, offset and path of a failure. Memory is bounded by
-/// the caps in `limits` (one document's text plus 64 KiB, simdjson's index of at most 4 MiB of
-/// it — about 14 bytes per byte —, and one document's events), not by the file's size.
+/// `limits::batch_size`. Input is read in 64 KiB chunks, inflated (see `content_reader`) and parsed
+/// one top-level document at a time with a SAX parser; only events are materialised. Memory is
+/// bounded by the caps in `limits` (about one document's text and events), not by the file's size.
 ///
 /// Accepted: documents separated by any JSON whitespace (CRLF included), a UTF-8 BOM at the start,
 /// Avro-JSON unions wrapped or not at every level (`{"string":…}`, `{"long":…}`, `{"int":…}`,

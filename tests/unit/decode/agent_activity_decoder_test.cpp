@@ -534,58 +534,6 @@ TEST_SUITE("decode") {
     CHECK(big->stats().documents == 1);
   }
 
-  TEST_CASE("document framing: brackets and escapes inside strings and across read boundaries") {
-    // Names holding brackets, quotes and backslashes: the document ends only at its last brace.
-    const std::string tricky = R"(j}\"]{[\\\"x)";  // JSON text of: j}\"]{[\\\"x
-    const std::string expected_name = "j}\"]{[\\\"x";
-    const std::string event =
-        replace_once(base_event, R"({"string":"jdoe"})", R"({"string":")" + tricky + R"("})");
-    // Shift the names across 64-byte block boundaries with a padding field of every length, and
-    // spread documents over many 64 KiB read steps.
-    std::string bytes;
-    std::vector<agent_activity_event> want;
-    for (int pad = 0; pad < 130; ++pad) {
-      const std::string padded =
-          replace_once(event, R"({"agentID")",
-                       R"({"x":")" + std::string(static_cast<std::size_t>(pad), '\\') +
-                           std::string(static_cast<std::size_t>(pad), '\\') + R"(","agentID")");
-      bytes += wrapped_doc("S-" + std::to_string(pad), padded + "," + padded);
-      bytes += pad % 3 == 0 ? "\r\n" : (pad % 3 == 1 ? "" : " \t\n ");
-      for (int i = 0; i < 2; ++i) {
-        auto e = base_expected("S-" + std::to_string(pad));
-        e.agent_username = expected_name;
-        want.push_back(e);
-      }
-    }
-    std::string big;
-    while (big.size() < 300'000) big += bytes;  // several read steps, documents across them
-    std::vector<agent_activity_event> want_big;
-    while (want_big.size() < want.size() * (big.size() / bytes.size())) {
-      want_big.insert(want_big.end(), want.begin(), want.end());
-    }
-    CHECK(ok(bytes) == want);
-    CHECK(ok(big) == want_big);
-    CHECK(ok(lpda::test::gzip(big)) == want_big);
-  }
-
-  TEST_CASE("pretty-printed documents back to back without whitespace between them") {
-    const std::string pretty =
-        replace_all(replace_all(wrapped_doc("S-1", base_event), ",", ",\n  "), "{", "{\n\t");
-    const auto events = ok(pretty + pretty + "\n" + pretty);
-    CHECK(events == std::vector<agent_activity_event>(3, base_expected()));
-  }
-
-  TEST_CASE("a document simdjson refuses but the JSON grammar allows still decodes") {
-    // RFC 8259 §8.1 requires UTF-8, but the decoder has never validated it: an invalid byte in an
-    // unread field keeps the events, and the documents after it come out as well.
-    const std::string bad_utf8 =
-        replace_once(wrapped_doc("S-1", base_event), R"("1.0.0.4")", std::string("\"1.0\xff\"", 6));
-    const std::string good = wrapped_doc("S-2", base_event);
-    const auto events = ok(good + "\n" + bad_utf8 + "\n" + good);
-    CHECK(events == std::vector<agent_activity_event>{base_expected("S-2"), base_expected("S-1"),
-                                                      base_expected("S-2")});
-  }
-
   TEST_CASE("document and inflated caps") {
     const std::string wrapped = fixture("agent_activity_wrapped.ndjson");
     const std::size_t first_len = wrapped.find('\n');  // the first document's length
