@@ -112,15 +112,20 @@ TEST_SUITE("integration_sync") {
 
   TEST_CASE("late files created after the watermark passed their hour are synced by the overlap") {
     // "now" starts 10 h in the past; 40 % of files are created 2..6 h after their hour.
+    // 30 agents, so the late files hold sessions (an hour without closed sessions is an empty
+    // file, and a late empty file would prove nothing).
     const std::int64_t start_now = now_ms() - 10 * hour_ms;
-    emulator_process emu(emulator_args(24, {"--now", std::to_string(start_now), "--late-percent",
-                                            "40", "--late-min-hours", "2", "--late-max-hours", "6"}));
+    emulator_process emu({"--accounts", "12345678,555", "--agents", "30", "--hours", "24", "--seed",
+                          "7", "--now", std::to_string(start_now), "--late-percent", "40",
+                          "--late-min-hours", "2", "--late-max-hours", "6"});
     temp_dir dir;
     const auto config = write_config(dir, emu.url(), {"12345678"});
     REQUIRE(run_lpda("once --config '" + config + "'").status == 0);
     const auto after_first = database_rows((dir / "lpda.db").string());
+    const auto expected_first = expected_rows(emu.control("expected", "files=available"));
     // Time passes: the late files appear, all created before the (real-clock) watermark.
     emu.control("now", "set=" + std::to_string(start_now + 8 * hour_ms));
+    REQUIRE(expected_rows(emu.control("expected", "files=available")).size() > expected_first.size());
     REQUIRE(run_lpda("once --config '" + config + "'").status == 0);
     CHECK(database_rows((dir / "lpda.db").string()).size() > after_first.size());
     const auto expected = expected_rows(emu.control("expected", "files=available"));
