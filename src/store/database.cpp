@@ -396,6 +396,9 @@ struct database::impl {
 
   void migrate() {
     for (const auto& m : migrations()) {
+      // A current schema needs no write lock: readers (status, report) must not wait on, or
+      // be refused by, a writer's long transaction just to learn nothing is to migrate.
+      if (user_version() >= m.version) continue;
       auto r = write("migration " + std::to_string(m.version), [&] {
         // Re-read inside the write lock: another process may have migrated meanwhile.
         if (user_version() >= m.version) return;
