@@ -46,6 +46,10 @@ int run(int argc, char** argv) {
       "validate-config", "Check the config file; report every problem with its line and column");
   validate_cmd->add_flag("--print", print_config,
                          "print the effective config, defaults filled in, secrets redacted");
+  bool no_secrets = false;
+  validate_cmd->add_flag("--no-secrets", no_secrets,
+                         "check credentials for form only: read no ${ENV} and no *_file (e.g. "
+                         "systemd credentials that exist only inside the service)");
   validate_cmd->fallthrough();
 
   backfill_options backfill_opts;
@@ -114,7 +118,7 @@ int run(int argc, char** argv) {
 
   if (decode_cmd->parsed()) return run_decode(decode_opts, std::cout, std::cerr);
   if (validate_cmd->parsed())
-    return run_validate_config(config_path, print_config, std::cout, std::cerr);
+    return run_validate_config(config_path, print_config, no_secrets, std::cout, std::cerr);
   if (run_cmd->parsed()) return run_daemon(config_path);
   if (health_cmd->parsed()) return run_health(config_path);
   if (wm_cmd->parsed()) {

@@ -24,8 +24,10 @@ int run_decode(const decode_options& opts, std::ostream& out, std::ostream& err)
 
 /// `lpda-sync validate-config [--print]`: 0 when valid (with --print, the effective config with
 /// secrets redacted on `out`), 78 with every problem as FILE:LINE:COLUMN: PATH: message on `err`.
-int run_validate_config(const std::string& config_path, bool print, std::ostream& out,
-                        std::ostream& err);
+/// With `no_secrets`, credentials are checked for form only (no ${ENV} or *_file is read), for a
+/// shell where the service's systemd credentials do not exist.
+int run_validate_config(const std::string& config_path, bool print, bool no_secrets,
+                        std::ostream& out, std::ostream& err);
 
 /// `lpda-sync once`: one poll of every enabled account, then exit. 0 when everything synced;
 /// 1 when some account or file failed (everything else is stored); 75 when only temporary

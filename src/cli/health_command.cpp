@@ -10,7 +10,7 @@ namespace lpda::cli {
 int run_health(const std::string& config_path) {
   config::config cfg;
   try {
-    cfg = config::load_file(config_path);
+    cfg = config::load_file(config_path, config::process_environment(), config::secrets::syntax_only);
   } catch (const config::config_error& e) {
     std::cerr << e.what() << '\n';
     return exit_partial;  // a health check answers 0 or 1 only

@@ -45,7 +45,7 @@ int run_report_availability(const std::string& config_path, const report_availab
                             std::ostream& out, std::ostream& err) {
   config::config cfg;
   try {
-    cfg = config::load_file(config_path);
+    cfg = config::load_file(config_path, config::process_environment(), config::secrets::syntax_only);
   } catch (const config::config_error& e) {
     err << e.what() << '\n';
     return exit_config;

@@ -16,7 +16,16 @@ int run_retry_failed(const retry_options& opts) {
   auto ctx = sync_context::open(cfg, rc);
   if (!ctx) return rc;
   std::optional<std::string_view> account;
-  if (opts.account) account = *opts.account;
+  if (opts.account) {
+    bool known = false;
+    for (const auto& a : cfg.accounts) known = known || a.id == *opts.account;
+    if (!known) {
+      std::cerr << "lpda-sync retry-failed: account " << *opts.account << " is not in "
+                << opts.config_path << '\n';
+      return exit_usage;
+    }
+    account = *opts.account;
+  }
   auto& db = ctx->store().database_unsafe();  // nothing else runs yet
   auto quarantined = db.list_files(account, store::file_status::quarantined);
   if (!quarantined) {

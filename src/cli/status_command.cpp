@@ -32,7 +32,7 @@ void write_optional_ms(rapidjson::PrettyWriter<rapidjson::OStreamWrapper>& w, co
 int run_status(const std::string& config_path, bool json, std::ostream& out, std::ostream& err) {
   config::config cfg;
   try {
-    cfg = config::load_file(config_path);
+    cfg = config::load_file(config_path, config::process_environment(), config::secrets::syntax_only);
   } catch (const config::config_error& e) {
     err << e.what() << '\n';
     return exit_config;

@@ -6,10 +6,12 @@
 
 namespace lpda::cli {
 
-int run_validate_config(const std::string& config_path, bool print, std::ostream& out,
-                        std::ostream& err) {
+int run_validate_config(const std::string& config_path, bool print, bool no_secrets,
+                        std::ostream& out, std::ostream& err) {
   try {
-    const auto cfg = config::load_file(config_path);
+    const auto cfg = config::load_file(
+        config_path, config::process_environment(),
+        no_secrets ? config::secrets::syntax_only : config::secrets::resolve);
     if (print) {
       out << config::to_yaml(cfg);
     } else {

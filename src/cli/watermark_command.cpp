@@ -15,7 +15,7 @@ int run_reset_watermark(const watermark_options& opts) {
   }
   config::config cfg;
   try {
-    cfg = config::load_file(opts.config_path);
+    cfg = config::load_file(opts.config_path, config::process_environment(), config::secrets::syntax_only);
   } catch (const config::config_error& e) {
     std::cerr << e.what() << '\n';
     return exit_config;
@@ -29,6 +29,18 @@ int run_reset_watermark(const watermark_options& opts) {
       return exit_usage;
     }
     to = *t;
+    if (*to > now) {
+      std::cerr << "lpda-sync reset-watermark: --to " << format_iso8601_ms(*to)
+                << " is in the future; polls would list nothing until then\n";
+      return exit_usage;
+    }
+  }
+  bool known = false;
+  for (const auto& a : cfg.accounts) known = known || a.id == opts.account;
+  if (!known) {
+    std::cerr << "lpda-sync reset-watermark: account " << opts.account << " is not in "
+              << opts.config_path << '\n';
+    return exit_usage;
   }
   try {
     auto db = store::database::open(store_settings_of(cfg));

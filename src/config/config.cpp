@@ -331,7 +331,8 @@ class map_view {
 
 class loader {
  public:
-  loader(std::string source, const environment& env) : source_(std::move(source)), env_(env) {}
+  loader(std::string source, const environment& env, secrets mode)
+      : source_(std::move(source)), env_(env), mode_(mode) {}
 
   std::vector<diagnostic>& diagnostics() { return diags_; }
 
@@ -519,6 +520,7 @@ class loader {
         error_at(*file_node, path, "must name a file");
         return std::nullopt;
       }
+      if (mode_ == secrets::syntax_only) return *p;
       std::error_code ec;
       if (std::filesystem::is_directory(*p, ec)) {
         error_at(*file_node, path,
@@ -575,6 +577,7 @@ class loader {
                      file_key);
         return std::nullopt;
       }
+      if (mode_ == secrets::syntax_only) return v;
       auto value = env_.get(name);
       if (!value) {
         error_at(*inline_node, path, "environment variable " + name + " is not set");
@@ -612,6 +615,7 @@ class loader {
 
   std::string source_;
   const environment& env_;
+  secrets mode_;
   std::vector<diagnostic> diags_;
   std::vector<std::pair<YAML::Node, YAML::Mark>> null_values_;
 };
@@ -1149,9 +1153,10 @@ std::string read_whole_file(const std::filesystem::path& p, bool& ok) {
 
 }  // namespace
 
-config load_string(std::string_view yaml, std::string_view source_name, const environment& env) {
+config load_string(std::string_view yaml, std::string_view source_name, const environment& env,
+                   secrets mode) {
   const std::string source(source_name);
-  loader l(source, env);
+  loader l(source, env, mode);
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(std::string(yaml));
@@ -1182,7 +1187,7 @@ config load_string(std::string_view yaml, std::string_view source_name, const en
   return c;
 }
 
-config load_file(const std::filesystem::path& path, const environment& env) {
+config load_file(const std::filesystem::path& path, const environment& env, secrets mode) {
   bool ok = true;
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) ok = false;
@@ -1192,7 +1197,7 @@ config load_file(const std::filesystem::path& path, const environment& env) {
     d.message = "cannot read the configuration file";
     throw config_error(path.string(), {d}, true);
   }
-  return load_string(text, path.string(), env);
+  return load_string(text, path.string(), env, mode);
 }
 
 }  // namespace lpda::config

@@ -38,6 +38,9 @@ class environment {
   lookup_fn lookup_;
 };
 
+/// Whether loading reads credentials (see `load_file`).
+enum class secrets { resolve, syntax_only };
+
 /// The process environment (getenv).
 const environment& process_environment();
 
@@ -224,10 +227,18 @@ class config_error : public std::runtime_error {
 /// secrets are read from the named files (relative paths relative to the working directory).
 /// Throws `config_error` with all problems (or with `file_unreadable()` set when `path`
 /// cannot be read).
-config load_file(const std::filesystem::path& path, const environment& env = process_environment());
+///
+/// With `secrets::syntax_only` no environment variable or secret file is read: credentials are
+/// checked for form only (one of `x` / `x_file`, a well-formed `${NAME}`, a non-empty path) and
+/// hold their reference text ("${NAME}", or the file's path). For commands that never talk to the
+/// API (status, report, reset-watermark, health), which must work from an operator's shell where
+/// systemd credentials do not exist.
+config load_file(const std::filesystem::path& path, const environment& env = process_environment(),
+                 secrets mode = secrets::resolve);
 
 /// Like `load_file` for YAML text; `source_name` appears in messages and in `config::source`.
-config load_string(std::string_view yaml, std::string_view source_name, const environment& env);
+config load_string(std::string_view yaml, std::string_view source_name, const environment& env,
+                   secrets mode = secrets::resolve);
 
 /// The effective configuration as YAML with every default written out and every credential
 /// value (the four OAuth 1.0a values, client_id and client_secret) replaced by "***";

@@ -965,3 +965,36 @@ accounts:
     CHECK(printed_minimal.find("request_timeout: 5m") != std::string::npos);
   }
 }
+
+TEST_SUITE("config") {
+  TEST_CASE("secrets syntax_only reads no environment variable and no secret file") {
+    const std::string text = yaml(R"(
+database: /tmp/x.db
+accounts:
+  - id: "7"
+    region: us
+    auth:
+      oauth1:
+        app_key: ${LP_UNSET_FOR_TEST}
+        app_secret_file: /nonexistent/app_secret
+        access_token: t
+        access_token_secret: s
+)");
+    CHECK_THROWS_AS(cfg::load_string(text, "t.yaml", no_env()), cfg::config_error);
+    const auto c = cfg::load_string(text, "t.yaml", no_env(), cfg::secrets::syntax_only);
+    const auto& o = std::get<cfg::oauth1_credentials>(c.accounts.at(0).auth);
+    CHECK(o.app_key == "${LP_UNSET_FOR_TEST}");
+    CHECK(o.app_secret == "/nonexistent/app_secret");
+    CHECK(o.access_token == "t");
+    // Form is still checked: both forms of one credential is an error either way.
+    const std::string both = yaml(R"(
+database: /tmp/x.db
+accounts:
+  - id: "7"
+    region: us
+    auth: {oauth1: {app_key: a, app_key_file: /x, app_secret: b, access_token: c, access_token_secret: d}}
+)");
+    CHECK_THROWS_AS(cfg::load_string(both, "t.yaml", no_env(), cfg::secrets::syntax_only),
+                    cfg::config_error);
+  }
+}
