@@ -31,8 +31,8 @@ class progress_printer {
       eta = std::to_string(elapsed * static_cast<std::int64_t>(total - done) /
                            static_cast<std::int64_t>(done) / 1000) + "s";
     const std::string line =
-        fmt::format("{}: files {}/{} ({} failed), {} events, ETA {}", label_, done, total,
-                    r.files_failed + r.files_quarantined, r.events_read, eta);
+        fmt::format("{}: files {}/{} ({} failed, {} quarantined), {} events, ETA {}", label_, done,
+                    total, r.files_failed, r.files_quarantined, r.events_read, eta);
     if (tty_) {
       std::fprintf(stderr, "\r%-100s", line.c_str());
       if (done == total) std::fputc('\n', stderr);

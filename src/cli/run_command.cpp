@@ -8,7 +8,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <memory>
 
@@ -88,8 +95,21 @@ result<std::vector<daemon::scheduled_account>> reload(run_state* st) {
 }  // namespace
 
 int run_daemon(const std::string& config_path) {
+  // Until the service installs its handlers, a SIGHUP (a reload sent early) must not end the
+  // process; SIGTERM and SIGINT keep their default and stop it before anything has started.
+  std::signal(SIGHUP, SIG_IGN);
   config::config cfg;
   if (auto rc = load_config(config_path, cfg)) return *rc;
+
+  // One daemon per database: a second would poll the same accounts twice.
+  const std::string lock_path = cfg.database + ".lock";
+  const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    spdlog::error("another lpda-sync run already uses {} (lock {} is held){}", cfg.database,
+                  lock_path, lock_fd < 0 ? std::string(": ") + std::strerror(errno) : "");
+    return exit_temp_fail;
+  }
+
   int rc = exit_ok;
   auto ctx = sync_context::open(cfg, rc);
   if (!ctx) return rc;
@@ -111,7 +131,9 @@ int run_daemon(const std::string& config_path) {
     auto started = metrics::endpoint::start(ctx->io().get_executor(), es, std::move(h));
     if (!started) {
       spdlog::error("listen {}: {}", cfg.listen, started.error().what());
-      return exit_config;
+      // A port in use may free up (75, restarted); a malformed address will not (78).
+      return started.error().code == make_error_code(errc::config_invalid) ? exit_config
+                                                                           : exit_temp_fail;
     }
     endpoint = std::move(*started);
     spdlog::info("metrics and health endpoint on http://{}/ (/metrics, /healthz, /readyz)",
@@ -130,11 +152,18 @@ int run_daemon(const std::string& config_path) {
     timed_out = true;
     ctx->io().stop();
   };
-  daemon::service svc(ctx->io().get_executor(), std::move(hooks), daemon::service_settings{});
-  svc.start(schedule_of(cfg));
+  auto svc = std::make_unique<daemon::service>(ctx->io().get_executor(), std::move(hooks),
+                                               daemon::service_settings{});
+  svc->start(schedule_of(cfg));
   spdlog::info("lpda-sync running: {} enabled account(s), database {}", st.runtimes.size(),
                cfg.database);
   ctx->io().run();
+  // Further signals while shutting down must not kill the process with their default action
+  // (the service's handlers go away with it).
+  svc.reset();
+  std::signal(SIGHUP, SIG_IGN);
+  std::signal(SIGTERM, SIG_IGN);
+  std::signal(SIGINT, SIG_IGN);
 
   // The store thread finishes (commits or rolls back) the transaction in flight first.
   ctx->shutdown();

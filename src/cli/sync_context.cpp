@@ -7,6 +7,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <signal.h>
+
+#include <cstdlib>
 #include <iostream>
 #include <variant>
 
@@ -27,19 +30,40 @@ void clean_spool(const std::filesystem::path& spool_dir) {
   std::error_code ec;
   for (auto it = std::filesystem::directory_iterator(spool_dir, ec);
        !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    const auto name = it->path().filename().string();
     const auto ext = it->path().extension();
-    if (it->is_regular_file() && (ext == ".download" || ext == ".transport"))
-      std::filesystem::remove(it->path(), ec);
+    if (!it->is_regular_file() || (ext != ".download" && ext != ".transport")) continue;
+    // Names start with the writer's process id: leave files of processes still running (a
+    // backfill beside the daemon), remove those of processes that died.
+    const auto dash = name.find('-');
+    const long pid = dash == std::string::npos ? 0 : std::strtol(name.substr(0, dash).c_str(), nullptr, 10);
+    if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0) continue;
+    std::error_code rm;
+    std::filesystem::remove(it->path(), rm);
   }
 }
 
 std::unique_ptr<sync_context> sync_context::open(const config::config& cfg, int& exit_code) {
   std::unique_ptr<sync_context> ctx(new sync_context(cfg));
+  const auto dir = std::filesystem::path(cfg.database).parent_path();
+  std::error_code dir_ec;
+  if (!dir.empty() && !std::filesystem::is_directory(dir, dir_ec)) {
+    spdlog::error("database: the directory {} of {} does not exist (create it, or fix "
+                  "`database` in {})",
+                  dir.string(), cfg.database, cfg.source.string());
+    exit_code = exit_config;
+    return nullptr;
+  }
   try {
     ctx->store_.emplace(store::database::open(store_settings_of(cfg)));
   } catch (const error_exception& e) {
     spdlog::error("database {}: {}", cfg.database, e.what());
-    exit_code = e.err().code == make_error_code(errc::store_busy) ? exit_temp_fail : exit_partial;
+    // A busy database may free up (75, retried); a schema from a newer lpda-sync needs a person
+    // (78: systemd does not restart it in a loop).
+    const auto code = e.err().code;
+    exit_code = code == make_error_code(errc::store_busy)     ? exit_temp_fail
+                : code == make_error_code(errc::store_schema) ? exit_config
+                                                              : exit_partial;
     return nullptr;
   }
   try {
@@ -50,6 +74,7 @@ std::unique_ptr<sync_context> sync_context::open(const config::config& cfg, int&
     exit_code = exit_config;
     return nullptr;
   }
+  ctx->http_->set_observer(log_http_attempt);
   clean_spool(spool_dir_of(cfg));
   return ctx;
 }
@@ -99,13 +124,24 @@ bool sync_context::add_accounts(const std::optional<std::string>& only_account) 
   return found;
 }
 
+void log_http_attempt(const http::request_event& e) {
+  if (!e.retrying) return;
+  const std::string what =
+      e.status != 0 ? "HTTP " + std::to_string(e.status)
+                    : (e.error ? make_error_code(*e.error).message() : std::string("no response"));
+  spdlog::warn("{} {}: {} (attempt {}); retrying in {} ms", e.method, e.host, what, e.attempt,
+               e.retry_delay.count());
+}
+
 void log_report(const sync::poll_report& r) {
-  const auto wm = r.watermark_after ? format_iso8601_ms(*r.watermark_after) : std::string("none");
+  // A backfill leaves the watermark alone (its report has none to show).
+  const auto wm = !r.watermark_after ? std::string("none") : format_iso8601_ms(*r.watermark_after);
   const auto msg = fmt::format(
-      "account={} data_type={}: {} files listed, {} already stored, {} stored ({} events, {} new, "
-      "{} bytes), {} failed, {} quarantined; watermark {}",
+      "account={} data_type={}: {} files listed, {} already stored or quarantined, {} stored ({} "
+      "events, {} new, {} bytes), {} failed, {} quarantined{}",
       r.account_id, r.data_type, r.files_listed, r.files_skipped, r.files_done, r.events_read,
-      r.events_inserted, r.bytes_downloaded, r.files_failed, r.files_quarantined, wm);
+      r.events_inserted, r.bytes_downloaded, r.files_failed, r.files_quarantined,
+      r.is_backfill ? std::string() : "; watermark " + wm);
   if (r.ok()) spdlog::info("{}", msg);
   else spdlog::warn("{}{}", msg, r.error ? "; stopped: " + r.error->what() : std::string());
 }

@@ -5,6 +5,7 @@
 #include "lpda/config/config.hpp"
 #include "lpda/http/auth.hpp"
 #include "lpda/http/client.hpp"
+#include "lpda/http/observer.hpp"
 #include "lpda/sync/account_sync.hpp"
 #include "lpda/sync/store_worker.hpp"
 
@@ -65,6 +66,9 @@ class sync_context {
   std::unique_ptr<http::client> http_;
   std::vector<std::unique_ptr<account_runtime>> accounts_;
 };
+
+/// Logs an attempt that will be retried (warn), so a long retry sequence is not silent.
+void log_http_attempt(const http::request_event& e);
 
 /// Logs one poll report at info (warn when something failed).
 void log_report(const sync::poll_report& r);

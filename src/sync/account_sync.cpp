@@ -10,6 +10,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <set>
 #include <system_error>
 
@@ -19,9 +21,12 @@ namespace {
 
 constexpr std::int64_t retention_warning_ms = 25LL * 24 * 3600 * 1000;
 
-bool is_store_failure(const boost::system::error_code& ec) {
+// Failures of this machine rather than of the file: a locked or broken database, or a spool
+// that cannot be written (disk full, missing directory). They stop the poll instead of counting
+// against the file, so a full disk never quarantines good files.
+bool is_local_failure(const boost::system::error_code& ec) {
   return ec == make_error_code(errc::store_busy) || ec == make_error_code(errc::store_io) ||
-         ec == make_error_code(errc::store_schema);
+         ec == make_error_code(errc::store_schema) || ec == make_error_code(errc::unreadable);
 }
 
 // A file name safe for the spool directory: keys are "Agent.<ms>.<ms>.part-00001-0", but the
@@ -113,12 +118,17 @@ asio::awaitable<void> record_file_failure(slice_run* run, data_file file, lpda::
 
 asio::awaitable<void> fetch_and_store(slice_run* run, data_file file) {
   const auto& s = *run->settings;
-  const auto spool = s.spool_dir / (spool_name(s.account_id, run->data_type, file.key) + ".download");
+  // The process id keeps concurrent processes (run, backfill) from sharing a spool file.
+  const auto spool = s.spool_dir / (std::to_string(::getpid()) + "-" +
+                                    spool_name(s.account_id, run->data_type, file.key) + ".download");
 
   auto downloaded = co_await run->client->download(file, spool);
   if (!downloaded) {
     const auto& err = downloaded.error();
-    if (err.code == make_error_code(errc::auth_failed)) {
+    if (err.code == make_error_code(errc::auth_failed) || is_local_failure(err.code)) {
+      if (is_local_failure(err.code))
+        spdlog::error("account={} data_type={} file={}: {}", s.account_id, run->data_type,
+                      file.key, err.what());
       run->complete = false;
       if (!run->fatal) run->fatal = err;
       std::error_code ec;
@@ -141,7 +151,7 @@ asio::awaitable<void> fetch_and_store(slice_run* run, data_file file) {
     return db.ingest_file(account, data_type, file, **decoder, now, bytes);
   });
   if (!stored) {
-    if (is_store_failure(stored.error().code)) {
+    if (is_local_failure(stored.error().code)) {
       spdlog::error("account={} data_type={} file={}: store failed: {}", account, data_type,
                     file.key, stored.error().what());
       run->complete = false;
@@ -327,6 +337,10 @@ asio::awaitable<poll_report> poll_data_type(api::data_access_client* client, sto
   report.watermark_before = *wm;
   report.watermark_after = *wm;
   const std::int64_t now = clock();
+  if (*wm && **wm > now + 60'000)
+    spdlog::error("account={} data_type={}: the watermark {} is in the future, so nothing new is "
+                  "listed; fix the clock or `lpda-sync reset-watermark`",
+                  account, data_type, format_iso8601_ms(**wm));
   report.window = poll_window(*wm, s->initial_start_ms, s->overlap.count(), now);
   const auto slices = split_window(report.window, s->max_window.count());
   const auto complete = co_await sync_slices(client, store, s, data_type, slices, false, clock,
@@ -386,6 +400,7 @@ asio::awaitable<poll_report> backfill_range(api::data_access_client& client, sto
   std::error_code ec;
   std::filesystem::create_directories(settings.spool_dir, ec);
   poll_report report = new_report(&settings, data_type);
+  report.is_backfill = true;
   report.window = {from_ms, to_ms};
   const auto slices = split_window(report.window, settings.max_window.count());
   co_await sync_slices(&client, &store, &settings, data_type, slices, refetch, clock, &report,

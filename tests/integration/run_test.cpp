@@ -324,6 +324,42 @@ TEST_SUITE("integration_run") {
     REQUIRE_MESSAGE(reset.status == 0, reset.err);
     CHECK(watermark_of(config, "555") == std::nullopt);
     CHECK(run_lpda("reset-watermark --account 555 --config '" + config + "'").status == 64);
+    // A future watermark would silently stop the account; an unknown account is a typo.
+    CHECK(run_lpda("reset-watermark --account 555 --to 2099-01-01 --config '" + config + "'").status == 64);
+    CHECK(run_lpda("reset-watermark --account 999 --clear --config '" + config + "'").status == 64);
+    CHECK(run_lpda("retry-failed --account 999 --config '" + config + "'").status == 64);
+    CHECK(watermark_of(config, "999") == std::nullopt);
+  }
+
+  TEST_CASE("read-only commands work without the credentials and a second run is refused") {
+    emulator_process emu(emulator_args(4));
+    temp_dir dir;
+    auto config = write_config(dir, emu.url(), {"555"}, "  poll_interval: 1h\n");
+    REQUIRE(run_lpda("once --config '" + config + "'").status == 0);
+    // The service's credential files do not exist in an operator's shell.
+    auto text = read_file(config);
+    const auto pos = text.find("app_secret: ");
+    REQUIRE(pos != std::string::npos);
+    text.replace(pos, std::string("app_secret: ").size() + std::string(emu_app_secret).size(),
+                 "app_secret_file: /run/credentials/lpda-sync.service/app_secret");
+    write_file(config, text);
+    CHECK(run_lpda("validate-config --config '" + config + "'").status == 78);
+    CHECK(run_lpda("validate-config --no-secrets --config '" + config + "'").status == 0);
+    CHECK(run_lpda("status --config '" + config + "'").status == 0);
+    CHECK(run_lpda("report availability --config '" + config + "'").status == 0);
+    CHECK(run_lpda("once --config '" + config + "'").status == 78);
+
+    const auto good = write_config(dir, emu.url(), {"555"}, "  poll_interval: 1h\n");
+    child_process first(run_argv(good), (dir / "run.log").string());
+    REQUIRE(eventually(5000, [&] {
+      return std::filesystem::exists(dir / "run.log") &&
+             read_file(dir / "run.log").find("lpda-sync running") != std::string::npos;
+    }));
+    const auto second = run_lpda("run --config '" + good + "'");
+    CHECK(second.status == 75);
+    CHECK(second.err.find("lock") != std::string::npos);
+    first.signal(SIGTERM);
+    CHECK(first.wait(10000) == 0);
   }
 
   TEST_CASE("retry-failed brings back a quarantined file once the emulator serves it again") {

@@ -58,6 +58,7 @@ struct poll_report {
   std::uint64_t events_read = 0;
   std::uint64_t events_inserted = 0;
   std::uint64_t bytes_downloaded = 0;
+  bool is_backfill = false;                ///< a backfill: the watermark was not looked at
   /// Set when the poll stopped early (a listing failed, 401/403, the store failed): the first
   /// such error. File failures are counted above, not here.
   std::optional<lpda::error> error;
