@@ -204,6 +204,27 @@ TEST_SUITE("integration_sync") {
     CHECK(std::filesystem::exists(dir / "lpda.db.spool" / "quarantine"));
   }
 
+  TEST_CASE("a spool that cannot be written stops the poll and counts against no file") {
+    emulator_process emu(emulator_args(6));
+    temp_dir dir;
+    // One slice (7 h < max_window) holding every file: it cannot complete without them.
+    const auto config = write_config(dir, emu.url(), {"555"}, "  quarantine_after: 1\n  initial_start: 7h\n");
+    write_file(dir / "lpda.db.spool", "a file where the spool directory belongs");
+    for (int poll = 0; poll < 3; ++poll) CHECK(run_lpda("once --config '" + config + "'").status != 0);
+    auto d = status_json(config);
+    CHECK(account_status(d, "555")["files_failed"].GetInt64() == 0);
+    CHECK(account_status(d, "555")["files_quarantined"].GetInt64() == 0);
+    CHECK(account_status(d, "555")["watermark_ms"].IsNull());
+    std::filesystem::remove(dir / "lpda.db.spool");
+    REQUIRE(run_lpda("once --config '" + config + "'").status == 0);
+    const auto expected = expected_rows(emu.control("expected", "files=available"));
+    std::set<std::string> only;
+    for (const auto& row : expected)
+      if (row.rfind("555\x1f", 0) == 0) only.insert(row);
+    const auto actual = database_rows((dir / "lpda.db").string());
+    CHECK(std::set<std::string>(actual.begin(), actual.end()) == only);
+  }
+
   TEST_CASE("a file failing in the first slice holds the watermark back until it recovers") {
     emulator_process emu(emulator_args(24));
     rapidjson::Document files;
