@@ -859,14 +859,16 @@ std::optional<std::vector<std::string>> loader::data_types(const YAML::Node& n,
 void loader::load_account_settings(const map_view& m, account_defaults& d) {
   optional_key(m, "enabled", d.enabled,
                [&](const YAML::Node& v, const std::string& p) { return bool_value(v, p); });
+  // Floors that keep a typo from flooding the API: files are hourly, so a window under a minute
+  // or a poll more often than every second only multiplies requests.
   optional_key(m, "poll_interval", d.poll_interval, [&](const YAML::Node& v, const std::string& p) {
-    return duration_value(v, p, milliseconds{1});
+    return duration_value(v, p, milliseconds{1000});
   });
   optional_key(m, "overlap", d.overlap, [&](const YAML::Node& v, const std::string& p) {
     return duration_value(v, p, milliseconds{0});
   });
   optional_key(m, "max_window", d.max_window, [&](const YAML::Node& v, const std::string& p) {
-    return duration_value(v, p, milliseconds{1});
+    return duration_value(v, p, milliseconds{60'000});
   });
   optional_key(m, "initial_start", d.initial_start,
                [&](const YAML::Node& v, const std::string& p) { return start_value(v, p); });

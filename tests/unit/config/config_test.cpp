@@ -998,3 +998,24 @@ accounts:
                     cfg::config_error);
   }
 }
+
+TEST_SUITE("config") {
+  TEST_CASE("poll_interval and max_window have floors that keep a typo from flooding the API") {
+    const auto d1 = only_diagnostic(yaml(R"(
+database: /tmp/x.db
+defaults: {max_window: 1ms}
+accounts:
+  - {id: "1", region: us, auth: {oauth1: {app_key: a, app_secret: b, access_token: c, access_token_secret: d}}}
+)"));
+    CHECK(d1.path == "defaults.max_window");
+    CHECK(d1.message == "must be at least 60s, got \"1ms\"");
+    const auto d2 = only_diagnostic(yaml(R"(
+database: /tmp/x.db
+defaults: {poll_interval: 10ms}
+accounts:
+  - {id: "1", region: us, auth: {oauth1: {app_key: a, app_secret: b, access_token: c, access_token_secret: d}}}
+)"));
+    CHECK(d2.path == "defaults.poll_interval");
+    CHECK(d2.message == "must be at least 1s, got \"10ms\"");
+  }
+}
