@@ -661,7 +661,8 @@ result<std::optional<file_status>> database::status_of(std::string_view account,
 
 result<file_status> database::record_failure(std::string_view account, std::string_view data_type,
                                              const data_file& file, const lpda::error& err,
-                                             int quarantine_after, std::int64_t now_ms) {
+                                             int quarantine_after, std::int64_t now_ms,
+                                             int* attempts_out) {
   auto& d = *impl_;
   const std::string acc(account);
   const std::string type(data_type);
@@ -681,6 +682,7 @@ result<file_status> database::record_failure(std::string_view account, std::stri
     }
     if (current == file_status::done) return file_status::done;
     ++attempts;
+    if (attempts_out) *attempts_out = attempts;
     const auto next =
         (current == file_status::quarantined || attempts >= std::max(1, quarantine_after))
             ? file_status::quarantined

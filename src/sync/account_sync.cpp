@@ -81,8 +81,9 @@ asio::awaitable<void> record_file_failure(slice_run* run, data_file file, lpda::
   const std::string data_type = run->data_type;
   const int quarantine_after = s.quarantine_after;
   const std::int64_t now = run->clock();
+  int attempt = 0;
   auto status = co_await run->store->run([&](store::database& db) {
-    return db.record_failure(account, data_type, file, err, quarantine_after, now);
+    return db.record_failure(account, data_type, file, err, quarantine_after, now, &attempt);
   });
   if (!status) {
     spdlog::error("account={} data_type={} file={}: cannot record failure ({}): {}", account,
@@ -100,8 +101,8 @@ asio::awaitable<void> record_file_failure(slice_run* run, data_file file, lpda::
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (std::filesystem::exists(spool)) std::filesystem::rename(spool, dir / spool.filename(), ec);
-    spdlog::error("account={} data_type={} file={}: quarantined after {} failed polls: {}", account,
-                  data_type, file.key, quarantine_after, err.what());
+    spdlog::error("account={} data_type={} file={} attempt={}: quarantined after {} failed polls: {}",
+                  account, data_type, file.key, attempt, quarantine_after, err.what());
   } else if (*status == store::file_status::done) {
     // Another process stored it meanwhile; nothing is lost.
     std::error_code ec;
@@ -111,8 +112,8 @@ asio::awaitable<void> record_file_failure(slice_run* run, data_file file, lpda::
     run->complete = false;
     std::error_code ec;
     std::filesystem::remove(spool, ec);
-    spdlog::warn("account={} data_type={} file={}: failed, retried next poll: {}", account,
-                 data_type, file.key, err.what());
+    spdlog::warn("account={} data_type={} file={} attempt={}: failed, retried next poll: {}",
+                 account, data_type, file.key, attempt, err.what());
   }
 }
 

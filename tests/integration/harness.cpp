@@ -186,7 +186,7 @@ std::string write_config(const temp_dir& dir, const std::string& url,
   std::string y;
   y += "database: " + (dir / "lpda.db").string() + "\n";
   if (extra_top.find("listen:") == std::string::npos) y += "listen: \"\"\n";
-  y += "log: {level: debug}\n";
+  if (extra_top.find("log:") == std::string::npos) y += "log: {level: debug}\n";
   y += "retry: {max_attempts: 4, delays: [20ms, 40ms, 60ms], max_retry_after: 2s}\n";
   y += extra_top;
   y += "defaults:\n";

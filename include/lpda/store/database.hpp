@@ -150,10 +150,12 @@ class database {
 
   /// Records one failed poll of a file with its error: attempts + 1, status `failed`, or
   /// `quarantined` once attempts reach `quarantine_after` (≥ 1). A file already `done` stays
-  /// `done` (returned as such); a quarantined file stays quarantined. Returns the new status.
+  /// `done` (returned as such); a quarantined file stays quarantined. Returns the new status;
+  /// `attempts_out`, when given, receives the file's failed polls so far (for logs).
   result<file_status> record_failure(std::string_view account, std::string_view data_type,
                                      const data_file& file, const lpda::error& err,
-                                     int quarantine_after, std::int64_t now_ms);
+                                     int quarantine_after, std::int64_t now_ms,
+                                     int* attempts_out = nullptr);
 
   /// Ledger rows, ordered by account, data type, scope start, key. nullopt = every account /
   /// every status.
