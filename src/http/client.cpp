@@ -387,6 +387,12 @@ struct client::impl {
     // read_some, not read: each call gets a fresh idle timeout, so a dripping server is cut off
     // by the whole-request deadline and a silent one by the idle timeout.
     while (!p.is_done()) {
+      // Checked here as well as by the stream's timer: a server that keeps the buffer full
+      // completes every read at once, so the timer alone would never fire.
+      if (steady::now() >= deadline)
+        co_return error(errc::timeout, "response body from " + where + " not complete within " +
+                                           std::to_string(settings_.request_timeout.count()) +
+                                           " ms (request_timeout)");
       p.get().body().data = buf.data();
       p.get().body().size = buf.size();
       low.expires_after(budget(settings_.io_timeout, deadline));
