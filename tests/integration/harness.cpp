@@ -1,6 +1,7 @@
 #include "harness.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <doctest/doctest.h>
 #include <rapidjson/document.h>
 
 #include <arpa/inet.h>
@@ -156,6 +157,20 @@ std::set<std::string> expected_rows(const std::string& ndjson) {
                           json_text(d["agentNickname"]), json_text(d["agentLoginname"])));
   }
   return rows;
+}
+
+std::set<std::string> expected_for(const emulator_process& emu, const std::string& account,
+                                   const std::string& which) {
+  std::set<std::string> out;
+  for (const auto& row : expected_rows(emu.control("expected", "files=" + which)))
+    if (row.rfind(account + "\x1f", 0) == 0) out.insert(row);
+  return out;
+}
+
+void check_rows(const std::string& db_path, const std::set<std::string>& expected) {
+  const auto actual = database_rows(db_path);
+  CHECK(actual.size() == expected.size());  // a duplicate row would make it longer
+  CHECK(std::set<std::string>(actual.begin(), actual.end()) == expected);
 }
 
 std::vector<std::string> database_rows(const std::string& db_path) {

@@ -43,6 +43,13 @@ std::pair<int, std::string> http_get(std::uint16_t port, const std::string& targ
 /// The body of the emulator's expected set (NDJSON) turned into canonical rows.
 std::set<std::string> expected_rows(const std::string& ndjson);
 
+/// The expected rows of one account (`which`: "available", "served" or "all" files).
+std::set<std::string> expected_for(const emulator_process& emu, const std::string& account,
+                                   const std::string& which = "available");
+
+/// Checks that the database holds exactly `expected`: the same set and no duplicate row.
+void check_rows(const std::string& db_path, const std::set<std::string>& expected);
+
 /// Every event row of a synced database in the same canonical form. A duplicate row (which the
 /// natural key forbids) would make the returned vector longer than its set.
 std::vector<std::string> database_rows(const std::string& db_path);

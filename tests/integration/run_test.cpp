@@ -31,14 +31,6 @@ std::vector<std::string> emulator_args(int hours, std::vector<std::string> extra
   return a;
 }
 
-std::set<std::string> expected_for(const emulator_process& emu, const std::string& account,
-                                   const std::string& which = "available") {
-  std::set<std::string> out;
-  for (const auto& row : expected_rows(emu.control("expected", "files=" + which)))
-    if (row.rfind(account + "\x1f", 0) == 0) out.insert(row);
-  return out;
-}
-
 // The stored rows; empty while the daemon has not created the database (or its schema) yet.
 std::set<std::string> stored(const temp_dir& dir) {
   if (!std::filesystem::exists(dir / "lpda.db")) return {};
