@@ -114,6 +114,12 @@ struct test_server::impl {
         if (bec || r.close_after || r.drop_after) co_return;
         continue;
       }
+      if (r.what == reply::fault::endless) {
+        for (;;) {
+          auto [eec, en] = co_await asio::async_write(stream, asio::buffer(r.body), use_tuple);
+          if (eec) co_return;
+        }
+      }
       if (r.what == reply::fault::drip) {
         for (char c : r.body) {
           auto [dec, dn] = co_await asio::async_write(stream, asio::buffer(&c, 1), use_tuple);

@@ -31,6 +31,9 @@ struct reply {
     stall,  ///< send `fault_at` body bytes, then wait `fault_for` before the rest
     drip,   ///< send the body one byte every `fault_for`
     close,  ///< close without answering
+    /// announce `Content-Length` from the headers (or a huge one) and send `body` again and
+    /// again without pause until the client goes away: a fast body that never ends
+    endless,
   };
   unsigned status = 200;
   std::vector<std::pair<std::string, std::string>> headers;

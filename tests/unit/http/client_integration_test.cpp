@@ -374,6 +374,32 @@ TEST_SUITE("integration_http") {
     CHECK(elapsed < 1500);
   }
 
+  TEST_CASE("a body that keeps arriving without pause is cut off by the request deadline") {
+    test_server srv({}, [](const received_request&, std::size_t) {
+      reply r = ok(std::string(64 * 1024, 'x'));
+      r.headers.emplace_back("Content-Length", "1099511627776");  // 1 TiB announced
+      r.what = reply::fault::endless;
+      return r;
+    });
+    asio::io_context io;
+    auto settings = fast_settings();
+    settings.io_timeout = 2s;  // never silent: only the whole-request deadline can end it
+    settings.request_timeout = 300ms;
+    settings.max_download_bytes = 1ull << 40;
+    retry_settings once = fast_retry();
+    once.max_attempts = 1;
+    client c(io.get_executor(), settings, once, lpda::system_now_ms, no_jitter);
+    lpda::test::temp_dir dir;
+    const auto t0 = std::chrono::steady_clock::now();
+    auto d = run(io, c.download({"GET", url_of(srv, "localhost", "/endless"), {}, {}, {}},
+                                dir / "spool", nullptr));
+    REQUIRE(d.has_error());
+    CHECK(d.error().code == errc::timeout);
+    CHECK(ms_since(t0) >= 250);
+    CHECK(ms_since(t0) < 1500);
+    CHECK_FALSE(std::filesystem::exists(dir / "spool"));  // a failed download leaves no spool
+  }
+
   TEST_CASE("timeouts are retried with the configured delays") {
     test_server srv({}, [](const received_request&, std::size_t i) {
       reply r = ok("late");
