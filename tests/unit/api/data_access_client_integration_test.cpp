@@ -3,6 +3,7 @@
 #include "lpda/api/data_access_client.hpp"
 
 #include "oauth1_check.hpp"
+#include "run_awaitable.hpp"
 #include "test_server.hpp"
 #include "test_support.hpp"
 
@@ -20,21 +21,6 @@ using namespace std::chrono_literals;
 using lpda::errc;
 
 namespace {
-
-template <class T>
-asio::awaitable<void> store_result(asio::awaitable<T> op, std::optional<T>* out) {
-  *out = co_await std::move(op);
-}
-
-template <class T>
-T run(asio::io_context& io, asio::awaitable<T> op) {
-  std::optional<T> out;
-  asio::co_spawn(io, store_result(std::move(op), &out), asio::detached);
-  io.restart();
-  io.run();
-  REQUIRE(out.has_value());
-  return std::move(*out);
-}
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
   for (std::size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size()))

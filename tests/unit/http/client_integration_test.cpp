@@ -4,6 +4,7 @@
 
 #include "oauth1_check.hpp"
 #include "test_pki.hpp"
+#include "run_awaitable.hpp"
 #include "test_server.hpp"
 #include "test_support.hpp"
 
@@ -25,22 +26,6 @@ using namespace std::chrono_literals;
 using lpda::errc;
 
 namespace {
-
-template <class T>
-asio::awaitable<void> store_result(asio::awaitable<T> op, std::optional<T>* out) {
-  *out = co_await std::move(op);
-}
-
-// Runs one client operation to completion on `io`.
-template <class T>
-T run(asio::io_context& io, asio::awaitable<T> op) {
-  std::optional<T> out;
-  asio::co_spawn(io, store_result(std::move(op), &out), asio::detached);
-  io.restart();
-  io.run();
-  REQUIRE(out.has_value());
-  return std::move(*out);
-}
 
 client_settings fast_settings() {
   client_settings s;
