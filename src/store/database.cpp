@@ -10,8 +10,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -46,13 +48,9 @@ namespace {
 
 // Statements as named constants: they key the prepared-statement cache, so each is compiled once
 // per connection and reused across files.
-constexpr std::string_view sql_upsert_event = R"sql(
-INSERT INTO agent_activity_events (
-  account_id, agent_session_id, agent_id, timestamp_ms, type, state, prev_state,
-  prev_concurrent_eng, concurrent_eng, max_concurrent_eng, agent_group_id, agent_employee_id,
-  agent_username, agent_nickname, agent_loginname, user_profile_ids, source_file_key,
-  ingested_at_ms, updated_at_ms)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, NULL)
+// What a repeated event does: it updates the attributes, and only when one differs (so an
+// unchanged re-ingest writes nothing).
+constexpr std::string_view sql_upsert_event_conflict = R"sql(
 ON CONFLICT DO UPDATE SET
   max_concurrent_eng = excluded.max_concurrent_eng,
   agent_group_id = excluded.agent_group_id,
@@ -70,6 +68,31 @@ WHERE agent_activity_events.max_concurrent_eng IS NOT excluded.max_concurrent_en
    OR agent_activity_events.agent_loginname IS NOT excluded.agent_loginname
    OR agent_activity_events.user_profile_ids IS NOT excluded.user_profile_ids
 )sql";
+
+// The event upsert for `rows` events: a multi-row VALUES list, so one statement inserts many rows
+// in key order through one open cursor — SQLite then finds each row's place from the previous
+// one's instead of searching from the root, and runs the statement's setup once per list.
+// Parameters: ?1 account, ?2 source file key, ?3 now (ms); then per row r, from 4 + 15 r, the
+// event's 15 values in event_columns order.
+constexpr int event_columns = 15;
+constexpr int events_per_statement = 64;
+std::string upsert_events_sql(int rows) {
+  std::string sql = R"sql(
+INSERT INTO agent_activity_events (
+  account_id, agent_session_id, agent_id, timestamp_ms, type, state, prev_state,
+  prev_concurrent_eng, concurrent_eng, max_concurrent_eng, agent_group_id, agent_employee_id,
+  agent_username, agent_nickname, agent_loginname, user_profile_ids, source_file_key,
+  ingested_at_ms, updated_at_ms)
+VALUES )sql";
+  for (int r = 0; r < rows; ++r) {
+    sql += r == 0 ? "(?1" : ",\n(?1";
+    for (int c = 0; c < event_columns; ++c)
+      sql += ", ?" + std::to_string(4 + r * event_columns + c);
+    sql += ", ?2, ?3, NULL)";
+  }
+  sql += sql_upsert_event_conflict;
+  return sql;
+}
 
 constexpr std::string_view sql_upsert_agent = R"sql(
 INSERT INTO agents (account_id, agent_id, last_event_ms, agent_username, agent_nickname,
@@ -260,18 +283,19 @@ void create_with_mode(const std::filesystem::path& path, unsigned mode) {
   }
 }
 
-// The per-event upsert on SQLite's C API. It runs once per event; SQLiteCpp's checked wrappers
-// around bind and step cost several per cent of the ingest there. Text is bound without a copy.
-class event_statement {
+// A statement on SQLite's C API, for the writes an ingest runs per event, agent and session:
+// SQLiteCpp's checked wrappers around bind and step cost several per cent of the ingest there.
+// Text is bound without a copy, so a bound string must outlive the next run().
+class hot_statement {
  public:
-  event_statement(sqlite3* db, std::string_view sql) : db_(db) {
+  hot_statement(sqlite3* db, std::string_view sql) : db_(db) {
     const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
                                       SQLITE_PREPARE_PERSISTENT, &st_, nullptr);
     if (rc != SQLITE_OK) throw SQLite::Exception(db, rc);
   }
-  ~event_statement() { sqlite3_finalize(st_); }
-  event_statement(const event_statement&) = delete;
-  event_statement& operator=(const event_statement&) = delete;
+  ~hot_statement() { sqlite3_finalize(st_); }
+  hot_statement(const hot_statement&) = delete;
+  hot_statement& operator=(const hot_statement&) = delete;
 
   void reset() noexcept { sqlite3_reset(st_); }
   void text(int i, const std::string& v) noexcept {
@@ -286,7 +310,7 @@ class event_statement {
   /// Runs the statement to completion; returns the rows it changed. Throws SQLite::Exception.
   int run() {
     if (bind_rc_ != SQLITE_OK)
-      throw SQLite::Exception("cannot bind a parameter of the event upsert", bind_rc_);
+      throw SQLite::Exception("cannot bind a parameter of an ingest statement", bind_rc_);
     const int rc = sqlite3_step(st_);
     if (rc != SQLITE_DONE) {
       sqlite3_reset(st_);
@@ -309,9 +333,20 @@ struct database::impl {
   settings settings_;
   SQLite::Database db_;
   std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> cache_;
-  std::unique_ptr<event_statement> upsert_event_;  // prepared on first use, kept for the connection
-  std::vector<agent_activity_event> batch_;
-  std::vector<std::uint32_t> order_;
+  // The ingest's statements, prepared on first use and kept for the connection.
+  std::unique_ptr<hot_statement> upsert_event_;             // one row
+  std::unique_ptr<hot_statement> upsert_events_;            // events_per_statement rows
+  std::array<std::string, events_per_statement> profiles_;  // bound userProfileIDs texts
+  std::unique_ptr<hot_statement> upsert_agent_;
+  std::unique_ptr<hot_statement> upsert_session_;
+  std::vector<agent_activity_event> batch_;  // what the source last handed over
+  std::vector<agent_activity_event> run_;    // the events gathered for the next sorted run
+  struct sort_key {
+    std::int64_t timestamp_ms;
+    std::int64_t agent_id;
+    std::uint32_t index;  // into the run
+  };
+  std::vector<sort_key> order_;
   // Attribute updates done by the event upsert, counted by lpda_count_update(): a step that
   // changed one row either inserted it or updated its attributes, and only the update calls the
   // function — cheaper than a RETURNING clause, which costs a third of the insert rate.
@@ -410,7 +445,7 @@ struct database::impl {
   }
 
   struct session_acc {
-    const std::string* id;  // points into the batch
+    const std::string* id;  // points into the run
     std::int64_t agent_id;
     std::int64_t first_ms;
     std::int64_t last_ms;
@@ -418,108 +453,143 @@ struct database::impl {
     std::optional<std::int64_t> logout_ms;
   };
 
-  std::unordered_map<std::int64_t, std::size_t> latest_;
-  std::unordered_map<std::string_view, session_acc> sessions_;
+  std::unordered_map<std::int64_t, std::uint32_t> latest_;      // agent id → its latest event
+  std::unordered_map<std::string_view, session_acc> sessions_;  // session id → its extent
+  std::vector<std::pair<std::int64_t, std::uint32_t>> agent_rows_;
+  std::vector<const session_acc*> session_rows_;
 
-  void store_batch(const std::string& account, const std::string& file_key, std::int64_t now_ms,
-                   const std::vector<agent_activity_event>& batch, ingest_summary& sum) {
-    if (!upsert_event_)
-      upsert_event_ = std::make_unique<event_statement>(db_.getHandle(), sql_upsert_event);
-    auto& ev = *upsert_event_;
-    ev.text(1, account);
-    ev.text(17, file_key);
-    ev.integer(18, now_ms);
-    auto& latest = latest_;      // agent id → index of its latest event in the batch
-    auto& sessions = sessions_;  // session id (viewing into the batch) → its extent
-    latest.clear();
-    sessions.clear();
-    std::string profiles;
-    // Rows go in key order (time first): neighbouring inserts touch the same B-tree pages.
-    order_.resize(batch.size());
-    for (std::size_t i = 0; i < batch.size(); ++i) order_[i] = static_cast<std::uint32_t>(i);
-    std::stable_sort(order_.begin(), order_.end(), [&](std::uint32_t a, std::uint32_t b) {
-      return batch[a].timestamp_ms != batch[b].timestamp_ms
-                 ? batch[a].timestamp_ms < batch[b].timestamp_ms
-                 : batch[a].agent_id < batch[b].agent_id;
+  // Binds `e` as row `row` of an event upsert (see upsert_events_sql).
+  void bind_event(hot_statement& st, int row, const agent_activity_event& e) {
+    const int p = 4 + row * event_columns;
+    st.text(p, e.agent_session_id);
+    st.integer(p + 1, e.agent_id);
+    st.integer(p + 2, e.timestamp_ms);
+    st.integer(p + 3, e.type);
+    st.integer(p + 4, e.state);
+    st.integer(p + 5, e.prev_state);
+    st.integer(p + 6, e.prev_concurrent_eng);
+    st.integer(p + 7, e.concurrent_eng);
+    st.opt(p + 8, e.max_concurrent_eng);
+    st.opt(p + 9, e.agent_group_id);
+    st.opt(p + 10, e.agent_employee_id);
+    st.opt(p + 11, e.agent_username);
+    st.opt(p + 12, e.agent_nickname);
+    st.opt(p + 13, e.agent_loginname);
+    if (e.user_profile_ids) {
+      auto& text = profiles_[static_cast<std::size_t>(row)];
+      text = profile_ids_json(*e.user_profile_ids);
+      st.text(p + 14, text);
+    } else {
+      st.null(p + 14);
+    }
+  }
+
+  // Writes one run of events (a file's events, up to `settings::sort_run_events` at a time):
+  // the events in key order, then each agent's latest attributes and each session's extent, once
+  // per run and in key order — neighbouring writes touch the same B-tree pages.
+  void store_run(const std::string& account, const std::string& file_key, std::int64_t now_ms,
+                 const std::vector<agent_activity_event>& run, ingest_summary& sum) {
+    if (!upsert_event_) {
+      upsert_event_ = std::make_unique<hot_statement>(db_.getHandle(), upsert_events_sql(1));
+      upsert_events_ =
+          std::make_unique<hot_statement>(db_.getHandle(), upsert_events_sql(events_per_statement));
+      upsert_agent_ = std::make_unique<hot_statement>(db_.getHandle(), sql_upsert_agent);
+      upsert_session_ = std::make_unique<hot_statement>(db_.getHandle(), sql_upsert_session);
+    }
+    for (auto* st : {upsert_event_.get(), upsert_events_.get()}) {
+      st->text(1, account);
+      st->text(2, file_key);
+      st->integer(3, now_ms);
+    }
+    latest_.clear();
+    sessions_.clear();
+    // The key leads with the timestamp, then the agent; the sort compares a compact copy of
+    // those (the events themselves are too large to compare in cache), ties in run order.
+    order_.resize(run.size());
+    for (std::size_t i = 0; i < run.size(); ++i)
+      order_[i] = sort_key{run[i].timestamp_ms, run[i].agent_id, static_cast<std::uint32_t>(i)};
+    std::sort(order_.begin(), order_.end(), [](const sort_key& a, const sort_key& b) {
+      return std::tie(a.timestamp_ms, a.agent_id, a.index) <
+             std::tie(b.timestamp_ms, b.agent_id, b.index);
     });
     const auto updates_before = attribute_updates_;
     std::uint64_t changed_rows = 0;
-    for (const std::uint32_t i : order_) {
-      const auto& e = batch[i];
-      ev.text(2, e.agent_session_id);
-      ev.integer(3, e.agent_id);
-      ev.integer(4, e.timestamp_ms);
-      ev.integer(5, e.type);
-      ev.integer(6, e.state);
-      ev.integer(7, e.prev_state);
-      ev.integer(8, e.prev_concurrent_eng);
-      ev.integer(9, e.concurrent_eng);
-      ev.opt(10, e.max_concurrent_eng);
-      ev.opt(11, e.agent_group_id);
-      ev.opt(12, e.agent_employee_id);
-      ev.opt(13, e.agent_username);
-      ev.opt(14, e.agent_nickname);
-      ev.opt(15, e.agent_loginname);
-      if (e.user_profile_ids) {
-        profiles = profile_ids_json(*e.user_profile_ids);
-        ev.text(16, profiles);
-      } else {
-        ev.null(16);
-      }
-      changed_rows += static_cast<std::uint64_t>(ev.run());
-
-      // Latest event per agent; on a tie the one later in the file wins.
-      auto [it, fresh] = latest.try_emplace(e.agent_id, i);
-      if (!fresh && (batch[it->second].timestamp_ms < e.timestamp_ms ||
-                     (batch[it->second].timestamp_ms == e.timestamp_ms && it->second < i))) {
-        it->second = i;
-      }
-
-      auto [s, new_session] = sessions.try_emplace(
-          e.agent_session_id,
-          session_acc{&e.agent_session_id, e.agent_id, e.timestamp_ms, e.timestamp_ms, {}, {}});
-      auto& acc = s->second;
-      acc.first_ms = std::min(acc.first_ms, e.timestamp_ms);
-      acc.last_ms = std::max(acc.last_ms, e.timestamp_ms);
-      if (e.type == 3)
-        acc.login_ms = std::min(acc.login_ms.value_or(e.timestamp_ms), e.timestamp_ms);
-      if (e.type == 4)
-        acc.logout_ms = std::max(acc.logout_ms.value_or(e.timestamp_ms), e.timestamp_ms);
+    std::size_t next = 0;
+    for (; next + events_per_statement <= order_.size(); next += events_per_statement) {
+      for (int r = 0; r < events_per_statement; ++r)
+        bind_event(*upsert_events_, r, run[order_[next + static_cast<std::size_t>(r)].index]);
+      changed_rows += static_cast<std::uint64_t>(upsert_events_->run());
     }
-    sum.events_read += batch.size();
+    for (; next < order_.size(); ++next) {
+      bind_event(*upsert_event_, 0, run[order_[next].index]);
+      changed_rows += static_cast<std::uint64_t>(upsert_event_->run());
+    }
+    sum.events_read += run.size();
     sum.events_inserted += changed_rows - (attribute_updates_ - updates_before);
 
-    // Agents before sessions: agent_sessions references agents.
-    auto& ag = stmt(sql_upsert_agent);
-    reset_guard ga(ag);
-    bind_text(ag, 1, account);
-    bind_int(ag, 9, now_ms);
-    for (const auto& [agent_id, index] : latest) {
-      const auto& e = batch[index];
-      ag.reset();
-      bind_int(ag, 2, agent_id);
-      bind_int(ag, 3, e.timestamp_ms);
-      bind_opt(ag, 4, e.agent_username);
-      bind_opt(ag, 5, e.agent_nickname);
-      bind_opt(ag, 6, e.agent_loginname);
-      bind_opt(ag, 7, e.agent_employee_id);
-      bind_opt(ag, 8, e.agent_group_id);
-      ag.exec();
+    // Per agent its latest event, per session its extent, in run order: a document holds one
+    // session of one agent, so its events are neighbours and reuse the previous lookup.
+    session_acc* session = nullptr;
+    std::int64_t agent_id = 0;
+    std::uint32_t* latest = nullptr;
+    for (std::uint32_t i = 0; i < run.size(); ++i) {
+      const auto& e = run[i];
+      // Latest event per agent; on a tie the one later in the run (and file) wins.
+      if (latest == nullptr || agent_id != e.agent_id) {
+        agent_id = e.agent_id;
+        latest = &latest_.try_emplace(agent_id, i).first->second;
+      }
+      if (run[*latest].timestamp_ms <= e.timestamp_ms) *latest = i;
+      if (session == nullptr || *session->id != e.agent_session_id) {
+        session =
+            &sessions_
+                 .try_emplace(
+                     e.agent_session_id,
+                     session_acc{
+                         &e.agent_session_id, e.agent_id, e.timestamp_ms, e.timestamp_ms, {}, {}})
+                 .first->second;
+      }
+      session->first_ms = std::min(session->first_ms, e.timestamp_ms);
+      session->last_ms = std::max(session->last_ms, e.timestamp_ms);
+      if (e.type == 3)
+        session->login_ms = std::min(session->login_ms.value_or(e.timestamp_ms), e.timestamp_ms);
+      if (e.type == 4)
+        session->logout_ms = std::max(session->logout_ms.value_or(e.timestamp_ms), e.timestamp_ms);
     }
 
-    auto& se = stmt(sql_upsert_session);
-    reset_guard gs(se);
-    bind_text(se, 1, account);
-    bind_int(se, 8, now_ms);
-    for (const auto& [id, acc] : sessions) {
-      se.reset();
-      bind_text(se, 2, *acc.id);
-      bind_int(se, 3, acc.agent_id);
-      bind_int(se, 4, acc.first_ms);
-      bind_int(se, 5, acc.last_ms);
-      bind_opt(se, 6, acc.login_ms);
-      bind_opt(se, 7, acc.logout_ms);
-      se.exec();
+    // Agents before sessions: agent_sessions references agents.
+    agent_rows_.assign(latest_.begin(), latest_.end());
+    std::sort(agent_rows_.begin(), agent_rows_.end());
+    auto& ag = *upsert_agent_;
+    ag.text(1, account);
+    ag.integer(9, now_ms);
+    for (const auto& [id, index] : agent_rows_) {
+      const auto& e = run[index];
+      ag.integer(2, id);
+      ag.integer(3, e.timestamp_ms);
+      ag.opt(4, e.agent_username);
+      ag.opt(5, e.agent_nickname);
+      ag.opt(6, e.agent_loginname);
+      ag.opt(7, e.agent_employee_id);
+      ag.opt(8, e.agent_group_id);
+      ag.run();
+    }
+
+    session_rows_.clear();
+    for (const auto& [id, acc] : sessions_) session_rows_.push_back(&acc);
+    std::sort(session_rows_.begin(), session_rows_.end(),
+              [](const session_acc* a, const session_acc* b) { return *a->id < *b->id; });
+    auto& se = *upsert_session_;
+    se.text(1, account);
+    se.integer(8, now_ms);
+    for (const session_acc* acc : session_rows_) {
+      se.text(2, *acc->id);
+      se.integer(3, acc->agent_id);
+      se.integer(4, acc->first_ms);
+      se.integer(5, acc->last_ms);
+      se.opt(6, acc->login_ms);
+      se.opt(7, acc->logout_ms);
+      se.run();
     }
   }
 };
@@ -600,13 +670,20 @@ result<ingest_summary> database::ingest_file(std::string_view account, std::stri
       SQLite::Transaction tx(d.db_, SQLite::TransactionBehavior::IMMEDIATE);
       consumed = true;
       ingest_summary sum;
-      for (;;) {
+      // Batches are gathered into runs of up to sort_run_events, each written in key order.
+      const std::size_t run_cap = std::max<std::size_t>(1, d.settings_.sort_run_events);
+      d.run_.clear();
+      for (bool more_events = true; more_events;) {
         auto more = events.next_batch(d.batch_);
         if (!more) return more.error();
-        if (!*more) break;
-        d.store_batch(acc, file.key, now_ms, d.batch_, sum);
+        more_events = *more;
+        std::move(d.batch_.begin(), d.batch_.end(), std::back_inserter(d.run_));
+        d.batch_.clear();
+        if (!d.run_.empty() && (!more_events || d.run_.size() >= run_cap)) {
+          d.store_run(acc, file.key, now_ms, d.run_, sum);
+          d.run_.clear();
+        }
       }
-      d.batch_.clear();
       sum.events_updated = sum.events_read - sum.events_inserted;
 
       auto& f = d.stmt(sql_file_done);

@@ -10,7 +10,9 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <map>
 #include <thread>
+#include <tuple>
 
 using namespace lpda;
 using namespace lpda::store;
@@ -280,6 +282,112 @@ TEST_SUITE("store") {
     mid.agent_nickname = "Mid";
     ingest(db, "mixed", {newest, mid}, day0, 1);
     CHECK(dump(p, "SELECT agent_nickname FROM agents") == std::vector<std::string>{"Newest|"});
+  }
+
+  TEST_CASE("a file of many runs and statements stores what each event alone would") {
+    // 1,000 events of 40 interleaved sessions (20 agents) in file order, not key order, with a
+    // repeated natural key (the later copy renamed): larger than one multi-row statement and
+    // than the small sort runs below, and with a remainder. The expected rows are computed
+    // here event by event, independently of the store's runs and statements.
+    std::vector<agent_activity_event> events;
+    std::uint64_t r = 88172645463325252ULL;
+    auto next = [&r] {  // xorshift64
+      r ^= r << 13;
+      r ^= r >> 7;
+      r ^= r << 17;
+      return r;
+    };
+    for (int i = 0; i < 1000; ++i) {
+      const int session = i % 40;
+      const std::int64_t agent = 500 + session % 20;
+      const std::int64_t type = i < 40     ? 3
+                                : i >= 960 ? 4
+                                           : 1 + static_cast<std::int64_t>(next() % 2);
+      auto e = ev("13350576-" + std::to_string(9000 + session), agent,
+                  day0 + static_cast<std::int64_t>(next() % 3600000), type,
+                  static_cast<std::int64_t>(next() % 5), 2);
+      e.agent_nickname = "Nick " + std::to_string(i);
+      if (i % 3 == 0) e.user_profile_ids = std::vector<std::int64_t>{i, 2438730312};
+      events.push_back(std::move(e));
+    }
+    auto repeated = events[123];
+    repeated.agent_nickname = "Renamed";
+    events.push_back(repeated);
+
+    struct key_less {
+      bool operator()(const agent_activity_event& a, const agent_activity_event& b) const {
+        return std::tie(a.timestamp_ms, a.agent_id, a.agent_session_id, a.type, a.state,
+                        a.prev_state, a.prev_concurrent_eng, a.concurrent_eng) <
+               std::tie(b.timestamp_ms, b.agent_id, b.agent_session_id, b.type, b.state,
+                        b.prev_state, b.prev_concurrent_eng, b.concurrent_eng);
+      }
+    };
+    std::map<agent_activity_event, std::string, key_less> rows;  // natural key → nickname
+    std::map<std::int64_t, std::pair<std::int64_t, std::string>> agents;  // → (ms, nickname)
+    std::map<std::string, std::vector<std::int64_t>> sessions;  // → first, last, login, logout
+    for (const auto& e : events) {
+      rows[e] = *e.agent_nickname;  // a later copy of a key updates its attributes
+      auto [a, fresh] = agents.try_emplace(e.agent_id, e.timestamp_ms, *e.agent_nickname);
+      if (!fresh && a->second.first <= e.timestamp_ms)
+        a->second = {e.timestamp_ms, *e.agent_nickname};
+      auto& s = sessions
+                    .try_emplace(e.agent_session_id,
+                                 std::vector<std::int64_t>{e.timestamp_ms, e.timestamp_ms, -1, -1})
+                    .first->second;
+      s[0] = std::min(s[0], e.timestamp_ms);
+      s[1] = std::max(s[1], e.timestamp_ms);
+      if (e.type == 3) s[2] = s[2] < 0 ? e.timestamp_ms : std::min(s[2], e.timestamp_ms);
+      if (e.type == 4) s[3] = std::max(s[3], e.timestamp_ms);
+    }
+    REQUIRE(rows.size() == 1000);
+    CHECK(rows.at(repeated) == "Renamed");
+    std::vector<std::string> expected_rows;
+    for (const auto& [e, nick] : rows)
+      expected_rows.push_back(std::to_string(e.timestamp_ms) + "|" + std::to_string(e.agent_id) +
+                              "|" + e.agent_session_id + "|" + std::to_string(e.state) + "|" +
+                              nick + "|");
+    std::vector<std::string> expected_agents;
+    for (const auto& [id, a] : agents)
+      expected_agents.push_back(std::to_string(id) + "|" + std::to_string(a.first) + "|" +
+                                a.second + "|");
+    std::vector<std::string> expected_sessions;
+    for (const auto& [id, s] : sessions)
+      expected_sessions.push_back(id + "|" + std::to_string(s[0]) + "|" + std::to_string(s[1]) +
+                                  "|" + (s[2] < 0 ? "NULL" : std::to_string(s[2])) + "|" +
+                                  (s[3] < 0 ? "NULL" : std::to_string(s[3])) + "|");
+
+    std::vector<std::string> first_events;
+    for (const std::size_t run :
+         {std::size_t{1}, std::size_t{7}, std::size_t{100}, settings{}.sort_run_events}) {
+      CAPTURE(run);
+      lpda::test::temp_dir dir;
+      const auto p = dir / "lpda.db";
+      auto s = settings_for(p);
+      s.sort_run_events = run;
+      auto db = database::open(s);
+      const auto sum = ingest(db, "f1", events, day0 + 86400000, 37);
+      CHECK(sum.events_read == 1001);
+      CHECK(sum.events_inserted == 1000);
+      CHECK(sum.events_updated == 1);
+      CHECK(dump(p,
+                 "SELECT timestamp_ms, agent_id, agent_session_id, state, agent_nickname "
+                 "FROM agent_activity_events ORDER BY timestamp_ms, agent_id, agent_session_id, "
+                 "type, state, prev_state, prev_concurrent_eng, concurrent_eng") == expected_rows);
+      CHECK(
+          dump(p, "SELECT agent_id, last_event_ms, agent_nickname FROM agents ORDER BY agent_id") ==
+          expected_agents);
+      CHECK(dump(p,
+                 "SELECT agent_session_id, first_event_ms, last_event_ms, login_ms, logout_ms "
+                 "FROM agent_sessions ORDER BY agent_session_id") == expected_sessions);
+      CHECK(scalar(p,
+                   "SELECT count(*) FROM agent_activity_events WHERE user_profile_ids IS NOT "
+                   "NULL") == 334);
+      // Everything else about each row is the same whatever the run size.
+      if (first_events.empty())
+        first_events = dump(p, all_events);
+      else
+        CHECK(dump(p, all_events) == first_events);
+    }
   }
 
   TEST_CASE("sessions keep first/last event and login/logout times across files") {
