@@ -677,7 +677,7 @@ int main(int argc, char** argv) {
   std::string concurrency_opt = "1,8";
   double large_mb = 200;
   long large_sessions = 0;
-  double store_rate = 435000;
+  double store_rate = 815000;
   bool skip_main = false;
   bool skip_large = false;
   bool keep = false;
