@@ -257,6 +257,49 @@ using std::chrono::milliseconds;
 
 constexpr std::uint64_t max_secret_file_bytes = 64 * 1024;
 
+// The accepted range of a duration key. Every key has a ceiling, so no value can overflow the
+// time arithmetic downstream (steady-clock nanoseconds in the scheduler and the HTTP timers,
+// epoch milliseconds in the window); `why` tells the user what the ceiling protects.
+struct duration_bounds {
+  milliseconds min;
+  milliseconds max;
+  std::string_view why;
+};
+
+// LivePerson deletes Data Access files 30 days after they are created
+// (https://developers.liveperson.com/data-access-api-overview.html).
+constexpr milliseconds retention{30LL * 24 * 3'600'000};
+constexpr milliseconds one_hour{3'600'000};
+constexpr milliseconds one_day{24 * 3'600'000};
+constexpr milliseconds one_week{7LL * 24 * 3'600'000};
+
+constexpr std::string_view why_timeout = "a longer wait only hides a dead connection";
+constexpr std::string_view why_request = "a request still running after a day is stuck";
+constexpr std::string_view why_retry =
+    "retries wait inside one request and hold its download slot; longer waits belong to the "
+    "next poll";
+constexpr std::string_view why_wait =
+    "LivePerson deletes files 30 days after creating them; a week between polls leaves three "
+    "weeks for a failing account to catch up";
+constexpr std::string_view why_retention =
+    "LivePerson keeps files for 30 days, so nothing further back can be fetched";
+
+// Timeouts of one connection step (connect, TLS handshake, silence within a request).
+constexpr duration_bounds timeout_bounds{milliseconds{1}, one_hour, why_timeout};
+constexpr duration_bounds request_timeout_bounds{milliseconds{1}, one_day, why_request};
+constexpr duration_bounds retry_delay_bounds{milliseconds{0}, one_hour, why_retry};
+// Floors that keep a typo from flooding the API: files are hourly, so a window under a minute
+// or a poll more often than every second only multiplies requests.
+constexpr duration_bounds poll_interval_bounds{milliseconds{1'000}, one_week, why_wait};
+constexpr duration_bounds backoff_max_bounds{milliseconds{1}, one_week, why_wait};
+// The window is clamped to 29 days anyway; up to the 30-day retention is accepted so that the
+// natural "30d" is not an error.
+constexpr duration_bounds overlap_bounds{milliseconds{0}, retention, why_retention};
+constexpr duration_bounds initial_start_bounds{milliseconds{0}, retention, why_retention};
+constexpr duration_bounds max_window_bounds{milliseconds{60'000}, retention,
+                                            "a poll's window never spans more than the 30 days "
+                                            "LivePerson keeps files"};
+
 std::string join_path(const std::string& parent, std::string_view key) {
   if (parent.empty()) return std::string(key);
   return parent + "." + std::string(key);
@@ -407,7 +450,7 @@ class loader {
   }
 
   std::optional<milliseconds> duration_value(const YAML::Node& n, const std::string& path,
-                                             milliseconds min) {
+                                             const duration_bounds& bounds) {
     auto s = scalar(n, path, "a duration such as 30s");
     if (!s) return std::nullopt;
     auto d = parse_duration(*s);
@@ -415,11 +458,25 @@ class loader {
       error_at(n, path, d.error().message);
       return std::nullopt;
     }
-    if (*d < min) {
-      error_at(n, path, "must be at least " + format_duration(min) + ", got " + in_quotes(*s));
-      return std::nullopt;
-    }
+    if (!within(n, path, *s, *d, bounds)) return std::nullopt;
     return *d;
+  }
+
+  // Reports a duration outside `bounds` (the text `s` as written) and returns false.
+  bool within(const YAML::Node& n, const std::string& path, const std::string& s, milliseconds d,
+              const duration_bounds& bounds) {
+    if (d < bounds.min) {
+      error_at(n, path,
+               "must be at least " + format_duration(bounds.min) + ", got " + in_quotes(s));
+      return false;
+    }
+    if (d > bounds.max) {
+      error_at(n, path,
+               "must be at most " + format_duration(bounds.max) + ", got " + in_quotes(s) + " (" +
+                   std::string(bounds.why) + ")");
+      return false;
+    }
+    return true;
   }
 
   std::optional<std::uint64_t> size_value(const YAML::Node& n, const std::string& path,
@@ -468,6 +525,9 @@ class loader {
       error_at(n, path, d.error().message + ", or an ISO 8601 date such as 2026-01-01");
       return std::nullopt;
     }
+    // A date needs no ceiling: four-digit years keep it far inside 64-bit milliseconds, and
+    // the window clamps it to the retention (a future date fetches nothing until it comes).
+    if (!within(n, path, *s, *d, initial_start_bounds)) return std::nullopt;
     return *d;
   }
 
@@ -771,13 +831,16 @@ void loader::load_client(const map_view& root, config& c) {
       }
     }
   }
-  const auto positive = [&](const YAML::Node& v, const std::string& p) {
-    return duration_value(v, p, milliseconds{1});
+  const auto timeout = [&](const YAML::Node& v, const std::string& p) {
+    return duration_value(v, p, timeout_bounds);
   };
-  optional_key(m, "connect_timeout", cl.connect_timeout, positive);
-  optional_key(m, "tls_handshake_timeout", cl.tls_handshake_timeout, positive);
-  optional_key(m, "io_timeout", cl.io_timeout, positive);
-  optional_key(m, "request_timeout", cl.request_timeout, positive);
+  optional_key(m, "connect_timeout", cl.connect_timeout, timeout);
+  optional_key(m, "tls_handshake_timeout", cl.tls_handshake_timeout, timeout);
+  optional_key(m, "io_timeout", cl.io_timeout, timeout);
+  optional_key(m, "request_timeout", cl.request_timeout,
+               [&](const YAML::Node& v, const std::string& p) {
+                 return duration_value(v, p, request_timeout_bounds);
+               });
   const auto count = [&](const YAML::Node& v, const std::string& p) {
     return int_value(v, p, 1, 1024);
   };
@@ -800,7 +863,7 @@ void loader::load_retry(const map_view& root, config& c) {
       std::vector<milliseconds> delays;
       bool ok = true;
       for (std::size_t i = 0; i < items->size(); ++i) {
-        if (auto d = duration_value((*items)[i], index_path(p, i), milliseconds{0})) {
+        if (auto d = duration_value((*items)[i], index_path(p, i), retry_delay_bounds)) {
           delays.push_back(*d);
         } else {
           ok = false;
@@ -811,7 +874,7 @@ void loader::load_retry(const map_view& root, config& c) {
   }
   optional_key(m, "max_retry_after", c.retry.max_retry_after,
                [&](const YAML::Node& v, const std::string& p) {
-                 return duration_value(v, p, milliseconds{0});
+                 return duration_value(v, p, retry_delay_bounds);
                });
 }
 
@@ -859,23 +922,21 @@ std::optional<std::vector<std::string>> loader::data_types(const YAML::Node& n,
 void loader::load_account_settings(const map_view& m, account_defaults& d) {
   optional_key(m, "enabled", d.enabled,
                [&](const YAML::Node& v, const std::string& p) { return bool_value(v, p); });
-  // Floors that keep a typo from flooding the API: files are hourly, so a window under a minute
-  // or a poll more often than every second only multiplies requests.
   optional_key(m, "poll_interval", d.poll_interval, [&](const YAML::Node& v, const std::string& p) {
-    return duration_value(v, p, milliseconds{1000});
+    return duration_value(v, p, poll_interval_bounds);
   });
   optional_key(m, "overlap", d.overlap, [&](const YAML::Node& v, const std::string& p) {
-    return duration_value(v, p, milliseconds{0});
+    return duration_value(v, p, overlap_bounds);
   });
   optional_key(m, "max_window", d.max_window, [&](const YAML::Node& v, const std::string& p) {
-    return duration_value(v, p, milliseconds{60'000});
+    return duration_value(v, p, max_window_bounds);
   });
   optional_key(m, "initial_start", d.initial_start,
                [&](const YAML::Node& v, const std::string& p) { return start_value(v, p); });
   optional_key(m, "quarantine_after", d.quarantine_after,
                [&](const YAML::Node& v, const std::string& p) { return int_value(v, p, 1, 1000); });
   optional_key(m, "backoff_max", d.backoff_max, [&](const YAML::Node& v, const std::string& p) {
-    return duration_value(v, p, milliseconds{1});
+    return duration_value(v, p, backoff_max_bounds);
   });
   optional_key(m, "data_types", d.data_types,
                [&](const YAML::Node& v, const std::string& p) { return data_types(v, p); });

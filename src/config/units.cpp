@@ -17,11 +17,13 @@ bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
 
-// Splits "123unit" into its decimal digits and the rest; nullopt if there are no leading digits
-// or the number does not fit in 64 bits.
+// Splits "123unit" into its decimal digits and the rest; an error if there are no leading
+// digits. A number beyond 64 bits is flagged rather than refused, so that the caller can name a
+// bad unit first and say its own limit.
 struct number_and_unit {
   std::uint64_t value;
   std::string_view unit;
+  bool too_large;
 };
 result<number_and_unit> split_number(std::string_view text, std::string_view what) {
   if (text.empty()) return invalid("empty " + std::string(what));
@@ -33,10 +35,8 @@ result<number_and_unit> split_number(std::string_view text, std::string_view wha
   }
   std::uint64_t v = 0;
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + n, v);
-  if (ec != std::errc{} || ptr != text.data() + n) {
-    return invalid(std::string(what) + " \"" + std::string(text) + "\" is too large");
-  }
-  return number_and_unit{v, text.substr(n)};
+  const bool too_large = ec != std::errc{} || ptr != text.data() + n;
+  return number_and_unit{too_large ? 0 : v, text.substr(n), too_large};
 }
 
 struct unit {
@@ -52,15 +52,19 @@ result<std::chrono::milliseconds> parse_duration(std::string_view text) {
   auto parts = split_number(text, "duration");
   if (!parts) return parts.error();
   if (parts->unit.empty()) {
-    if (parts->value == 0) return std::chrono::milliseconds{0};
+    if (!parts->too_large && parts->value == 0) return std::chrono::milliseconds{0};
     return invalid("duration \"" + std::string(text) +
                    "\" has no unit: use ms, s, m, h or d (e.g. \"30s\")");
   }
   for (const auto& u : units) {
     if (parts->unit == u.name) {
+      // The count is kept in signed 64-bit milliseconds (std::chrono::milliseconds), so a
+      // larger one would wrap; the check divides rather than multiplies for the same reason.
       constexpr auto max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-      if (parts->value > max / u.factor) {
-        return invalid("duration \"" + std::string(text) + "\" is too large");
+      if (parts->too_large || parts->value > max / u.factor) {
+        return invalid("duration \"" + std::string(text) + "\" is too large: the longest is " +
+                       std::to_string(max) + "ms (about " + std::to_string(max / 86'400'000) +
+                       "d)");
       }
       return std::chrono::milliseconds{static_cast<std::int64_t>(parts->value * u.factor)};
     }
@@ -109,7 +113,7 @@ result<std::uint64_t> parse_size(std::string_view text) {
   if (!parts) return parts.error();
   for (const auto& u : units) {
     if (parts->unit == u.name) {
-      if (parts->value > std::numeric_limits<std::uint64_t>::max() / u.factor) {
+      if (parts->too_large || parts->value > std::numeric_limits<std::uint64_t>::max() / u.factor) {
         return invalid("size \"" + std::string(text) + "\" is too large");
       }
       return parts->value * u.factor;
@@ -118,7 +122,8 @@ result<std::uint64_t> parse_size(std::string_view text) {
   for (const auto& [dec, bin] : decimal) {
     if (parts->unit == dec) {
       return invalid("size \"" + std::string(text) + "\": \"" + std::string(dec) +
-                     "\" is ambiguous, write \"" + std::to_string(parts->value) + std::string(bin) +
+                     "\" is ambiguous, write \"" +
+                     std::string(text.substr(0, text.size() - dec.size())) + std::string(bin) +
                      "\" (binary units: B, KiB, MiB, GiB, TiB)");
     }
   }

@@ -17,7 +17,9 @@ namespace lpda::config {
 /// `ms`, `s`, `m`, `h` or `d` (1 d = 24 h), e.g. "250ms", "30s", "15m", "12h", "7d".
 /// The bare text "0" is also accepted. No sign, no fraction, no spaces, no compound forms.
 /// Errors (`errc::config_invalid`): empty text, missing or unknown unit, a sign or fraction,
-/// a value that overflows 64-bit milliseconds.
+/// a value whose millisecond count exceeds 2^63 − 1 (9223372036854775807ms, about
+/// 106751991167d; the message says that limit). Per-setting ceilings, far lower, are the
+/// config loader's (docs/configuration.md).
 result<std::chrono::milliseconds> parse_duration(std::string_view text);
 
 /// Formats a duration in the largest unit that divides it exactly ("7d", "90m", "250ms", "0s"),

@@ -873,7 +873,7 @@ store: {synchronous: full, file_mode: "0640"}
 log: {level: trace, format: json}
 listen: ""
 client: {io_timeout: 1500ms, max_per_host: 1, allow_insecure_http: true}
-retry: {max_attempts: 2, delays: [1s, 90m], max_retry_after: 0}
+retry: {max_attempts: 2, delays: [1s, 45m], max_retry_after: 0}
 decode: {max_inflated_bytes: 1000, max_document_bytes: 3KiB}
 defaults: {initial_start: "2016-04-23T01:00:00.250-04:00", overlap: 0, enabled: false}
 accounts:
@@ -922,7 +922,7 @@ accounts:
     CHECK(original.accounts.at(1).id == "true");
     CHECK(original.defaults.initial_start == cfg::start_point{cfg::absolute_time{1461387600250}});
     CHECK(original.client.io_timeout == 1500ms);
-    CHECK(original.retry.delays == std::vector<std::chrono::milliseconds>{1s, 90min});
+    CHECK(original.retry.delays == std::vector<std::chrono::milliseconds>{1s, 45min});
     CHECK(reloaded.accounts.at(1).initial_start ==
           cfg::start_point{std::chrono::milliseconds{36h}});
     CHECK(reloaded.accounts.at(2).enabled == false);
@@ -1017,5 +1017,99 @@ accounts:
 )"));
     CHECK(d2.path == "defaults.poll_interval");
     CHECK(d2.message == "must be at least 1s, got \"10ms\"");
+  }
+}
+
+TEST_SUITE("config") {
+  TEST_CASE("every duration key has a ceiling and an error names key and line and column") {
+    // Each value is one unit past its key's ceiling (or far past it); the positions are those of
+    // the values in the text below.
+    const auto d = diagnostics_of(yaml(R"(
+database: /tmp/x.db
+client:
+  connect_timeout: 61m
+  tls_handshake_timeout: 3601s
+  io_timeout: 9223372036854775807ms
+  request_timeout: 25h
+retry:
+  delays: [5s, 3600001ms]
+  max_retry_after: 2h
+defaults:
+  poll_interval: 9223372036854775807ms
+  overlap: 31d
+  max_window: 300000000d
+  initial_start: 721h
+  backoff_max: 8d
+accounts:
+  - id: "1"
+    region: us
+    poll_interval: 169h
+    overlap: 2592000001ms
+    max_window: 43201m
+    initial_start: 99999999999999999999d
+    backoff_max: 10081m
+    auth: {oauth1: {app_key: a, app_secret: b, access_token: c, access_token_secret: d}}
+)"));
+    REQUIRE(d.size() == 16);
+    check_diag(d[0], "client.connect_timeout", 3, 20, "must be at most 1h, got \"61m\"");
+    check_diag(d[1], "client.tls_handshake_timeout", 4, 26, "must be at most 1h, got \"3601s\"");
+    check_diag(d[2], "client.io_timeout", 5, 15,
+               "must be at most 1h, got \"9223372036854775807ms\"");
+    check_diag(d[3], "client.request_timeout", 6, 20, "must be at most 24h, got \"25h\"");
+    check_diag(d[4], "retry.delays[1]", 8, 16, "must be at most 1h, got \"3600001ms\"");
+    check_diag(d[5], "retry.max_retry_after", 9, 20, "must be at most 1h, got \"2h\"");
+    check_diag(d[6], "defaults.poll_interval", 11, 18,
+               "must be at most 7d, got \"9223372036854775807ms\" (LivePerson deletes files 30 "
+               "days after");
+    check_diag(d[7], "defaults.overlap", 12, 12, "must be at most 30d, got \"31d\"");
+    check_diag(d[8], "defaults.max_window", 13, 15, "must be at most 30d, got \"300000000d\"");
+    check_diag(d[9], "defaults.initial_start", 14, 18, "must be at most 30d, got \"721h\"");
+    check_diag(d[10], "defaults.backoff_max", 15, 16, "must be at most 7d, got \"8d\"");
+    check_diag(d[11], "accounts[0].poll_interval", 19, 20, "must be at most 7d, got \"169h\"");
+    check_diag(d[12], "accounts[0].overlap", 20, 14, "must be at most 30d, got \"2592000001ms\"");
+    check_diag(d[13], "accounts[0].max_window", 21, 17, "must be at most 30d, got \"43201m\"");
+    check_diag(d[14], "accounts[0].initial_start", 22, 20,
+               "duration \"99999999999999999999d\" is too large");
+    check_diag(d[15], "accounts[0].backoff_max", 23, 18, "must be at most 7d, got \"10081m\"");
+  }
+
+  TEST_CASE("each duration key accepts exactly its ceiling") {
+    const auto c = cfg::load_string(yaml(R"(
+database: /tmp/x.db
+client: {connect_timeout: 1h, tls_handshake_timeout: 60m, io_timeout: 3600s, request_timeout: 24h}
+retry: {delays: [0, 3600000ms], max_retry_after: 1h}
+defaults: {poll_interval: 7d, overlap: 30d, max_window: 720h, initial_start: 30d, backoff_max: 168h}
+accounts:
+  - {id: "1", region: us, auth: {oauth1: {app_key: a, app_secret: b, access_token: c, access_token_secret: d}}}
+)"),
+                                    "test.yaml", no_env());
+    CHECK(c.client.connect_timeout == 1h);
+    CHECK(c.client.tls_handshake_timeout == 1h);
+    CHECK(c.client.io_timeout == 1h);
+    CHECK(c.client.request_timeout == 24h);
+    CHECK(c.retry.delays == std::vector<std::chrono::milliseconds>{0ms, 1h});
+    CHECK(c.retry.max_retry_after == 1h);
+    REQUIRE(c.accounts.size() == 1);
+    const auto& a = c.accounts[0];
+    CHECK(a.poll_interval == 7 * 24h);
+    CHECK(a.overlap == 30 * 24h);
+    CHECK(a.max_window == 30 * 24h);
+    CHECK(a.initial_start == cfg::start_point{std::chrono::milliseconds{30 * 24h}});
+    CHECK(a.backoff_max == 7 * 24h);
+  }
+
+  TEST_CASE("initial_start as a date has no ceiling: past and future dates load as given") {
+    const auto c = cfg::load_string(yaml(R"(
+database: /tmp/x.db
+accounts:
+  - {id: "1", region: us, initial_start: 1970-01-02, auth: {oauth1: {app_key: a, app_secret: b, access_token: c, access_token_secret: d}}}
+  - {id: "2", region: us, initial_start: 9999-12-31T23:59:59Z, auth: {oauth1: {app_key: a, app_secret: b, access_token: c, access_token_secret: d}}}
+)"),
+                                    "test.yaml", no_env());
+    REQUIRE(c.accounts.size() == 2);
+    CHECK(c.accounts[0].initial_start == cfg::start_point{cfg::absolute_time{86'400'000}});
+    // 9999-12-31T23:59:59Z: one second before 10000-01-01, 2932897 days after the epoch.
+    CHECK(c.accounts[1].initial_start ==
+          cfg::start_point{cfg::absolute_time{2'932'897LL * 86'400'000 - 1'000}});
   }
 }

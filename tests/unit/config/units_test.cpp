@@ -39,6 +39,28 @@ TEST_SUITE("config") {
     CHECK(parse_duration("106751991168d").error().message.find("too large") != std::string::npos);
   }
 
+  TEST_CASE("parse_duration refuses a millisecond count beyond 64 bits and says the limit") {
+    // Beyond uint64 digits, beyond int64 ms after the unit's factor, and one past int64 in ms.
+    for (const char* big : {"99999999999999999999d", "106751991168d", "9223372036854775808ms",
+                            "153722867280913m", "2562047788016h", "9223372036854776s"}) {
+      CAPTURE(big);
+      const auto r = parse_duration(big);
+      REQUIRE_FALSE(r.has_value());
+      CHECK(r.error().code == lpda::errc::config_invalid);
+      CHECK(r.error().message == "duration \"" + std::string(big) +
+                                     "\" is too large: the longest is 9223372036854775807ms "
+                                     "(about 106751991167d)");
+    }
+    // Exactly the limit in each unit still parses, to the exact count.
+    CHECK(parse_duration("9223372036854775807ms").value().count() ==
+          std::numeric_limits<std::int64_t>::max());
+    CHECK(parse_duration("9223372036854775s").value().count() == 9223372036854775LL * 1000);
+    CHECK(parse_duration("153722867280912m").value().count() == 153722867280912LL * 60'000);
+    // A bad unit is named before the size of the number.
+    CHECK(parse_duration("99999999999999999999x").error().message.find("unknown unit \"x\"") !=
+          std::string::npos);
+  }
+
   TEST_CASE("format_duration uses a large exact unit and round-trips") {
     CHECK(format_duration(0ms) == "0s");
     CHECK(format_duration(250ms) == "250ms");
