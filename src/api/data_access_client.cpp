@@ -28,8 +28,9 @@ std::string data_access_client::listing_url(std::string_view data_type, std::int
          "?startTime=" + std::to_string(start_ms) + "&endTime=" + std::to_string(end_ms);
 }
 
-boost::asio::awaitable<result<std::vector<data_file>>> data_access_client::list_files(
-    std::string data_type, std::int64_t start_ms, std::int64_t end_ms) {
+boost::asio::awaitable<result<file_listing>> data_access_client::list_files(std::string data_type,
+                                                                            std::int64_t start_ms,
+                                                                            std::int64_t end_ms) {
   http::request req;
   req.url = listing_url(data_type, start_ms, end_ms);
   req.headers = {{"Accept", "application/json"}};

@@ -10,6 +10,8 @@
 #pragma GCC diagnostic pop
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <cctype>
@@ -125,7 +127,67 @@ result<data_file> parse_file(const rapidjson::Value& f, std::size_t index, const
   return out;
 }
 
+std::string hex64(std::uint64_t v) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, v >>= 4) out[static_cast<std::size_t>(i)] = digits[v & 0xfu];
+  return out;
+}
+
+// FNV-1a, 64 bit (http://www.isthe.com/chongo/tech/comp/fnv/): deterministic across builds and
+// machines, which std::hash is not; the key only has to be stable, not secure.
+std::uint64_t fnv1a64(std::string_view text) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (const char c : text) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+std::optional<std::string> optional_string(const rapidjson::Value& f, const char* name) {
+  const auto* v = member(f, name);
+  if (v == nullptr || !v->IsString()) return std::nullopt;
+  return std::string(v->GetString(), v->GetStringLength());
+}
+
+rejected_entry reject(const rapidjson::Value& f, std::size_t index, lpda::error reason) {
+  rejected_entry out;
+  out.index = index;
+  out.name = optional_string(f, "@name");
+  out.href = optional_string(f, "@href");
+  if (out.name) {
+    if (auto parts = parse_file_name(*out.name)) out.name_parts = std::move(*parts);
+  }
+  out.reason = std::move(reason);
+  rapidjson::StringBuffer sb;
+  rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+  f.Accept(w);
+  out.entry_key = "listing-entry:" + hex64(fnv1a64(std::string_view(sb.GetString(), sb.GetSize())));
+  return out;
+}
+
+void add_entry(const rapidjson::Value& f, std::size_t index, const std::string& ctx,
+               file_listing& out) {
+  auto parsed = parse_file(f, index, ctx);
+  if (parsed)
+    out.files.push_back(std::move(*parsed));
+  else
+    out.rejected.push_back(reject(f, index, std::move(parsed.error())));
+}
+
 }  // namespace
+
+std::string ledger_key(const rejected_entry& entry) {
+  constexpr std::string_view derived_prefix = "listing-entry:";
+  if (!entry.name) return entry.entry_key;
+  std::string_view n = *entry.name;
+  if (n.size() >= 3 && n.substr(n.size() - 3) == ".gz") n.remove_suffix(3);
+  const bool usable = !n.empty() && n.size() <= 255 &&
+                      n.substr(0, derived_prefix.size()) != derived_prefix &&
+                      std::all_of(n.begin(), n.end(), [](char c) { return c > ' ' && c <= '~'; });
+  return usable ? std::string(n) : entry.entry_key;
+}
 
 result<file_name_parts> parse_file_name(std::string_view name) {
   std::string_view s = name;
@@ -181,11 +243,10 @@ std::optional<api_error_body> parse_error_body(std::string_view body) {
   return out;
 }
 
-result<std::vector<data_file>> parse_listing(unsigned status, std::string_view body,
-                                             std::string_view url) {
+result<file_listing> parse_listing(unsigned status, std::string_view body, std::string_view url) {
   const std::string ctx = where(url);
   if (status < 200 || status >= 300) {
-    if (contains_ci(body, "No Available Files")) return std::vector<data_file>{};
+    if (contains_ci(body, "No Available Files")) return file_listing{};
     std::string detail;
     if (auto e = parse_error_body(body)) {
       detail = e->message;
@@ -198,27 +259,21 @@ result<std::vector<data_file>> parse_listing(unsigned status, std::string_view b
   auto doc = parse_json(body, ctx);
   if (!doc) return doc.error();
   if (!doc->IsObject()) return error(errc::bad_listing, ctx + ": top level is not an object");
-  std::vector<data_file> files;
+  file_listing out;
   const auto* daf = member(*doc, "dataAccessFiles");
-  if (daf == nullptr || daf->IsNull()) return files;
+  if (daf == nullptr || daf->IsNull()) return out;
   if (!daf->IsObject()) return error(errc::bad_listing, ctx + ": dataAccessFiles is not an object");
   const auto* file = member(*daf, "file");
-  if (file == nullptr || file->IsNull()) return files;
+  if (file == nullptr || file->IsNull()) return out;
   if (file->IsArray()) {
-    files.reserve(file->Size());
-    for (rapidjson::SizeType i = 0; i < file->Size(); ++i) {
-      auto f = parse_file((*file)[i], i, ctx);
-      if (!f) return f.error();
-      files.push_back(std::move(*f));
-    }
+    out.files.reserve(file->Size());
+    for (rapidjson::SizeType i = 0; i < file->Size(); ++i) add_entry((*file)[i], i, ctx, out);
   } else if (file->IsObject()) {
-    auto f = parse_file(*file, 0, ctx);
-    if (!f) return f.error();
-    files.push_back(std::move(*f));
+    add_entry(*file, 0, ctx, out);
   } else {
     return error(errc::bad_listing, ctx + ": file is neither an array, an object nor null");
   }
-  return files;
+  return out;
 }
 
 result<std::vector<data_type_link>> parse_base_resource(std::string_view body) {

@@ -74,8 +74,10 @@ slice_run new_run(api::data_access_client* client, store_worker* store, const ac
   return run;
 }
 
+// `rejected` marks a listing entry that could not be read (never downloaded): its failures are
+// logged at error level, since no retry of the same listing can fix it.
 asio::awaitable<void> record_file_failure(slice_run* run, data_file file, lpda::error err,
-                                          std::filesystem::path spool) {
+                                          std::filesystem::path spool, bool rejected = false) {
   const auto& s = *run->settings;
   const std::string account = s.account_id;
   const std::string data_type = run->data_type;
@@ -100,20 +102,32 @@ asio::awaitable<void> record_file_failure(slice_run* run, data_file file, lpda::
     const auto dir = s.spool_dir / "quarantine";
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
-    if (std::filesystem::exists(spool)) std::filesystem::rename(spool, dir / spool.filename(), ec);
+    if (!spool.empty() && std::filesystem::exists(spool))
+      std::filesystem::rename(spool, dir / spool.filename(), ec);
     spdlog::error("account={} data_type={} file={} attempt={}: quarantined after {} failed polls: {}",
                   account, data_type, file.key, attempt, quarantine_after, err.what());
   } else if (*status == store::file_status::done) {
     // Another process stored it meanwhile; nothing is lost.
     std::error_code ec;
     std::filesystem::remove(spool, ec);
+    if (rejected)
+      spdlog::error(
+          "account={} data_type={} file={}: listing entry rejected (the ledger already "
+          "has this file as done): {}",
+          account, data_type, file.key, err.what());
   } else {
     ++run->report->files_failed;
     run->complete = false;
     std::error_code ec;
     std::filesystem::remove(spool, ec);
-    spdlog::warn("account={} data_type={} file={} attempt={}: failed, retried next poll: {}",
-                 account, data_type, file.key, attempt, err.what());
+    if (rejected)
+      spdlog::error(
+          "account={} data_type={} file={} attempt={}: listing entry rejected, not "
+          "downloaded; quarantined after {} failed polls: {}",
+          account, data_type, file.key, attempt, quarantine_after, err.what());
+    else
+      spdlog::warn("account={} data_type={} file={} attempt={}: failed, retried next poll: {}",
+                   account, data_type, file.key, attempt, err.what());
   }
 }
 
@@ -223,9 +237,48 @@ asio::awaitable<void> run_slice(slice_run* run) {
   co_await asio::this_coro::throw_if_cancelled(true);
 }
 
+// A listing entry that could not be read, as the ledger row that stands for it. The href is left
+// empty: nothing may download a rejected entry, and a row without href cannot be fetched (see
+// fetch_pending).
+struct rejected_file {
+  data_file file;
+  lpda::error reason;
+};
+
+rejected_file to_rejected_file(const api::rejected_entry& e, std::string key, const slice& sl) {
+  rejected_file out;
+  out.file.key = std::move(key);
+  out.file.name = e.name.value_or("");
+  if (e.name_parts) {
+    out.file.part = e.name_parts->part;
+    out.file.scope_start_ms = e.name_parts->scope_start_ms;
+    out.file.scope_end_ms = e.name_parts->scope_end_ms;
+  } else {
+    // No hour to go by: the listed slice places the row in the ledger's order.
+    out.file.scope_start_ms = sl.start_ms;
+    out.file.scope_end_ms = sl.end_ms;
+  }
+  std::string message = "listing entry rejected: " + e.reason.message;
+  if (e.href) message += " (@href " + *e.href + ")";
+  out.reason = lpda::error{e.reason.code, std::move(message)};
+  return out;
+}
+
+// Whether the ledger has the file as done or quarantined.
+asio::awaitable<result<bool>> is_terminal(store_worker* store, std::string account,
+                                          std::string data_type, std::string key) {
+  auto st = co_await store->run(
+      [&](store::database& db) { return db.status_of(account, data_type, key); });
+  if (!st) co_return st.error();
+  co_return *st && (**st == store::file_status::done || **st == store::file_status::quarantined);
+}
+
 // Lists `slices` in order (stopping at the first listing that fails), then fetches and stores
-// every listed file the ledger has not finished (all of them with `refetch`). Returns, per slice,
-// whether it is complete: listed, and every file done or quarantined.
+// every listed file the ledger has not finished (all of them with `refetch`). A malformed entry
+// of a listing does not fail the listing: it is recorded as a failed file (never downloaded)
+// and quarantined after quarantine_after polls like any other, while the good files beside it
+// are fetched. Returns, per slice, whether it is complete: listed, and every file done or
+// quarantined.
 asio::awaitable<std::vector<bool>> sync_slices(api::data_access_client* client, store_worker* store,
                                                const account_settings* s, std::string data_type,
                                                std::vector<slice> slices, bool refetch,
@@ -234,7 +287,8 @@ asio::awaitable<std::vector<bool>> sync_slices(api::data_access_client* client, 
   const std::string account = s->account_id;
   std::vector<bool> complete(slices.size(), false);
   std::vector<std::vector<data_file>> pending(slices.size());
-  std::size_t listed_slices = 0;
+  std::vector<std::vector<rejected_file>> rejected(slices.size());
+  std::vector<api::file_listing> listings;
   std::set<std::string> seen;
 
   for (std::size_t i = 0; i < slices.size(); ++i) {
@@ -246,24 +300,48 @@ asio::awaitable<std::vector<bool>> sync_slices(api::data_access_client* client, 
                     listing.error().what());
       break;
     }
-    ++listed_slices;
-    for (auto& f : *listing) {
+    listings.push_back(std::move(*listing));
+  }
+  const std::size_t listed_slices = listings.size();
+
+  // A rejected entry is keyed by its name, unless a well-formed entry of this poll has that name:
+  // then the file is fetched under its name and the bad entry gets its own derived key.
+  std::set<std::string> good_keys;
+  for (const auto& l : listings)
+    for (const auto& f : l.files) good_keys.insert(f.key);
+
+  for (std::size_t i = 0; i < listed_slices; ++i) {
+    for (auto& f : listings[i].files) {
       if (!seen.insert(f.key).second) continue;
       ++report->files_listed;
-      const std::string key = f.key;
-      auto st = co_await store->run(
-          [&](store::database& db) { return db.status_of(account, data_type, key); });
-      if (!st) {
-        report->error = st.error();
+      auto terminal = co_await is_terminal(store, account, data_type, f.key);
+      if (!terminal) {
+        report->error = terminal.error();
         co_return complete;
       }
-      const bool terminal =
-          *st && (**st == store::file_status::done || **st == store::file_status::quarantined);
-      if (terminal && !refetch) {
+      if (*terminal && !refetch) {
         ++report->files_skipped;
         continue;
       }
       pending[i].push_back(std::move(f));
+    }
+    for (const auto& e : listings[i].rejected) {
+      std::string key = api::ledger_key(e);
+      if (good_keys.count(key) != 0) key = e.entry_key;
+      if (!seen.insert(key).second) continue;
+      ++report->files_listed;
+      auto terminal = co_await is_terminal(store, account, data_type, key);
+      if (!terminal) {
+        report->error = terminal.error();
+        co_return complete;
+      }
+      // A quarantined entry was reported when it was quarantined; a done row is a file stored
+      // before its entry went bad. Neither is fetched again by a rejected entry.
+      if (*terminal) {
+        ++report->files_skipped;
+        continue;
+      }
+      rejected[i].push_back(to_rejected_file(e, std::move(key), slices[i]));
     }
   }
 
@@ -275,7 +353,11 @@ asio::awaitable<std::vector<bool>> sync_slices(api::data_access_client* client, 
     run.files = std::move(pending[i]);
     run.progress = progress;
     run.files_total = total;
-    if (!run.files.empty()) co_await run_slice(&run);
+    for (auto& r : rejected[i]) {
+      if (run.fatal) break;
+      co_await record_file_failure(&run, std::move(r.file), std::move(r.reason), {}, true);
+    }
+    if (!run.files.empty() && !run.fatal) co_await run_slice(&run);
     complete[i] = run.complete && !run.fatal;
     if (run.fatal) {
       report->error = run.fatal;
@@ -303,12 +385,31 @@ asio::awaitable<void> fetch_pending(api::data_access_client* client, store_worke
     co_return;
   }
   slice_run run = new_run(client, store, s, data_type, clock, report);
+  std::vector<rejected_file> unfetchable;
   for (const auto& f : *pending) {
     if (f.data_type != data_type) continue;
-    run.files.push_back(data_file{f.key, f.name, f.href, f.part, f.scope_start_ms, f.scope_end_ms});
+    data_file file{f.key, f.name, f.href, f.part, f.scope_start_ms, f.scope_end_ms};
     ++report->files_listed;
+    if (f.href.empty()) {
+      // The row of a rejected listing entry: it has nothing to download. Only a listing that
+      // shows the file well-formed can fetch it, so this attempt fails (and counts) as such.
+      const std::string head = "ledger row " + f.key + " has no href to fetch (";
+      const std::string cause = f.last_error.value_or("its listing entry was rejected");
+      lpda::error err{
+          errc::bad_listing,
+          cause.rfind(head, 0) == 0
+              ? cause
+              : head + cause + "); it is fetched only when a listing shows it well-formed"};
+      unfetchable.push_back({std::move(file), std::move(err)});
+      continue;
+    }
+    run.files.push_back(std::move(file));
   }
-  if (!run.files.empty()) {
+  for (auto& u : unfetchable) {
+    if (run.fatal) break;
+    co_await record_file_failure(&run, std::move(u.file), std::move(u.reason), {}, true);
+  }
+  if (!run.files.empty() && !run.fatal) {
     spdlog::info("account={} data_type={}: fetching {} file(s) reset from quarantine", account,
                  data_type, run.files.size());
     co_await run_slice(&run);

@@ -41,11 +41,13 @@ class data_access_client {
   std::string base_resource_url() const;
 
   /// Lists the files of `data_type` (e.g. "agentActivity") generated in [start_ms, end_ms]
-  /// (epoch ms), with `Accept: application/json`. "No Available Files" → empty. Errors: the
-  /// http client's, and `parse_listing`'s (status kinds, `malformed_json`, `bad_listing`).
-  boost::asio::awaitable<result<std::vector<data_file>>> list_files(std::string data_type,
-                                                                    std::int64_t start_ms,
-                                                                    std::int64_t end_ms);
+  /// (epoch ms), with `Accept: application/json`: the well-formed files and the rejected
+  /// (malformed) entries, see `parse_listing`. "No Available Files" → empty. Errors, for the
+  /// listing as a whole: the http client's, and `parse_listing`'s (status kinds,
+  /// `malformed_json`, `bad_listing`).
+  boost::asio::awaitable<result<file_listing>> list_files(std::string data_type,
+                                                          std::int64_t start_ms,
+                                                          std::int64_t end_ms);
 
   /// GETs `file.href` verbatim with `Accept: */*`, streamed to `spool` (replaced), and sniffs
   /// its kind. A href to a host outside the allowed hosts → `errc::host_not_allowed`; non-2xx

@@ -6,6 +6,7 @@
 #include "lpda/core/data_file.hpp"
 #include "lpda/core/error.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -42,18 +43,54 @@ struct api_error_body {
 /// neither.
 std::optional<api_error_body> parse_error_body(std::string_view body);
 
+/// A listing entry that `parse_listing` could not read as a file: not an object, `@name`,
+/// `@href` or a scope date missing or not a string, a name that is not
+/// `<Prefix>.<startMs>.<endMs>.part-N-k[.gz]`, a scope date that is not ISO 8601 with an offset,
+/// or scope dates that differ from the epochs in the name. Such an entry is never downloaded.
+struct rejected_entry {
+  std::size_t index = 0;            ///< position in the `file` array (0 when `file` is one object)
+  std::optional<std::string> name;  ///< `@name`, when it is a string
+  std::optional<std::string> href;  ///< `@href`, when it is a string
+  /// The parts of `name`, when it follows the file name pattern (scope and part for the ledger).
+  std::optional<file_name_parts> name_parts;
+  /// `errc::bad_listing`; the message names the listing URL (without its query), the index,
+  /// the name when there is one, and the field or the mismatch.
+  lpda::error reason;
+  /// `"listing-entry:"` followed by 16 lower-case hex digits: the 64-bit FNV-1a hash of the
+  /// entry's JSON text re-serialised compactly (members in their listed order). The same entry
+  /// listed again gives the same key, whatever the window it was listed in.
+  std::string entry_key;
+};
+
+/// The ledger key of a rejected entry: its `@name` without a trailing ".gz" when the name is
+/// usable — 1..255 bytes, every byte printable ASCII other than space, not starting with
+/// "listing-entry:" — else `entry.entry_key`. Pure.
+std::string ledger_key(const rejected_entry& entry);
+
+/// A parsed listing: the files to fetch and the entries that could not be read.
+struct file_listing {
+  std::vector<data_file> files;          ///< the well-formed entries, in listed order
+  std::vector<rejected_entry> rejected;  ///< the malformed entries, in listed order
+  /// True when the listing has neither files nor rejected entries.
+  bool empty() const noexcept { return files.empty() && rejected.empty(); }
+};
+
 /// Parses a listing response.
 /// - 2xx: JSON `{"dataAccessFiles": {"file": …}}`, `file` an array, one object, null or missing;
-///   `dataAccessFiles` missing or null → empty. Each file gives a `data_file`: key = `@name`
-///   without a trailing ".gz", `@href` verbatim, part number and scope start/end from the ISO
-///   dates, which must equal the epochs in the name.
+///   `dataAccessFiles` missing or null → empty. Each well-formed entry gives a `data_file`: key =
+///   `@name` without a trailing ".gz", `@href` verbatim, part number and scope start/end from the
+///   ISO dates, which must equal the epochs in the name. Each other entry gives a
+///   `rejected_entry` (see there); one bad entry never hides the good ones beside it.
 /// - non-2xx whose body (XML or JSON) contains "No Available Files" (any case) → empty.
 /// - other non-2xx → the status's error kind (`lpda::http::classify_status`) with the XML
 ///   `<message>` and `<internalCode>` when present.
-/// Errors: `errc::malformed_json` (with offset), `errc::bad_listing` naming the file and field.
+/// Errors, for the listing as a whole: `errc::malformed_json` (with the byte offset) when the body
+/// is not JSON; `errc::bad_listing` when the top level is not an object, `dataAccessFiles` is not
+/// an object or `file` is neither an array, an object nor null.
 /// `url` is used in messages only (without its query).
-result<std::vector<data_file>> parse_listing(unsigned status, std::string_view body,
-                                             std::string_view url = {});
+/// Shape: developers.liveperson.com/data-access-api-methods-agent-activity.html ("JSON Example").
+result<file_listing> parse_listing(unsigned status, std::string_view body,
+                                   std::string_view url = {});
 
 /// A data type link of the base resource, e.g. {"agentActivity", "https://…/le/agentActivity"}.
 struct data_type_link {

@@ -131,8 +131,10 @@ TEST_SUITE("integration_api") {
           api.base +
               "/data_access_le/account/28045150/le/"
               "agentActivity?startTime=1461387600000&endTime=1461405600000");
-    auto files = run(io, dac.list_files("agentActivity", 1461387600000, 1461405600000));
-    REQUIRE(files.has_value());
+    auto listing = run(io, dac.list_files("agentActivity", 1461387600000, 1461405600000));
+    REQUIRE(listing.has_value());
+    CHECK(listing->rejected.empty());
+    const auto* files = &listing->files;
     REQUIRE(files->size() == 5);
     CHECK((*files)[0].scope_start_ms == 1461387600000);
     CHECK((*files)[0].href.rfind(api.base, 0) == 0);

@@ -5,6 +5,9 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
 
 using namespace lpda::api;
 using lpda::errc;
@@ -23,7 +26,7 @@ std::int64_t utc_ms(int y, unsigned m, unsigned d, int h) {
 TEST_SUITE("api") {
   TEST_CASE("docs example listing: 5 files with keys - hrefs - parts and scopes") {
     const auto files =
-        parse_listing(200, read_file(data_dir() / "listing_docs_example.json")).value();
+        parse_listing(200, read_file(data_dir() / "listing_docs_example.json")).value().files;
     REQUIRE(files.size() == 5);
     CHECK(files[0].key == "Agent.1461387600000.1461391200000.part-00001-0");
     CHECK(files[0].name == files[0].key);
@@ -45,7 +48,9 @@ TEST_SUITE("api") {
 
   TEST_CASE("file as a single object - key drops .gz and name keeps it") {
     const auto files =
-        parse_listing(200, read_file(data_dir() / "api" / "listing_single_object.json")).value();
+        parse_listing(200, read_file(data_dir() / "api" / "listing_single_object.json"))
+            .value()
+            .files;
     REQUIRE(files.size() == 1);
     CHECK(files[0].name == "Agent.1461387600000.1461391200000.part-00044-0.gz");
     CHECK(files[0].key == "Agent.1461387600000.1461391200000.part-00044-0");
@@ -91,30 +96,180 @@ TEST_SUITE("api") {
     CHECK(parse_listing(200, "[]").error().code == errc::bad_listing);
     CHECK(parse_listing(200, R"({"dataAccessFiles": {"file": 3}})").error().code ==
           errc::bad_listing);
-    const auto no_href =
-        parse_listing(200, R"({"dataAccessFiles": {"file": {"@name": "Agent.1.2.part-00000-0",
-                 "@scopeStartDate": "1970-01-01T00:00:00.001Z", "@scopeEndDate": "1970-01-01T00:00:00.002Z"}}})");
-    REQUIRE(no_href.has_error());
-    CHECK(no_href.error().message.find("Agent.1.2.part-00000-0") != std::string::npos);
-    CHECK(no_href.error().message.find("@href") != std::string::npos);
+    CHECK(parse_listing(200, R"({"dataAccessFiles": []})").error().code == errc::bad_listing);
+    CHECK(parse_listing(200, R"({"dataAccessFiles": {"file": "x"}})").error().code ==
+          errc::bad_listing);
+  }
+  TEST_CASE(
+      "one malformed entry of each kind beside good ones: the good files and one rejected entry") {
+    // Entry 0 and 2 are well-formed (hours 05:00 and 07:00 UTC of 2016-04-23); entry 1 is bad.
+    const std::string good0 = R"({"@name": "Agent.1461387600000.1461391200000.part-00001-0",
+        "@scopeStartDate": "2016-04-23T01:00:00-04:00", "@scopeEndDate": "2016-04-23T02:00:00-04:00",
+        "@href": "https://va.da.liveperson.net/a/Agent.1461387600000.1461391200000.part-00001-0.gz"})";
+    const std::string good2 = R"({"@name": "Agent.1461394800000.1461398400000.part-00000-0",
+        "@scopeStartDate": "2016-04-23T03:00:00-04:00", "@scopeEndDate": "2016-04-23T04:00:00-04:00",
+        "@href": "https://va.da.liveperson.net/a/Agent.1461394800000.1461398400000.part-00000-0.gz"})";
+    const std::string hour6 = "Agent.1461391200000.1461394800000.part-00000-0";
+    const std::string href6 = "https://va.da.liveperson.net/a/" + hour6 + ".gz";
+    struct bad_case {
+      std::string what;
+      std::string entry;
+      std::optional<std::string> name;
+      std::optional<std::string> href;
+      std::vector<std::string> reason_has;  // what and where
+      bool key_is_name;
+    };
+    const std::vector<bad_case> cases = {
+        {"not an object", "3", std::nullopt, std::nullopt, {"file[1] is not an object"}, false},
+        {"null entry", "null", std::nullopt, std::nullopt, {"file[1] is not an object"}, false},
+        {"no @href",
+         R"({"@name": ")" + hour6 + R"(", "@scopeStartDate": "2016-04-23T02:00:00-04:00",
+             "@scopeEndDate": "2016-04-23T03:00:00-04:00"})",
+         hour6,
+         std::nullopt,
+         {"file[1] \"" + hour6 + "\"", "@href missing or not a string"},
+         true},
+        {"no @name",
+         R"({"@scopeStartDate": "2016-04-23T02:00:00-04:00",
+             "@scopeEndDate": "2016-04-23T03:00:00-04:00", "@href": ")" +
+             href6 + R"("})",
+         std::nullopt,
+         href6,
+         {"file[1]: field @name missing or not a string"},
+         false},
+        {"@name not a string",
+         R"({"@name": 42, "@href": ")" + href6 + R"("})",
+         std::nullopt,
+         href6,
+         {"file[1]: field @name"},
+         false},
+        {"name not <Prefix>.<startMs>.<endMs>.part-N-k",
+         R"({"@name": "Agent.soon.later.part-00000-0.gz",
+             "@scopeStartDate": "2016-04-23T02:00:00-04:00",
+             "@scopeEndDate": "2016-04-23T03:00:00-04:00", "@href": ")" +
+             href6 + R"("})",
+         "Agent.soon.later.part-00000-0.gz",
+         href6,
+         {"file[1] \"Agent.soon.later.part-00000-0.gz\"",
+          "is not <Prefix>.<startMs>.<endMs>.part-N-k"},
+         true},
+        {"scope date not ISO 8601",
+         R"({"@name": ")" + hour6 + R"(", "@scopeStartDate": "yesterday",
+             "@scopeEndDate": "2016-04-23T03:00:00-04:00", "@href": ")" +
+             href6 + R"("})",
+         hour6,
+         href6,
+         {"file[1] \"" + hour6 + "\"", "@scopeStartDate \"yesterday\""},
+         true},
+        {"scope dates disagree with the name",
+         R"({"@name": ")" + hour6 + R"(", "@scopeStartDate": "2016-04-23T02:00:00-05:00",
+             "@scopeEndDate": "2016-04-23T03:00:00-04:00", "@href": ")" +
+             href6 + R"("})",
+         hour6,
+         href6,
+         {"file[1] \"" + hour6 + "\"", "differ from the epochs in the name"},
+         true},
+    };
+    for (const auto& c : cases) {
+      CAPTURE(c.what);
+      const std::string body = R"({"dataAccessFiles": {"@id": "1", "file": [)" + good0 + "," +
+                               c.entry + "," + good2 + "]}}";
+      const auto r =
+          parse_listing(200, body, "https://va.da.liveperson.net/x/le/agentActivity?startTime=1");
+      REQUIRE(r.has_value());
+      REQUIRE(r->files.size() == 2);
+      CHECK(r->files[0].key == "Agent.1461387600000.1461391200000.part-00001-0");
+      CHECK(r->files[1].key == "Agent.1461394800000.1461398400000.part-00000-0");
+      CHECK(r->files[1].scope_start_ms == utc_ms(2016, 4, 23, 7));
+      REQUIRE(r->rejected.size() == 1);
+      const auto& e = r->rejected[0];
+      CHECK(e.index == 1);
+      CHECK(e.name == c.name);
+      CHECK(e.href == c.href);
+      CHECK(e.reason.code == errc::bad_listing);
+      CHECK(e.reason.message.rfind("listing https://va.da.liveperson.net/x/le/agentActivity", 0) ==
+            0);
+      CHECK(e.reason.message.find("startTime") == std::string::npos);
+      for (const auto& part : c.reason_has)
+        CHECK_MESSAGE(e.reason.message.find(part) != std::string::npos, e.reason.message);
+      CHECK(e.entry_key.rfind("listing-entry:", 0) == 0);
+      CHECK(e.entry_key.size() == 14 + 16);
+      if (c.key_is_name) {
+        std::string k = *c.name;
+        if (k.size() > 3 && k.substr(k.size() - 3) == ".gz") k.resize(k.size() - 3);
+        CHECK(ledger_key(e) == k);
+      } else {
+        CHECK(ledger_key(e) == e.entry_key);
+      }
+      // The name's parts, when the name follows the pattern: the scope for the ledger.
+      if (c.name == hour6) {
+        REQUIRE(e.name_parts.has_value());
+        CHECK(e.name_parts->scope_start_ms == utc_ms(2016, 4, 23, 6));
+        CHECK(e.name_parts->scope_end_ms == utc_ms(2016, 4, 23, 7));
+      } else {
+        CHECK_FALSE(e.name_parts.has_value());
+      }
+    }
   }
 
-  TEST_CASE("a scope date that disagrees with the name is an error naming the file") {
-    const auto r = parse_listing(200, R"({"dataAccessFiles": {"file": [{
-        "@name": "Agent.1461387600000.1461391200000.part-00001-0",
-        "@scopeStartDate": "2016-04-23T01:00:00-05:00",
-        "@scopeEndDate": "2016-04-23T02:00:00-04:00",
-        "@href": "https://va.da.liveperson.net/f.gz"}]}})");
-    REQUIRE(r.has_error());
-    CHECK(r.error().code == errc::bad_listing);
-    CHECK(r.error().message.find("Agent.1461387600000.1461391200000.part-00001-0") !=
-          std::string::npos);
+  TEST_CASE("a lone malformed file object is rejected at index 0 and the listing is not empty") {
+    const auto r =
+        parse_listing(200, R"({"dataAccessFiles": {"file": {"@name": "Agent.1.2.part-00000-0",
+                 "@scopeStartDate": "1970-01-01T00:00:00.001Z", "@scopeEndDate": "1970-01-01T00:00:00.002Z"}}})");
+    REQUIRE(r.has_value());
+    CHECK(r->files.empty());
+    CHECK_FALSE(r->empty());
+    REQUIRE(r->rejected.size() == 1);
+    CHECK(r->rejected[0].index == 0);
+    CHECK(r->rejected[0].name == "Agent.1.2.part-00000-0");
+    CHECK_FALSE(r->rejected[0].href.has_value());
+    CHECK(r->rejected[0].reason.message.find("@href") != std::string::npos);
+    CHECK(ledger_key(r->rejected[0]) == "Agent.1.2.part-00000-0");
+  }
+
+  TEST_CASE("the derived key of a rejected entry is FNV-1a 64 of its compact JSON text") {
+    // Known answers computed outside this code base (FNV-1a 64 over the bytes "7" and
+    // {"@name":42}).
+    const auto a = parse_listing(200, R"({"dataAccessFiles": {"file": [7]}})").value();
+    REQUIRE(a.rejected.size() == 1);
+    CHECK(a.rejected[0].entry_key == "listing-entry:af63aa4c86019796");
+    const auto b = parse_listing(200, R"({"dataAccessFiles": {"file": [
+        {"@name": 1}, {  "@name" :  42 }]}})")
+                       .value();
+    REQUIRE(b.rejected.size() == 2);
+    CHECK(b.rejected[1].index == 1);
+    CHECK(b.rejected[1].entry_key == "listing-entry:8e0055555fe150b8");
+    // The same entry listed again, elsewhere in another listing, maps to the same key.
+    const auto c = parse_listing(200, R"({"dataAccessFiles": {"file": {"@name":42}}})").value();
+    REQUIRE(c.rejected.size() == 1);
+    CHECK(c.rejected[0].entry_key == b.rejected[1].entry_key);
+    CHECK(b.rejected[0].entry_key != b.rejected[1].entry_key);
+  }
+
+  TEST_CASE("ledger_key uses the name only when it is usable") {
+    rejected_entry e;
+    e.entry_key = "listing-entry:0123456789abcdef";
+    CHECK(ledger_key(e) == e.entry_key);  // no name
+    e.name = "Agent.1.2.part-00000-0.gz";
+    CHECK(ledger_key(e) == "Agent.1.2.part-00000-0");
+    e.name = "odd-but-printable";
+    CHECK(ledger_key(e) == "odd-but-printable");
+    for (const std::string& bad :
+         {std::string(""), std::string(".gz"), std::string("two words"), std::string("tab\there"),
+          std::string("listing-entry:x"), std::string(256, 'a'), std::string("caf\xc3\xa9")}) {
+      CAPTURE(bad);
+      e.name = bad;
+      CHECK(ledger_key(e) == e.entry_key);
+    }
+    e.name = std::string(255, 'a');
+    CHECK(ledger_key(e) == std::string(255, 'a'));
   }
 
   TEST_CASE("scope dates across the 2026 DST changes in America/New_York equal the name epochs") {
     const auto files =
         parse_listing(200, read_file(data_dir() / "api" / "listing_dst_2026_new_york.json"))
-            .value();
+            .value()
+            .files;
     REQUIRE(files.size() == 6);
     const int march[] = {5, 6, 7};
     const int november[] = {4, 5, 6};
