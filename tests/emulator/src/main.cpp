@@ -143,6 +143,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--failing-file", o.failing_file,
                  "File name whose downloads answer 500 until cleared via /_control/fail-file");
+  std::string malformed_kind = "no-href";
+  app.add_option("--malformed-entry", o.malformed_entry,
+                 "File name whose listing entry is malformed (see --malformed-entry-kind) until "
+                 "cleared via /_control/malformed-entry");
+  app.add_option("--malformed-entry-kind", malformed_kind,
+                 "no-href, bad-name, scope-mismatch or not-object")
+      ->capture_default_str();
 
   std::string expected_out;
   std::string expected_format = "ndjson";
@@ -182,6 +189,14 @@ int main(int argc, char** argv) {
     if (auto err = emu::set_fault(o.fault, "kind", fault_kind)) throw std::invalid_argument(*err);
     if (auto err = emu::set_fault(o.fault, "target", fault_target))
       throw std::invalid_argument(*err);
+    const auto kind = emu::parse_entry_fault(malformed_kind);
+    if (!kind || *kind == emu::entry_fault::none)
+      throw std::invalid_argument(
+          "--malformed-entry-kind: no-href, bad-name, scope-mismatch or not-object");
+    o.malformed_entry_kind = *kind;
+    if (o.malformed_entry.size() > 3 &&
+        o.malformed_entry.compare(o.malformed_entry.size() - 3, 3, ".gz") == 0)
+      o.malformed_entry.resize(o.malformed_entry.size() - 3);
     if (expected_format != "ndjson" && expected_format != "csv")
       throw std::invalid_argument("--expected-format: ndjson or csv");
     o.handle_signals = true;

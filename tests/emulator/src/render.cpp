@@ -260,6 +260,29 @@ std::string render_file(const std::vector<agent_session>& sessions, const varian
   return out;
 }
 
+std::string_view entry_fault_name(entry_fault f) noexcept {
+  switch (f) {
+    case entry_fault::none:
+      return "none";
+    case entry_fault::no_href:
+      return "no-href";
+    case entry_fault::bad_name:
+      return "bad-name";
+    case entry_fault::scope_mismatch:
+      return "scope-mismatch";
+    case entry_fault::not_object:
+      return "not-object";
+  }
+  return "none";
+}
+
+std::optional<entry_fault> parse_entry_fault(std::string_view s) noexcept {
+  for (const auto f : {entry_fault::none, entry_fault::no_href, entry_fault::bad_name,
+                       entry_fault::scope_mismatch, entry_fault::not_object})
+    if (entry_fault_name(f) == s) return f;
+  return std::nullopt;
+}
+
 std::string render_listing(const std::string& account, const std::string& self_href,
                            const std::vector<listed_file>& files, const variants& v) {
   rapidjson::StringBuffer sb;
@@ -281,15 +304,23 @@ std::string render_listing(const std::string& account, const std::string& self_h
     str(w, "file");
     if (!as_object) w.StartArray();
     for (const auto& f : files) {
+      const std::string name = f.info.name();
+      if (f.fault == entry_fault::not_object) {
+        str(w, name);
+        continue;
+      }
       w.StartObject();
       str(w, "@name");
-      str(w, f.info.name());
+      str(w, f.fault == entry_fault::bad_name ? name.substr(0, name.rfind('-')) : name);
       str(w, "@scopeStartDate");
-      str(w, format_new_york(f.info.scope_start_ms));
+      str(w, format_new_york(f.info.scope_start_ms -
+                             (f.fault == entry_fault::scope_mismatch ? 3'600'000 : 0)));
       str(w, "@scopeEndDate");
       str(w, format_new_york(f.info.scope_end_ms));
-      str(w, "@href");
-      str(w, f.href);
+      if (f.fault != entry_fault::no_href) {
+        str(w, "@href");
+        str(w, f.href);
+      }
       w.EndObject();
     }
     if (!as_object) w.EndArray();

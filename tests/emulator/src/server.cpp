@@ -502,7 +502,10 @@ struct server::impl {
       if (t < start || t >= end) continue;
       std::string href = href_base() + std::string(api_prefix) + account + "/le/agentActivity/" +
                          f.name() + (opts.variant.href_without_gz ? "" : ".gz");
-      out.push_back({std::move(f), std::move(href)});
+      const entry_fault fault = !opts.malformed_entry.empty() && f.name() == opts.malformed_entry
+                                    ? opts.malformed_entry_kind
+                                    : entry_fault::none;
+      out.push_back({std::move(f), std::move(href), fault});
     }
     return out;
   }
@@ -684,6 +687,10 @@ struct server::impl {
     w.Int(opts.latency_ms);
     w.Key("failingFile");
     w.String(opts.failing_file);
+    w.Key("malformedEntry");
+    w.String(opts.malformed_entry);
+    w.Key("malformedEntryKind");
+    w.String(std::string(entry_fault_name(opts.malformed_entry_kind)));
     w.EndObject();
     return {sb.GetString(), sb.GetSize()};
   }
@@ -835,6 +842,16 @@ struct server::impl {
         std::string n = param(q, "name");
         if (n.size() > 3 && n.compare(n.size() - 3, 3, ".gz") == 0) n.resize(n.size() - 3);
         opts.failing_file = n;
+        return json_reply(state_json());
+      }
+      if (cmd == "malformed-entry") {
+        std::string n = param(q, "name");
+        if (n.size() > 3 && n.compare(n.size() - 3, 3, ".gz") == 0) n.resize(n.size() - 3);
+        const auto kind = parse_entry_fault(param(q, "kind", "no-href"));
+        if (!kind || *kind == entry_fault::none)
+          return bad("malformed-entry: kind must be no-href|bad-name|scope-mismatch|not-object");
+        opts.malformed_entry = n;
+        opts.malformed_entry_kind = *kind;
         return json_reply(state_json());
       }
       if (cmd == "add-hours") {
@@ -1128,6 +1145,13 @@ void server::set_latency_ms(int ms) {
 void server::set_failing_file(std::string name) {
   std::lock_guard lock(impl_->mu);
   impl_->opts.failing_file = std::move(name);
+}
+
+void server::set_malformed_entry(std::string name, entry_fault kind) {
+  if (name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0) name.resize(name.size() - 3);
+  std::lock_guard lock(impl_->mu);
+  impl_->opts.malformed_entry = std::move(name);
+  impl_->opts.malformed_entry_kind = kind;
 }
 
 void server::add_hours(int n) {

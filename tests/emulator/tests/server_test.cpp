@@ -1,4 +1,5 @@
 #include "lpda/emulator/server.hpp"
+#include "lpda/emulator/time_format.hpp"
 
 #include "test_client.hpp"
 #include "test_support.hpp"
@@ -843,5 +844,64 @@ TEST_SUITE("integration_emulator") {
     CHECK(t::request("GET", local + "/_control/state").status == 200);
     // The Data Access routes answer any peer (signed for the address it used).
     CHECK(t::signed_get(remote + "/data_access_le/account/12345678/le").status == 200);
+  }
+
+  TEST_CASE("malformed-entry corrupts one listing entry as asked and the file stays downloadable") {
+    running r(options());
+    const std::string u = r.listing(0, mar8 + 48 * emu::hour_ms);
+    const auto files = r.srv.files(account);
+    REQUIRE(files.size() > 3);
+    const auto& target = files[2];
+    const std::string clean_body = t::signed_get(u).body;
+    rapidjson::Document clean;
+    clean.Parse(clean_body.c_str());
+    const auto& clean_files = clean["dataAccessFiles"]["file"];
+    std::size_t at = clean_files.Size();
+    for (rapidjson::SizeType i = 0; i < clean_files.Size(); ++i)
+      if (target.name() == clean_files[i]["@name"].GetString()) at = i;
+    REQUIRE(at < clean_files.Size());
+
+    for (const std::string kind : {"no-href", "bad-name", "scope-mismatch", "not-object"}) {
+      CAPTURE(kind);
+      REQUIRE(t::request("GET", r.url + "/_control/malformed-entry?name=" + target.name() +
+                                    ".gz&kind=" + kind)
+                  .status == 200);
+      rapidjson::Document d;
+      d.Parse(t::signed_get(u).body.c_str());
+      REQUIRE_FALSE(d.HasParseError());
+      const auto& fs = d["dataAccessFiles"]["file"];
+      REQUIRE(fs.Size() == clean_files.Size());
+      for (rapidjson::SizeType i = 0; i < fs.Size(); ++i)
+        if (i != at) CHECK((fs[i] == clean_files[i]));  // every other entry untouched
+      const auto& e = fs[static_cast<rapidjson::SizeType>(at)];
+      if (kind == "not-object") {
+        REQUIRE(e.IsString());
+        CHECK(target.name() == e.GetString());
+        continue;
+      }
+      REQUIRE(e.IsObject());
+      const auto& c = clean_files[static_cast<rapidjson::SizeType>(at)];
+      CHECK((e["@scopeEndDate"] == c["@scopeEndDate"]));
+      if (kind == "no-href") {
+        CHECK_FALSE(e.HasMember("@href"));
+        CHECK((e["@name"] == c["@name"]));
+        CHECK((e["@scopeStartDate"] == c["@scopeStartDate"]));
+      } else if (kind == "bad-name") {
+        const std::string n = target.name();
+        CHECK(std::string(e["@name"].GetString()) + "-0" == n);
+        CHECK((e["@href"] == c["@href"]));
+      } else {
+        CHECK((e["@name"] == c["@name"]));
+        CHECK(std::string(e["@scopeStartDate"].GetString()) ==
+              emu::format_new_york(target.scope_start_ms - emu::hour_ms));
+      }
+    }
+    // The file itself is served as always.
+    CHECK(t::signed_get(r.href(target)).status == 200);
+    CHECK(t::request("GET", r.url + "/_control/malformed-entry?name=x&kind=bogus").status == 400);
+    REQUIRE(t::request("GET", r.url + "/_control/malformed-entry?name=").status == 200);
+    CHECK(t::signed_get(u).body == clean_body);
+    r.srv.set_malformed_entry(target.name(), emu::entry_fault::no_href);
+    CHECK(t::signed_get(u).body != clean_body);
   }
 }

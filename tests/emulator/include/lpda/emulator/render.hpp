@@ -4,6 +4,7 @@
 #include "lpda/emulator/generator.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -60,10 +61,26 @@ std::string gzip_member(std::string_view data, int level = 6);
 /// Content-Encoding is a transport layer the server adds on top of this.
 std::string render_file(const std::vector<agent_session>& sessions, const variants& v);
 
+/// How the listing entry of one file is corrupted, to test a client's handling of one malformed
+/// entry among good ones. The file itself stays downloadable at its href.
+enum class entry_fault {
+  none,
+  no_href,         ///< the entry has no "@href"
+  bad_name,        ///< "@name" without its "-k" suffix ("…part-00001"), not the name pattern
+  scope_mismatch,  ///< "@scopeStartDate" one hour before the start epoch in the name
+  not_object,      ///< the entry is the name as a JSON string instead of an object
+};
+
+/// "no-href", "bad-name", "scope-mismatch", "not-object" (and "none").
+std::string_view entry_fault_name(entry_fault f) noexcept;
+/// The inverse of entry_fault_name; nullopt for any other text.
+std::optional<entry_fault> parse_entry_fault(std::string_view s) noexcept;
+
 /// A listed file with its absolute href.
 struct listed_file {
   file_info info;
   std::string href;
+  entry_fault fault = entry_fault::none;  ///< how its listing entry is rendered
 };
 
 /// The listing JSON (`dataAccessFiles` with "@id", a "link" object rel=self and "file"), all

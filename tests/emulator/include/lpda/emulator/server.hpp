@@ -80,6 +80,8 @@ struct server_options {
   fault_spec fault;
   int latency_ms = 0;                  ///< added before every Data Access response
   std::string failing_file;            ///< downloads of this file name answer 500 until cleared
+  std::string malformed_entry;         ///< listings corrupt this file's entry ("" = none)
+  entry_fault malformed_entry_kind = entry_fault::no_href;  ///< how malformed_entry is corrupted
   std::optional<std::int64_t> now_ms;  ///< fixed "now"; nullopt = the system clock
   bool handle_signals = false;         ///< run() returns on SIGINT/SIGTERM
 };
@@ -127,6 +129,9 @@ class server {
   void set_latency_ms(int ms);
   /// Downloads of this file name (".gz" or not) answer 500 until set to "".
   void set_failing_file(std::string name);
+  /// Listings render the entry of this file name (".gz" or not) corrupted as `kind` until set to
+  /// "" (the file stays downloadable at its usual href).
+  void set_malformed_entry(std::string name, entry_fault kind);
   /// Extends the scope range by `n` hours (generator::add_hours).
   void add_hours(int n);
   /// Adds a part file (generator::add_file). Throws std::invalid_argument for an unknown account.
