@@ -7,9 +7,66 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <iostream>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace lpda::cli {
+namespace {
+
+// Levenshtein distance, for suggesting the command a typo was meant to be.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0U : 1U)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// "WORD is not a command" for a word CLI11 saw where a subcommand of `parent` belongs, with the
+// closest name when it is a likely typo and the full list. `what` is "command" or, e.g.,
+// "report command".
+void print_unknown_command(std::ostream& err, const CLI::App& parent, const std::string& word,
+                           const std::string& what) {
+  std::vector<std::string> names;
+  for (const auto* sub : parent.get_subcommands([](const CLI::App*) { return true; }))
+    names.push_back(sub->get_name());
+  std::string closest;
+  std::size_t best = std::string::npos;
+  for (const auto& name : names) {
+    const std::size_t d = edit_distance(word, name);
+    if (d < best) {
+      best = d;
+      closest = name;
+    }
+  }
+  err << "lpda-sync: \"" << word << "\" is not a " << what;
+  // Two edits cover a swapped pair of letters ("statsu") or a letter too many or too few.
+  if (best <= 2 && best < word.size()) err << " (did you mean \"" << closest << "\"?)";
+  err << "\n";
+  err << (what == "command" ? "Commands:" : "Commands of " + parent.get_name() + ":");
+  for (const auto& name : names) err << ' ' << name;
+  err << "\nRun with --help for more information.\n";
+}
+
+// The first argument CLI11 could not place that is not an option, if any.
+std::optional<std::string> first_word(const std::vector<std::string>& remaining) {
+  for (const auto& arg : remaining)
+    if (!arg.empty() && arg.front() != '-') return arg;
+  return std::nullopt;
+}
+
+}  // namespace
 
 int run(int argc, char** argv) {
   CLI::App app{"lpda-sync: keeps a SQLite database in step with LivePerson's Data Access API"};
@@ -112,6 +169,19 @@ int run(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // A word in a command's place that names none would only get CLI11's "A subcommand is
+    // required"; CLI11 keeps such a word in `remaining()` (subcommands fall through to the top).
+    if (e.get_exit_code() != 0) {
+      const auto stray = first_word(app.remaining());
+      if (stray && app.get_subcommands().empty()) {
+        print_unknown_command(std::cerr, app, *stray, "command");
+        return exit_usage;
+      }
+      if (stray && report_cmd->parsed() && report_cmd->get_subcommands().empty()) {
+        print_unknown_command(std::cerr, *report_cmd, *stray, "report command");
+        return exit_usage;
+      }
+    }
     const int rc = app.exit(e);
     return rc == 0 ? exit_ok : exit_usage;
   }

@@ -21,12 +21,14 @@ struct report_availability_options {
 /// `lpda-sync report availability [--account ID] [--from T] [--to T] [--format F]`: loads the
 /// config for the database path, then prints the report on `out`. Exit codes
 /// (lpda/cli/exit_codes.hpp): 0 success; 64 bad --from/--to/--format; 66 no database yet;
-/// 78 config error; 1 other database failures. Diagnostics on `err`.
+/// 78 config error, or a database whose schema (`PRAGMA user_version`) is newer than
+/// `store::latest_schema_version()` (read without writing; the file is left unchanged);
+/// 1 other database failures. Diagnostics on `err`.
 int run_report_availability(const std::string& config_path, const report_availability_options& opts,
                             std::ostream& out, std::ostream& err);
 
 /// The same for a given database file and "now" (epoch ms, for durations in --from/--to):
-/// everything but loading the config.
+/// everything but loading the config; the same exit codes but 78 only for a newer schema.
 int report_availability(const std::filesystem::path& database,
                         const report_availability_options& opts, std::int64_t now_ms,
                         std::ostream& out, std::ostream& err);
