@@ -137,6 +137,11 @@ std::pair<int, std::string> http_get(std::uint16_t port, const std::string& targ
 }
 
 std::set<std::string> expected_rows(const std::string& ndjson) {
+  return expected_rows_without(ndjson, {});
+}
+
+std::set<std::string> expected_rows_without(const std::string& ndjson,
+                                            const std::set<std::string>& without_files) {
   std::set<std::string> rows;
   std::size_t pos = 0;
   while (pos < ndjson.size()) {
@@ -148,6 +153,9 @@ std::set<std::string> expected_rows(const std::string& ndjson) {
     rapidjson::Document d;
     d.Parse(line.c_str(), line.size());
     if (d.HasParseError()) throw std::runtime_error("bad expected-set line: " + line);
+    if (!without_files.empty() && d.HasMember("file") &&
+        without_files.count(d["file"].GetString()) != 0)
+      continue;
     rows.insert(canonical(d["account"].GetString(), d["agentSessionId"].GetString(),
                           d["agentID"].GetInt64(), d["timestamp"].GetInt64(), d["type"].GetInt64(),
                           d["state"].GetInt64(), d["prevState"].GetInt64(),
@@ -163,6 +171,16 @@ std::set<std::string> expected_for(const emulator_process& emu, const std::strin
                                    const std::string& which) {
   std::set<std::string> out;
   for (const auto& row : expected_rows(emu.control("expected", "files=" + which)))
+    if (row.rfind(account + "\x1f", 0) == 0) out.insert(row);
+  return out;
+}
+
+std::set<std::string> expected_for_without(const emulator_process& emu, const std::string& account,
+                                           const std::set<std::string>& without_files,
+                                           const std::string& which) {
+  std::set<std::string> out;
+  for (const auto& row :
+       expected_rows_without(emu.control("expected", "files=" + which), without_files))
     if (row.rfind(account + "\x1f", 0) == 0) out.insert(row);
   return out;
 }

@@ -43,9 +43,20 @@ std::pair<int, std::string> http_get(std::uint16_t port, const std::string& targ
 /// The body of the emulator's expected set (NDJSON) turned into canonical rows.
 std::set<std::string> expected_rows(const std::string& ndjson);
 
+/// As expected_rows, without the events of the files in `without_files` (the expected set's
+/// `file` field: names without ".gz").
+std::set<std::string> expected_rows_without(const std::string& ndjson,
+                                            const std::set<std::string>& without_files);
+
 /// The expected rows of one account (`which`: "available", "served" or "all" files).
 std::set<std::string> expected_for(const emulator_process& emu, const std::string& account,
                                    const std::string& which = "available");
+
+/// As expected_for, without the events of the files in `without_files` (names without ".gz",
+/// the expected set's `file` field), e.g. a file a test expects never to be stored.
+std::set<std::string> expected_for_without(const emulator_process& emu, const std::string& account,
+                                           const std::set<std::string>& without_files,
+                                           const std::string& which = "available");
 
 /// Checks that the database holds exactly `expected`: the same set and no duplicate row.
 void check_rows(const std::string& db_path, const std::set<std::string>& expected);
