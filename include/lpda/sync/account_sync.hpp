@@ -50,10 +50,12 @@ struct poll_report {
   slice window;                            ///< the listed window, epoch ms
   std::optional<std::int64_t> watermark_before;
   std::optional<std::int64_t> watermark_after;
-  std::size_t files_listed = 0;            ///< distinct files in all listings
+  /// Distinct files in all listings, rejected (malformed) entries included.
+  std::size_t files_listed = 0;
   std::size_t files_skipped = 0;           ///< already done or quarantined in the ledger
   std::size_t files_done = 0;              ///< stored by this poll
-  std::size_t files_failed = 0;            ///< failed this poll (will be retried)
+  /// Failed this poll (will be retried), rejected listing entries included.
+  std::size_t files_failed = 0;
   std::size_t files_quarantined = 0;       ///< quarantined by this poll
   std::uint64_t events_read = 0;
   std::uint64_t events_inserted = 0;
@@ -74,6 +76,16 @@ using progress_fn = std::function<void(const poll_report&, std::size_t files_tot
 /// Runs one poll of every data type of one account. Network I/O runs on the caller's executor;
 /// decoding and storing run on `store`. Never throws for expected failures: they are in the
 /// reports (and logged once, here, with account, file key and attempt).
+///
+/// A listing that fails as a whole (HTTP error, body not JSON, wrong shape) stops the poll at
+/// that slice. A malformed entry of a listing (`api::rejected_entry`) does not: it is never
+/// downloaded; it is recorded in the ledger as a failed file under `api::ledger_key` (or its
+/// `entry_key` when a well-formed entry of the same poll has that name), with an empty href and
+/// the error "listing entry rejected: <reason>", and quarantined after `quarantine_after` failed
+/// polls like any other file, so its slice then counts as complete. The good files beside it
+/// are fetched in the same poll. A ledger row without href that `retry-failed` put back to
+/// pending is not fetched either: it fails again with an error saying so, until a listing shows
+/// the file well-formed.
 boost::asio::awaitable<std::vector<poll_report>> poll_account(api::data_access_client& client,
                                                               store_worker& store,
                                                               account_settings settings,
