@@ -1,6 +1,7 @@
 #pragma once
 // Private to the cli module: one function per command, each registered on the CLI11 app by
 // cli.cpp. A command returns the process exit code (lpda/cli/exit_codes.hpp).
+#include "lpda/cli/exit_codes.hpp"
 #include "lpda/core/error.hpp"
 
 #include <cstdint>
@@ -9,6 +10,15 @@
 #include <string>
 
 namespace lpda::cli {
+
+/// The exit code for a store that could not be opened or written: 75 when another process holds
+/// the write lock (a retry may succeed), 78 when the database's schema is newer than this binary
+/// (a person must act, and systemd does not restart a 78 in a loop), else 1.
+inline int exit_code_for_store_error(const error& e) {
+  if (e.code == make_error_code(errc::store_busy)) return exit_temp_fail;
+  if (e.code == make_error_code(errc::store_schema)) return exit_config;
+  return exit_partial;
+}
 
 /// Default config path (the systemd unit's ConfigurationDirectory).
 inline constexpr const char* default_config_path = "/etc/lpda-sync/config.yaml";
@@ -50,7 +60,8 @@ struct backfill_options {
 int run_backfill(const backfill_options& opts);
 
 /// A point in time from the command line: a duration before `now_ms` ("7d", "12h") or an ISO
-/// 8601 date / date-time with a zone; epoch ms. Error `errc::config_invalid` saying which forms fit.
+/// 8601 date / date-time with a zone; epoch ms. Error `errc::config_invalid` saying which forms
+/// fit.
 result<std::int64_t> parse_time_point(const std::string& text, std::int64_t now_ms);
 
 struct retry_options {

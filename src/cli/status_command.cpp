@@ -22,9 +22,15 @@ std::string iso_or_dash(const std::optional<std::int64_t>& ms) {
 void write_optional_ms(rapidjson::PrettyWriter<rapidjson::OStreamWrapper>& w, const char* name,
                        const std::optional<std::int64_t>& ms) {
   w.Key(name);
-  if (ms) w.Int64(*ms); else w.Null();
+  if (ms)
+    w.Int64(*ms);
+  else
+    w.Null();
   w.Key((std::string(name) + "_iso").c_str());
-  if (ms) w.String(format_iso8601_ms(*ms).c_str()); else w.Null();
+  if (ms)
+    w.String(format_iso8601_ms(*ms).c_str());
+  else
+    w.Null();
 }
 
 }  // namespace
@@ -32,7 +38,8 @@ void write_optional_ms(rapidjson::PrettyWriter<rapidjson::OStreamWrapper>& w, co
 int run_status(const std::string& config_path, bool json, std::ostream& out, std::ostream& err) {
   config::config cfg;
   try {
-    cfg = config::load_file(config_path, config::process_environment(), config::secrets::syntax_only);
+    cfg =
+        config::load_file(config_path, config::process_environment(), config::secrets::syntax_only);
   } catch (const config::config_error& e) {
     err << e.what() << '\n';
     return exit_config;
@@ -48,12 +55,12 @@ int run_status(const std::string& config_path, bool json, std::ostream& out, std
     auto st = db.status(now);
     if (!st) {
       err << "lpda-sync status: " << st.error().what() << '\n';
-      return exit_partial;
+      return exit_code_for_store_error(st.error());
     }
     rows = std::move(*st);
   } catch (const error_exception& e) {
     err << "lpda-sync status: " << cfg.database << ": " << e.what() << '\n';
-    return exit_partial;
+    return exit_code_for_store_error(e.err());
   }
   // Accounts in the config that have never been polled are listed too, so none goes unseen.
   std::map<std::pair<std::string, std::string>, bool> known;
@@ -85,7 +92,10 @@ int run_status(const std::string& config_path, bool json, std::ostream& out, std
       w.String(r.data_type.c_str());
       write_optional_ms(w, "watermark_ms", r.watermark_ms);
       w.Key("lag_seconds");
-      if (r.lag_ms) w.Int64(*r.lag_ms / 1000); else w.Null();
+      if (r.lag_ms)
+        w.Int64(*r.lag_ms / 1000);
+      else
+        w.Null();
       write_optional_ms(w, "last_poll_ms", r.last_poll_ms);
       write_optional_ms(w, "last_success_ms", r.last_success_ms);
       w.Key("files_pending");
@@ -108,18 +118,17 @@ int run_status(const std::string& config_path, bool json, std::ostream& out, std
 
   char line[512];
   std::snprintf(line, sizeof line, "%-12s %-14s %-24s %10s %-24s %-24s %6s %6s %6s %10s\n",
-                "ACCOUNT", "DATA TYPE", "WATERMARK", "LAG (s)", "LAST POLL", "LAST SUCCESS",
-                "DONE", "FAILED", "QUAR.", "EVENTS");
+                "ACCOUNT", "DATA TYPE", "WATERMARK", "LAG (s)", "LAST POLL", "LAST SUCCESS", "DONE",
+                "FAILED", "QUAR.", "EVENTS");
   out << line;
   for (const auto& r : rows) {
     const std::string lag = r.lag_ms ? std::to_string(*r.lag_ms / 1000) : "-";
-    std::snprintf(line, sizeof line, "%-12s %-14s %-24s %10s %-24s %-24s %6lld %6lld %6lld %10lld\n",
-                  r.account_id.c_str(), r.data_type.c_str(), iso_or_dash(r.watermark_ms).c_str(),
-                  lag.c_str(), iso_or_dash(r.last_poll_ms).c_str(),
-                  iso_or_dash(r.last_success_ms).c_str(), static_cast<long long>(r.files_done),
-                  static_cast<long long>(r.files_failed),
-                  static_cast<long long>(r.files_quarantined),
-                  static_cast<long long>(r.events_stored));
+    std::snprintf(
+        line, sizeof line, "%-12s %-14s %-24s %10s %-24s %-24s %6lld %6lld %6lld %10lld\n",
+        r.account_id.c_str(), r.data_type.c_str(), iso_or_dash(r.watermark_ms).c_str(), lag.c_str(),
+        iso_or_dash(r.last_poll_ms).c_str(), iso_or_dash(r.last_success_ms).c_str(),
+        static_cast<long long>(r.files_done), static_cast<long long>(r.files_failed),
+        static_cast<long long>(r.files_quarantined), static_cast<long long>(r.events_stored));
     out << line;
   }
   return exit_ok;

@@ -1,5 +1,6 @@
 #include "sync_context.hpp"
 
+#include "commands.hpp"
 #include "compose.hpp"
 #include "logging.hpp"
 #include "lpda/cli/exit_codes.hpp"
@@ -36,7 +37,8 @@ void clean_spool(const std::filesystem::path& spool_dir) {
     // Names start with the writer's process id: leave files of processes still running (a
     // backfill beside the daemon), remove those of processes that died.
     const auto dash = name.find('-');
-    const long pid = dash == std::string::npos ? 0 : std::strtol(name.substr(0, dash).c_str(), nullptr, 10);
+    const long pid =
+        dash == std::string::npos ? 0 : std::strtol(name.substr(0, dash).c_str(), nullptr, 10);
     if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0) continue;
     std::error_code rm;
     std::filesystem::remove(it->path(), rm);
@@ -48,9 +50,10 @@ std::unique_ptr<sync_context> sync_context::open(const config::config& cfg, int&
   const auto dir = std::filesystem::path(cfg.database).parent_path();
   std::error_code dir_ec;
   if (!dir.empty() && !std::filesystem::is_directory(dir, dir_ec)) {
-    spdlog::error("database: the directory {} of {} does not exist (create it, or fix "
-                  "`database` in {})",
-                  dir.string(), cfg.database, cfg.source.string());
+    spdlog::error(
+        "database: the directory {} of {} does not exist (create it, or fix "
+        "`database` in {})",
+        dir.string(), cfg.database, cfg.source.string());
     exit_code = exit_config;
     return nullptr;
   }
@@ -60,10 +63,7 @@ std::unique_ptr<sync_context> sync_context::open(const config::config& cfg, int&
     spdlog::error("database {}: {}", cfg.database, e.what());
     // A busy database may free up (75, retried); a schema from a newer lpda-sync needs a person
     // (78: systemd does not restart it in a loop).
-    const auto code = e.err().code;
-    exit_code = code == make_error_code(errc::store_busy)     ? exit_temp_fail
-                : code == make_error_code(errc::store_schema) ? exit_config
-                                                              : exit_partial;
+    exit_code = exit_code_for_store_error(e.err());
     return nullptr;
   }
   try {
@@ -79,7 +79,9 @@ std::unique_ptr<sync_context> sync_context::open(const config::config& cfg, int&
   return ctx;
 }
 
-sync_context::~sync_context() { shutdown(); }
+sync_context::~sync_context() {
+  shutdown();
+}
 
 void sync_context::shutdown() {
   if (store_) store_->join();
@@ -142,8 +144,10 @@ void log_report(const sync::poll_report& r) {
       r.account_id, r.data_type, r.files_listed, r.files_skipped, r.files_done, r.events_read,
       r.events_inserted, r.bytes_downloaded, r.files_failed, r.files_quarantined,
       r.is_backfill ? std::string() : "; watermark " + wm);
-  if (r.ok()) spdlog::info("{}", msg);
-  else spdlog::warn("{}{}", msg, r.error ? "; stopped: " + r.error->what() : std::string());
+  if (r.ok())
+    spdlog::info("{}", msg);
+  else
+    spdlog::warn("{}{}", msg, r.error ? "; stopped: " + r.error->what() : std::string());
 }
 
 namespace {

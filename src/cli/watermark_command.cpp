@@ -15,7 +15,8 @@ int run_reset_watermark(const watermark_options& opts) {
   }
   config::config cfg;
   try {
-    cfg = config::load_file(opts.config_path, config::process_environment(), config::secrets::syntax_only);
+    cfg = config::load_file(opts.config_path, config::process_environment(),
+                            config::secrets::syntax_only);
   } catch (const config::config_error& e) {
     std::cerr << e.what() << '\n';
     return exit_config;
@@ -47,15 +48,16 @@ int run_reset_watermark(const watermark_options& opts) {
     auto r = db.reset_watermark(opts.account, opts.data_type, to, now);
     if (!r) {
       std::cerr << "lpda-sync reset-watermark: " << r.error().what() << '\n';
-      return r.error().code == make_error_code(errc::store_busy) ? exit_temp_fail : exit_partial;
+      return exit_code_for_store_error(r.error());
     }
   } catch (const error_exception& e) {
     std::cerr << "lpda-sync reset-watermark: " << cfg.database << ": " << e.what() << '\n';
-    return exit_partial;
+    return exit_code_for_store_error(e.err());
   }
   std::cout << "account " << opts.account << " " << opts.data_type << ": watermark "
-            << (to ? "set to " + format_iso8601_ms(*to) : std::string("cleared (next poll starts at "
-                                                                     "initial_start)"))
+            << (to ? "set to " + format_iso8601_ms(*to)
+                   : std::string("cleared (next poll starts at "
+                                 "initial_start)"))
             << '\n';
   return exit_ok;
 }

@@ -117,8 +117,8 @@ TEST_SUITE("integration_cli") {
   }
 
   TEST_CASE(
-      "report availability refuses a database from a newer lpda-sync with exit 78 and leaves it "
-      "unchanged") {
+      "report and status and reset-watermark refuse a database from a newer lpda-sync with exit 78 "
+      "and leave it unchanged") {
     temp_dir dir;
     const auto db_path = dir / "lpda.db";
     // A real lpda-sync database (tables and views) whose schema number a newer build raised.
@@ -130,10 +130,12 @@ TEST_SUITE("integration_cli") {
     }
     const auto before = read_file(db_path);
     const auto config = write_minimal_config(dir, db_path.string());
-    for (const std::string format : {"table", "csv", "json"}) {
-      CAPTURE(format);
-      const auto r =
-          run_lpda("report availability --format " + format + " --config '" + config + "'");
+    for (const std::string command :
+         {"report availability --format table", "report availability --format csv",
+          "report availability --format json", "status", "status --json",
+          "reset-watermark --account 12345678 --clear"}) {
+      CAPTURE(command);
+      const auto r = run_lpda(command + " --config '" + config + "'");
       CHECK(r.status == 78);
       CHECK(r.out.empty());
       CHECK_MESSAGE(contains(r.err, db_path.string()), r.err);
