@@ -8,9 +8,12 @@
 #include <rapidjson/ostreamwrapper.h>
 #include <rapidjson/prettywriter.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <map>
 #include <ostream>
+#include <tuple>
 
 namespace lpda::cli {
 namespace {
@@ -50,6 +53,7 @@ int run_status(const std::string& config_path, bool json, std::ostream& out, std
   }
   const std::int64_t now = system_now_ms();
   std::vector<store::account_status> rows;
+  std::vector<store::file_record> problems;  // failed and quarantined files
   try {
     auto db = store::database::open(store_settings_of(cfg));
     auto st = db.status(now);
@@ -58,6 +62,21 @@ int run_status(const std::string& config_path, bool json, std::ostream& out, std
       return exit_code_for_store_error(st.error());
     }
     rows = std::move(*st);
+    // Files that are not done and need attention, with the reason, so a person can act on them
+    // (retry-failed, or report the file upstream) without opening the database.
+    for (const auto which : {store::file_status::failed, store::file_status::quarantined}) {
+      auto files = db.list_files(std::nullopt, which);
+      if (!files) {
+        err << "lpda-sync status: " << files.error().what() << '\n';
+        return exit_code_for_store_error(files.error());
+      }
+      problems.insert(problems.end(), std::make_move_iterator(files->begin()),
+                      std::make_move_iterator(files->end()));
+    }
+    std::sort(problems.begin(), problems.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.account_id, a.data_type, a.scope_start_ms, a.key) <
+             std::tie(b.account_id, b.data_type, b.scope_start_ms, b.key);
+    });
   } catch (const error_exception& e) {
     err << "lpda-sync status: " << cfg.database << ": " << e.what() << '\n';
     return exit_code_for_store_error(e.err());
@@ -108,6 +127,32 @@ int run_status(const std::string& config_path, bool json, std::ostream& out, std
       w.Int64(r.files_quarantined);
       w.Key("events_stored");
       w.Int64(r.events_stored);
+      w.Key("problem_files");
+      w.StartArray();
+      for (const auto& f : problems) {
+        if (f.account_id != r.account_id || f.data_type != r.data_type) continue;
+        w.StartObject();
+        w.Key("key");
+        w.String(f.key.c_str());
+        w.Key("status");
+        w.String(std::string(store::to_string(f.status)).c_str());
+        w.Key("attempts");
+        w.Int(f.attempts);
+        write_optional_ms(w, "scope_start_ms", f.scope_start_ms);
+        w.Key("last_error_code");
+        if (f.last_error_code)
+          w.String(f.last_error_code->c_str());
+        else
+          w.Null();
+        w.Key("last_error");
+        if (f.last_error)
+          w.String(f.last_error->c_str());
+        else
+          w.Null();
+        write_optional_ms(w, "updated_ms", f.updated_ms);
+        w.EndObject();
+      }
+      w.EndArray();
       w.EndObject();
     }
     w.EndArray();
@@ -130,6 +175,17 @@ int run_status(const std::string& config_path, bool json, std::ostream& out, std
         static_cast<long long>(r.files_done), static_cast<long long>(r.files_failed),
         static_cast<long long>(r.files_quarantined), static_cast<long long>(r.events_stored));
     out << line;
+  }
+  if (!problems.empty()) {
+    out << "\nFiles not done (" << problems.size()
+        << "; quarantined ones wait for `lpda-sync retry-failed`):\n";
+    for (const auto& f : problems) {
+      out << "  " << f.account_id << ' ' << f.data_type << ' ' << f.key << ": "
+          << store::to_string(f.status) << " after " << f.attempts
+          << (f.attempts == 1 ? " failed poll" : " failed polls") << " (last "
+          << iso_or_dash(f.updated_ms) << "): " << f.last_error.value_or("no error recorded")
+          << '\n';
+    }
   }
   return exit_ok;
 }

@@ -168,6 +168,16 @@ TEST_SUITE("integration_sync") {
       f = figures(config);
       CHECK(f.failed == 0);
       CHECK(f.quarantined == 1);
+      {  // status shows the entry with its reason
+        const auto d = status_json(config);
+        bool shown = false;
+        for (const auto& a : d["accounts"].GetArray())
+          for (const auto& p : a["problem_files"].GetArray())
+            shown = shown || (key == p["key"].GetString() &&
+                              std::string(p["status"].GetString()) == "quarantined" &&
+                              std::string(p["last_error"].GetString()) == rows[0].last_error);
+        CHECK(shown);
+      }
       REQUIRE(f.watermark.has_value());
       CHECK(*f.watermark >= before);
       CHECK(*f.watermark > bad.created);

@@ -22,8 +22,8 @@ constexpr std::int64_t hour_ms = 3'600'000;
 
 // The emulator's data hours end at "now" rounded down to the hour; `hours` of them.
 std::vector<std::string> emulator_args(int hours, std::vector<std::string> extra = {}) {
-  std::vector<std::string> a{"--accounts", "12345678,555", "--agents", "6", "--hours",
-                             std::to_string(hours), "--seed", "7"};
+  std::vector<std::string> a{"--accounts", "12345678,555",        "--agents", "6",
+                             "--hours",    std::to_string(hours), "--seed",   "7"};
   a.insert(a.end(), extra.begin(), extra.end());
   return a;
 }
@@ -32,7 +32,8 @@ void check_exact(const emulator_process& emu, const temp_dir& dir, const std::st
   const auto expected = expected_rows(emu.control("expected", "files=" + which));
   const auto actual = database_rows((dir / "lpda.db").string());
   REQUIRE_FALSE(expected.empty());
-  CHECK(actual.size() == std::set<std::string>(actual.begin(), actual.end()).size());  // no duplicates
+  CHECK(actual.size() ==
+        std::set<std::string>(actual.begin(), actual.end()).size());  // no duplicates
   CHECK(actual.size() == expected.size());
   CHECK(std::set<std::string>(actual.begin(), actual.end()) == expected);
 }
@@ -101,6 +102,8 @@ TEST_SUITE("integration_sync") {
     CHECK(s["files_done"].GetInt64() == available);
     CHECK(s["files_failed"].GetInt64() == 0);
     CHECK(s["files_quarantined"].GetInt64() == 0);
+    CHECK(s["problem_files"].IsArray());
+    CHECK(s["problem_files"].Empty());
     CHECK(s["events_stored"].GetInt64() == expected_555);
     // The watermark is the poll's "now": between the clock before and after the run.
     CHECK(s["watermark_ms"].GetInt64() >= before);
@@ -125,7 +128,8 @@ TEST_SUITE("integration_sync") {
     // A file for an hour 5 h before "now", created 4 h after "now": 9 h late, certainly (the
     // random late files may all have been published already, depending on the hour).
     emu.control("add-file", "account=12345678&scope=" + std::to_string(start_now - 5 * hour_ms) +
-                                "&created=" + std::to_string(start_now + 4 * hour_ms) + "&sessions=5");
+                                "&created=" + std::to_string(start_now + 4 * hour_ms) +
+                                "&sessions=5");
     // Time passes: the late files appear, all created before the (real-clock) watermark.
     emu.control("now", "set=" + std::to_string(start_now + 8 * hour_ms));
     REQUIRE(run_lpda("once --config '" + config + "'").status == 0);
@@ -138,12 +142,13 @@ TEST_SUITE("integration_sync") {
     // max_attempts is 4, so the first poll must succeed on its own.
     for (const std::string fault : {"429", "500", "503", "reset"}) {
       CAPTURE(fault);
-      emulator_process emu(emulator_args(8, {"--fault", fault, "--fault-first", "3",
-                                             "--retry-after", "0"}));
+      emulator_process emu(
+          emulator_args(8, {"--fault", fault, "--fault-first", "3", "--retry-after", "0"}));
       temp_dir dir;
       // A window that starts with the data, so the first requests are answered with 200s
       // (the emulator applies a reset only to a response it would otherwise send whole).
-      const auto config = write_config(dir, emu.url(), {"12345678", "555"}, "  initial_start: 9h\n");
+      const auto config =
+          write_config(dir, emu.url(), {"12345678", "555"}, "  initial_start: 9h\n");
       const auto r = run_lpda("once --config '" + config + "'");
       CHECK_MESSAGE(r.status == 0, r.err);
       rapidjson::Document counts;
@@ -153,16 +158,19 @@ TEST_SUITE("integration_sync") {
     }
   }
 
-  TEST_CASE("under persistent faults (429 and 5xx and resets and truncated gzip) polls converge to the exact set") {
+  TEST_CASE(
+      "under persistent faults (429 and 5xx and resets and truncated gzip) polls converge to the "
+      "exact set") {
     // Every third request fails, whatever it is: with concurrent downloads one request can be
     // hit on every attempt, and a truncated body fails its file's decode. Such files fail this
     // poll and are fetched again by the next; each poll makes progress.
     for (const std::string fault : {"429", "500", "503", "reset", "truncated-gzip"}) {
       CAPTURE(fault);
-      emulator_process emu(emulator_args(8, {"--fault", fault, "--fault-every", "3",
-                                             "--retry-after", "0"}));
+      emulator_process emu(
+          emulator_args(8, {"--fault", fault, "--fault-every", "3", "--retry-after", "0"}));
       temp_dir dir;
-      const auto config = write_config(dir, emu.url(), {"12345678", "555"}, "  quarantine_after: 20\n");
+      const auto config =
+          write_config(dir, emu.url(), {"12345678", "555"}, "  quarantine_after: 20\n");
       int status = -1;
       std::string err;
       for (int poll = 0; poll < 8 && status != 0; ++poll) {
@@ -184,15 +192,37 @@ TEST_SUITE("integration_sync") {
     temp_dir dir;
     const auto config = write_config(dir, emu.url(), {"555"}, "  quarantine_after: 2\n");
 
+    // The ledger's key is the name without a trailing ".gz".
+    const std::string broken_key =
+        broken.ends_with(".gz") ? broken.substr(0, broken.size() - 3) : broken;
+    // status names the file that is not done, its state, its failed polls and the reason.
+    auto check_problem = [&](const rapidjson::Document& doc, const char* state, int attempts) {
+      const auto& problems = account_status(doc, "555")["problem_files"];
+      REQUIRE(problems.IsArray());
+      REQUIRE(problems.Size() == 1);
+      CHECK(std::string(problems[0]["key"].GetString()) == broken_key);
+      CHECK(std::string(problems[0]["status"].GetString()) == state);
+      CHECK(problems[0]["attempts"].GetInt() == attempts);
+      REQUIRE(problems[0]["last_error"].IsString());
+      CHECK(std::string(problems[0]["last_error"].GetString()).size() > 10);
+      const auto text = run_lpda("status --config '" + config + "'");
+      CHECK(text.status == 0);
+      CHECK_MESSAGE(text.out.find("555 agentActivity " + broken_key + ": " + state + " after " +
+                                  std::to_string(attempts) + " failed poll") != std::string::npos,
+                    text.out);
+    };
+
     CHECK(run_lpda("once --config '" + config + "'").status == 1);
     auto d = status_json(config);
     CHECK(account_status(d, "555")["files_failed"].GetInt64() == 1);
     CHECK(account_status(d, "555")["files_quarantined"].GetInt64() == 0);
+    check_problem(d, "failed", 1);
 
     CHECK(run_lpda("once --config '" + config + "'").status == 1);
     d = status_json(config);
     CHECK(account_status(d, "555")["files_failed"].GetInt64() == 0);
     CHECK(account_status(d, "555")["files_quarantined"].GetInt64() == 1);
+    check_problem(d, "quarantined", 2);
     // Every other file is stored; the quarantined one no longer blocks the watermark.
     check_exact(emu, dir, "served");
     CHECK(account_status(d, "555")["watermark_ms"].IsInt64());
@@ -204,9 +234,11 @@ TEST_SUITE("integration_sync") {
     emulator_process emu(emulator_args(6));
     temp_dir dir;
     // One slice (7 h < max_window) holding every file: it cannot complete without them.
-    const auto config = write_config(dir, emu.url(), {"555"}, "  quarantine_after: 1\n  initial_start: 7h\n");
+    const auto config =
+        write_config(dir, emu.url(), {"555"}, "  quarantine_after: 1\n  initial_start: 7h\n");
     write_file(dir / "lpda.db.spool", "a file where the spool directory belongs");
-    for (int poll = 0; poll < 3; ++poll) CHECK(run_lpda("once --config '" + config + "'").status != 0);
+    for (int poll = 0; poll < 3; ++poll)
+      CHECK(run_lpda("once --config '" + config + "'").status != 0);
     auto d = status_json(config);
     CHECK(account_status(d, "555")["files_failed"].GetInt64() == 0);
     CHECK(account_status(d, "555")["files_quarantined"].GetInt64() == 0);
@@ -229,8 +261,8 @@ TEST_SUITE("integration_sync") {
       }
     emu.control("fail-file", "name=" + first);
     temp_dir dir;
-    const auto config = write_config(dir, emu.url(), {"12345678"},
-                                     "  max_window: 6h\n  initial_start: 30h\n");
+    const auto config =
+        write_config(dir, emu.url(), {"12345678"}, "  max_window: 6h\n  initial_start: 30h\n");
     CHECK(run_lpda("once --config '" + config + "'").status == 1);
     auto d = status_json(config);
     const auto& wm = account_status(d, "12345678")["watermark_ms"];
@@ -264,7 +296,8 @@ TEST_SUITE("integration_sync") {
     const std::string bin = (bin_dir() / "lpda-sync").string();
     std::mt19937 rng(20261130);
     MESSAGE("a full sync takes " << full_ms << " ms");
-    std::uniform_int_distribution<std::int64_t> delay_ms(5, std::max<std::int64_t>(10, full_ms / 14));
+    std::uniform_int_distribution<std::int64_t> delay_ms(5,
+                                                         std::max<std::int64_t>(10, full_ms / 14));
     int killed = 0;
     for (int i = 0; i < 12; ++i) {
       const pid_t pid = ::fork();
@@ -282,8 +315,8 @@ TEST_SUITE("integration_sync") {
         ::waitpid(pid, &status, 0);
         ++killed;
       }
-      const auto integrity = run_command("sqlite3 '" + (dir / "lpda.db").string() +
-                                         "' 'PRAGMA integrity_check'");
+      const auto integrity =
+          run_command("sqlite3 '" + (dir / "lpda.db").string() + "' 'PRAGMA integrity_check'");
       if (std::filesystem::exists(dir / "lpda.db")) CHECK(integrity.out == "ok\n");
     }
     CHECK(killed >= 10);
@@ -292,7 +325,8 @@ TEST_SUITE("integration_sync") {
     check_exact(emu, dir, "available");
   }
 
-  TEST_CASE("log.format json writes one JSON object per line and file lines name account and file") {
+  TEST_CASE(
+      "log.format json writes one JSON object per line and file lines name account and file") {
     emulator_process emu(emulator_args(4));
     temp_dir dir;
     const auto config = write_config(dir, emu.url(), {"555"}, "  quarantine_after: 3\n",
@@ -330,15 +364,16 @@ TEST_SUITE("integration_sync") {
   TEST_CASE("config errors exit 78 with path and line and column") {
     temp_dir dir;
     const auto path = dir / "bad.yaml";
-    write_file(path,
-               "database: /tmp/x.db\n"
-               "defaults:\n"
-               "  poll_interval: 15 minutes\n"
-               "accounts:\n"
-               "  - id: \"1\"\n"
-               "    region: mars\n"
-               "    auth: {oauth1: {app_key: a, app_secret: b, access_token: c, access_token_secret: d}}\n"
-               "    colour: blue\n");
+    write_file(
+        path,
+        "database: /tmp/x.db\n"
+        "defaults:\n"
+        "  poll_interval: 15 minutes\n"
+        "accounts:\n"
+        "  - id: \"1\"\n"
+        "    region: mars\n"
+        "    auth: {oauth1: {app_key: a, app_secret: b, access_token: c, access_token_secret: d}}\n"
+        "    colour: blue\n");
     for (const std::string cmd : {"once", "validate-config", "status"}) {
       CAPTURE(cmd);
       const auto r = run_lpda(cmd + " --config '" + path.string() + "'");
