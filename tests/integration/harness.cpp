@@ -282,4 +282,13 @@ run_result run_lpda(const std::string& args) {
   return run_command("'" + (bin_dir() / "lpda-sync").string() + "' " + args);
 }
 
+rapidjson::Document status_json(const std::string& config) {
+  const auto r = run_lpda("status --json --config '" + config + "'");
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  rapidjson::Document d;
+  d.Parse(r.out.c_str());
+  REQUIRE_FALSE(d.HasParseError());
+  return d;
+}
+
 }  // namespace lpda::test

@@ -3,6 +3,8 @@
 // an exact comparison of a synced SQLite database with the emulator's expected set.
 #include "test_support.hpp"
 
+#include <rapidjson/document.h>
+
 #include <sys/types.h>
 
 #include <cstdint>
@@ -94,6 +96,9 @@ class child_process {
 
 /// Runs bin_dir()/lpda-sync with `args` (a shell-quoted string).
 run_result run_lpda(const std::string& args);
+
+/// `lpda-sync status --json --config CONFIG`, parsed; fails the test unless it exits 0 with JSON.
+rapidjson::Document status_json(const std::string& config);
 
 /// Epoch ms now (the real clock).
 std::int64_t now_ms();

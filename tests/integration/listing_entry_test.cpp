@@ -38,15 +38,6 @@ std::vector<ledger_row> unfinished_rows(const temp_dir& dir) {
   return out;
 }
 
-rapidjson::Document status_json(const std::string& config) {
-  const auto r = run_lpda("status --json --config '" + config + "'");
-  REQUIRE_MESSAGE(r.status == 0, r.err);
-  rapidjson::Document d;
-  d.Parse(r.out.c_str());
-  REQUIRE_FALSE(d.HasParseError());
-  return d;
-}
-
 struct account_figures {
   std::int64_t done = 0, failed = 0, quarantined = 0;
   std::optional<std::int64_t> watermark;

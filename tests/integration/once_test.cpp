@@ -38,15 +38,6 @@ void check_exact(const emulator_process& emu, const temp_dir& dir, const std::st
   CHECK(std::set<std::string>(actual.begin(), actual.end()) == expected);
 }
 
-rapidjson::Document status_json(const std::string& config) {
-  const auto r = run_lpda("status --json --config '" + config + "'");
-  REQUIRE_MESSAGE(r.status == 0, r.err);
-  rapidjson::Document d;
-  d.Parse(r.out.c_str());
-  REQUIRE_FALSE(d.HasParseError());
-  return d;
-}
-
 const rapidjson::Value& account_status(const rapidjson::Document& d, const std::string& id) {
   for (const auto& a : d["accounts"].GetArray())
     if (id == a["account_id"].GetString()) return a;

@@ -72,14 +72,6 @@ std::vector<std::string> run_argv(const std::string& config) {
   return {(bin_dir() / "lpda-sync").string(), "run", "--config", config};
 }
 
-rapidjson::Document status_json(const std::string& config) {
-  const auto r = run_lpda("status --json --config '" + config + "'");
-  rapidjson::Document d;
-  d.Parse(r.out.c_str());
-  REQUIRE_FALSE(d.HasParseError());
-  return d;
-}
-
 std::optional<std::int64_t> watermark_of(const std::string& config, const std::string& account) {
   const auto d = status_json(config);
   for (const auto& a : d["accounts"].GetArray())
