@@ -30,7 +30,7 @@ int run_retry_failed(const retry_options& opts) {
   auto quarantined = db.list_files(account, store::file_status::quarantined);
   if (!quarantined) {
     spdlog::error("{}", quarantined.error().what());
-    return exit_partial;
+    return exit_code_for_store_error(quarantined.error());
   }
   for (const auto& f : *quarantined)
     spdlog::info("account={} data_type={} file={}: back to pending (was quarantined: {})",
@@ -38,7 +38,7 @@ int run_retry_failed(const retry_options& opts) {
   auto reset = db.reset_quarantined(account, system_now_ms());
   if (!reset) {
     spdlog::error("{}", reset.error().what());
-    return exit_partial;
+    return exit_code_for_store_error(reset.error());
   }
   std::cout << *reset << " quarantined file(s) reset; the next poll fetches them\n";
   if (!opts.now) return exit_ok;

@@ -283,6 +283,17 @@ void create_with_mode(const std::filesystem::path& path, unsigned mode) {
   }
 }
 
+// Bytes an event holds in memory: the object and what its strings and id list allocate.
+std::size_t memory_of(const agent_activity_event& e) {
+  auto heap = [](const std::string& s) {
+    return s.capacity() > std::string().capacity() ? s.capacity() + 1 : 0;
+  };
+  auto heap_opt = [&heap](const std::optional<std::string>& s) { return s ? heap(*s) : 0; };
+  return sizeof e + heap(e.agent_session_id) + heap_opt(e.agent_employee_id) +
+         heap_opt(e.agent_username) + heap_opt(e.agent_nickname) + heap_opt(e.agent_loginname) +
+         (e.user_profile_ids ? e.user_profile_ids->capacity() * sizeof(std::int64_t) : 0);
+}
+
 // A statement on SQLite's C API, for the writes an ingest runs per event, agent and session:
 // SQLiteCpp's checked wrappers around bind and step cost several per cent of the ingest there.
 // Text is bound without a copy, so a bound string must outlive the next run().
@@ -670,18 +681,25 @@ result<ingest_summary> database::ingest_file(std::string_view account, std::stri
       SQLite::Transaction tx(d.db_, SQLite::TransactionBehavior::IMMEDIATE);
       consumed = true;
       ingest_summary sum;
-      // Batches are gathered into runs of up to sort_run_events, each written in key order.
+      // Batches are gathered into runs of up to sort_run_events events and sort_run_bytes bytes,
+      // each written in key order.
       const std::size_t run_cap = std::max<std::size_t>(1, d.settings_.sort_run_events);
       d.run_.clear();
+      std::size_t run_bytes = 0;
       for (bool more_events = true; more_events;) {
         auto more = events.next_batch(d.batch_);
         if (!more) return more.error();
         more_events = *more;
-        std::move(d.batch_.begin(), d.batch_.end(), std::back_inserter(d.run_));
+        for (auto& e : d.batch_) {
+          run_bytes += memory_of(e);
+          d.run_.push_back(std::move(e));
+        }
         d.batch_.clear();
-        if (!d.run_.empty() && (!more_events || d.run_.size() >= run_cap)) {
+        if (!d.run_.empty() &&
+            (!more_events || d.run_.size() >= run_cap || run_bytes >= d.settings_.sort_run_bytes)) {
           d.store_run(acc, file.key, now_ms, d.run_, sum);
           d.run_.clear();
+          run_bytes = 0;
         }
       }
       sum.events_updated = sum.events_read - sum.events_inserted;

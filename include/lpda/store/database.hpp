@@ -50,9 +50,12 @@ struct settings {
   int cache_kib = 32768;
   /// Events gathered from the source before they are written as one run sorted by key (with
   /// one write per agent and per session of the run). Larger runs put the writes closer to key
-  /// order — a file's events interleave across its hour — but hold more events in memory:
-  /// about 0.3 KiB each, so the default holds about 5 MiB.
+  /// order — a file's events interleave across its hour — but hold more events in memory. A run
+  /// ends at `sort_run_events` events or once its events hold `sort_run_bytes` bytes (objects
+  /// plus their strings), whichever comes first: about 0.4 KiB per event of real files, so the
+  /// byte bound matters only for files with long names.
   std::size_t sort_run_events = 16384;
+  std::size_t sort_run_bytes = std::size_t{6} << 20;
 };
 
 /// A file's state in the ledger. `done` and `quarantined` are terminal for the watermark.

@@ -357,13 +357,21 @@ TEST_SUITE("store") {
                                   (s[3] < 0 ? "NULL" : std::to_string(s[3])) + "|");
 
     std::vector<std::string> first_events;
-    for (const std::size_t run :
-         {std::size_t{1}, std::size_t{7}, std::size_t{100}, settings{}.sort_run_events}) {
+    // Runs bounded by events, and by bytes: 8 KiB holds about 20 of these events.
+    const std::size_t no_byte_bound = settings{}.sort_run_bytes;
+    for (const auto& [run, run_bytes] : std::vector<std::pair<std::size_t, std::size_t>>{
+             {1, no_byte_bound},
+             {7, no_byte_bound},
+             {100, no_byte_bound},
+             {settings{}.sort_run_events, 8192},
+             {settings{}.sort_run_events, no_byte_bound}}) {
       CAPTURE(run);
+      CAPTURE(run_bytes);
       lpda::test::temp_dir dir;
       const auto p = dir / "lpda.db";
       auto s = settings_for(p);
       s.sort_run_events = run;
+      s.sort_run_bytes = run_bytes;
       auto db = database::open(s);
       const auto sum = ingest(db, "f1", events, day0 + 86400000, 37);
       CHECK(sum.events_read == 1001);
