@@ -3,15 +3,17 @@
 #include "lpda/api/data_access_client.hpp"
 #include "lpda/decode/agent_activity_decoder.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include <unistd.h>
 
+#include <atomic>
+#include <memory>
 #include <set>
 #include <system_error>
 
@@ -33,10 +35,11 @@ bool is_local_failure(const boost::system::error_code& ec) {
 // listing is remote input, so anything outside [A-Za-z0-9._-] is replaced.
 std::string spool_name(std::string_view account, std::string_view data_type, std::string_view key) {
   std::string out;
-  for (std::string_view part : {account, std::string_view("_"), data_type, std::string_view("_"), key})
+  for (std::string_view part :
+       {account, std::string_view("_"), data_type, std::string_view("_"), key})
     for (char c : part) {
-      const bool safe = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                        c == '.' || c == '_' || c == '-';
+      const bool safe = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                        (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
       out.push_back(safe ? c : '_');
     }
   if (!out.empty() && out.front() == '.') out.front() = '_';
@@ -60,6 +63,28 @@ struct slice_run {
   bool complete = true;                // every file done or quarantined so far
   std::optional<lpda::error> fatal;    // stops the poll (401/403, store failure)
   asio::steady_timer* wake = nullptr;  // cancelled when a worker finishes
+  // Set when the poll is cancelled (the daemon stopping); read by the store thread between
+  // batches, so a file's transaction ends (rolled back) instead of running to its end.
+  std::shared_ptr<std::atomic<bool>> stopping = std::make_shared<std::atomic<bool>>(false);
+};
+
+// Hands the decoder's batches to the store until the poll is cancelled; then fails the file with
+// errc::cancelled, which rolls its transaction back (the file is stored on a later poll).
+class stoppable_source final : public event_source {
+ public:
+  stoppable_source(event_source& inner, const std::atomic<bool>& stopping)
+      : inner_(inner), stopping_(stopping) {}
+  result<bool> next_batch(std::vector<agent_activity_event>& out) override {
+    if (stopping_.load(std::memory_order_relaxed)) {
+      out.clear();
+      return lpda::error{errc::cancelled, "stopping: the file's transaction is rolled back"};
+    }
+    return inner_.next_batch(out);
+  }
+
+ private:
+  event_source& inner_;
+  const std::atomic<bool>& stopping_;
 };
 
 slice_run new_run(api::data_access_client* client, store_worker* store, const account_settings* s,
@@ -104,8 +129,9 @@ asio::awaitable<void> record_file_failure(slice_run* run, data_file file, lpda::
     std::filesystem::create_directories(dir, ec);
     if (!spool.empty() && std::filesystem::exists(spool))
       std::filesystem::rename(spool, dir / spool.filename(), ec);
-    spdlog::error("account={} data_type={} file={} attempt={}: quarantined after {} failed polls: {}",
-                  account, data_type, file.key, attempt, quarantine_after, err.what());
+    spdlog::error(
+        "account={} data_type={} file={} attempt={}: quarantined after {} failed polls: {}",
+        account, data_type, file.key, attempt, quarantine_after, err.what());
   } else if (*status == store::file_status::done) {
     // Another process stored it meanwhile; nothing is lost.
     std::error_code ec;
@@ -134,16 +160,17 @@ asio::awaitable<void> record_file_failure(slice_run* run, data_file file, lpda::
 asio::awaitable<void> fetch_and_store(slice_run* run, data_file file) {
   const auto& s = *run->settings;
   // The process id keeps concurrent processes (run, backfill) from sharing a spool file.
-  const auto spool = s.spool_dir / (std::to_string(::getpid()) + "-" +
-                                    spool_name(s.account_id, run->data_type, file.key) + ".download");
+  const auto spool =
+      s.spool_dir / (std::to_string(::getpid()) + "-" +
+                     spool_name(s.account_id, run->data_type, file.key) + ".download");
 
   auto downloaded = co_await run->client->download(file, spool);
   if (!downloaded) {
     const auto& err = downloaded.error();
     if (err.code == make_error_code(errc::auth_failed) || is_local_failure(err.code)) {
       if (is_local_failure(err.code))
-        spdlog::error("account={} data_type={} file={}: {}", s.account_id, run->data_type,
-                      file.key, err.what());
+        spdlog::error("account={} data_type={} file={}: {}", s.account_id, run->data_type, file.key,
+                      err.what());
       run->complete = false;
       if (!run->fatal) run->fatal = err;
       std::error_code ec;
@@ -160,11 +187,24 @@ asio::awaitable<void> fetch_and_store(slice_run* run, data_file file) {
   const auto limits = s.decode_limits;
   const std::int64_t now = run->clock();
   const auto bytes = static_cast<std::int64_t>(downloaded->bytes);
+  const auto stopping = run->stopping;
+  spdlog::debug("account={} data_type={} file={}: downloaded {} bytes, storing", account, data_type,
+                file.key, downloaded->bytes);
   auto stored = co_await run->store->run([&](store::database& db) -> result<store::ingest_summary> {
     auto decoder = decode::agent_activity_decoder::open_file(spool, limits);
     if (!decoder) return decoder.error();
-    return db.ingest_file(account, data_type, file, **decoder, now, bytes);
+    stoppable_source source(**decoder, *stopping);
+    return db.ingest_file(account, data_type, file, source, now, bytes);
   });
+  if (!stored && stored.error().code == make_error_code(errc::cancelled)) {
+    // Stopping: not a failure of the file, so no attempt is counted against it.
+    spdlog::info("account={} data_type={} file={}: not stored, stopping; stored on a later poll",
+                 account, data_type, file.key);
+    run->complete = false;
+    std::error_code ec;
+    std::filesystem::remove(spool, ec);
+    co_return;
+  }
   if (!stored) {
     if (is_local_failure(stored.error().code)) {
       spdlog::error("account={} data_type={} file={}: store failed: {}", account, data_type,
@@ -208,8 +248,8 @@ asio::awaitable<void> run_slice(slice_run* run) {
   auto ex = co_await asio::this_coro::executor;
   asio::steady_timer wake(ex);
   run->wake = &wake;
-  const std::size_t workers =
-      std::min(run->files.size(), std::max<std::size_t>(1, run->settings->max_concurrent_downloads));
+  const std::size_t workers = std::min(
+      run->files.size(), std::max<std::size_t>(1, run->settings->max_concurrent_downloads));
   for (std::size_t i = 0; i < workers; ++i) {
     ++run->running;
     asio::co_spawn(ex, download_worker(run), [run](std::exception_ptr e) {
@@ -232,6 +272,7 @@ asio::awaitable<void> run_slice(slice_run* run) {
     if (cs.cancelled() != asio::cancellation_type::none && !run->fatal) {
       run->fatal = lpda::error{errc::cancelled, "poll cancelled (stopping)"};
       run->complete = false;
+      run->stopping->store(true, std::memory_order_relaxed);
     }
   }
   co_await asio::this_coro::throw_if_cancelled(true);
@@ -377,9 +418,8 @@ asio::awaitable<void> fetch_pending(api::data_access_client* client, store_worke
                                     const account_settings* s, std::string data_type,
                                     clock_fn clock, poll_report* report) {
   const std::string account = s->account_id;
-  auto pending = co_await store->run([&](store::database& db) {
-    return db.list_files(account, store::file_status::pending);
-  });
+  auto pending = co_await store->run(
+      [&](store::database& db) { return db.list_files(account, store::file_status::pending); });
   if (!pending) {
     report->error = pending.error();
     co_return;
@@ -430,8 +470,8 @@ asio::awaitable<poll_report> poll_data_type(api::data_access_client* client, sto
   poll_report report = new_report(s, data_type);
   const std::string account = s->account_id;
 
-  auto wm = co_await store->run(
-      [&](store::database& db) { return db.watermark(account, data_type); });
+  auto wm =
+      co_await store->run([&](store::database& db) { return db.watermark(account, data_type); });
   if (!wm) {
     report.error = wm.error();
     co_return report;
@@ -440,9 +480,10 @@ asio::awaitable<poll_report> poll_data_type(api::data_access_client* client, sto
   report.watermark_after = *wm;
   const std::int64_t now = clock();
   if (*wm && **wm > now + 60'000)
-    spdlog::error("account={} data_type={}: the watermark {} is in the future, so nothing new is "
-                  "listed; fix the clock or `lpda-sync reset-watermark`",
-                  account, data_type, format_iso8601_ms(**wm));
+    spdlog::error(
+        "account={} data_type={}: the watermark {} is in the future, so nothing new is "
+        "listed; fix the clock or `lpda-sync reset-watermark`",
+        account, data_type, format_iso8601_ms(**wm));
   report.window = poll_window(*wm, s->initial_start_ms, s->overlap.count(), now);
   const auto slices = split_window(report.window, s->max_window.count());
   const auto complete = co_await sync_slices(client, store, s, data_type, slices, false, clock,
@@ -469,9 +510,10 @@ asio::awaitable<poll_report> poll_data_type(api::data_access_client* client, sto
     report.watermark_after = *saved;
   }
   if (report.watermark_after && end_now - *report.watermark_after > retention_warning_ms)
-    spdlog::warn("account={} data_type={}: watermark {} is more than 25 days behind; the API "
-                 "deletes files 30 days after creation",
-                 account, data_type, format_iso8601_ms(*report.watermark_after));
+    spdlog::warn(
+        "account={} data_type={}: watermark {} is more than 25 days behind; the API "
+        "deletes files 30 days after creation",
+        account, data_type, format_iso8601_ms(*report.watermark_after));
   co_return report;
 }
 

@@ -6,9 +6,9 @@
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
 
-#include <signal.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -25,8 +25,8 @@ namespace {
 constexpr std::int64_t hour_ms = 3'600'000;
 
 std::vector<std::string> emulator_args(int hours, std::vector<std::string> extra = {}) {
-  std::vector<std::string> a{"--accounts", "12345678,555", "--agents", "6", "--hours",
-                             std::to_string(hours), "--seed", "11"};
+  std::vector<std::string> a{"--accounts", "12345678,555",        "--agents", "6",
+                             "--hours",    std::to_string(hours), "--seed",   "11"};
   a.insert(a.end(), extra.begin(), extra.end());
   return a;
 }
@@ -117,8 +117,8 @@ TEST_SUITE("integration_run") {
     CHECK(eventually(15000, [&] { return stored(dir) == expected; }));
 
     // A file created now, for the current hour, appears through the next poll.
-    const auto added = emu.control("add-file", "account=12345678&scope=" + std::to_string(now_ms()) +
-                                                   "&sessions=4");
+    const auto added = emu.control(
+        "add-file", "account=12345678&scope=" + std::to_string(now_ms()) + "&sessions=4");
     const auto expected_after = expected_for(emu, "12345678");
     REQUIRE(expected_after.size() > expected.size());
     CHECK(eventually(5000, [&] { return stored(dir) == expected_after; }));
@@ -141,10 +141,11 @@ TEST_SUITE("integration_run") {
     // Every stored file is complete: its rows equal the events its ledger row counted, and the
     // rows of all done files equal the expected set of exactly those files.
     SQLite::Database db((dir / "lpda.db").string(), SQLite::OPEN_READONLY);
-    SQLite::Statement q(db,
-                        "SELECT f.file_key, f.events, (SELECT count(*) FROM agent_activity_events e "
-                        "WHERE e.account_id = f.account_id AND e.source_file_key = f.file_key) "
-                        "FROM files f WHERE f.status = 'done'");
+    SQLite::Statement q(
+        db,
+        "SELECT f.file_key, f.events, (SELECT count(*) FROM agent_activity_events e "
+        "WHERE e.account_id = f.account_id AND e.source_file_key = f.file_key) "
+        "FROM files f WHERE f.status = 'done'");
     int done = 0;
     while (q.executeStep()) {
       ++done;
@@ -155,6 +156,53 @@ TEST_SUITE("integration_run") {
     const auto once = run_lpda("once --config '" + config + "'");
     REQUIRE_MESSAGE(once.status == 0, once.err);
     CHECK(stored(dir) == expected_rows(emu.control("expected", "files=available")));
+  }
+
+  TEST_CASE("SIGTERM while a large file is stored rolls its transaction back and exits 0") {
+    emulator_process emu(emulator_args(2));
+    // About 335,000 events: storing them takes about a second here, far longer than the stop
+    // takes to reach the store (it checks between the decoder's batches of 1,024 events).
+    rapidjson::Document added;
+    added.Parse(emu.control("add-file", "account=555&scope=" + std::to_string(now_ms() - hour_ms) +
+                                            "&sessions=12000")
+                    .c_str());
+    REQUIRE_FALSE(added.HasParseError());
+    std::string key = added["name"].GetString();
+    if (key.ends_with(".gz")) key.resize(key.size() - 3);
+    temp_dir dir;
+    const auto config = write_config(dir, emu.url(), {"555"});
+    const auto log = (dir / "run.log").string();
+    child_process daemon(run_argv(config), log);
+    REQUIRE(eventually(60000, [&] {
+      return std::filesystem::exists(log) &&
+             read_file(log).find("file=" + key + ": downloaded") != std::string::npos;
+    }));
+    const auto t0 = now_ms();
+    daemon.signal(SIGTERM);
+    CHECK(daemon.wait(10000) == 0);
+    CHECK(now_ms() - t0 < 10000);
+    CHECK(integrity(dir) == "ok\n");
+    const auto text = read_file(log);
+    CHECK_MESSAGE(text.find("file=" + key + ": not stored, stopping") != std::string::npos, text);
+    {
+      // Nothing of the file is stored, and the stop is not counted as a failure of the file.
+      SQLite::Database db((dir / "lpda.db").string(), SQLite::OPEN_READONLY);
+      SQLite::Statement rows(db,
+                             "SELECT count(*) FROM agent_activity_events WHERE "
+                             "source_file_key = ?");
+      rows.bind(1, key);
+      REQUIRE(rows.executeStep());
+      CHECK(rows.getColumn(0).getInt64() == 0);
+      SQLite::Statement ledger(db, "SELECT status, attempts FROM files WHERE file_key = ?");
+      ledger.bind(1, key);
+      if (ledger.executeStep()) {
+        CHECK(ledger.getColumn(0).getString() != "done");
+        CHECK(ledger.getColumn(1).getInt() == 0);
+      }
+    }
+    const auto once = run_lpda("once --config '" + config + "'");
+    REQUIRE_MESSAGE(once.status == 0, once.err);
+    CHECK(stored(dir) == expected_for(emu, "555"));
   }
 
   TEST_CASE("SIGKILL of run at random points with restarts gives the exact set") {
@@ -258,13 +306,18 @@ TEST_SUITE("integration_run") {
     CHECK(stored(dir) == expected_for(emu, "12345678"));
 
     const auto metrics = http_get(port, "/metrics").second;
-    CHECK(metrics.find("lpda_sync_files_downloaded_total{account=\"12345678\",data_type=\"agentActivity\"}") !=
-          std::string::npos);
+    CHECK(
+        metrics.find(
+            "lpda_sync_files_downloaded_total{account=\"12345678\",data_type=\"agentActivity\"}") !=
+        std::string::npos);
     write_file(dir / "metrics.txt", metrics);
-    const auto promtool = run_command("command -v promtool >/dev/null && promtool check metrics < '" +
-                                      (dir / "metrics.txt").string() + "'");
+    const auto promtool =
+        run_command("command -v promtool >/dev/null && promtool check metrics < '" +
+                    (dir / "metrics.txt").string() + "'");
     if (promtool.status == 1 && promtool.out.empty() && promtool.err.empty())
-      MESSAGE("SKIPPED promtool check: promtool is not installed (scripts/install-deps installs prometheus)");
+      MESSAGE(
+          "SKIPPED promtool check: promtool is not installed (scripts/install-deps installs "
+          "prometheus)");
     else
       CHECK_MESSAGE(promtool.status == 0, promtool.out << promtool.err);
     daemon.signal(SIGTERM);
@@ -295,13 +348,16 @@ TEST_SUITE("integration_run") {
     REQUIRE(run_lpda("backfill --account 555 --from 2d --config '" + config + "'").status == 0);
     counts.Parse(emu.control("counts").c_str());
     CHECK(counts["download"].GetInt() == downloads);
-    REQUIRE(run_lpda("backfill --account 555 --from 2d --refetch --config '" + config + "'").status == 0);
+    REQUIRE(
+        run_lpda("backfill --account 555 --from 2d --refetch --config '" + config + "'").status ==
+        0);
     counts.Parse(emu.control("counts").c_str());
     CHECK(counts["download"].GetInt() > downloads);
     CHECK(stored(dir) == all);
 
     // An explicit reset moves the watermark anywhere, backwards included, or clears it.
-    auto reset = run_lpda("reset-watermark --account 555 --to 2026-11-01T00:00:00Z --config '" + config + "'");
+    auto reset = run_lpda("reset-watermark --account 555 --to 2026-11-01T00:00:00Z --config '" +
+                          config + "'");
     REQUIRE_MESSAGE(reset.status == 0, reset.err);
     CHECK(watermark_of(config, "555") == 1'793'491'200'000);  // 2026-11-01T00:00:00Z
     reset = run_lpda("reset-watermark --account 555 --clear --config '" + config + "'");
@@ -309,7 +365,8 @@ TEST_SUITE("integration_run") {
     CHECK(watermark_of(config, "555") == std::nullopt);
     CHECK(run_lpda("reset-watermark --account 555 --config '" + config + "'").status == 64);
     // A future watermark would silently stop the account; an unknown account is a typo.
-    CHECK(run_lpda("reset-watermark --account 555 --to 2099-01-01 --config '" + config + "'").status == 64);
+    CHECK(run_lpda("reset-watermark --account 555 --to 2099-01-01 --config '" + config + "'")
+              .status == 64);
     CHECK(run_lpda("reset-watermark --account 999 --clear --config '" + config + "'").status == 64);
     CHECK(run_lpda("retry-failed --account 999 --config '" + config + "'").status == 64);
     CHECK(watermark_of(config, "999") == std::nullopt);
