@@ -115,7 +115,8 @@ std::vector<generator::session_plan> generator::hour_plans(const std::string& ac
           std::min(start + pick(h >> 24, 15 * minute_ms, 4 * hour_ms + 45 * minute_ms),
                    block_start + block_ms - 1);
       if (end < hour || end >= hour_end) continue;
-      const std::int64_t n = (agent + 1) * 1'000'000 + ((b % 1'000'000) + 1'000'000) % 1'000'000;
+      const std::int64_t n =
+          std::int64_t{agent + 1} * 1'000'000 + ((b % 1'000'000) + 1'000'000) % 1'000'000;
       out.push_back({agent, b, start, end, account + "-" + std::to_string(n)});
     }
   }

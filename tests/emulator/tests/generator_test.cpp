@@ -154,6 +154,26 @@ TEST_SUITE("emulator") {
     }
   }
 
+  TEST_CASE("thousands of agents give distinct session ids (no overflow past 2147 agents)") {
+    auto c = config();
+    c.accounts = {"555"};
+    c.agents = 3000;
+    c.hours = 2;
+    const emu::generator g(c);
+    std::set<std::string> ids;
+    std::int64_t max_n = 0;
+    for (const auto& f : g.files("555"))
+      for (const auto& s : g.sessions(f)) {
+        CHECK(ids.insert(s.session_id).second);
+        // "<account>-<n>" with n = (agent + 1) * 10^6 + block, beyond int range from agent 2147.
+        const std::int64_t n = std::stoll(s.session_id.substr(4));
+        CHECK(n > 0);
+        max_n = std::max(max_n, n);
+      }
+    CHECK(ids.size() > 500);
+    CHECK(max_n > std::int64_t{2148} * 1'000'000);
+  }
+
   TEST_CASE("late files are created hours after their scope") {
     auto c = config();
     c.late_percent = 100;
