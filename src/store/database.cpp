@@ -625,6 +625,12 @@ database database::open(const settings& s) {
     p->db_.createFunction("lpda_count_update", 1, false, p.get(), &impl::count_update);
     // Refuse a newer schema before anything writes to the file (journal_mode=WAL would).
     const int found = p->user_version();
+    if (found < 0) {
+      throw error_exception(error(
+          errc::store_schema, "store " + s.path.string() + ": database schema version " +
+                                  std::to_string(found) +
+                                  " is not one lpda-sync writes; is this an lpda-sync database?"));
+    }
     if (found > latest_schema_version()) {
       throw error_exception(error(
           errc::store_schema, "store " + s.path.string() + ": database schema version " +

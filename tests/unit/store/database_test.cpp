@@ -482,24 +482,28 @@ TEST_SUITE("store") {
     CHECK(db3.schema_version() == 2);
   }
 
-  TEST_CASE("a database newer than this build is refused and left unchanged") {
-    lpda::test::temp_dir dir;
-    const auto p = dir / "future.db";
-    {
-      SQLite::Database raw(p, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-      raw.exec("CREATE TABLE from_the_future (x); PRAGMA user_version = 99");
+  TEST_CASE("a database newer than this build or with a negative version is refused unchanged") {
+    for (const int version : {99, -1}) {
+      CAPTURE(version);
+      lpda::test::temp_dir dir;
+      const auto p = dir / "other.db";
+      {
+        SQLite::Database raw(p, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        raw.exec("CREATE TABLE agents (x); PRAGMA user_version = " + std::to_string(version));
+      }
+      const auto bytes = lpda::test::read_file(p);
+      try {
+        (void)database::open(settings_for(p));
+        FAIL("the schema version was accepted");
+      } catch (const error_exception& e) {
+        CHECK(e.err().code == make_error_code(errc::store_schema));
+        CHECK(std::string(e.what()).find("version " + std::to_string(version)) !=
+              std::string::npos);
+      }
+      CHECK(lpda::test::read_file(p) == bytes);
+      CHECK_FALSE(std::filesystem::exists(p.string() + "-wal"));
+      CHECK(scalar(p, "PRAGMA user_version") == version);
     }
-    const auto bytes = lpda::test::read_file(p);
-    try {
-      (void)database::open(settings_for(p));
-      FAIL("a future schema was accepted");
-    } catch (const error_exception& e) {
-      CHECK(e.err().code == make_error_code(errc::store_schema));
-      CHECK(std::string(e.what()).find("99") != std::string::npos);
-    }
-    CHECK(lpda::test::read_file(p) == bytes);
-    CHECK_FALSE(std::filesystem::exists(p.string() + "-wal"));
-    CHECK(scalar(p, "PRAGMA user_version") == 99);
   }
 
   TEST_CASE("the watermark only moves forward except through a reset") {
