@@ -55,8 +55,10 @@ std::string snippet(std::string_view body) {
   std::string s(body.substr(0, 200));
   for (char& c : s)
     if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-  if (body.size() > 200) s += "…";
-  return s;
+  // A cut can split a UTF-8 sequence; escaping turns its stray bytes into \xNN.
+  std::string out = escape_text(s);
+  if (body.size() > 200) out += "…";
+  return out;
 }
 
 std::string where(std::string_view url) {
@@ -93,7 +95,7 @@ result<data_file> parse_file(const rapidjson::Value& f, std::size_t index, const
   if (!f.IsObject()) return error(errc::bad_listing, at + " is not an object");
   auto name = string_field(f, "@name", at);
   if (!name) return name.error();
-  const std::string named = at + " \"" + *name + "\"";
+  const std::string named = at + " \"" + escape_text(*name) + "\"";
   auto href = string_field(f, "@href", named);
   if (!href) return href.error();
   auto start_text = string_field(f, "@scopeStartDate", named);
@@ -108,7 +110,8 @@ result<data_file> parse_file(const rapidjson::Value& f, std::size_t index, const
   auto end = parse_iso8601_ms(*end_text);
   if (!end) return error(errc::bad_listing, named + ": @scopeEndDate " + end.error().message);
   if (*start != parts->scope_start_ms || *end != parts->scope_end_ms) {
-    return error(errc::bad_listing, named + ": scope dates " + *start_text + " .. " + *end_text +
+    return error(errc::bad_listing, named + ": scope dates " + escape_text(*start_text) + " .. " +
+                                        escape_text(*end_text) +
                                         " (" + std::to_string(*start) + " .. " +
                                         std::to_string(*end) +
                                         " ms) differ from the epochs in the name (" +
@@ -160,9 +163,26 @@ rejected_entry reject(const rapidjson::Value& f, std::size_t index, lpda::error 
     if (auto parts = parse_file_name(*out.name)) out.name_parts = std::move(*parts);
   }
   out.reason = std::move(reason);
+  if (out.name) {
+    // The name alone: other fields (a signed @href with a fresh query, say) may change on every
+    // listing, and a key that changes is never quarantined and holds the watermark forever.
+    out.entry_key = "listing-entry:" + hex64(fnv1a64(*out.name));
+    return out;
+  }
   rapidjson::StringBuffer sb;
   rapidjson::Writer<rapidjson::StringBuffer> w(sb);
-  f.Accept(w);
+  if (f.IsObject()) {
+    // Every member but @href, in listed order.
+    w.StartObject();
+    for (auto m = f.MemberBegin(); m != f.MemberEnd(); ++m) {
+      if (std::string_view(m->name.GetString(), m->name.GetStringLength()) == "@href") continue;
+      m->name.Accept(w);
+      m->value.Accept(w);
+    }
+    w.EndObject();
+  } else {
+    f.Accept(w);
+  }
   out.entry_key = "listing-entry:" + hex64(fnv1a64(std::string_view(sb.GetString(), sb.GetSize())));
   return out;
 }
@@ -177,6 +197,62 @@ void add_entry(const rapidjson::Value& f, std::size_t index, const std::string& 
 }
 
 }  // namespace
+
+std::string escape_text(std::string_view text) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  auto escape = [&out](unsigned char b) {
+    out += "\\x";
+    out.push_back(digits[b >> 4]);
+    out.push_back(digits[b & 0xfu]);
+  };
+  const auto byte = [&text](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  const auto continuation = [&](std::size_t i) {
+    return i < text.size() && (byte(i) & 0xc0u) == 0x80u;
+  };
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const unsigned char b = byte(i);
+    if (b < 0x80u) {
+      if (b < 0x20u || b == 0x7fu)
+        escape(b);
+      else
+        out.push_back(static_cast<char>(b));
+      ++i;
+      continue;
+    }
+    // The length and the code point of a well-formed sequence (RFC 3629 section 4: no overlong
+    // forms, no surrogates, nothing above U+10FFFF); 0 when the bytes at i are not one.
+    std::size_t len = 0;
+    std::uint32_t cp = 0;
+    if (b >= 0xc2u && b <= 0xdfu && continuation(i + 1)) {
+      len = 2;
+      cp = ((b & 0x1fu) << 6) | (byte(i + 1) & 0x3fu);
+    } else if (b >= 0xe0u && b <= 0xefu && continuation(i + 1) && continuation(i + 2)) {
+      cp = ((b & 0x0fu) << 12) | ((byte(i + 1) & 0x3fu) << 6) | (byte(i + 2) & 0x3fu);
+      if (cp >= 0x800u && (cp < 0xd800u || cp > 0xdfffu)) len = 3;
+    } else if (b >= 0xf0u && b <= 0xf4u && continuation(i + 1) && continuation(i + 2) &&
+               continuation(i + 3)) {
+      cp = ((b & 0x07u) << 18) | ((byte(i + 1) & 0x3fu) << 12) | ((byte(i + 2) & 0x3fu) << 6) |
+           (byte(i + 3) & 0x3fu);
+      if (cp >= 0x10000u && cp <= 0x10ffffu) len = 4;
+    }
+    if (len == 0) {
+      escape(b);
+      ++i;
+      continue;
+    }
+    // C1 controls (U+0080..U+009F) include U+009B, which some terminals read as CSI.
+    if (cp < 0xa0u) {
+      for (std::size_t k = 0; k < len; ++k) escape(byte(i + k));
+    } else {
+      out.append(text.substr(i, len));
+    }
+    i += len;
+  }
+  return out;
+}
 
 std::string ledger_key(const rejected_entry& entry) {
   constexpr std::string_view derived_prefix = "listing-entry:";
@@ -193,10 +269,11 @@ result<file_name_parts> parse_file_name(std::string_view name) {
   std::string_view s = name;
   if (s.size() >= 3 && s.substr(s.size() - 3) == ".gz") s.remove_suffix(3);
   auto bad = [&name](const char* why) {
-    return error(errc::bad_listing, "file name \"" + std::string(name) +
+    return error(errc::bad_listing, "file name \"" + escape_text(name) +
                                         "\" is not <Prefix>.<startMs>.<endMs>.part-N-k: " + why);
   };
   const auto d3 = s.rfind('.');
+  if (escape_text(name) != name) return bad("control character or invalid UTF-8");
   if (d3 == std::string_view::npos) return bad("no dots");
   const std::string_view part = s.substr(d3 + 1);
   const auto d2 = s.rfind('.', d3 == 0 ? 0 : d3 - 1);
@@ -232,7 +309,8 @@ result<std::int64_t> parse_iso8601_ms(std::string_view text) {
     if (!in.fail() && in.peek() == std::char_traits<char>::eof())
       return tp.time_since_epoch().count();
   }
-  return error(errc::bad_listing, "\"" + s + "\" is not an ISO 8601 date-time with an offset");
+  return error(errc::bad_listing,
+               "\"" + escape_text(s) + "\" is not an ISO 8601 date-time with an offset");
 }
 
 std::optional<api_error_body> parse_error_body(std::string_view body) {
@@ -249,8 +327,9 @@ result<file_listing> parse_listing(unsigned status, std::string_view body, std::
     if (contains_ci(body, "No Available Files")) return file_listing{};
     std::string detail;
     if (auto e = parse_error_body(body)) {
-      detail = e->message;
-      if (!e->internal_code.empty()) detail += " (internalCode " + e->internal_code + ")";
+      detail = escape_text(e->message);
+      if (!e->internal_code.empty())
+        detail += " (internalCode " + escape_text(e->internal_code) + ")";
     } else if (!body.empty()) {
       detail = snippet(body);
     }
@@ -268,10 +347,11 @@ result<file_listing> parse_listing(unsigned status, std::string_view body, std::
   if (file->IsArray()) {
     out.files.reserve(file->Size());
     for (rapidjson::SizeType i = 0; i < file->Size(); ++i) add_entry((*file)[i], i, ctx, out);
-  } else if (file->IsObject()) {
-    add_entry(*file, 0, ctx, out);
   } else {
-    return error(errc::bad_listing, ctx + ": file is neither an array, an object nor null");
+    // One object is the API's one-file array collapsed to its value; any other value (a string,
+    // a number) is read the same way, as one entry that is rejected, so it cannot block the
+    // account: it is quarantined like any malformed entry.
+    add_entry(*file, 0, ctx, out);
   }
   return out;
 }

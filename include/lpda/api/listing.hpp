@@ -24,8 +24,15 @@ struct file_name_parts {
   int sub_part = 0;  ///< k
 };
 
-/// Splits a file name (with or without ".gz"). Error `errc::bad_listing` naming `name` when it
-/// does not follow the pattern.
+/// `text` made safe for one line of a log or of `status` output: bytes below 0x20, 0x7f, the
+/// UTF-8 encoded C1 controls (U+0080..U+009F) and every byte that is not part of a well-formed
+/// UTF-8 sequence (RFC 3629 section 4) become `\xNN` (two lower-case hex digits); everything else
+/// is kept. Listing text (names, dates, hrefs, error bodies) passes through this before it enters
+/// an error message, so a listing cannot forge log lines or make JSON output invalid UTF-8. Pure.
+std::string escape_text(std::string_view text);
+
+/// Splits a file name (with or without ".gz"). Error `errc::bad_listing` naming `name` (escaped
+/// with `escape_text`) when it does not follow the pattern or holds a byte `escape_text` escapes.
 result<file_name_parts> parse_file_name(std::string_view name);
 
 /// Parses an ISO 8601 date-time with an offset ("2016-04-23T01:00:00-04:00", optional
@@ -48,17 +55,22 @@ std::optional<api_error_body> parse_error_body(std::string_view body);
 /// `<Prefix>.<startMs>.<endMs>.part-N-k[.gz]`, a scope date that is not ISO 8601 with an offset,
 /// or scope dates that differ from the epochs in the name. Such an entry is never downloaded.
 struct rejected_entry {
-  std::size_t index = 0;            ///< position in the `file` array (0 when `file` is one object)
+  /// Position in the `file` array; 0 when `file` is one value (the API's one-file array
+  /// collapsed to its element), an object or not.
+  std::size_t index = 0;
   std::optional<std::string> name;  ///< `@name`, when it is a string
   std::optional<std::string> href;  ///< `@href`, when it is a string
   /// The parts of `name`, when it follows the file name pattern (scope and part for the ledger).
   std::optional<file_name_parts> name_parts;
   /// `errc::bad_listing`; the message names the listing URL (without its query), the index,
-  /// the name when there is one, and the field or the mismatch.
+  /// the name when there is one, and the field or the mismatch. Listing text in it is escaped
+  /// (`escape_text`): it is one printable line.
   lpda::error reason;
-  /// `"listing-entry:"` followed by 16 lower-case hex digits: the 64-bit FNV-1a hash of the
-  /// entry's JSON text re-serialised compactly (members in their listed order). The same entry
-  /// listed again gives the same key, whatever the window it was listed in.
+  /// `"listing-entry:"` followed by 16 lower-case hex digits: the 64-bit FNV-1a hash
+  /// (isthe.com/chongo/tech/comp/fnv) of the bytes of `@name` when `@name` is a string; else of
+  /// the entry's JSON text re-serialised compactly without its `@href` member (members in their
+  /// listed order). The same entry listed again gives the same key, whatever the window it was
+  /// listed in, even when its `@href` (a signed URL, say) changes between listings.
   std::string entry_key;
 };
 
@@ -77,7 +89,8 @@ struct file_listing {
 
 /// Parses a listing response.
 /// - 2xx: JSON `{"dataAccessFiles": {"file": …}}`, `file` an array, one object, null or missing;
-///   `dataAccessFiles` missing or null → empty. Each well-formed entry gives a `data_file`: key =
+///   `dataAccessFiles` missing or null → empty. Any other `file` value (a string, a number) is
+///   read as a one-element array whose element is not an object: one rejected entry at index 0. Each well-formed entry gives a `data_file`: key =
 ///   `@name` without a trailing ".gz", `@href` verbatim, part number and scope start/end from the
 ///   ISO dates, which must equal the epochs in the name. Each other entry gives a
 ///   `rejected_entry` (see there); one bad entry never hides the good ones beside it.
@@ -85,8 +98,8 @@ struct file_listing {
 /// - other non-2xx → the status's error kind (`lpda::http::classify_status`) with the XML
 ///   `<message>` and `<internalCode>` when present.
 /// Errors, for the listing as a whole: `errc::malformed_json` (with the byte offset) when the body
-/// is not JSON; `errc::bad_listing` when the top level is not an object, `dataAccessFiles` is not
-/// an object or `file` is neither an array, an object nor null.
+/// is not JSON; `errc::bad_listing` when the top level is not an object or `dataAccessFiles` is not
+/// an object.
 /// `url` is used in messages only (without its query).
 /// Shape: developers.liveperson.com/data-access-api-methods-agent-activity.html ("JSON Example").
 result<file_listing> parse_listing(unsigned status, std::string_view body,

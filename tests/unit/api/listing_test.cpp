@@ -94,11 +94,114 @@ TEST_SUITE("api") {
     CHECK(bad.error().code == errc::malformed_json);
     CHECK(bad.error().message.find("byte") != std::string::npos);
     CHECK(parse_listing(200, "[]").error().code == errc::bad_listing);
-    CHECK(parse_listing(200, R"({"dataAccessFiles": {"file": 3}})").error().code ==
-          errc::bad_listing);
     CHECK(parse_listing(200, R"({"dataAccessFiles": []})").error().code == errc::bad_listing);
-    CHECK(parse_listing(200, R"({"dataAccessFiles": {"file": "x"}})").error().code ==
-          errc::bad_listing);
+  }
+
+  TEST_CASE("a one-file listing whose file is a string or a number is one rejected entry") {
+    // The API collapses a one-file array to its element; a bad element must not fail the
+    // listing (that would block the account), it is one rejected entry like file[0] = "oops".
+    struct value_case {
+      std::string json;
+      std::string key;  // FNV-1a 64 of the compact JSON, computed outside this code base
+    };
+    for (const auto& c : {value_case{R"("oops")", "listing-entry:a935f3597e8169c4"},
+                          value_case{"5", "listing-entry:af63a84c86019430"}}) {
+      CAPTURE(c.json);
+      const auto r = parse_listing(200, R"({"dataAccessFiles": {"file": )" + c.json + "}}",
+                                   "https://va.da.liveperson.net/x/le/agentActivity?startTime=1");
+      REQUIRE(r.has_value());
+      CHECK(r->files.empty());
+      CHECK_FALSE(r->empty());
+      REQUIRE(r->rejected.size() == 1);
+      const auto& e = r->rejected[0];
+      CHECK(e.index == 0);
+      CHECK_FALSE(e.name.has_value());
+      CHECK_FALSE(e.href.has_value());
+      CHECK(e.reason.code == errc::bad_listing);
+      CHECK_MESSAGE(e.reason.message ==
+                        "listing https://va.da.liveperson.net/x/le/agentActivity: file[0] is not "
+                        "an object",
+                    e.reason.message);
+      CHECK(e.entry_key == c.key);
+      CHECK(ledger_key(e) == c.key);
+    }
+  }
+
+  TEST_CASE("the derived key ignores @href and, for a string @name, everything but the name") {
+    // "Agent bad name" is a string but not a usable ledger key; its @href is signed afresh on
+    // every listing. FNV-1a 64 of the bytes "Agent bad name", computed outside this code base.
+    const auto listing = [](const std::string& href, const std::string& start) {
+      return parse_listing(200, R"({"dataAccessFiles": {"file": [{"@name": "Agent bad name",
+          "@scopeStartDate": ")" + start + R"(", "@href": ")" + href + R"("}]}})")
+          .value();
+    };
+    const auto a = listing("https://va.da.liveperson.net/f?sig=1", "2016-04-23T01:00:00-04:00");
+    const auto b = listing("https://va.da.liveperson.net/f?sig=2", "2016-04-23T02:00:00-04:00");
+    REQUIRE(a.rejected.size() == 1);
+    REQUIRE(b.rejected.size() == 1);
+    CHECK(a.rejected[0].entry_key == "listing-entry:0ca6e4c98d6be89c");
+    CHECK(b.rejected[0].entry_key == a.rejected[0].entry_key);
+    CHECK(ledger_key(b.rejected[0]) == "listing-entry:0ca6e4c98d6be89c");
+    // No string @name: the JSON without @href, so a changing href does not change the key
+    // (FNV-1a 64 of {"x":1}), while the other fields still tell entries apart.
+    const auto c = parse_listing(200, R"({"dataAccessFiles": {"file": [
+        {"x": 1, "@href": "https://h/a?sig=1"}, {"@href": "https://h/a?sig=2", "x": 1},
+        {"x": 2, "@href": "https://h/a?sig=1"}]}})")
+                       .value();
+    REQUIRE(c.rejected.size() == 3);
+    CHECK(c.rejected[0].entry_key == "listing-entry:bdd3d53c3a0b3fd6");
+    CHECK(c.rejected[1].entry_key == c.rejected[0].entry_key);
+    CHECK(c.rejected[2].entry_key != c.rejected[0].entry_key);
+  }
+
+  TEST_CASE("escape_text keeps printable UTF-8 and escapes control bytes and invalid UTF-8") {
+    CHECK(escape_text("Agent.1.2.part-00000-0") == "Agent.1.2.part-00000-0");
+    CHECK(escape_text("Mar\xc3\xad" "a \xe2\x82\xac \xf0\x9f\x98\x80") ==
+          "Mar\xc3\xad" "a \xe2\x82\xac \xf0\x9f\x98\x80");
+    CHECK(escape_text("a\x1b[31mred\nforged line\r\t\x7f") ==
+          R"(a\x1b[31mred\x0aforged line\x0d\x09\x7f)");
+    CHECK(escape_text(std::string("nul\0x", 5)) == R"(nul\x00x)");
+    CHECK(escape_text("\xff") == R"(\xff)");
+    CHECK(escape_text("ab\xc3") == R"(ab\xc3)");              // cut sequence
+    CHECK(escape_text("\xc0\xaf") == R"(\xc0\xaf)");         // overlong "/"
+    CHECK(escape_text("\xed\xa0\x80") == R"(\xed\xa0\x80)");  // surrogate U+D800
+    CHECK(escape_text("\xf4\x90\x80\x80") == R"(\xf4\x90\x80\x80)");  // above U+10FFFF
+    CHECK(escape_text("\xc2\x9b") == R"(\xc2\x9b)");         // C1 CSI
+    CHECK(escape_text("\xc2\xa0") == "\xc2\xa0");             // U+00A0 is printable
+  }
+
+  TEST_CASE("listing text in rejection messages is escaped to one printable line") {
+    const auto r = parse_listing(200, R"({"dataAccessFiles": {"file": [
+        {"@name": "Agent\u001b[31m.1.2.part-0-0\nerror: forged", "@href": "h",
+         "@scopeStartDate": "x", "@scopeEndDate": "y"},
+        {"@name": "Agent.1461387600000.1461391200000.part-00001-0", "@href": "h",
+         "@scopeStartDate": "\u0007bell", "@scopeEndDate": "2016-04-23T02:00:00-04:00"}]}})");
+    REQUIRE(r.has_value());
+    REQUIRE(r->rejected.size() == 2);
+    const std::string& m0 = r->rejected[0].reason.message;
+    CHECK_MESSAGE(m0.find(R"(Agent\x1b[31m.1.2.part-0-0\x0aerror: forged)") != std::string::npos,
+                  m0);
+    CHECK(m0.find("control character or invalid UTF-8") != std::string::npos);
+    const std::string& m1 = r->rejected[1].reason.message;
+    CHECK_MESSAGE(m1.find(R"("\x07bell")") != std::string::npos, m1);
+    // A name with a byte that is not UTF-8 (rapidjson keeps it as is).
+    const std::string raw = std::string(R"({"dataAccessFiles": {"file": {"@name": "Agent)") +
+                            "\xff" + R"(.1.2.part-0-0", "@href": "h", "@scopeStartDate": "1970-01-01T00:00:00.001Z",
+                            "@scopeEndDate": "1970-01-01T00:00:00.002Z"}}})";
+    const auto bad_utf8 = parse_listing(200, raw);
+    REQUIRE(bad_utf8.has_value());
+    CHECK(bad_utf8->files.empty());  // such a name is never a good file's key
+    REQUIRE(bad_utf8->rejected.size() == 1);
+    CHECK(bad_utf8->rejected[0].reason.message.find(R"(Agent\xff.1.2)") != std::string::npos);
+    for (const auto& e : {r->rejected[0], r->rejected[1], bad_utf8->rejected[0]})
+      for (const char ch : e.reason.message) {
+        const auto b = static_cast<unsigned char>(ch);
+        CHECK((b >= 0x20 && b != 0x7f && b < 0x80));
+      }
+    // An error body's message is escaped too.
+    const auto err = parse_listing(500, "<error><message>boom\nerror: forged</message></error>");
+    REQUIRE(err.has_error());
+    CHECK(err.error().message.find(R"(boom\x0aerror: forged)") != std::string::npos);
   }
   TEST_CASE(
       "one malformed entry of each kind beside good ones: the good files and one rejected entry") {
