@@ -370,7 +370,7 @@ struct client::impl {
     if (to_file) {
       out.written = *plan.spool;
       if (out.gzip_layer) out.written += ".transport";
-      file = std::fopen(out.written.c_str(), "wb");
+      file = detail::create_private_file(out.written);
       if (file == nullptr)
         co_return error(errc::unreadable, "cannot create spool file " + out.written.string());
     }

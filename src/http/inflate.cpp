@@ -2,6 +2,10 @@
 
 #include <zlib.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -77,11 +81,20 @@ result<std::string> gunzip_string(std::string_view in, std::uint64_t limit) {
   return out;
 }
 
+std::FILE* create_private_file(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return nullptr;
+  // O_CREAT's mode applies only to a new file; one left behind may have another.
+  std::FILE* f = ::fchmod(fd, 0600) == 0 ? ::fdopen(fd, "wb") : nullptr;
+  if (f == nullptr) ::close(fd);
+  return f;
+}
+
 result<std::uint64_t> gunzip_file(const std::filesystem::path& in, const std::filesystem::path& out,
                                   std::uint64_t limit) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> fin(std::fopen(in.c_str(), "rb"), std::fclose);
   if (!fin) return error(errc::unreadable, "cannot open " + in.string());
-  std::FILE* raw_out = std::fopen(out.c_str(), "wb");
+  std::FILE* raw_out = create_private_file(out);
   if (raw_out == nullptr) return error(errc::unreadable, "cannot create " + out.string());
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> fout(raw_out, std::fclose);
   auto r = inflate_stream(

@@ -13,6 +13,8 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <sys/stat.h>
+
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -299,6 +301,34 @@ TEST_SUITE("integration_http") {
     CHECK(d->bytes == body.size());
     CHECK(lpda::test::read_file(d->path) == body);
     CHECK(srv.accepts() == 2);
+  }
+
+  TEST_CASE("spool files are created 0600 whatever the umask, with or without a transport layer") {
+    const std::string body = big_body(3000);
+    test_server srv({}, [&body](const received_request& rq, std::size_t) {
+      reply r = ok(rq.target == "/layered" ? lpda::test::gzip(body) : body);
+      if (rq.target == "/layered") r.headers.push_back({"Content-Encoding", "gzip"});
+      return r;
+    });
+    lpda::test::temp_dir dir;
+    asio::io_context io;
+    client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
+    const mode_t old_mask = ::umask(022);
+    for (const std::string path : {"/plain", "/layered"}) {
+      CAPTURE(path);
+      const auto spool = dir / ("spool" + path.substr(1));
+      // A file left behind with a wider mode is replaced by a private one.
+      lpda::test::write_file(spool, "old");
+      std::filesystem::permissions(spool, std::filesystem::perms(0644));
+      auto d = run(io, c.download({"GET", url_of(srv, "localhost", path), {}, {}, {}}, spool,
+                                  nullptr));
+      REQUIRE(d.has_value());
+      CHECK(lpda::test::read_file(d->path) == body);
+      struct stat st {};
+      REQUIRE(::stat(spool.c_str(), &st) == 0);
+      CHECK((st.st_mode & 0777) == 0600);
+    }
+    ::umask(old_mask);
   }
 
   TEST_CASE("a cut body is never a success: truncation error after the last attempt") {
