@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <algorithm>
+#include <map>
 #include <memory>
 #include <set>
 #include <system_error>
@@ -29,6 +31,15 @@ constexpr std::int64_t retention_warning_ms = 25LL * 24 * 3600 * 1000;
 bool is_local_failure(const boost::system::error_code& ec) {
   return ec == make_error_code(errc::store_busy) || ec == make_error_code(errc::store_io) ||
          ec == make_error_code(errc::store_schema) || ec == make_error_code(errc::unreadable);
+}
+
+// The spool holds bodies with agent names, so only the database's owner may read it (the
+// database is 0600): the directory is 0700, its files 0600 (the http client creates them so).
+void create_private_dir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, ec);
 }
 
 // A file name safe for the spool directory: keys are "Agent.<ms>.<ms>.part-00001-0", but the
@@ -125,8 +136,8 @@ asio::awaitable<void> record_file_failure(slice_run* run, data_file file, lpda::
     ++run->report->files_quarantined;
     // Keep the body for inspection: a quarantined file is never skipped silently.
     const auto dir = s.spool_dir / "quarantine";
+    create_private_dir(dir);
     std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
     if (!spool.empty() && std::filesystem::exists(spool))
       std::filesystem::rename(spool, dir / spool.filename(), ec);
     spdlog::error(
@@ -223,6 +234,11 @@ asio::awaitable<void> fetch_and_store(slice_run* run, data_file file) {
   if (s.on_store_transaction)
     s.on_store_transaction(std::chrono::milliseconds(stored->duration_ms));
   ++run->report->files_done;
+  if (downloaded->bytes == 0)
+    spdlog::warn(
+        "account={} data_type={} file={}: empty body (0 bytes) stored as a file with no events; "
+        "if the hour had events, `lpda-sync backfill --refetch` fetches it again",
+        account, data_type, file.key);
   run->report->events_read += stored->events_read;
   run->report->events_inserted += stored->events_inserted;
   spdlog::debug("account={} data_type={} file={}: stored {} events ({} new), {} bytes", account,
@@ -300,7 +316,7 @@ rejected_file to_rejected_file(const api::rejected_entry& e, std::string key, co
     out.file.scope_end_ms = sl.end_ms;
   }
   std::string message = "listing entry rejected: " + e.reason.message;
-  if (e.href) message += " (@href " + *e.href + ")";
+  if (e.href) message += " (@href " + api::escape_text(*e.href) + ")";
   out.reason = lpda::error{e.reason.code, std::move(message)};
   return out;
 }
@@ -350,11 +366,47 @@ asio::awaitable<std::vector<bool>> sync_slices(api::data_access_client* client, 
   std::set<std::string> good_keys;
   for (const auto& l : listings)
     for (const auto& f : l.files) good_keys.insert(f.key);
+  // Well-formed entries of this poll that share a key but not a href: which one holds the file
+  // cannot be known, and storing either under the key could put one file's events under
+  // another's name. Neither is downloaded; the key fails (listed first, in its first slice).
+  std::map<std::string, std::vector<std::string>> hrefs_of;
+  for (const auto& l : listings)
+    for (const auto& f : l.files) {
+      auto& hrefs = hrefs_of[f.key];
+      if (std::find(hrefs.begin(), hrefs.end(), f.href) == hrefs.end()) hrefs.push_back(f.href);
+    }
 
   for (std::size_t i = 0; i < listed_slices; ++i) {
     for (auto& f : listings[i].files) {
       if (!seen.insert(f.key).second) continue;
       ++report->files_listed;
+      if (const auto& hrefs = hrefs_of[f.key]; hrefs.size() > 1) {
+        auto terminal = co_await is_terminal(store, account, data_type, f.key);
+        if (!terminal) {
+          report->error = terminal.error();
+          co_return complete;
+        }
+        if (*terminal) {
+          // Stored or quarantined before; a conflicting listing must not replace it either.
+          spdlog::warn("account={} data_type={} file={}: listed {} times with different hrefs; "
+                       "the ledger has it finished, so it is not fetched again",
+                       account, data_type, f.key, hrefs.size());
+          ++report->files_skipped;
+          continue;
+        }
+        std::string list;
+        for (const auto& h : hrefs) list += (list.empty() ? "" : ", ") + api::escape_text(h);
+        rejected_file r;
+        r.file = f;
+        r.file.href.clear();  // a row without href is never downloaded (see fetch_pending)
+        r.reason = lpda::error{
+            errc::bad_listing,
+            "listing entry rejected: file " + f.key + " is listed " + std::to_string(hrefs.size()) +
+                " times with different hrefs (" + list +
+                "); neither is downloaded, since either could hold the other's events"};
+        rejected[i].push_back(std::move(r));
+        continue;
+      }
       auto terminal = co_await is_terminal(store, account, data_type, f.key);
       if (!terminal) {
         report->error = terminal.error();
@@ -522,8 +574,7 @@ asio::awaitable<poll_report> poll_data_type(api::data_access_client* client, sto
 asio::awaitable<std::vector<poll_report>> poll_account(api::data_access_client& client,
                                                        store_worker& store,
                                                        account_settings settings, clock_fn clock) {
-  std::error_code ec;
-  std::filesystem::create_directories(settings.spool_dir, ec);
+  create_private_dir(settings.spool_dir);
   std::vector<poll_report> reports;
   for (const auto& dt : settings.data_types) {
     reports.push_back(co_await poll_data_type(&client, &store, &settings, dt, clock));
@@ -541,8 +592,7 @@ asio::awaitable<poll_report> backfill_range(api::data_access_client& client, sto
                                             account_settings settings, std::string data_type,
                                             std::int64_t from_ms, std::int64_t to_ms, bool refetch,
                                             clock_fn clock, progress_fn progress) {
-  std::error_code ec;
-  std::filesystem::create_directories(settings.spool_dir, ec);
+  create_private_dir(settings.spool_dir);
   poll_report report = new_report(&settings, data_type);
   report.is_backfill = true;
   report.window = {from_ms, to_ms};

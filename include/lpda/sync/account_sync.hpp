@@ -38,7 +38,8 @@ struct account_settings {
   int quarantine_after = 5;                  ///< failed polls before a file is quarantined
   std::size_t max_concurrent_downloads = 8;  ///< files fetched at once by this poll
   decode::limits decode_limits;
-  std::filesystem::path spool_dir;  ///< downloads land here; quarantined bodies are kept below
+  /// Downloads land here (made mode 0700); quarantined bodies are kept in `quarantine/` below.
+  std::filesystem::path spool_dir;
   /// Called with the duration of each file's store transaction (for metrics); may be empty.
   std::function<void(std::chrono::duration<double>)> on_store_transaction;
 };
@@ -83,7 +84,12 @@ using progress_fn = std::function<void(const poll_report&, std::size_t files_tot
 /// `entry_key` when a well-formed entry of the same poll has that name), with an empty href and
 /// the error "listing entry rejected: <reason>", and quarantined after `quarantine_after` failed
 /// polls like any other file, so its slice then counts as complete. The good files beside it
-/// are fetched in the same poll. A ledger row without href that `retry-failed` put back to
+/// are fetched in the same poll. Well-formed entries of one poll (all its slices) that share a
+/// key but not an `@href` are handled the same way: neither is downloaded, and the key is
+/// recorded as a failed file (empty href, first slice it is listed in) whose error names every
+/// href; identical duplicates are fetched once. A 0-byte 200 body is stored as a file with no
+/// events and logged as a warning naming the file. The spool directory (and `quarantine/`
+/// below it, where a quarantined file's body is kept) is made mode 0700; its files are 0600. A ledger row without href that `retry-failed` put back to
 /// pending is not fetched either: it fails again with an error saying so, until a listing shows
 /// the file well-formed.
 boost::asio::awaitable<std::vector<poll_report>> poll_account(api::data_access_client& client,
