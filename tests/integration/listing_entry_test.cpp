@@ -88,6 +88,28 @@ emulated_file pick_file(const emulator_process& emu) {
   return {};
 }
 
+// An available file with events created more than `gap_ms` away from every other file of the
+// account, so any listing slice of at most `gap_ms` that holds it holds nothing else.
+std::optional<emulated_file> isolated_file(const emulator_process& emu, std::int64_t gap_ms) {
+  rapidjson::Document files;
+  files.Parse(emu.control("files", "account=" + account).c_str());
+  std::vector<emulated_file> all, available;
+  for (const auto& f : files.GetArray()) {
+    all.push_back({f["name"].GetString(), f["created"].GetInt64()});
+    if (f["available"].GetBool()) available.push_back(all.back());
+  }
+  for (const auto& c : available) {
+    bool alone = true;
+    for (const auto& o : all)
+      if (o.name != c.name && o.created > c.created - gap_ms && o.created < c.created + gap_ms)
+        alone = false;
+    if (alone && expected_for(emu, account).size() !=
+                     expected_for_without(emu, account, {c.name}).size())
+      return c;
+  }
+  return std::nullopt;
+}
+
 std::size_t count_of(const std::string& text, const std::string& needle) {
   std::size_t n = 0;
   for (auto p = text.find(needle); p != std::string::npos; p = text.find(needle, p + 1)) ++n;
@@ -180,6 +202,45 @@ TEST_SUITE("integration_sync") {
       CHECK_MESSAGE(third.status == 0, third.err);
       CHECK(unfinished_rows(dir).size() == 1);
     }
+  }
+
+  TEST_CASE("a one-file listing whose file is a bare string does not block the account") {
+    // The API collapses a one-file array to its element; with 10-minute slices the bad file's
+    // listing is {"file": "<name>"}. Before, that failed the listing on every poll.
+    emulator_process emu({"--accounts", account, "--agents", "8", "--hours", "6", "--seed", "7",
+                          "--single-file-as-object"});
+    // Alone in its 10-minute slice, so that listing is {"file": "<name>"}, not an array.
+    const auto isolated = isolated_file(emu, 10 * 60 * 1000);
+    REQUIRE(isolated.has_value());
+    const auto bad = *isolated;
+    emu.control("malformed-entry", "name=" + bad.name + "&kind=not-object");
+    temp_dir dir;
+    const auto config = write_config(dir, emu.url(), {account},
+                                     "  quarantine_after: 2\n  max_window: 10m\n"
+                                     "  initial_start: 8h\n");
+    const auto without_bad = expected_for_without(emu, account, {bad.name});
+
+    const auto first = run_lpda("once --config '" + config + "'");
+    CHECK(first.status == 1);
+    CHECK_MESSAGE(first.err.find("listing [") == std::string::npos, first.err);  // no listing failed
+    check_rows((dir / "lpda.db").string(), without_bad);
+    auto rows = unfinished_rows(dir);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].key.rfind("listing-entry:", 0) == 0);
+    CHECK(rows[0].status == "failed");
+    CHECK(rows[0].last_error.find("file[0] is not an object") != std::string::npos);
+    auto f = figures(config);
+    CHECK((!f.watermark || *f.watermark <= bad.created));
+
+    CHECK(run_lpda("once --config '" + config + "'").status == 1);
+    rows = unfinished_rows(dir);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].status == "quarantined");
+    f = figures(config);
+    REQUIRE(f.watermark.has_value());
+    CHECK(*f.watermark > bad.created);
+    CHECK(downloads_of(emu, bad.name) == 0);
+    check_rows((dir / "lpda.db").string(), without_bad);
   }
 
   TEST_CASE(
