@@ -111,9 +111,8 @@ result<data_file> parse_file(const rapidjson::Value& f, std::size_t index, const
   if (!end) return error(errc::bad_listing, named + ": @scopeEndDate " + end.error().message);
   if (*start != parts->scope_start_ms || *end != parts->scope_end_ms) {
     return error(errc::bad_listing, named + ": scope dates " + escape_text(*start_text) + " .. " +
-                                        escape_text(*end_text) +
-                                        " (" + std::to_string(*start) + " .. " +
-                                        std::to_string(*end) +
+                                        escape_text(*end_text) + " (" + std::to_string(*start) +
+                                        " .. " + std::to_string(*end) +
                                         " ms) differ from the epochs in the name (" +
                                         std::to_string(parts->scope_start_ms) + " .. " +
                                         std::to_string(parts->scope_end_ms) + " ms)");

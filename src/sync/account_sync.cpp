@@ -12,8 +12,8 @@
 
 #include <unistd.h>
 
-#include <atomic>
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <set>
@@ -388,9 +388,10 @@ asio::awaitable<std::vector<bool>> sync_slices(api::data_access_client* client, 
         }
         if (*terminal) {
           // Stored or quarantined before; a conflicting listing must not replace it either.
-          spdlog::warn("account={} data_type={} file={}: listed {} times with different hrefs; "
-                       "the ledger has it finished, so it is not fetched again",
-                       account, data_type, f.key, hrefs.size());
+          spdlog::warn(
+              "account={} data_type={} file={}: listed {} times with different hrefs; "
+              "the ledger has it finished, so it is not fetched again",
+              account, data_type, f.key, hrefs.size());
           ++report->files_skipped;
           continue;
         }
@@ -399,11 +400,11 @@ asio::awaitable<std::vector<bool>> sync_slices(api::data_access_client* client, 
         rejected_file r;
         r.file = f;
         r.file.href.clear();  // a row without href is never downloaded (see fetch_pending)
-        r.reason = lpda::error{
-            errc::bad_listing,
-            "listing entry rejected: file " + f.key + " is listed " + std::to_string(hrefs.size()) +
-                " times with different hrefs (" + list +
-                "); neither is downloaded, since either could hold the other's events"};
+        r.reason =
+            lpda::error{errc::bad_listing,
+                        "listing entry rejected: file " + f.key + " is listed " +
+                            std::to_string(hrefs.size()) + " times with different hrefs (" + list +
+                            "); neither is downloaded, since either could hold the other's events"};
         rejected[i].push_back(std::move(r));
         continue;
       }

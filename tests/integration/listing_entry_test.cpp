@@ -103,8 +103,8 @@ std::optional<emulated_file> isolated_file(const emulator_process& emu, std::int
     for (const auto& o : all)
       if (o.name != c.name && o.created > c.created - gap_ms && o.created < c.created + gap_ms)
         alone = false;
-    if (alone && expected_for(emu, account).size() !=
-                     expected_for_without(emu, account, {c.name}).size())
+    if (alone &&
+        expected_for(emu, account).size() != expected_for_without(emu, account, {c.name}).size())
       return c;
   }
   return std::nullopt;
@@ -222,7 +222,8 @@ TEST_SUITE("integration_sync") {
 
     const auto first = run_lpda("once --config '" + config + "'");
     CHECK(first.status == 1);
-    CHECK_MESSAGE(first.err.find("listing [") == std::string::npos, first.err);  // no listing failed
+    CHECK_MESSAGE(first.err.find("listing [") == std::string::npos,
+                  first.err);  // no listing failed
     check_rows((dir / "lpda.db").string(), without_bad);
     auto rows = unfinished_rows(dir);
     REQUIRE(rows.size() == 1);

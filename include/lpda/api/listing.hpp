@@ -90,7 +90,8 @@ struct file_listing {
 /// Parses a listing response.
 /// - 2xx: JSON `{"dataAccessFiles": {"file": …}}`, `file` an array, one object, null or missing;
 ///   `dataAccessFiles` missing or null → empty. Any other `file` value (a string, a number) is
-///   read as a one-element array whose element is not an object: one rejected entry at index 0. Each well-formed entry gives a `data_file`: key =
+///   read as a one-element array whose element is not an object: one rejected entry at index 0.
+///   Each well-formed entry gives a `data_file`: key =
 ///   `@name` without a trailing ".gz", `@href` verbatim, part number and scope start/end from the
 ///   ISO dates, which must equal the epochs in the name. Each other entry gives a
 ///   `rejected_entry` (see there); one bad entry never hides the good ones beside it.

@@ -132,7 +132,8 @@ TEST_SUITE("api") {
     // every listing. FNV-1a 64 of the bytes "Agent bad name", computed outside this code base.
     const auto listing = [](const std::string& href, const std::string& start) {
       return parse_listing(200, R"({"dataAccessFiles": {"file": [{"@name": "Agent bad name",
-          "@scopeStartDate": ")" + start + R"(", "@href": ")" + href + R"("}]}})")
+          "@scopeStartDate": ")" + start +
+                                    R"(", "@href": ")" + href + R"("}]}})")
           .value();
     };
     const auto a = listing("https://va.da.liveperson.net/f?sig=1", "2016-04-23T01:00:00-04:00");
@@ -156,18 +157,20 @@ TEST_SUITE("api") {
 
   TEST_CASE("escape_text keeps printable UTF-8 and escapes control bytes and invalid UTF-8") {
     CHECK(escape_text("Agent.1.2.part-00000-0") == "Agent.1.2.part-00000-0");
-    CHECK(escape_text("Mar\xc3\xad" "a \xe2\x82\xac \xf0\x9f\x98\x80") ==
-          "Mar\xc3\xad" "a \xe2\x82\xac \xf0\x9f\x98\x80");
+    CHECK(escape_text("Mar\xc3\xad"
+                      "a \xe2\x82\xac \xf0\x9f\x98\x80") ==
+          "Mar\xc3\xad"
+          "a \xe2\x82\xac \xf0\x9f\x98\x80");
     CHECK(escape_text("a\x1b[31mred\nforged line\r\t\x7f") ==
           R"(a\x1b[31mred\x0aforged line\x0d\x09\x7f)");
     CHECK(escape_text(std::string("nul\0x", 5)) == R"(nul\x00x)");
     CHECK(escape_text("\xff") == R"(\xff)");
-    CHECK(escape_text("ab\xc3") == R"(ab\xc3)");              // cut sequence
-    CHECK(escape_text("\xc0\xaf") == R"(\xc0\xaf)");         // overlong "/"
-    CHECK(escape_text("\xed\xa0\x80") == R"(\xed\xa0\x80)");  // surrogate U+D800
+    CHECK(escape_text("ab\xc3") == R"(ab\xc3)");                      // cut sequence
+    CHECK(escape_text("\xc0\xaf") == R"(\xc0\xaf)");                  // overlong "/"
+    CHECK(escape_text("\xed\xa0\x80") == R"(\xed\xa0\x80)");          // surrogate U+D800
     CHECK(escape_text("\xf4\x90\x80\x80") == R"(\xf4\x90\x80\x80)");  // above U+10FFFF
-    CHECK(escape_text("\xc2\x9b") == R"(\xc2\x9b)");         // C1 CSI
-    CHECK(escape_text("\xc2\xa0") == "\xc2\xa0");             // U+00A0 is printable
+    CHECK(escape_text("\xc2\x9b") == R"(\xc2\x9b)");                  // C1 CSI
+    CHECK(escape_text("\xc2\xa0") == "\xc2\xa0");                     // U+00A0 is printable
   }
 
   TEST_CASE("listing text in rejection messages is escaped to one printable line") {
@@ -185,8 +188,9 @@ TEST_SUITE("api") {
     const std::string& m1 = r->rejected[1].reason.message;
     CHECK_MESSAGE(m1.find(R"("\x07bell")") != std::string::npos, m1);
     // A name with a byte that is not UTF-8 (rapidjson keeps it as is).
-    const std::string raw = std::string(R"({"dataAccessFiles": {"file": {"@name": "Agent)") +
-                            "\xff" + R"(.1.2.part-0-0", "@href": "h", "@scopeStartDate": "1970-01-01T00:00:00.001Z",
+    const std::string raw =
+        std::string(R"({"dataAccessFiles": {"file": {"@name": "Agent)") + "\xff" +
+        R"(.1.2.part-0-0", "@href": "h", "@scopeStartDate": "1970-01-01T00:00:00.001Z",
                             "@scopeEndDate": "1970-01-01T00:00:00.002Z"}}})";
     const auto bad_utf8 = parse_listing(200, raw);
     REQUIRE(bad_utf8.has_value());

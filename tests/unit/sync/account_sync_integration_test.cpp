@@ -40,7 +40,8 @@ constexpr std::int64_t h10 = h9 + 3600000;
 
 std::string entry(const std::string& name, const std::string& href) {
   return R"({"@name": ")" + name + R"(", "@scopeStartDate": "2026-01-01T09:00:00Z",
-             "@scopeEndDate": "2026-01-01T10:00:00Z", "@href": ")" + href + R"("})";
+             "@scopeEndDate": "2026-01-01T10:00:00Z", "@href": ")" +
+         href + R"("})";
 }
 
 std::string file_name(int part) {
@@ -59,23 +60,23 @@ struct fake_api {
   std::string base;
 
   fake_api() {
-    server = std::make_unique<test_server>(server_options{}, [this](const received_request& rq,
-                                                                    std::size_t) {
-      std::lock_guard lock(mu);
-      reply r;
-      const std::string path = rq.target.substr(0, rq.target.find('?'));
-      if (path == prefix) {
-        r.body = listing;
-        return r;
-      }
-      ++downloads[path];
-      if (const auto it = bodies.find(path); it != bodies.end()) {
-        r.body = it->second;
-        return r;
-      }
-      r.status = 404;
-      return r;
-    });
+    server = std::make_unique<test_server>(
+        server_options{}, [this](const received_request& rq, std::size_t) {
+          std::lock_guard lock(mu);
+          reply r;
+          const std::string path = rq.target.substr(0, rq.target.find('?'));
+          if (path == prefix) {
+            r.body = listing;
+            return r;
+          }
+          ++downloads[path];
+          if (const auto it = bodies.find(path); it != bodies.end()) {
+            r.body = it->second;
+            return r;
+          }
+          r.status = 404;
+          return r;
+        });
     base = "http://127.0.0.1:" + std::to_string(server->port());
   }
   void set_listing(const std::string& files_json) {
@@ -199,7 +200,8 @@ TEST_SUITE("integration_sync") {
     CHECK(reason.find("different hrefs") != std::string::npos);
     CHECK(ledger[y].status == lpda::store::file_status::done);
     CHECK(ledger[y].events == 2);
-    CHECK(logs.text().find("file=" + x + " attempt=1: listing entry rejected") != std::string::npos);
+    CHECK(logs.text().find("file=" + x + " attempt=1: listing entry rejected") !=
+          std::string::npos);
     // The watermark stays behind the failing file.
     CHECK_FALSE(r.watermark_after.has_value());
 
