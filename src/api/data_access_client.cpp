@@ -49,7 +49,8 @@ boost::asio::awaitable<result<downloaded_file>> data_access_client::download(
   auto r = co_await http_.download(std::move(req), spool, &auth_);
   if (!r) {
     auto e = r.error();
-    e.message = "download of " + file.key + ": " + e.message;
+    // The href is listing text and the client's messages quote it (and error bodies) verbatim.
+    e.message = "download of " + file.key + ": " + escape_text(e.message);
     co_return e;
   }
   downloaded_file out;

@@ -51,7 +51,8 @@ class data_access_client {
 
   /// GETs `file.href` verbatim with `Accept: */*`, streamed to `spool` (replaced), and sniffs
   /// its kind. A href to a host outside the allowed hosts → `errc::host_not_allowed`; non-2xx
-  /// → the status's error kind.
+  /// → the status's error kind. Error messages start "download of <file.key>: " and are passed
+  /// through `escape_text` (they may quote the href or the error body).
   boost::asio::awaitable<result<downloaded_file>> download(data_file file,
                                                            std::filesystem::path spool);
 

@@ -197,4 +197,25 @@ TEST_SUITE("integration_api") {
     CHECK(m.error().code == errc::client_error);
     CHECK(m.error().message.find("Not found") != std::string::npos);
   }
+
+  TEST_CASE("a download error names the href escaped: listing text cannot forge a log line") {
+    fake_api api;
+    asio::io_context io;
+    lpda::http::client http(io.get_executor(), settings(), retry());
+    lpda::http::oauth1_auth auth{lpda::http::oauth1_signer(creds)};
+    data_access_client dac(http, auth, {api.base, "28045150", {}});
+    lpda::data_file f;
+    f.key = "Agent.1.2.part-00000-0";
+    f.href = api.base + "/a\nerror: account=1 forged\x1b[31m\xff";
+    lpda::test::temp_dir dir;
+    auto d = run(io, dac.download(f, dir / "x"));
+    REQUIRE(d.has_error());
+    const std::string& m = d.error().message;
+    CHECK_MESSAGE(m.find(R"(/a\x0aerror: account=1 forged\x1b[31m\xff)") != std::string::npos, m);
+    for (const char ch : m) {
+      const auto b = static_cast<unsigned char>(ch);
+      CHECK((b >= 0x20 && b < 0x7f));
+    }
+    CHECK(api.server->requests().empty());
+  }
 }
