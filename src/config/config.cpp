@@ -223,11 +223,68 @@ std::optional<host_port> split_host_port(std::string_view text) {
 
 namespace {
 
+// Config values reach messages as the user wrote them; a newline, an ESC sequence or a stray
+// byte would break the one-line FILE:LINE:COLUMN format or forge a line on a terminal or in
+// the journal. Control bytes (< 0x20, 0x7f) and bytes that are not part of well-formed UTF-8
+// (RFC 3629 section 4) become \xNN; everything else, multi-byte characters included, is kept.
+std::string printable(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  const auto byte_at = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  const auto escape = [&](unsigned char c) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out += "\\x";
+    out += hex[c >> 4];
+    out += hex[c & 0xf];
+  };
+  for (std::size_t i = 0; i < s.size();) {
+    const unsigned char c = byte_at(i);
+    if (c < 0x20 || c == 0x7f) {
+      escape(c);
+      ++i;
+      continue;
+    }
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    // Length of the sequence and the range of its second byte (which rules out overlong forms,
+    // surrogates and code points above U+10FFFF).
+    std::size_t len = 0;
+    unsigned char lo = 0x80, hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) {
+      len = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      len = 3;
+      if (c == 0xe0) lo = 0xa0;
+      if (c == 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      len = 4;
+      if (c == 0xf0) lo = 0x90;
+      if (c == 0xf4) hi = 0x8f;
+    }
+    bool ok = len != 0 && i + len <= s.size();
+    for (std::size_t k = 1; ok && k < len; ++k) {
+      const unsigned char b = byte_at(i + k);
+      ok = k == 1 ? (b >= lo && b <= hi) : (b >= 0x80 && b <= 0xbf);
+    }
+    if (!ok) {
+      escape(c);
+      ++i;
+      continue;
+    }
+    out.append(s.substr(i, len));
+    i += len;
+  }
+  return out;
+}
+
 std::string format_diagnostics(const std::string& source, const std::vector<diagnostic>& diags) {
   std::string out;
   for (const auto& d : diags) {
     if (!out.empty()) out += '\n';
-    out += source;
+    out += printable(source);
     out += ':';
     if (d.line > 0) {
       out += std::to_string(d.line) + ':' + std::to_string(d.column) + ':';
@@ -381,12 +438,14 @@ class loader {
 
   void error_at(const YAML::Mark& m, std::string path, std::string message) {
     diagnostic d;
-    d.path = std::move(path);
+    // Paths hold key names and messages quote values, both as written: made printable here,
+    // the one place every diagnostic passes.
+    d.path = printable(path);
     if (!m.is_null()) {
       d.line = m.line + 1;
       d.column = m.column + 1;
     }
-    d.message = std::move(message);
+    d.message = printable(message);
     diags_.push_back(std::move(d));
   }
   void error_at(const YAML::Node& n, std::string path, std::string message) {
@@ -660,6 +719,7 @@ class loader {
   void load_store(const map_view& root, config& c);
   void load_log(const map_view& root, config& c);
   void load_listen(const map_view& root, config& c);
+  void check_database_directory(const YAML::Node& n, const std::string& database);
   void load_client(const map_view& root, config& c);
   void load_retry(const map_view& root, config& c);
   void load_decode(const map_view& root, config& c);
@@ -732,6 +792,7 @@ config loader::load(const YAML::Node& root) {
         error_at(*n, "database", "must name the SQLite database file");
       } else {
         c.database = std::move(*s);
+        check_database_directory(*n, c.database);
       }
     }
   } else {
@@ -810,6 +871,24 @@ void loader::load_listen(const map_view& root, config& c) {
     return;
   }
   c.listen = std::move(*s);
+}
+
+// The store creates the database file but not its directory; without this check the config
+// would validate and every poll fail. Skipped under secrets::syntax_only, the mode for a shell
+// outside the service, where systemd's StateDirectory may not exist yet (docs/configuration.md).
+void loader::check_database_directory(const YAML::Node& n, const std::string& database) {
+  if (mode_ != secrets::resolve) return;
+  const auto dir = std::filesystem::path(database).parent_path();
+  if (dir.empty()) return;  // the working directory
+  std::error_code ec;
+  const auto st = std::filesystem::status(dir, ec);
+  if (!std::filesystem::exists(st)) {
+    error_at(n, "database",
+             "directory " + in_quotes(dir.string()) +
+                 " does not exist (lpda-sync creates the database file, not its directory)");
+  } else if (!std::filesystem::is_directory(st)) {
+    error_at(n, "database", in_quotes(dir.string()) + " is not a directory");
+  }
 }
 
 void loader::load_client(const map_view& root, config& c) {

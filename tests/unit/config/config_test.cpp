@@ -130,13 +130,17 @@ TEST_SUITE("config") {
     for (auto pos = text.find(cred_dir); pos != std::string::npos; pos = text.find(cred_dir)) {
       text.replace(pos, cred_dir.size(), dir.path().string());
     }
+    // And its database at the test's directory: the database's directory must exist.
+    const std::string db = "/var/lib/lpda-sync/lpda.db";
+    REQUIRE(text.find(db) != std::string::npos);
+    text.replace(text.find(db), db.size(), (dir / "lpda.db").string());
     lpda::test::write_file(dir / "config.yaml", text);
     const auto env = cfg::environment::from_map(
         {{"LP_APP_KEY", "example-app-key"}, {"LP_ACCESS_TOKEN", "example-token"}});
 
     const cfg::config c = cfg::load_file(dir / "config.yaml", env);
     CHECK(c.source == dir / "config.yaml");
-    CHECK(c.database == "/var/lib/lpda-sync/lpda.db");
+    CHECK(c.database == (dir / "lpda.db").string());
     check_documented_defaults(c);
     REQUIRE(c.accounts.size() == 1);
     const auto& a = c.accounts[0];
@@ -178,6 +182,8 @@ TEST_SUITE("config") {
     out.replace(out.find(cred_dir + "/app_secret"), cred_dir.size() + 11, (dir / "s1").string());
     out.replace(out.find(cred_dir + "/access_token_secret"), cred_dir.size() + 20,
                 (dir / "s2").string());
+    const std::string db = "/var/lib/lpda-sync/lpda.db";
+    out.replace(out.find(db), db.size(), (dir / "lpda.db").string());
     const auto env = cfg::environment::from_map({{"LP_APP_KEY", "k"}, {"LP_ACCESS_TOKEN", "t"}});
     const auto c = cfg::load_string(out, "example-uncommented.yaml", env);
     REQUIRE(c.accounts.size() == 1);
@@ -866,9 +872,12 @@ accounts: [{id: "1", region: us}
   TEST_CASE("to_yaml round trip is equal except secrets which are redacted") {
     lpda::test::temp_dir dir;
     lpda::test::write_file(dir / "secret", "from-a-file\n");
+    // The database's directory must exist; its name and the file's need quoting in YAML.
+    std::filesystem::create_directory(dir / "lpda sync");
+    const std::string database = (dir / "lpda sync" / "db: one.db").string();
     const auto env = cfg::environment::from_map({{"K", "from-env"}});
     const std::string text = yaml(R"(
-database: "/var/lib/lpda sync/db: one.db"
+database: ")" + database + R"("
 store: {synchronous: full, file_mode: "0640"}
 log: {level: trace, format: json}
 listen: ""
@@ -917,7 +926,7 @@ accounts:
     }
     CHECK(reloaded == expected);
     // Spot checks that the first load read what was written (so equality is not vacuous).
-    CHECK(original.database == "/var/lib/lpda sync/db: one.db");
+    CHECK(original.database == database);
     CHECK(original.accounts.at(0).id == "012");
     CHECK(original.accounts.at(1).id == "true");
     CHECK(original.defaults.initial_start == cfg::start_point{cfg::absolute_time{1461387600250}});
@@ -1111,5 +1120,105 @@ accounts:
     // 9999-12-31T23:59:59Z: one second before 10000-01-01, 2932897 days after the epoch.
     CHECK(c.accounts[1].initial_start ==
           cfg::start_point{cfg::absolute_time{2'932'897LL * 86'400'000 - 1'000}});
+  }
+}
+
+namespace {
+
+// The YAML of `minimal` with `log.format` given as `value` (YAML text, quoted or block).
+std::string with_log_format(const std::string& value) {
+  return "log:\n  format: " + value + "\n" + minimal;
+}
+
+// True when every byte is printable ASCII or part of a UTF-8 multi-byte character: no control
+// byte (< 0x20, 0x7f) that could end a line or start a terminal escape.
+bool one_printable_line(const std::string& s) {
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_SUITE("config") {
+  TEST_CASE("a value with a newline from a block scalar is quoted escaped on one line") {
+    const std::string text = yaml(R"(
+database: /tmp/x.db
+defaults:
+  poll_interval: |
+    15m
+accounts:
+  - id: "1"
+    region: us
+    auth: {oauth1: {app_key: a, app_secret: b, access_token: c, access_token_secret: d}}
+)");
+    const auto d = only_diagnostic(text);
+    CHECK(d.path == "defaults.poll_interval");
+    CHECK(d.line == 3);
+    CHECK_MESSAGE(d.message.find("\"15m\\x0a\"") != std::string::npos, d.message);
+    const std::string what = what_of(text);
+    CHECK_MESSAGE(one_printable_line(what), what);
+    CHECK(what.rfind("test.yaml:3:18: defaults.poll_interval: ", 0) == 0);
+  }
+
+  TEST_CASE("terminal escapes and a forged line in a quoted value are escaped") {
+    // YAML's own escapes put ESC, CR and LF into the value.
+    const std::string text = with_log_format(R"("\e[31mred\r\ntest.yaml:1:1: forged")");
+    const auto d = only_diagnostic(text);
+    CHECK(d.path == "log.format");
+    CHECK_MESSAGE(d.message.find("got \"\\x1b[31mred\\x0d\\x0atest.yaml:1:1: forged\"") !=
+                      std::string::npos,
+                  d.message);
+    const std::string what = what_of(text);
+    CHECK_MESSAGE(one_printable_line(what), what);
+    // DEL and a tab too.
+    const auto del = only_diagnostic(with_log_format(R"("a\x7fb\tc")"));
+    CHECK_MESSAGE(del.message.find("\"a\\x7fb\\x09c\"") != std::string::npos, del.message);
+  }
+
+  TEST_CASE("invalid UTF-8 is escaped byte by byte and valid UTF-8 is kept") {
+    // Raw bytes in a plain scalar: a lone continuation byte, a truncated two-byte sequence,
+    // an overlong encoding of "/" and a UTF-16 surrogate, then a valid "é" and "€".
+    const std::string bad = "x\x80y\xc3z\xc0\xaf\xed\xa0\x80\xc3\xa9\xe2\x82\xac";
+    const auto d = only_diagnostic(with_log_format(bad));
+    CHECK_MESSAGE(
+        d.message.find("\"x\\x80y\\xc3z\\xc0\\xaf\\xed\\xa0\\x80\xc3\xa9\xe2\x82\xac\"") !=
+            std::string::npos,
+        d.message);
+  }
+
+  TEST_CASE("a key name with a control character is escaped in the path") {
+    const auto d = only_diagnostic("\"lo\\tg\": 1\n" + minimal);
+    CHECK(d.path == "lo\\x09g");
+    CHECK(d.line == 1);
+    CHECK(d.column == 1);
+    CHECK(d.message.find("unknown key") != std::string::npos);
+  }
+
+  TEST_CASE("a database whose directory does not exist is an error at its value") {
+    lpda::test::temp_dir dir;
+    const std::string missing = (dir / "no-such-dir" / "lpda.db").string();
+    const std::string text = "log: {level: info}\ndatabase: \"" + missing + "\"\n" +
+                             minimal.substr(minimal.find('\n') + 1);
+    check_diag(only_diagnostic(text), "database", 2, 11,
+               "directory \"" + (dir / "no-such-dir").string() + "\" does not exist");
+    // A file where the directory belongs.
+    lpda::test::write_file(dir / "plain", "x");
+    const std::string under_file = (dir / "plain" / "lpda.db").string();
+    check_diag(only_diagnostic("database: \"" + under_file + "\"\n" +
+                               minimal.substr(minimal.find('\n') + 1)),
+               "database", 1, 11, "\"" + (dir / "plain").string() + "\" is not a directory");
+    // Read-only commands (syntax_only) run where the service's directories may not exist yet.
+    const auto c = cfg::load_string(text, "test.yaml", no_env(), cfg::secrets::syntax_only);
+    CHECK(c.database == missing);
+    // An existing directory, and a bare file name (the working directory), load.
+    const std::string here = "database: \"" + (dir / "lpda.db").string() + "\"\n" +
+                             minimal.substr(minimal.find('\n') + 1);
+    CHECK(cfg::load_string(here, "test.yaml", no_env()).database == (dir / "lpda.db").string());
+    CHECK(cfg::load_string("database: lpda.db\n" + minimal.substr(minimal.find('\n') + 1),
+                           "test.yaml", no_env())
+              .database == "lpda.db");
   }
 }
