@@ -166,6 +166,9 @@ int run(int argc, char** argv) {
       ->check(CLI::IsMember({"ndjson", "csv"}))
       ->capture_default_str();
 
+  // `--config` may follow any command (README); decode reads no config, so it is accepted there
+  // and ignored rather than refused.
+  decode_cmd->fallthrough();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
