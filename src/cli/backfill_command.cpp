@@ -2,6 +2,7 @@
 #include "lpda/cli/exit_codes.hpp"
 #include "lpda/config/units.hpp"
 #include "sync_context.hpp"
+#include "lpda/sync/window.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <spdlog/spdlog.h>
@@ -73,37 +74,79 @@ asio::awaitable<void> run_backfill(backfill_job* job) {
 }  // namespace
 
 result<std::int64_t> parse_time_point(const std::string& text, std::int64_t now_ms) {
-  if (auto d = config::parse_duration(text)) return now_ms - d->count();
+  if (auto d = config::parse_duration(text)) {
+    // A duration longer than the time since 0001-01-01 would name a year the ISO 8601 form
+    // cannot write (and 2^63 ms would wrap): refused, not clamped, so a typo is seen.
+    std::int64_t t = 0;
+    if (__builtin_sub_overflow(now_ms, d->count(), &t) || t < earliest_time_point_ms)
+      return lpda::error{errc::config_invalid,
+                         "'" + text + "' reaches back before 0001-01-01T00:00:00Z; give a "
+                         "shorter duration or an ISO 8601 date"};
+    return t;
+  }
   auto t = config::parse_iso8601(text);
   if (!t)
     return lpda::error{errc::config_invalid,
                        "'" + text + "' is neither a duration before now (e.g. 7d, 12h) nor an "
                        "ISO 8601 date (e.g. 2026-01-01 or 2026-01-01T00:00:00Z)"};
+  if (*t < earliest_time_point_ms)
+    return lpda::error{errc::config_invalid,
+                       "'" + text + "' lies before 0001-01-01T00:00:00Z"};
   return *t;
+}
+
+result<backfill_range> backfill_range_of(const std::string& from_text, const std::string& to_text,
+                                         std::int64_t now_ms) {
+  backfill_range r;
+  auto from = parse_time_point(from_text, now_ms);
+  if (!from) return lpda::error{errc::config_invalid, "--from: " + from.error().message};
+  auto to = to_text.empty() ? result<std::int64_t>(now_ms) : parse_time_point(to_text, now_ms);
+  if (!to) return lpda::error{errc::config_invalid, "--to: " + to.error().message};
+  for (auto [t, name] : {std::pair{*from, "--from"}, std::pair{*to, "--to"}}) {
+    if (t > now_ms)
+      return lpda::error{errc::config_invalid,
+                         std::string(name) + " " + format_iso8601_ms(t) +
+                             " is in the future (now is " + format_iso8601_ms(now_ms) +
+                             "); a backfill fetches files that exist already"};
+  }
+  // The Data Access API deletes files 30 days after creating them; the poll window stops 29
+  // days back (sync::retention_ms) and so does a backfill, rather than listing years of nothing.
+  const std::int64_t limit = now_ms - sync::retention_ms;
+  if (*to <= limit)
+    return lpda::error{errc::config_invalid,
+                       "--to " + format_iso8601_ms(*to) + " is more than 29 days back (before " +
+                           format_iso8601_ms(limit) +
+                           "): the Data Access API keeps files for 30 days, so nothing in the "
+                           "range can be fetched"};
+  r.from_ms = *from;
+  r.to_ms = *to;
+  if (*from < limit) {
+    r.from_ms = limit;
+    r.warning = "--from " + format_iso8601_ms(*from) + " is more than 29 days back; starting at " +
+                format_iso8601_ms(limit) +
+                " instead (the Data Access API keeps files for 30 days)";
+  }
+  if (r.from_ms >= r.to_ms) return lpda::error{errc::config_invalid, "--from must be before --to"};
+  return r;
 }
 
 int run_backfill(const backfill_options& opts) {
   config::config cfg;
   if (auto rc = load_config(opts.config_path, cfg)) return *rc;
-  const std::int64_t now = system_now_ms();
-  auto from = parse_time_point(opts.from, now);
-  auto to = opts.to.empty() ? result<std::int64_t>(now) : parse_time_point(opts.to, now);
-  if (!from || !to) {
-    std::cerr << "lpda-sync backfill: " << (!from ? from.error().what() : to.error().what()) << '\n';
+  const auto range = backfill_range_of(opts.from, opts.to, system_now_ms());
+  if (!range) {
+    std::cerr << "lpda-sync backfill: " << range.error().message << '\n';
     return exit_usage;
   }
-  if (*from >= *to) {
-    std::cerr << "lpda-sync backfill: --from must be before --to\n";
-    return exit_usage;
-  }
+  if (range->warning) spdlog::warn("backfill: {}", *range->warning);
   int rc = exit_ok;
   auto ctx = sync_context::open(cfg, rc);
   if (!ctx) return rc;
   if (!ctx->add_accounts(opts.account)) return exit_usage;
   spdlog::info("backfill account={} from {} to {}{} (the watermark is not moved)", opts.account,
-               format_iso8601_ms(*from), format_iso8601_ms(*to), opts.refetch ? ", refetching" : "");
+               format_iso8601_ms(range->from_ms), format_iso8601_ms(range->to_ms), opts.refetch ? ", refetching" : "");
   progress_printer printer("backfill " + opts.account);
-  backfill_job job{ctx->accounts().front().get(), &ctx->store(), *from, *to, opts.refetch, {}, &printer};
+  backfill_job job{ctx->accounts().front().get(), &ctx->store(), range->from_ms, range->to_ms, opts.refetch, {}, &printer};
   std::optional<std::string> crash;
   asio::co_spawn(ctx->io(), run_backfill(&job), [&crash](std::exception_ptr e) {
     if (!e) return;

@@ -115,7 +115,8 @@ int run(int argc, char** argv) {
   backfill_cmd->add_option("--account", backfill_opts.account, "account id")->required();
   backfill_cmd->add_option("--from", backfill_opts.from,
                            "start: ISO 8601 date (2026-01-01, 2026-01-01T06:00:00Z) or a "
-                           "duration before now (7d, 12h)")
+                           "duration before now (7d, 12h); at most 29 days back (files are kept "
+                           "30 days), an earlier start is moved there")
       ->required();
   backfill_cmd->add_option("--to", backfill_opts.to, "end, same forms (default: now)");
   backfill_cmd->add_flag("--refetch", backfill_opts.refetch,
@@ -165,10 +166,10 @@ int run(int argc, char** argv) {
   decode_cmd->add_option("--format", decode_opts.format, "output format")
       ->check(CLI::IsMember({"ndjson", "csv"}))
       ->capture_default_str();
-
   // `--config` may follow any command (README); decode reads no config, so it is accepted there
   // and ignored rather than refused.
   decode_cmd->fallthrough();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

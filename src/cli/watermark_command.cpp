@@ -3,6 +3,7 @@
 #include "lpda/cli/exit_codes.hpp"
 #include "lpda/config/config.hpp"
 #include "lpda/store/database.hpp"
+#include "lpda/sync/window.hpp"
 
 #include <iostream>
 
@@ -35,6 +36,12 @@ int run_reset_watermark(const watermark_options& opts) {
                 << " is in the future; polls would list nothing until then\n";
       return exit_usage;
     }
+    // Accepted (a person may mean it), but no poll lists further back than the retention.
+    if (*to < now - sync::retention_ms)
+      std::cerr << "lpda-sync reset-watermark: warning: --to " << format_iso8601_ms(*to)
+                << " is more than 29 days back; polls start at most 29 days back (from "
+                << format_iso8601_ms(now - sync::retention_ms)
+                << " now), because the Data Access API keeps files for 30 days\n";
   }
   bool known = false;
   for (const auto& a : cfg.accounts) known = known || a.id == opts.account;

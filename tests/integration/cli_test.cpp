@@ -6,6 +6,12 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 
+#include <rapidjson/document.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
 #include <string>
 
 using namespace lpda::test;
@@ -32,6 +38,21 @@ std::string write_minimal_config(const temp_dir& dir, const std::string& databas
 const char* const all_commands[] = {
     "run",          "health",          "once",   "status", "validate-config", "backfill",
     "retry-failed", "reset-watermark", "report", "decode"};
+
+// "YYYY-MM-DDThh:mm:ss.fffZ" as epoch ms, or nullopt for any other shape.
+std::optional<std::int64_t> parse_utc_ms(const std::string& text) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, ms = 0;
+  char z = 0;
+  if (text.size() != 24 ||
+      std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c", &y, &mo, &d, &h, &mi, &s, &ms,
+                  &z) != 8 ||
+      z != 'Z')
+    return std::nullopt;
+  using namespace std::chrono;
+  const sys_days midnight{year{y} / month{static_cast<unsigned>(mo)} / day{static_cast<unsigned>(d)}};
+  return duration_cast<milliseconds>(midnight.time_since_epoch()).count() +
+         ((h * 60LL + mi) * 60 + s) * 1000 + ms;
+}
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
@@ -154,5 +175,139 @@ TEST_SUITE("integration_cli") {
     }
     const auto ok = run_lpda("report availability --format csv --config '" + config + "'");
     CHECK_MESSAGE(ok.status == 0, ok.err);
+  }
+
+  TEST_CASE("backfill refuses a --from or --to that overflows or lies in the future with exit 64") {
+    temp_dir dir;
+    const auto config = write_minimal_config(dir, (dir / "lpda.db").string());
+    const struct {
+      std::string args;
+      std::string option;
+    } cases[] = {
+        {"--from 9223372036854775807ms", "--from"},
+        {"--from 106751991167d", "--from"},
+        {"--from 1000000d", "--from"},
+        {"--from 0000-12-31", "--from"},
+        {"--from 2999-01-01", "--from"},
+        {"--from 1d --to 9223372036854775807ms", "--to"},
+        {"--from 1d --to 2999-01-01T00:00:00Z", "--to"},
+        {"--from 40d --to 35d", "--to"},
+    };
+    for (const auto& c : cases) {
+      CAPTURE(c.args);
+      // `timeout`: before these were refused, some of them ran for hours.
+      const auto r = run_command("timeout 60 '" + (bin_dir() / "lpda-sync").string() +
+                                 "' backfill --account 12345678 " + c.args + " --config '" +
+                                 config + "'");
+      CHECK(r.status == 64);
+      CHECK_MESSAGE(contains(r.err, "lpda-sync backfill: " + c.option), r.err);
+      CHECK_FALSE(contains(r.err, "bad_alloc"));
+      CHECK(r.err.find('\n') == r.err.size() - 1);
+    }
+  }
+
+  TEST_CASE("backfill moves a --from beyond 29 days to the 29-day limit with a warning") {
+    emulator_process emu({"--accounts", "555", "--agents", "2", "--hours", "6", "--seed", "3"});
+    temp_dir dir;
+    const auto config = write_config(dir, emu.url(), {"555"});
+    for (const std::string from : {"0001-01-01", "100000d", "30d"}) {
+      CAPTURE(from);
+      emu.control("reset-counts");
+      const std::int64_t before = now_ms();
+      const auto r = run_command("timeout 120 '" + (bin_dir() / "lpda-sync").string() +
+                                 "' backfill --account 555 --from " + from + " --config '" +
+                                 config + "'");
+      const std::int64_t after = now_ms();
+      REQUIRE_MESSAGE(r.status == 0, r.err);
+      CHECK_MESSAGE(contains(r.err, "is more than 29 days back; starting at "), r.err);
+      // The log names the start it used: 29 days before a "now" taken during the run.
+      const auto at = r.err.find(" from ", r.err.find("backfill account=555"));
+      REQUIRE(at != std::string::npos);
+      const auto start = parse_utc_ms(r.err.substr(at + 6, 24));
+      REQUIRE(start.has_value());
+      constexpr std::int64_t days29 = 29LL * 24 * 3600 * 1000;
+      CHECK(*start >= before - days29);
+      CHECK(*start <= after - days29);
+      // 29 days in slices of max_window (24 h): 29 listings, or 30 when a slice boundary falls
+      // inside the run's millisecond spread.
+      rapidjson::Document counts;
+      counts.Parse(emu.control("counts").c_str());
+      CHECK(counts["listing"].GetInt64() >= 29);
+      CHECK(counts["listing"].GetInt64() <= 30);
+    }
+    // Every file the emulator has lies within the clamped range and is stored.
+    check_rows((dir / "lpda.db").string(), expected_for(emu, "555"));
+  }
+
+  TEST_CASE("reset-watermark refuses an overflowing --to with exit 64 and warns beyond 29 days") {
+    temp_dir dir;
+    const auto config = write_minimal_config(dir, (dir / "lpda.db").string());
+    for (const std::string to :
+         {"9223372036854775807ms", "106751991167d", "1000000d", "0000-06-01"}) {
+      CAPTURE(to);
+      const auto r =
+          run_lpda("reset-watermark --account 12345678 --to " + to + " --config '" + config + "'");
+      CHECK(r.status == 64);
+      CHECK_MESSAGE(contains(r.err, "lpda-sync reset-watermark: --to: '" + to + "'"), r.err);
+      CHECK(contains(r.err, "0001-01-01"));
+      CHECK(r.out.empty());
+    }
+    // Nothing was set by the refused values.
+    if (std::filesystem::exists(dir / "lpda.db")) {
+      const auto d = status_json(config);
+      CHECK(d["accounts"][0]["watermark_ms"].IsNull());
+    }
+
+    const std::int64_t before = now_ms();
+    const auto old = run_lpda("reset-watermark --account 12345678 --to 40d --config '" + config + "'");
+    const std::int64_t after = now_ms();
+    REQUIRE_MESSAGE(old.status == 0, old.err);
+    CHECK_MESSAGE(contains(old.err, "warning: --to "), old.err);
+    CHECK(contains(old.err, "polls start at most 29 days back"));
+    const auto d = status_json(config);
+    const std::int64_t days40 = 40LL * 24 * 3600 * 1000;
+    REQUIRE(d["accounts"][0]["watermark_ms"].IsInt64());
+    CHECK(d["accounts"][0]["watermark_ms"].GetInt64() >= before - days40);
+    CHECK(d["accounts"][0]["watermark_ms"].GetInt64() <= after - days40);
+
+    // Within 29 days: no warning.
+    const auto recent = run_lpda("reset-watermark --account 12345678 --to 28d --config '" + config + "'");
+    CHECK(recent.status == 0);
+    CHECK_MESSAGE(recent.err.empty(), recent.err);
+  }
+
+  TEST_CASE("validate-config reports a database directory that does not exist with exit 78") {
+    temp_dir dir;
+    const auto missing = dir / "no-such-dir";
+    const auto config = write_minimal_config(dir, (missing / "lpda.db").string());
+    const auto r = run_lpda("validate-config --config '" + config + "'");
+    CHECK(r.status == 78);
+    CHECK_MESSAGE(contains(r.err, config + ":1:11: database: directory \"" + missing.string() +
+                                      "\" does not exist"),
+                  r.err);
+    // once fails the same way, before touching anything.
+    CHECK(run_lpda("once --config '" + config + "'").status == 78);
+    // --no-secrets checks form only, for a shell where the service's directories may not exist.
+    const auto form = run_lpda("validate-config --no-secrets --config '" + config + "'");
+    CHECK_MESSAGE(form.status == 0, form.err);
+    std::filesystem::create_directory(missing);
+    const auto ok = run_lpda("validate-config --config '" + config + "'");
+    CHECK_MESSAGE(ok.status == 0, ok.err);
+  }
+
+  TEST_CASE("decode accepts --config before or after the command and ignores it") {
+    const auto file = (data_dir() / "agent_activity_docs_example.json").string();
+    const auto plain = run_lpda("decode '" + file + "'");
+    REQUIRE_MESSAGE(plain.status == 0, plain.err);
+    REQUIRE_FALSE(plain.out.empty());
+    for (const std::string& args :
+         {"decode '" + file + "' --config /nonexistent/config.yaml",
+          "--config /nonexistent/config.yaml decode '" + file + "'",
+          "decode --config /nonexistent/config.yaml '" + file + "' --format ndjson"}) {
+      CAPTURE(args);
+      const auto r = run_lpda(args);
+      CHECK_MESSAGE(r.status == 0, r.err);
+      CHECK(r.out == plain.out);
+    }
   }
 }
