@@ -53,7 +53,7 @@ int run_status(const std::string& config_path, bool json, std::ostream& out, std
   }
   const std::int64_t now = system_now_ms();
   std::vector<store::account_status> rows;
-  std::vector<store::file_record> problems;  // failed and quarantined files
+  std::vector<store::file_record> problems;  // pending, failed and quarantined files
   try {
     auto db = store::database::open(store_settings_of(cfg));
     auto st = db.status(now);
@@ -64,7 +64,10 @@ int run_status(const std::string& config_path, bool json, std::ostream& out, std
     rows = std::move(*st);
     // Files that are not done and need attention, with the reason, so a person can act on them
     // (retry-failed, or report the file upstream) without opening the database.
-    for (const auto which : {store::file_status::failed, store::file_status::quarantined}) {
+    // Pending files are listed as well: retry-failed leaves them so until the next poll, and a
+    // file that is in neither the table nor the list would be invisible.
+    for (const auto which : {store::file_status::pending, store::file_status::failed,
+                             store::file_status::quarantined}) {
       auto files = db.list_files(std::nullopt, which);
       if (!files) {
         err << "lpda-sync status: " << files.error().what() << '\n';
@@ -162,24 +165,31 @@ int run_status(const std::string& config_path, bool json, std::ostream& out, std
   }
 
   char line[512];
-  std::snprintf(line, sizeof line, "%-12s %-14s %-24s %10s %-24s %-24s %6s %6s %6s %10s\n",
-                "ACCOUNT", "DATA TYPE", "WATERMARK", "LAG (s)", "LAST POLL", "LAST SUCCESS", "DONE",
-                "FAILED", "QUAR.", "EVENTS");
+  std::snprintf(line, sizeof line, "%-12s %-14s %-24s %10s %-24s %-24s %7s %6s %6s %6s %10s\n",
+                "ACCOUNT", "DATA TYPE", "WATERMARK", "LAG (s)", "LAST POLL", "LAST SUCCESS",
+                "PENDING", "DONE", "FAILED", "QUAR.", "EVENTS");
   out << line;
   for (const auto& r : rows) {
     const std::string lag = r.lag_ms ? std::to_string(*r.lag_ms / 1000) : "-";
     std::snprintf(
-        line, sizeof line, "%-12s %-14s %-24s %10s %-24s %-24s %6lld %6lld %6lld %10lld\n",
+        line, sizeof line, "%-12s %-14s %-24s %10s %-24s %-24s %7lld %6lld %6lld %6lld %10lld\n",
         r.account_id.c_str(), r.data_type.c_str(), iso_or_dash(r.watermark_ms).c_str(), lag.c_str(),
         iso_or_dash(r.last_poll_ms).c_str(), iso_or_dash(r.last_success_ms).c_str(),
-        static_cast<long long>(r.files_done), static_cast<long long>(r.files_failed),
+        static_cast<long long>(r.files_pending), static_cast<long long>(r.files_done), static_cast<long long>(r.files_failed),
         static_cast<long long>(r.files_quarantined), static_cast<long long>(r.events_stored));
     out << line;
   }
   if (!problems.empty()) {
     out << "\nFiles not done (" << problems.size()
-        << "; quarantined ones wait for `lpda-sync retry-failed`):\n";
+        << "; quarantined ones wait for `lpda-sync retry-failed`, pending ones for the next "
+           "poll):\n";
     for (const auto& f : problems) {
+      if (f.status == store::file_status::pending) {
+        out << "  " << f.account_id << ' ' << f.data_type << ' ' << f.key
+            << ": pending, fetched by the next poll (last change " << iso_or_dash(f.updated_ms)
+            << ")" << (f.last_error ? ": previous error: " + *f.last_error : std::string()) << '\n';
+        continue;
+      }
       out << "  " << f.account_id << ' ' << f.data_type << ' ' << f.key << ": "
           << store::to_string(f.status) << " after " << f.attempts
           << (f.attempts == 1 ? " failed poll" : " failed polls") << " (last "

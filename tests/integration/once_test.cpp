@@ -221,6 +221,57 @@ TEST_SUITE("integration_sync") {
     CHECK(std::filesystem::exists(dir / "lpda.db.spool" / "quarantine"));
   }
 
+  TEST_CASE("files put back by retry-failed show as pending in status until the next poll") {
+    emulator_process emu(emulator_args(6));
+    rapidjson::Document files;
+    files.Parse(emu.control("files", "account=555").c_str());
+    const std::string broken = files[2]["name"].GetString();
+    const std::string key = broken.ends_with(".gz") ? broken.substr(0, broken.size() - 3) : broken;
+    emu.control("fail-file", "name=" + broken);
+    temp_dir dir;
+    const auto config = write_config(dir, emu.url(), {"555"}, "  quarantine_after: 1\n");
+    CHECK(run_lpda("once --config '" + config + "'").status == 1);
+    emu.control("fail-file", "name=");
+    const auto retry = run_lpda("retry-failed --account 555 --config '" + config + "'");
+    REQUIRE_MESSAGE(retry.status == 0, retry.err);
+
+    const auto d = status_json(config);
+    const auto& s = account_status(d, "555");
+    CHECK(s["files_pending"].GetInt64() == 1);
+    CHECK(s["files_quarantined"].GetInt64() == 0);
+    const auto& problems = s["problem_files"];
+    REQUIRE(problems.Size() == 1);
+    CHECK(std::string(problems[0]["key"].GetString()) == key);
+    CHECK(std::string(problems[0]["status"].GetString()) == "pending");
+
+    const auto text = run_lpda("status --config '" + config + "'");
+    CHECK(text.status == 0);
+    // The table has a PENDING column holding 1 for the account.
+    const auto header_end = text.out.find('\n');
+    REQUIRE(header_end != std::string::npos);
+    const std::string header = text.out.substr(0, header_end);
+    const auto column = header.find("PENDING");
+    REQUIRE_MESSAGE(column != std::string::npos, text.out);
+    const auto row_at = text.out.find("\n555 ");
+    REQUIRE(row_at != std::string::npos);
+    const std::string row = text.out.substr(row_at + 1, text.out.find('\n', row_at + 1) - row_at - 1);
+    // Right-aligned under its 7-wide header.
+    REQUIRE(row.size() >= column + 7);
+    CHECK_MESSAGE(row.substr(column, 7) == "      1", row);
+    CHECK_MESSAGE(text.out.find("555 agentActivity " + key + ": pending") != std::string::npos,
+                  text.out);
+
+    // The next poll fetches it: nothing is left pending and every file is stored.
+    const auto again = run_lpda("once --config '" + config + "'");
+    CHECK_MESSAGE(again.status == 0, again.err);
+    const auto after = status_json(config);
+    CHECK(account_status(after, "555")["files_pending"].GetInt64() == 0);
+    CHECK(account_status(after, "555")["problem_files"].Empty());
+    const auto text_after = run_lpda("status --config '" + config + "'");
+    CHECK(text_after.out.find("Files not done") == std::string::npos);
+    check_rows((dir / "lpda.db").string(), expected_for(emu, "555"));
+  }
+
   TEST_CASE("a spool that cannot be written stops the poll and counts against no file") {
     emulator_process emu(emulator_args(6));
     temp_dir dir;
