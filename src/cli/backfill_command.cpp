@@ -80,18 +80,19 @@ result<std::int64_t> parse_time_point(const std::string& text, std::int64_t now_
     std::int64_t t = 0;
     if (__builtin_sub_overflow(now_ms, d->count(), &t) || t < earliest_time_point_ms)
       return lpda::error{errc::config_invalid,
-                         "'" + text + "' reaches back before 0001-01-01T00:00:00Z; give a "
-                         "shorter duration or an ISO 8601 date"};
+                         "'" + text +
+                             "' reaches back before 0001-01-01T00:00:00Z; give a "
+                             "shorter duration or an ISO 8601 date"};
     return t;
   }
   auto t = config::parse_iso8601(text);
   if (!t)
     return lpda::error{errc::config_invalid,
-                       "'" + text + "' is neither a duration before now (e.g. 7d, 12h) nor an "
-                       "ISO 8601 date (e.g. 2026-01-01 or 2026-01-01T00:00:00Z)"};
+                       "'" + text +
+                           "' is neither a duration before now (e.g. 7d, 12h) nor an "
+                           "ISO 8601 date (e.g. 2026-01-01 or 2026-01-01T00:00:00Z)"};
   if (*t < earliest_time_point_ms)
-    return lpda::error{errc::config_invalid,
-                       "'" + text + "' lies before 0001-01-01T00:00:00Z"};
+    return lpda::error{errc::config_invalid, "'" + text + "' lies before 0001-01-01T00:00:00Z"};
   return *t;
 }
 
@@ -123,8 +124,7 @@ result<backfill_range> backfill_range_of(const std::string& from_text, const std
   if (*from < limit) {
     r.from_ms = limit;
     r.warning = "--from " + format_iso8601_ms(*from) + " is more than 29 days back; starting at " +
-                format_iso8601_ms(limit) +
-                " instead (the Data Access API keeps files for 30 days)";
+                format_iso8601_ms(limit) + " instead (the Data Access API keeps files for 30 days)";
   }
   if (r.from_ms >= r.to_ms) return lpda::error{errc::config_invalid, "--from must be before --to"};
   return r;

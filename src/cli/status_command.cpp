@@ -175,8 +175,9 @@ int run_status(const std::string& config_path, bool json, std::ostream& out, std
         line, sizeof line, "%-12s %-14s %-24s %10s %-24s %-24s %7lld %6lld %6lld %6lld %10lld\n",
         r.account_id.c_str(), r.data_type.c_str(), iso_or_dash(r.watermark_ms).c_str(), lag.c_str(),
         iso_or_dash(r.last_poll_ms).c_str(), iso_or_dash(r.last_success_ms).c_str(),
-        static_cast<long long>(r.files_pending), static_cast<long long>(r.files_done), static_cast<long long>(r.files_failed),
-        static_cast<long long>(r.files_quarantined), static_cast<long long>(r.events_stored));
+        static_cast<long long>(r.files_pending), static_cast<long long>(r.files_done),
+        static_cast<long long>(r.files_failed), static_cast<long long>(r.files_quarantined),
+        static_cast<long long>(r.events_stored));
     out << line;
   }
   if (!problems.empty()) {

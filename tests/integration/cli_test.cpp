@@ -49,7 +49,8 @@ std::optional<std::int64_t> parse_utc_ms(const std::string& text) {
       z != 'Z')
     return std::nullopt;
   using namespace std::chrono;
-  const sys_days midnight{year{y} / month{static_cast<unsigned>(mo)} / day{static_cast<unsigned>(d)}};
+  const sys_days midnight{year{y} / month{static_cast<unsigned>(mo)} /
+                          day{static_cast<unsigned>(d)}};
   return duration_cast<milliseconds>(midnight.time_since_epoch()).count() +
          ((h * 60LL + mi) * 60 + s) * 1000 + ms;
 }
@@ -196,9 +197,9 @@ TEST_SUITE("integration_cli") {
     for (const auto& c : cases) {
       CAPTURE(c.args);
       // `timeout`: before these were refused, some of them ran for hours.
-      const auto r = run_command("timeout 60 '" + (bin_dir() / "lpda-sync").string() +
-                                 "' backfill --account 12345678 " + c.args + " --config '" +
-                                 config + "'");
+      const auto r =
+          run_command("timeout 60 '" + (bin_dir() / "lpda-sync").string() +
+                      "' backfill --account 12345678 " + c.args + " --config '" + config + "'");
       CHECK(r.status == 64);
       CHECK_MESSAGE(contains(r.err, "lpda-sync backfill: " + c.option), r.err);
       CHECK_FALSE(contains(r.err, "bad_alloc"));
@@ -214,9 +215,9 @@ TEST_SUITE("integration_cli") {
       CAPTURE(from);
       emu.control("reset-counts");
       const std::int64_t before = now_ms();
-      const auto r = run_command("timeout 120 '" + (bin_dir() / "lpda-sync").string() +
-                                 "' backfill --account 555 --from " + from + " --config '" +
-                                 config + "'");
+      const auto r =
+          run_command("timeout 120 '" + (bin_dir() / "lpda-sync").string() +
+                      "' backfill --account 555 --from " + from + " --config '" + config + "'");
       const std::int64_t after = now_ms();
       REQUIRE_MESSAGE(r.status == 0, r.err);
       CHECK_MESSAGE(contains(r.err, "is more than 29 days back; starting at "), r.err);
@@ -259,7 +260,8 @@ TEST_SUITE("integration_cli") {
     }
 
     const std::int64_t before = now_ms();
-    const auto old = run_lpda("reset-watermark --account 12345678 --to 40d --config '" + config + "'");
+    const auto old =
+        run_lpda("reset-watermark --account 12345678 --to 40d --config '" + config + "'");
     const std::int64_t after = now_ms();
     REQUIRE_MESSAGE(old.status == 0, old.err);
     CHECK_MESSAGE(contains(old.err, "warning: --to "), old.err);
@@ -271,7 +273,8 @@ TEST_SUITE("integration_cli") {
     CHECK(d["accounts"][0]["watermark_ms"].GetInt64() <= after - days40);
 
     // Within 29 days: no warning.
-    const auto recent = run_lpda("reset-watermark --account 12345678 --to 28d --config '" + config + "'");
+    const auto recent =
+        run_lpda("reset-watermark --account 12345678 --to 28d --config '" + config + "'");
     CHECK(recent.status == 0);
     CHECK_MESSAGE(recent.err.empty(), recent.err);
   }

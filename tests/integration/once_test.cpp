@@ -254,7 +254,8 @@ TEST_SUITE("integration_sync") {
     REQUIRE_MESSAGE(column != std::string::npos, text.out);
     const auto row_at = text.out.find("\n555 ");
     REQUIRE(row_at != std::string::npos);
-    const std::string row = text.out.substr(row_at + 1, text.out.find('\n', row_at + 1) - row_at - 1);
+    const std::string row =
+        text.out.substr(row_at + 1, text.out.find('\n', row_at + 1) - row_at - 1);
     // Right-aligned under its 7-wide header.
     REQUIRE(row.size() >= column + 7);
     CHECK_MESSAGE(row.substr(column, 7) == "      1", row);

@@ -1168,9 +1168,9 @@ accounts:
     const std::string text = with_log_format(R"("\e[31mred\r\ntest.yaml:1:1: forged")");
     const auto d = only_diagnostic(text);
     CHECK(d.path == "log.format");
-    CHECK_MESSAGE(d.message.find("got \"\\x1b[31mred\\x0d\\x0atest.yaml:1:1: forged\"") !=
-                      std::string::npos,
-                  d.message);
+    CHECK_MESSAGE(
+        d.message.find("got \"\\x1b[31mred\\x0d\\x0atest.yaml:1:1: forged\"") != std::string::npos,
+        d.message);
     const std::string what = what_of(text);
     CHECK_MESSAGE(one_printable_line(what), what);
     // DEL and a tab too.
