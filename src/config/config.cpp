@@ -885,7 +885,9 @@ void loader::check_database_directory(const YAML::Node& n, const std::string& da
   if (!std::filesystem::exists(st)) {
     error_at(n, "database",
              "directory " + in_quotes(dir.string()) +
-                 " does not exist (lpda-sync creates the database file, not its directory)");
+                 " does not exist (lpda-sync creates the database file, not its directory; the "
+                 "systemd unit's StateDirectory= creates /var/lib/lpda-sync at its first start, so "
+                 "check a config for the service with --no-secrets before then)");
   } else if (!std::filesystem::is_directory(st)) {
     error_at(n, "database", in_quotes(dir.string()) + " is not a directory");
   }
