@@ -1,6 +1,7 @@
 #include "lpda/config/config.hpp"
 
 #include "lpda/config/units.hpp"
+#include "lpda/core/text.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -223,68 +224,11 @@ std::optional<host_port> split_host_port(std::string_view text) {
 
 namespace {
 
-// Config values reach messages as the user wrote them; a newline, an ESC sequence or a stray
-// byte would break the one-line FILE:LINE:COLUMN format or forge a line on a terminal or in
-// the journal. Control bytes (< 0x20, 0x7f) and bytes that are not part of well-formed UTF-8
-// (RFC 3629 section 4) become \xNN; everything else, multi-byte characters included, is kept.
-std::string printable(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  const auto byte_at = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
-  const auto escape = [&](unsigned char c) {
-    static constexpr char hex[] = "0123456789abcdef";
-    out += "\\x";
-    out += hex[c >> 4];
-    out += hex[c & 0xf];
-  };
-  for (std::size_t i = 0; i < s.size();) {
-    const unsigned char c = byte_at(i);
-    if (c < 0x20 || c == 0x7f) {
-      escape(c);
-      ++i;
-      continue;
-    }
-    if (c < 0x80) {
-      out += static_cast<char>(c);
-      ++i;
-      continue;
-    }
-    // Length of the sequence and the range of its second byte (which rules out overlong forms,
-    // surrogates and code points above U+10FFFF).
-    std::size_t len = 0;
-    unsigned char lo = 0x80, hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) {
-      len = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      len = 3;
-      if (c == 0xe0) lo = 0xa0;
-      if (c == 0xed) hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      len = 4;
-      if (c == 0xf0) lo = 0x90;
-      if (c == 0xf4) hi = 0x8f;
-    }
-    bool ok = len != 0 && i + len <= s.size();
-    for (std::size_t k = 1; ok && k < len; ++k) {
-      const unsigned char b = byte_at(i + k);
-      ok = k == 1 ? (b >= lo && b <= hi) : (b >= 0x80 && b <= 0xbf);
-    }
-    if (!ok) {
-      escape(c);
-      ++i;
-      continue;
-    }
-    out.append(s.substr(i, len));
-    i += len;
-  }
-  return out;
-}
-
 std::string format_diagnostics(const std::string& source, const std::vector<diagnostic>& diags) {
   std::string out;
   for (const auto& d : diags) {
     if (!out.empty()) out += '\n';
-    out += printable(source);
+    out += escape_text(source);
     out += ':';
     if (d.line > 0) {
       out += std::to_string(d.line) + ':' + std::to_string(d.column) + ':';
@@ -438,14 +382,15 @@ class loader {
 
   void error_at(const YAML::Mark& m, std::string path, std::string message) {
     diagnostic d;
-    // Paths hold key names and messages quote values, both as written: made printable here,
-    // the one place every diagnostic passes.
-    d.path = printable(path);
+    // Paths hold key names and messages quote values, both as written: a newline, an ESC
+    // sequence or a stray byte would break the one-line FILE:LINE:COLUMN format or forge a line,
+    // so they are escaped here, the one place every diagnostic passes.
+    d.path = escape_text(path);
     if (!m.is_null()) {
       d.line = m.line + 1;
       d.column = m.column + 1;
     }
-    d.message = printable(message);
+    d.message = escape_text(message);
     diags_.push_back(std::move(d));
   }
   void error_at(const YAML::Node& n, std::string path, std::string message) {

@@ -5,6 +5,7 @@
 /// "Base Resource" (developers.liveperson.com/data-access-api-methods-base-resource.html).
 #include "lpda/core/data_file.hpp"
 #include "lpda/core/error.hpp"
+#include "lpda/core/text.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -24,12 +25,9 @@ struct file_name_parts {
   int sub_part = 0;  ///< k
 };
 
-/// `text` made safe for one line of a log or of `status` output: bytes below 0x20, 0x7f, the
-/// UTF-8 encoded C1 controls (U+0080..U+009F) and every byte that is not part of a well-formed
-/// UTF-8 sequence (RFC 3629 section 4) become `\xNN` (two lower-case hex digits); everything else
-/// is kept. Listing text (names, dates, hrefs, error bodies) passes through this before it enters
-/// an error message, so a listing cannot forge log lines or make JSON output invalid UTF-8. Pure.
-std::string escape_text(std::string_view text);
+// escape_text (lpda/core/text.hpp) makes listing text one printable line before it enters an
+// error message; it is named here too because the listing's messages are its main user.
+using ::lpda::escape_text;
 
 /// Splits a file name (with or without ".gz"). Error `errc::bad_listing` naming `name` (escaped
 /// with `escape_text`) when it does not follow the pattern or holds a byte `escape_text` escapes.

@@ -155,24 +155,6 @@ TEST_SUITE("api") {
     CHECK(c.rejected[2].entry_key != c.rejected[0].entry_key);
   }
 
-  TEST_CASE("escape_text keeps printable UTF-8 and escapes control bytes and invalid UTF-8") {
-    CHECK(escape_text("Agent.1.2.part-00000-0") == "Agent.1.2.part-00000-0");
-    CHECK(escape_text("Mar\xc3\xad"
-                      "a \xe2\x82\xac \xf0\x9f\x98\x80") ==
-          "Mar\xc3\xad"
-          "a \xe2\x82\xac \xf0\x9f\x98\x80");
-    CHECK(escape_text("a\x1b[31mred\nforged line\r\t\x7f") ==
-          R"(a\x1b[31mred\x0aforged line\x0d\x09\x7f)");
-    CHECK(escape_text(std::string("nul\0x", 5)) == R"(nul\x00x)");
-    CHECK(escape_text("\xff") == R"(\xff)");
-    CHECK(escape_text("ab\xc3") == R"(ab\xc3)");                      // cut sequence
-    CHECK(escape_text("\xc0\xaf") == R"(\xc0\xaf)");                  // overlong "/"
-    CHECK(escape_text("\xed\xa0\x80") == R"(\xed\xa0\x80)");          // surrogate U+D800
-    CHECK(escape_text("\xf4\x90\x80\x80") == R"(\xf4\x90\x80\x80)");  // above U+10FFFF
-    CHECK(escape_text("\xc2\x9b") == R"(\xc2\x9b)");                  // C1 CSI
-    CHECK(escape_text("\xc2\xa0") == "\xc2\xa0");                     // U+00A0 is printable
-  }
-
   TEST_CASE("listing text in rejection messages is escaped to one printable line") {
     const auto r = parse_listing(200, R"({"dataAccessFiles": {"file": [
         {"@name": "Agent\u001b[31m.1.2.part-0-0\nerror: forged", "@href": "h",
