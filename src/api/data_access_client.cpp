@@ -35,6 +35,8 @@ boost::asio::awaitable<result<file_listing>> data_access_client::list_files(std:
   req.url = listing_url(data_type, start_ms, end_ms);
   req.headers = {{"Accept", "application/json"}};
   req.allowed_hosts = endpoint_.allowed_hosts;
+  req.context = "account=" + endpoint_.account_id + " data_type=" + data_type + " listing " +
+                std::to_string(start_ms) + ".." + std::to_string(end_ms);
   auto r = co_await http_.send(std::move(req), &auth_);
   if (!r) co_return r.error();
   co_return parse_listing(r->status, r->body, r->url);
@@ -46,6 +48,7 @@ boost::asio::awaitable<result<downloaded_file>> data_access_client::download(
   req.url = file.href;
   req.headers = {{"Accept", "*/*"}};
   req.allowed_hosts = endpoint_.allowed_hosts;
+  req.context = "account=" + endpoint_.account_id + " file=" + escape_text(file.key);
   auto r = co_await http_.download(std::move(req), spool, &auth_);
   if (!r) {
     auto e = r.error();

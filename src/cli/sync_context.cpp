@@ -131,8 +131,12 @@ void log_http_attempt(const http::request_event& e) {
   const std::string what =
       e.status != 0 ? "HTTP " + std::to_string(e.status)
                     : (e.error ? make_error_code(*e.error).message() : std::string("no response"));
-  spdlog::warn("{} {}: {} (attempt {}); retrying in {} ms", e.method, e.host, what, e.attempt,
-               e.retry_delay.count());
+  if (e.context.empty())
+    spdlog::warn("{} {}: {} (attempt {}); retrying in {} ms", e.method, e.host, what, e.attempt,
+                 e.retry_delay.count());
+  else
+    spdlog::warn("{}: {} {}: {} (attempt {}); retrying in {} ms", e.context, e.method, e.host, what,
+                 e.attempt, e.retry_delay.count());
 }
 
 void log_report(const sync::poll_report& r) {

@@ -525,6 +525,7 @@ struct client::impl {
         request_event ev;
         ev.method = method;
         ev.host = t->host;
+        ev.context = req.context;
         if (r)
           ev.status = r->status;
         else

@@ -146,6 +146,18 @@ TEST_SUITE("integration_sync") {
       counts.Parse(emu.control("counts").c_str());
       CHECK(counts["faults"].GetInt() == 3);
       check_exact(emu, dir, "available");
+      // Each retry is logged once, naming the account and what the request was for.
+      int retry_lines = 0;
+      std::istringstream lines(r.out + r.err);
+      for (std::string line; std::getline(lines, line);) {
+        if (line.find("retrying in") == std::string::npos) continue;
+        ++retry_lines;
+        CHECK_MESSAGE(line.find("account=") != std::string::npos, line);
+        CHECK_MESSAGE((line.find(" listing ") != std::string::npos ||
+                       line.find(" file=") != std::string::npos),
+                      line);
+      }
+      CHECK(retry_lines == 3);
     }
   }
 

@@ -34,6 +34,9 @@ struct request {
   /// Hosts that may receive the Authorization header (see `host_allowed`); used when `auth` is
   /// given to `send`/`download`. Empty → only the host of `url`.
   std::vector<std::string> allowed_hosts;
+  /// What the request is for, in log lines about its attempts (e.g. "account=555
+  /// file=Agent.…"); may be empty. Not sent.
+  std::string context;
 };
 
 /// A final response (after redirects and retries). Any status is a response, not an error:

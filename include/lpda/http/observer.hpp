@@ -13,8 +13,9 @@ namespace lpda::http {
 /// connection: every retry and every redirect hop is an attempt of its own; a request refused
 /// before any connection (bad URL, `host_not_allowed`, credentials unavailable) has none.
 struct request_event {
-  std::string_view method;  ///< "GET", "POST", …
-  std::string_view host;    ///< the host the attempt went to (no port, no brackets)
+  std::string_view method;   ///< "GET", "POST", …
+  std::string_view host;     ///< the host the attempt went to (no port, no brackets)
+  std::string_view context;  ///< the request's `context` (what it is for), may be empty
   /// The response's status code; 0 when the attempt got no response.
   unsigned status = 0;
   /// Set exactly when `status` is 0: why there was no response (`errc::network`, `timeout`,
