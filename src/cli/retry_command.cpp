@@ -40,7 +40,8 @@ int run_retry_failed(const retry_options& opts) {
     spdlog::error("{}", reset.error().what());
     return exit_code_for_store_error(reset.error());
   }
-  std::cout << *reset << " quarantined file(s) reset; the next poll fetches them\n";
+  std::cout << *reset << " quarantined file(s) reset; "
+            << (opts.now ? "fetching them now" : "the next poll fetches them") << '\n';
   if (!opts.now) return exit_ok;
   // A poll fetches pending files from the ledger's href, wherever the window is.
   if (!ctx->add_accounts(opts.account)) return exit_usage;

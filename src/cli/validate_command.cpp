@@ -17,7 +17,8 @@ int run_validate_config(const std::string& config_path, bool print, bool no_secr
     } else {
       std::size_t enabled = 0;
       for (const auto& a : cfg.accounts) enabled += a.enabled ? 1 : 0;
-      out << config_path << ": valid (" << cfg.accounts.size() << " accounts, " << enabled
+      out << config_path << ": valid (" << cfg.accounts.size()
+          << (cfg.accounts.size() == 1 ? " account, " : " accounts, ") << enabled
           << " enabled)\n";
     }
     return exit_ok;
