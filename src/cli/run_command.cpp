@@ -70,8 +70,8 @@ asio::awaitable<daemon::poll_outcome> poll_by_id(run_state* st, std::string acco
   for (const auto& r : reports) {
     log_report(r);
     st->metrics->record_poll({r.account_id, r.data_type, r.error.has_value(), r.files_done,
-                              r.files_failed, r.files_quarantined, r.events_read,
-                              r.events_inserted, r.bytes_downloaded, r.watermark_after});
+                              r.files_failed, r.files_quarantined, r.events_read, r.events_inserted,
+                              r.bytes_downloaded, r.watermark_after});
   }
   co_return daemon::outcome_of(reports);
 }
@@ -88,7 +88,6 @@ result<std::vector<daemon::scheduled_account>> reload(run_state* st) {
                  cfg.database, st->ctx->cfg().database);
   st->ctx->set_config(cfg);
   build_runtimes(st, cfg);
-  spdlog::info("reload: {} enabled account(s) from {}", st->runtimes.size(), st->config_path);
   return schedule_of(cfg);
 }
 

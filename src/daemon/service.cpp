@@ -99,7 +99,6 @@ struct service::impl : std::enable_shared_from_this<impl> {
     if (started) return;
     started = true;
     signals->start();
-    const auto n = accounts.size();
     sched->update_accounts(std::move(accounts));
     const auto interval =
         settings.watchdog_interval ? settings.watchdog_interval : notifier::watchdog_interval();
@@ -109,9 +108,8 @@ struct service::impl : std::enable_shared_from_this<impl> {
     }
     log_notify(notify.ready());
     send_status();
-    spdlog::info(
-        "started with {} account(s){}", n,
-        interval ? fmt::format("; watchdog ping every {} ms", interval->count()) : std::string());
+    // The start itself is logged by the caller, which knows the database and the accounts.
+    if (interval) spdlog::info("watchdog ping every {} ms", interval->count());
   }
 
   void request_stop() {
@@ -151,7 +149,7 @@ struct service::impl : std::enable_shared_from_this<impl> {
         const auto n = next->size();
         sched->update_accounts(std::move(*next));
         ++applied;
-        spdlog::info("configuration reloaded: {} account(s)", n);
+        spdlog::info("configuration reloaded: {} enabled account(s)", n);
       } else {
         ++rejected;
         spdlog::error("configuration reload rejected, the previous configuration stays: {}",
