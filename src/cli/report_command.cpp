@@ -78,10 +78,19 @@ int run_report_availability(const std::string& config_path, const report_availab
                             std::ostream& out, std::ostream& err) {
   config::config cfg;
   try {
-    cfg = config::load_file(config_path, config::process_environment(), config::secrets::syntax_only);
+    cfg =
+        config::load_file(config_path, config::process_environment(), config::secrets::syntax_only);
   } catch (const config::config_error& e) {
     err << e.what() << '\n';
     return exit_config;
+  }
+  if (opts.account) {
+    // Still reported: the database may hold an account a newer config no longer lists.
+    bool known = false;
+    for (const auto& a : cfg.accounts) known = known || a.id == *opts.account;
+    if (!known)
+      err << "lpda-sync report availability: account " << *opts.account << " is not in "
+          << config_path << "; reporting what the database holds for it\n";
   }
   return report_availability(cfg.database, opts, system_now_ms(), out, err);
 }

@@ -313,4 +313,18 @@ TEST_SUITE("integration_cli") {
       CHECK(r.out == plain.out);
     }
   }
+
+  TEST_CASE("report availability names an account that is not in the config") {
+    temp_dir dir;
+    const auto db_path = dir / "lpda.db";
+    { lpda::store::database::open(lpda::store::settings{.path = db_path}); }
+    const auto config = write_minimal_config(dir, db_path.string());
+    const auto other = run_lpda("report availability --account 999 --config '" + config + "'");
+    CHECK_MESSAGE(other.status == 0, other.err);
+    CHECK_MESSAGE(contains(other.err, "account 999 is not in " + config), other.err);
+    const auto listed =
+        run_lpda("report availability --account 12345678 --config '" + config + "'");
+    CHECK(listed.status == 0);
+    CHECK_MESSAGE(listed.err.empty(), listed.err);
+  }
 }
