@@ -296,12 +296,20 @@ TEST_SUITE("integration_run") {
     const auto port = free_port();
     const auto config = write_config(dir, emu.url(), {"12345678"}, "  initial_start: 4h\n",
                                      "listen: 127.0.0.1:" + std::to_string(port) + "\n");
-    CHECK(run_lpda("health --config '" + config + "'").status == 1);  // nothing listens yet
+    {  // nothing listens yet: the check fails and says why
+      const auto h = run_lpda("health --config '" + config + "'");
+      CHECK(h.status == 1);
+      CHECK_MESSAGE(h.err.find("/healthz failed: ") != std::string::npos, h.err);
+    }
 
     child_process daemon(run_argv(config), (dir / "run.log").string());
     REQUIRE(eventually(5000, [&] { return status_of(port, "/healthz") == 200; }));
     CHECK(status_of(port, "/readyz") == 503);
-    CHECK(run_lpda("health --config '" + config + "'").status == 0);
+    {
+      const auto h = run_lpda("health --config '" + config + "'");
+      CHECK(h.status == 0);
+      CHECK_MESSAGE(h.err.find("/healthz ok") != std::string::npos, h.err);
+    }
     CHECK(eventually(20000, [&] { return status_of(port, "/readyz") == 200; }));
     CHECK(stored(dir) == expected_for(emu, "12345678"));
 
