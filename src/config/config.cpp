@@ -560,7 +560,8 @@ class loader {
 
   // A credential: `key` inline or "${VAR}", or `key_file`. nullopt (after reporting) when
   // missing or bad. Values are never written into messages.
-  std::optional<std::string> secret(const map_view& m, std::string_view key, bool required) {
+  std::optional<std::string> secret(const map_view& m, std::string_view key, bool required,
+                                    std::map<std::string, std::string>& origins) {
     const std::string file_key = std::string(key) + "_file";
     const auto inline_node = m.get(key);
     const auto file_node = m.get(file_key);
@@ -584,6 +585,7 @@ class loader {
         error_at(*file_node, path, "must name a file");
         return std::nullopt;
       }
+      origins[std::string(key)] = "file:" + *p;
       if (mode_ == secrets::syntax_only) return *p;
       std::error_code ec;
       if (std::filesystem::is_directory(*p, ec)) {
@@ -641,6 +643,7 @@ class loader {
                      file_key);
         return std::nullopt;
       }
+      origins[std::string(key)] = "env:" + name;
       if (mode_ == secrets::syntax_only) return v;
       auto value = env_.get(name);
       if (!value) {
@@ -657,6 +660,7 @@ class loader {
       error_at(*inline_node, path, "must not be empty");
       return std::nullopt;
     }
+    origins[std::string(key)] = "inline";
     return v;
   }
 
@@ -1066,10 +1070,10 @@ void loader::load_auth(const map_view& a, account& acc, const config& c, bool& o
       ok = false;
       return;
     }
-    auto k = secret(m, "app_key", true);
-    auto s = secret(m, "app_secret", true);
-    auto t = secret(m, "access_token", true);
-    auto ts = secret(m, "access_token_secret", true);
+    auto k = secret(m, "app_key", true, acc.credential_origins);
+    auto s = secret(m, "app_secret", true, acc.credential_origins);
+    auto t = secret(m, "access_token", true, acc.credential_origins);
+    auto ts = secret(m, "access_token_secret", true, acc.credential_origins);
     if (!k || !s || !t || !ts) {
       ok = false;
       return;
@@ -1085,8 +1089,8 @@ void loader::load_auth(const map_view& a, account& acc, const config& c, bool& o
     return;
   }
   oauth2_credentials cred;
-  auto id = secret(m, "client_id", true);
-  auto s = secret(m, "client_secret", true);
+  auto id = secret(m, "client_id", true, acc.credential_origins);
+  auto s = secret(m, "client_secret", true, acc.credential_origins);
   if (const auto u = m.get("token_url")) {
     if (auto url = string_value(*u, m.child("token_url"))) {
       check_http_url(*u, m.child("token_url"), *url, c, true, ok);

@@ -32,6 +32,20 @@ std::string start_text(const start_point& s) {
   return format_iso8601_ms(std::get<absolute_time>(s).epoch_ms);
 }
 
+// A credential as it was written: `<key>_file: path` and `${NAME}` are references, not secrets,
+// and are shown; a literal value is redacted.
+void credential(YAML::Emitter& out, const account& a, const std::string& key) {
+  const auto it = a.credential_origins.find(key);
+  const std::string origin = it == a.credential_origins.end() ? std::string() : it->second;
+  if (origin.starts_with("file:")) {
+    quoted(out, (key + "_file").c_str(), origin.substr(5));
+  } else if (origin.starts_with("env:")) {
+    quoted(out, key.c_str(), "${" + origin.substr(4) + "}");
+  } else {
+    quoted(out, key.c_str(), redacted);
+  }
+}
+
 void string_list(YAML::Emitter& out, const char* key, const std::vector<std::string>& items) {
   out << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginSeq;
   for (const auto& i : items) out << YAML::DoubleQuoted << i;
@@ -115,15 +129,14 @@ std::string to_yaml(const config& c) {
     out << YAML::Key << "auth" << YAML::Value << YAML::BeginMap;
     if (std::holds_alternative<oauth1_credentials>(a.auth)) {
       out << YAML::Key << "oauth1" << YAML::Value << YAML::BeginMap;
-      for (const char* key : {"app_key", "app_secret", "access_token", "access_token_secret"}) {
-        quoted(out, key, redacted);
-      }
+      for (const char* key : {"app_key", "app_secret", "access_token", "access_token_secret"})
+        credential(out, a, key);
       out << YAML::EndMap;
     } else {
       const auto& o2 = std::get<oauth2_credentials>(a.auth);
       out << YAML::Key << "oauth2" << YAML::Value << YAML::BeginMap;
-      quoted(out, "client_id", redacted);
-      quoted(out, "client_secret", redacted);
+      credential(out, a, "client_id");
+      credential(out, a, "client_secret");
       quoted(out, "token_url", o2.token_url);
       if (o2.scope) quoted(out, "scope", *o2.scope);
       out << YAML::EndMap;

@@ -89,9 +89,9 @@ struct oauth2_credentials {
 struct account {
   std::string id;  ///< the account (site) id exactly as written, e.g. "012345" stays "012345"
   bool enabled = true;
-  std::optional<std::string> region;       ///< us | uk | apac
-  std::optional<std::string> domain;       ///< a host name, overrides region
-  std::optional<std::string> base_url;     ///< "http(s)://host[:port]", no path; overrides both
+  std::optional<std::string> region;    ///< us | uk | apac
+  std::optional<std::string> domain;    ///< a host name, overrides region
+  std::optional<std::string> base_url;  ///< "http(s)://host[:port]", no path; overrides both
   /// Hosts that may receive credentials; empty: the API client's default, the account's own
   /// host and "*.da.liveperson.net" (`api::default_allowed_hosts`).
   std::vector<std::string> allowed_hosts;
@@ -101,6 +101,10 @@ struct account {
   int quarantine_after = 0;  ///< failed polls before a file is quarantined (≥ 1)
   std::chrono::milliseconds backoff_max{};
   std::vector<std::string> data_types;  ///< each one of `known_data_types()`
+  /// How each credential was written, by key ("app_key", …, "client_secret"): "file:<path>"
+  /// for `<key>_file`, "env:<NAME>" for "${NAME}", "inline" for a literal; `to_yaml` shows the
+  /// first two as written and only redacts literals.
+  std::map<std::string, std::string> credential_origins;
   bool operator==(const account&) const = default;
 };
 
@@ -240,10 +244,11 @@ config load_file(const std::filesystem::path& path, const environment& env = pro
 config load_string(std::string_view yaml, std::string_view source_name, const environment& env,
                    secrets mode = secrets::resolve);
 
-/// The effective configuration as YAML with every default written out and every credential
-/// value (the four OAuth 1.0a values, client_id and client_secret) replaced by "***";
+/// The effective configuration as YAML with every default written out. Credentials (the four
+/// OAuth 1.0a values, client_id and client_secret) are shown as they were written when that is a
+/// reference — `<key>_file: path` or "${NAME}" — and as "***" when they were literal values;
 /// token_url and scope are shown. `load_string(to_yaml(c), ...)` gives `c` again, except for
-/// those credentials (which read back as "***") and `source`.
+/// literal credentials (which read back as "***") and `source`.
 std::string to_yaml(const config& c);
 
 }  // namespace lpda::config

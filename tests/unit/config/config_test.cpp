@@ -869,7 +869,7 @@ accounts: [{id: "1", region: us}
 
   // --- to_yaml ---------------------------------------------------------------------------------
 
-  TEST_CASE("to_yaml round trip is equal except secrets which are redacted") {
+  TEST_CASE("to_yaml round trip is equal except literal secrets which are redacted") {
     lpda::test::temp_dir dir;
     lpda::test::write_file(dir / "secret", "from-a-file\n");
     // The database's directory must exist; its name and the file's need quoting in YAML.
@@ -913,12 +913,21 @@ accounts:
       CHECK(printed.find(secret) == std::string::npos);
     }
     CHECK(printed.find("\"***\"") != std::string::npos);
+    // References are not secrets: a *_file path and a ${NAME} are shown as written.
+    CHECK(printed.find("app_secret_file: \"" + (dir / "secret").string() + "\"") !=
+          std::string::npos);
+    CHECK(printed.find("app_key: \"${K}\"") != std::string::npos);
+    CHECK(original.accounts.at(0).credential_origins ==
+          std::map<std::string, std::string>{{"app_key", "env:K"},
+                                             {"app_secret", "file:" + (dir / "secret").string()},
+                                             {"access_token", "inline"},
+                                             {"access_token_secret", "inline"}});
 
-    const cfg::config reloaded = cfg::load_string(printed, "orig.yaml", no_env());
+    const cfg::config reloaded = cfg::load_string(printed, "orig.yaml", env);
     cfg::config expected = original;
     for (auto& a : expected.accounts) {
       if (auto* o1 = std::get_if<cfg::oauth1_credentials>(&a.auth)) {
-        *o1 = cfg::oauth1_credentials{"***", "***", "***", "***"};
+        *o1 = cfg::oauth1_credentials{"from-env", "from-a-file", "***", "***"};
       } else {
         auto& o2 = std::get<cfg::oauth2_credentials>(a.auth);
         o2.client_id = o2.client_secret = "***";
