@@ -22,20 +22,10 @@ int run_health(const std::string& config_path) {
     std::cerr << "lpda-sync health: no endpoint configured (listen is \"\")\n";
     return exit_partial;
   }
-  // As metrics::check_health, but saying why a check failed (no daemon, wrong port, not ready).
-  std::string why;
-  try {
-    const auto r = metrics::probe(cfg.listen, "/healthz", std::chrono::seconds(3));
-    if (!r)
-      why = r.error().what();
-    else if (r->status != 200)
-      why = "HTTP " + std::to_string(r->status);
-  } catch (const std::exception& e) {
-    why = e.what();
-  }
+  const auto r = metrics::check_health(cfg.listen, std::chrono::seconds(3));
   std::cerr << "lpda-sync health: http://" << cfg.listen << "/healthz "
-            << (why.empty() ? "ok" : "failed: " + why) << '\n';
-  return why.empty() ? exit_ok : exit_partial;
+            << (r ? std::string("ok") : "failed: " + std::string(r.error().what())) << '\n';
+  return r ? exit_ok : exit_partial;
 }
 
 }  // namespace lpda::cli

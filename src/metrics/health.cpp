@@ -12,6 +12,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
 #include <optional>
 
 namespace lpda::metrics {
@@ -117,12 +118,19 @@ result<probe_response> probe(const std::string& listen_address, const std::strin
   return out;
 }
 
-int check_health(std::string listen_address, std::chrono::milliseconds timeout) {
+result<void> check_health(std::string listen_address, std::chrono::milliseconds timeout) {
   try {
     const auto r = probe(listen_address, "/healthz", timeout);
-    return r && r->status == 200 ? 0 : 1;
-  } catch (...) {
-    return 1;
+    if (!r) return r.error();
+    if (r->status != 200) {
+      // The endpoint says why in the body's first line, e.g. "store not writable".
+      std::string why = r->body.substr(0, std::min(r->body.find('\n'), std::size_t{200}));
+      return error(r->status >= 500 ? errc::server_error : errc::client_error,
+                   "HTTP " + std::to_string(r->status) + (why.empty() ? "" : ": " + why));
+    }
+    return {};
+  } catch (const std::exception& e) {
+    return error(errc::network, e.what());
   }
 }
 

@@ -23,8 +23,10 @@ struct probe_response {
 result<probe_response> probe(const std::string& listen_address, const std::string& target,
                              std::chrono::milliseconds timeout);
 
-/// The health check: `probe(listen_address, "/healthz", timeout)`; 0 when the status is 200,
-/// else 1 (any other status, or no answer). Never throws.
-int check_health(std::string listen_address, std::chrono::milliseconds timeout);
+/// The health check: `probe(listen_address, "/healthz", timeout)`; success when the status is
+/// 200, else an error saying why: the probe's error (no answer: refused, timed out, …) or
+/// for another status `errc::server_error` / `client_error` "HTTP <status>: <first line of the
+/// body>". Never throws.
+result<void> check_health(std::string listen_address, std::chrono::milliseconds timeout);
 
 }  // namespace lpda::metrics

@@ -105,16 +105,18 @@ TEST_SUITE("integration_metrics") {
     REQUIRE(r.has_value());
     CHECK(r->status == 200);
     CHECK(r->body == "ok\n");
-    CHECK(check_health(ep.address(), 2s) == 0);
+    CHECK(check_health(ep.address(), 2s).has_value());
 
     writable = false;
     r = probe(ep.address(), "/healthz", 2s);
     REQUIRE(r.has_value());
     CHECK(r->status == 503);
     CHECK(r->body == "store not writable\n");
-    CHECK(check_health(ep.address(), 2s) == 1);
+    const auto unhealthy = check_health(ep.address(), 2s);
+    REQUIRE_FALSE(unhealthy.has_value());
+    CHECK(unhealthy.error().message == "HTTP 503: store not writable");
     writable = true;
-    CHECK(check_health(ep.address(), 2s) == 0);
+    CHECK(check_health(ep.address(), 2s).has_value());
 
     r = probe(ep.address(), "/readyz", 2s);
     REQUIRE(r.has_value());
@@ -201,7 +203,7 @@ TEST_SUITE("integration_metrics") {
     CHECK(waited >= 250ms);
     CHECK(waited < 2500ms);
     // It still serves others afterwards.
-    CHECK(check_health(ep.address(), 2s) == 0);
+    CHECK(check_health(ep.address(), 2s).has_value());
   }
 
   TEST_CASE("endpoint: connections beyond max_connections are closed at once") {
@@ -287,7 +289,7 @@ TEST_SUITE("integration_metrics") {
       endpoint_settings s = local_settings();
       s.listen = "[::1]:0";
       running_endpoint ep(s, {});
-      CHECK(check_health("[::1]:" + std::to_string(ep.port()), 2s) == 0);
+      CHECK(check_health("[::1]:" + std::to_string(ep.port()), 2s).has_value());
     }
     endpoint_settings s = local_settings();
     s.listen = "localhost:0";
@@ -297,10 +299,10 @@ TEST_SUITE("integration_metrics") {
     endpoint_settings any = local_settings();
     any.listen = "0.0.0.0:0";
     running_endpoint all(any, {});
-    CHECK(check_health("0.0.0.0:" + std::to_string(all.port()), 2s) == 0);
+    CHECK(check_health("0.0.0.0:" + std::to_string(all.port()), 2s).has_value());
   }
 
-  TEST_CASE("check_health: 1 when nothing listens or the server does not answer in time") {
+  TEST_CASE("check_health fails when nothing listens or the server does not answer in time") {
     // A port that was just free: bind, note it, close.
     std::uint16_t port = 0;
     {
@@ -308,11 +310,13 @@ TEST_SUITE("integration_metrics") {
       tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
       port = a.local_endpoint().port();
     }
-    CHECK(check_health("127.0.0.1:" + std::to_string(port), 1s) == 1);
+    const auto refused = check_health("127.0.0.1:" + std::to_string(port), 1s);
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().code == lpda::make_error_code(lpda::errc::network));
     auto r = probe("127.0.0.1:" + std::to_string(port), "/healthz", 1s);
     REQUIRE_FALSE(r.has_value());
     CHECK(r.error().code == lpda::make_error_code(lpda::errc::network));
-    CHECK(check_health("not an address", 1s) == 1);
+    CHECK_FALSE(check_health("not an address", 1s).has_value());
 
     // Accepts but never answers: the timeout decides.
     asio::io_context io;
