@@ -3,7 +3,6 @@
 #include "lpda/config/config.hpp"
 #include "lpda/metrics/health.hpp"
 
-#include <exception>
 #include <iostream>
 #include <string>
 

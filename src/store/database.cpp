@@ -285,9 +285,8 @@ void create_with_mode(const std::filesystem::path& path, unsigned mode) {
 
 // Bytes an event holds in memory: the object and what its strings and id list allocate.
 std::size_t memory_of(const agent_activity_event& e) {
-  auto heap = [](const std::string& s) {
-    return s.capacity() > std::string().capacity() ? s.capacity() + 1 : 0;
-  };
+  static const std::size_t in_place = std::string().capacity();  // short-string buffer
+  auto heap = [](const std::string& s) { return s.capacity() > in_place ? s.capacity() + 1 : 0; };
   auto heap_opt = [&heap](const std::optional<std::string>& s) { return s ? heap(*s) : 0; };
   return sizeof e + heap(e.agent_session_id) + heap_opt(e.agent_employee_id) +
          heap_opt(e.agent_username) + heap_opt(e.agent_nickname) + heap_opt(e.agent_loginname) +

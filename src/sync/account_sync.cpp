@@ -361,11 +361,6 @@ asio::awaitable<std::vector<bool>> sync_slices(api::data_access_client* client, 
   }
   const std::size_t listed_slices = listings.size();
 
-  // A rejected entry is keyed by its name, unless a well-formed entry of this poll has that name:
-  // then the file is fetched under its name and the bad entry gets its own derived key.
-  std::set<std::string> good_keys;
-  for (const auto& l : listings)
-    for (const auto& f : l.files) good_keys.insert(f.key);
   // Well-formed entries of this poll that share a key but not a href: which one holds the file
   // cannot be known, and storing either under the key could put one file's events under
   // another's name. Neither is downloaded; the key fails (listed first, in its first slice).
@@ -421,7 +416,9 @@ asio::awaitable<std::vector<bool>> sync_slices(api::data_access_client* client, 
     }
     for (const auto& e : listings[i].rejected) {
       std::string key = api::ledger_key(e);
-      if (good_keys.count(key) != 0) key = e.entry_key;
+      // Keyed by its name, unless a well-formed entry of this poll has that name: then the file
+      // is fetched under its name and the bad entry gets its own derived key.
+      if (hrefs_of.count(key) != 0) key = e.entry_key;
       if (!seen.insert(key).second) continue;
       ++report->files_listed;
       auto terminal = co_await is_terminal(store, account, data_type, key);
