@@ -46,6 +46,14 @@ retry_settings fast_retry() {
   return r;
 }
 
+// A GET of `url`; `allowed_hosts` as in `request`.
+request get(std::string url, std::vector<std::string> allowed_hosts = {}) {
+  request r;
+  r.url = std::move(url);
+  r.allowed_hosts = std::move(allowed_hosts);
+  return r;
+}
+
 double no_jitter() {
   return 0.0;
 }
@@ -98,26 +106,21 @@ TEST_SUITE("integration_http") {
     once.max_attempts = 1;
     client c(io.get_executor(), settings, once, lpda::system_now_ms, no_jitter);
 
-    auto r = run(
-        io, c.send({"GET", url_of(good_srv, "localhost", "/x", true), {}, {}, {}, {}}, nullptr));
+    auto r = run(io, c.send(get(url_of(good_srv, "localhost", "/x", true)), nullptr));
     REQUIRE(r.has_value());
     CHECK(r->status == 200);
     CHECK(r->body == "hello over TLS");
-    auto by_ip = run(
-        io, c.send({"GET", url_of(good_srv, "127.0.0.1", "/x", true), {}, {}, {}, {}}, nullptr));
+    auto by_ip = run(io, c.send(get(url_of(good_srv, "127.0.0.1", "/x", true)), nullptr));
     CHECK(by_ip.has_value());
 
-    auto w = run(
-        io, c.send({"GET", url_of(wrong_srv, "localhost", "/x", true), {}, {}, {}, {}}, nullptr));
+    auto w = run(io, c.send(get(url_of(wrong_srv, "localhost", "/x", true)), nullptr));
     REQUIRE(w.has_error());
     CHECK(w.error().code == errc::tls);
     CHECK(w.error().message.find("localhost") != std::string::npos);
     CHECK(wrong_srv.requests().empty());
 
     client system_store(io.get_executor(), fast_settings(), once, lpda::system_now_ms, no_jitter);
-    auto n =
-        run(io, system_store.send(
-                    {"GET", url_of(good_srv, "localhost", "/x", true), {}, {}, {}, {}}, nullptr));
+    auto n = run(io, system_store.send(get(url_of(good_srv, "localhost", "/x", true)), nullptr));
     REQUIRE(n.has_error());
     CHECK(n.error().code == errc::tls);
     CHECK(n.error().message.find("certificate") != std::string::npos);
@@ -141,8 +144,7 @@ TEST_SUITE("integration_http") {
     once.max_attempts = 1;
     client c(io.get_executor(), settings, once, lpda::system_now_ms, no_jitter);
     const auto t0 = std::chrono::steady_clock::now();
-    auto r =
-        run(io, c.send({"GET", url_of(silent, "localhost", "/", true), {}, {}, {}, {}}, nullptr));
+    auto r = run(io, c.send(get(url_of(silent, "localhost", "/", true)), nullptr));
     const auto elapsed = ms_since(t0);
     REQUIRE(r.has_error());
     CHECK(r.error().code == errc::timeout);
@@ -158,7 +160,7 @@ TEST_SUITE("integration_http") {
     test_server srv(o, [](const received_request&, std::size_t) { return ok(""); });
     asio::io_context io;
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
-    auto r = run(io, c.send({"GET", url_of(srv, "localhost", "/", true), {}, {}, {}, {}}, nullptr));
+    auto r = run(io, c.send(get(url_of(srv, "localhost", "/", true)), nullptr));
     REQUIRE(r.has_error());
     CHECK(r.error().code == errc::network);
     CHECK(r.error().message.find("after 4 attempts") != std::string::npos);
@@ -191,7 +193,7 @@ TEST_SUITE("integration_http") {
       client c(
           io.get_executor(), fast_settings(), fast_retry(), [now_ms] { return now_ms; }, no_jitter);
       const auto t0 = std::chrono::steady_clock::now();
-      auto r = run(io, c.send({"GET", url_of(srv, "127.0.0.1", "/l"), {}, {}, {}, {}}, nullptr));
+      auto r = run(io, c.send(get(url_of(srv, "127.0.0.1", "/l")), nullptr));
       const auto elapsed = ms_since(t0);
       REQUIRE(r.has_value());
       CHECK(r->status == 200);
@@ -218,7 +220,7 @@ TEST_SUITE("integration_http") {
     retry.max_retry_after = 50ms;
     client c(io.get_executor(), fast_settings(), retry, lpda::system_now_ms, no_jitter);
     const auto t0 = std::chrono::steady_clock::now();
-    auto r = run(io, c.send({"GET", url_of(srv, "127.0.0.1", "/"), {}, {}, {}, {}}, nullptr));
+    auto r = run(io, c.send(get(url_of(srv, "127.0.0.1", "/")), nullptr));
     CHECK(ms_since(t0) < 800);
     REQUIRE(r.has_value());
     CHECK(r->status == 200);
@@ -238,7 +240,7 @@ TEST_SUITE("integration_http") {
       test_server srv({}, script);
       asio::io_context io;
       client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
-      auto r = run(io, c.send({"GET", url_of(srv, "localhost", "/f"), {}, {}, {}, {}}, nullptr));
+      auto r = run(io, c.send(get(url_of(srv, "localhost", "/f")), nullptr));
       REQUIRE(r.has_value());
       CHECK(r->status == 200);
       CHECK(r->body == "finally");
@@ -251,15 +253,14 @@ TEST_SUITE("integration_http") {
       auto retry = fast_retry();
       retry.max_attempts = 3;
       client c(io.get_executor(), fast_settings(), retry, lpda::system_now_ms, no_jitter);
-      auto r = run(io, c.send({"GET", url_of(srv, "localhost", "/f"), {}, {}, {}, {}}, nullptr));
+      auto r = run(io, c.send(get(url_of(srv, "localhost", "/f")), nullptr));
       REQUIRE(r.has_value());
       CHECK(r->status == 503);
       CHECK(r->attempts == 3);
       CHECK(srv.requests().size() == 3);
       lpda::test::temp_dir dir;
       test_server srv2({}, script);
-      auto d = run(io, c.download({"GET", url_of(srv2, "localhost", "/f"), {}, {}, {}, {}},
-                                  dir / "spool", nullptr));
+      auto d = run(io, c.download(get(url_of(srv2, "localhost", "/f")), dir / "spool", nullptr));
       REQUIRE(d.has_error());
       CHECK(d.error().code == errc::server_error);
       CHECK(d.error().message.find("503") != std::string::npos);
@@ -274,12 +275,11 @@ TEST_SUITE("integration_http") {
     });
     asio::io_context io;
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
-    auto a =
-        run(io, c.send({"GET", url_of(srv, "localhost", "/missing"), {}, {}, {}, {}}, nullptr));
+    auto a = run(io, c.send(get(url_of(srv, "localhost", "/missing")), nullptr));
     REQUIRE(a.has_value());
     CHECK(a->status == 404);
     CHECK(a->attempts == 1);
-    auto b = run(io, c.send({"GET", url_of(srv, "localhost", "/auth"), {}, {}, {}, {}}, nullptr));
+    auto b = run(io, c.send(get(url_of(srv, "localhost", "/auth")), nullptr));
     CHECK(b->status == 401);
     CHECK(srv.requests().size() == 2);
   }
@@ -297,8 +297,7 @@ TEST_SUITE("integration_http") {
     lpda::test::temp_dir dir;
     asio::io_context io;
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
-    auto d = run(io, c.download({"GET", url_of(srv, "localhost", "/file.gz"), {}, {}, {}, {}},
-                                dir / "spool", nullptr));
+    auto d = run(io, c.download(get(url_of(srv, "localhost", "/file.gz")), dir / "spool", nullptr));
     REQUIRE(d.has_value());
     CHECK(d->attempts == 2);
     CHECK(d->bytes == body.size());
@@ -323,8 +322,7 @@ TEST_SUITE("integration_http") {
       // A file left behind with a wider mode is replaced by a private one.
       lpda::test::write_file(spool, "old");
       std::filesystem::permissions(spool, std::filesystem::perms(0644));
-      auto d = run(
-          io, c.download({"GET", url_of(srv, "localhost", path), {}, {}, {}, {}}, spool, nullptr));
+      auto d = run(io, c.download(get(url_of(srv, "localhost", path)), spool, nullptr));
       REQUIRE(d.has_value());
       CHECK(lpda::test::read_file(d->path) == body);
       struct stat st {};
@@ -346,14 +344,13 @@ TEST_SUITE("integration_http") {
     auto retry = fast_retry();
     retry.max_attempts = 2;
     client c(io.get_executor(), fast_settings(), retry, lpda::system_now_ms, no_jitter);
-    auto d = run(io, c.download({"GET", url_of(srv, "localhost", "/f"), {}, {}, {}, {}},
-                                dir / "spool", nullptr));
+    auto d = run(io, c.download(get(url_of(srv, "localhost", "/f")), dir / "spool", nullptr));
     REQUIRE(d.has_error());
     CHECK(d.error().code == errc::network);
     CHECK(d.error().message.find("before the end") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(dir / "spool"));
     CHECK(srv.requests().size() == 2);
-    auto s = run(io, c.send({"GET", url_of(srv, "localhost", "/f"), {}, {}, {}, {}}, nullptr));
+    auto s = run(io, c.send(get(url_of(srv, "localhost", "/f")), nullptr));
     REQUIRE(s.has_error());
     CHECK(s.error().code == errc::network);
   }
@@ -379,12 +376,12 @@ TEST_SUITE("integration_http") {
     once.max_attempts = 1;
     client c(io.get_executor(), settings, once, lpda::system_now_ms, no_jitter);
     auto t0 = std::chrono::steady_clock::now();
-    auto s = run(io, c.send({"GET", url_of(srv, "localhost", "/stall"), {}, {}, {}, {}}, nullptr));
+    auto s = run(io, c.send(get(url_of(srv, "localhost", "/stall")), nullptr));
     REQUIRE(s.has_error());
     CHECK(s.error().code == errc::timeout);
     CHECK(ms_since(t0) < 1500);
     t0 = std::chrono::steady_clock::now();
-    auto d = run(io, c.send({"GET", url_of(srv, "localhost", "/drip"), {}, {}, {}, {}}, nullptr));
+    auto d = run(io, c.send(get(url_of(srv, "localhost", "/drip")), nullptr));
     REQUIRE(d.has_error());
     CHECK(d.error().code == errc::timeout);
     const auto elapsed = ms_since(t0);
@@ -409,8 +406,7 @@ TEST_SUITE("integration_http") {
     client c(io.get_executor(), settings, once, lpda::system_now_ms, no_jitter);
     lpda::test::temp_dir dir;
     const auto t0 = std::chrono::steady_clock::now();
-    auto d = run(io, c.download({"GET", url_of(srv, "localhost", "/endless"), {}, {}, {}, {}},
-                                dir / "spool", nullptr));
+    auto d = run(io, c.download(get(url_of(srv, "localhost", "/endless")), dir / "spool", nullptr));
     REQUIRE(d.has_error());
     CHECK(d.error().code == errc::timeout);
     CHECK(ms_since(t0) >= 250);
@@ -428,7 +424,7 @@ TEST_SUITE("integration_http") {
     auto settings = fast_settings();
     settings.io_timeout = 150ms;
     client c(io.get_executor(), settings, fast_retry(), lpda::system_now_ms, no_jitter);
-    auto r = run(io, c.send({"GET", url_of(srv, "localhost", "/"), {}, {}, {}, {}}, nullptr));
+    auto r = run(io, c.send(get(url_of(srv, "localhost", "/")), nullptr));
     REQUIRE(r.has_value());
     CHECK(r->body == "late");
     CHECK(r->attempts == 2);
@@ -446,13 +442,12 @@ TEST_SUITE("integration_http") {
     lpda::test::temp_dir dir;
     asio::io_context io;
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
-    auto d = run(io, c.download({"GET", url_of(srv, "localhost", "/a.gz"), {}, {}, {}, {}},
-                                dir / "spool", nullptr));
+    auto d = run(io, c.download(get(url_of(srv, "localhost", "/a.gz")), dir / "spool", nullptr));
     REQUIRE(d.has_value());
     CHECK(d->bytes == file_bytes.size());
     CHECK(lpda::test::read_file(dir / "spool") == file_bytes);
     CHECK_FALSE(std::filesystem::exists(dir / "spool.transport"));
-    auto s = run(io, c.send({"GET", url_of(srv, "localhost", "/a.gz"), {}, {}, {}, {}}, nullptr));
+    auto s = run(io, c.send(get(url_of(srv, "localhost", "/a.gz")), nullptr));
     REQUIRE(s.has_value());
     CHECK(s->body == file_bytes);
     const auto rq = srv.requests();
@@ -470,8 +465,7 @@ TEST_SUITE("integration_http") {
     lpda::test::temp_dir dir;
     asio::io_context io;
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
-    auto d = run(io, c.download({"GET", url_of(srv, "localhost", "/a.gz"), {}, {}, {}, {}},
-                                dir / "spool", nullptr));
+    auto d = run(io, c.download(get(url_of(srv, "localhost", "/a.gz")), dir / "spool", nullptr));
     REQUIRE(d.has_error());
     CHECK(d.error().code == errc::protocol);
     CHECK_FALSE(std::filesystem::exists(dir / "spool"));
@@ -481,7 +475,7 @@ TEST_SUITE("integration_http") {
       r.headers.emplace_back("Content-Encoding", "br");
       return r;
     });
-    auto b = run(io, c.send({"GET", url_of(br, "localhost", "/"), {}, {}, {}, {}}, nullptr));
+    auto b = run(io, c.send(get(url_of(br, "localhost", "/")), nullptr));
     REQUIRE(b.has_error());
     CHECK(b.error().code == errc::protocol);
   }
@@ -499,12 +493,8 @@ TEST_SUITE("integration_http") {
     asio::io_context io;
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
     oauth1_auth auth(oauth1_signer(creds, lpda::system_now_ms, counting_nonce{}));
-    request req{"GET",
-                url_of(a, "localhost", "/list?startTime=1&endTime=2"),
-                {},
-                {},
-                {"localhost", "127.0.0.1"},
-                {}};
+    const request req =
+        get(url_of(a, "localhost", "/list?startTime=1&endTime=2"), {"localhost", "127.0.0.1"});
     auto r = run(io, c.send(req, &auth));
     REQUIRE(r.has_value());
     CHECK(r->status == 200);
@@ -536,7 +526,7 @@ TEST_SUITE("integration_http") {
     asio::io_context io;
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
     oauth1_auth auth(oauth1_signer({"k", "s", "t", "ts"}, lpda::system_now_ms, counting_nonce{}));
-    auto r = run(io, c.send({"GET", url_of(srv, "localhost", "/"), {}, {}, {}, {}}, &auth));
+    auto r = run(io, c.send(get(url_of(srv, "localhost", "/")), &auth));
     REQUIRE(r.has_value());
     const auto rq = srv.requests();
     REQUIRE(rq.size() == 3);
@@ -558,16 +548,13 @@ TEST_SUITE("integration_http") {
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
     oauth1_auth auth(oauth1_signer({"k", "s", "t", "ts"}));
     auto r = run(
-        io,
-        c.send(
-            {"GET", url_of(a, "localhost", "/x"), {}, {}, {"localhost", "*.da.liveperson.net"}, {}},
-            &auth));
+        io, c.send(get(url_of(a, "localhost", "/x"), {"localhost", "*.da.liveperson.net"}), &auth));
     REQUIRE(r.has_error());
     CHECK(r.error().code == errc::host_not_allowed);
     CHECK(r.error().message.find("127.0.0.1") != std::string::npos);
     CHECK(a.requests().size() == 1);
     CHECK(foreign.accepts() == 0);
-    auto direct = run(io, c.send({"GET", foreign_url, {}, {}, {"localhost"}, {}}, &auth));
+    auto direct = run(io, c.send(get(foreign_url, {"localhost"}), &auth));
     REQUIRE(direct.has_error());
     CHECK(direct.error().code == errc::host_not_allowed);
     CHECK(foreign.accepts() == 0);
@@ -583,7 +570,7 @@ TEST_SUITE("integration_http") {
     });
     asio::io_context io;
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
-    auto r = run(io, c.send({"GET", url_of(srv, "localhost", "/hop0"), {}, {}, {}, {}}, nullptr));
+    auto r = run(io, c.send(get(url_of(srv, "localhost", "/hop0")), nullptr));
     REQUIRE(r.has_error());
     CHECK(r.error().code == errc::protocol);
     CHECK(srv.requests().size() == 6);
@@ -596,9 +583,7 @@ TEST_SUITE("integration_http") {
     asio::io_context io;
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
     for (int i = 0; i < 20; ++i) {
-      auto r = run(
-          io, c.send({"GET", url_of(srv, "localhost", "/r" + std::to_string(i)), {}, {}, {}, {}},
-                     nullptr));
+      auto r = run(io, c.send(get(url_of(srv, "localhost", "/r" + std::to_string(i))), nullptr));
       REQUIRE(r.has_value());
       CHECK(r->body == "echo /r" + std::to_string(i));
     }
@@ -613,11 +598,9 @@ TEST_SUITE("integration_http") {
     auto settings = fast_settings();
     settings.pool_idle_timeout = 50ms;
     client c(io.get_executor(), settings, fast_retry(), lpda::system_now_ms, no_jitter);
-    CHECK(run(io, c.send({"GET", url_of(srv, "localhost", "/"), {}, {}, {}, {}}, nullptr))
-              .has_value());
+    CHECK(run(io, c.send(get(url_of(srv, "localhost", "/")), nullptr)).has_value());
     std::this_thread::sleep_for(100ms);
-    CHECK(run(io, c.send({"GET", url_of(srv, "localhost", "/"), {}, {}, {}, {}}, nullptr))
-              .has_value());
+    CHECK(run(io, c.send(get(url_of(srv, "localhost", "/")), nullptr)).has_value());
     CHECK(srv.accepts() == 2);
   }
 
@@ -631,10 +614,9 @@ TEST_SUITE("integration_http") {
     retry_settings once = fast_retry();
     once.max_attempts = 1;
     client c(io.get_executor(), fast_settings(), once, lpda::system_now_ms, no_jitter);
-    CHECK(run(io, c.send({"GET", url_of(srv, "localhost", "/"), {}, {}, {}, {}}, nullptr))
-              .has_value());
+    CHECK(run(io, c.send(get(url_of(srv, "localhost", "/")), nullptr)).has_value());
     std::this_thread::sleep_for(50ms);
-    auto second = run(io, c.send({"GET", url_of(srv, "localhost", "/"), {}, {}, {}, {}}, nullptr));
+    auto second = run(io, c.send(get(url_of(srv, "localhost", "/")), nullptr));
     REQUIRE(second.has_value());
     CHECK(second->attempts == 1);
     CHECK(srv.accepts() == 2);
@@ -649,10 +631,8 @@ TEST_SUITE("integration_http") {
     });
     asio::io_context io;
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
-    CHECK(run(io, c.send({"GET", url_of(closing, "localhost", "/"), {}, {}, {}, {}}, nullptr))
-              .has_value());
-    CHECK(run(io, c.send({"GET", url_of(closing, "localhost", "/"), {}, {}, {}, {}}, nullptr))
-              .has_value());
+    CHECK(run(io, c.send(get(url_of(closing, "localhost", "/")), nullptr)).has_value());
+    CHECK(run(io, c.send(get(url_of(closing, "localhost", "/")), nullptr)).has_value());
     CHECK(closing.accepts() == 2);
   }
 
@@ -668,10 +648,8 @@ TEST_SUITE("integration_http") {
     client c(io.get_executor(), settings, fast_retry(), lpda::system_now_ms, no_jitter);
     std::vector<std::optional<lpda::result<response>>> out(6);
     for (auto& o : out)
-      asio::co_spawn(
-          io,
-          store_result(c.send({"GET", url_of(srv, "localhost", "/"), {}, {}, {}, {}}, nullptr), &o),
-          asio::detached);
+      asio::co_spawn(io, store_result(c.send(get(url_of(srv, "localhost", "/")), nullptr), &o),
+                     asio::detached);
     io.run();
     for (auto& o : out) {
       REQUIRE(o.has_value());
@@ -696,10 +674,8 @@ TEST_SUITE("integration_http") {
     for (std::size_t i = 0; i < out.size(); ++i)
       asio::co_spawn(
           io,
-          store_result(
-              c.send({"GET", url_of(srv, i % 2 ? "localhost" : "127.0.0.1", "/"), {}, {}, {}, {}},
-                     nullptr),
-              &out[i]),
+          store_result(c.send(get(url_of(srv, i % 2 ? "localhost" : "127.0.0.1", "/")), nullptr),
+                       &out[i]),
           asio::detached);
     io.run();
     for (auto& o : out) {
@@ -713,7 +689,7 @@ TEST_SUITE("integration_http") {
   TEST_CASE("plain http to a non-loopback host is refused unless allowed") {
     asio::io_context io;
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
-    auto r = run(io, c.send({"GET", "http://va.da.liveperson.invalid/x", {}, {}, {}, {}}, nullptr));
+    auto r = run(io, c.send(get("http://va.da.liveperson.invalid/x"), nullptr));
     REQUIRE(r.has_error());
     CHECK(r.error().code == errc::protocol);
     CHECK(r.error().message.find("allow_insecure_http") != std::string::npos);
@@ -725,7 +701,7 @@ TEST_SUITE("integration_http") {
     auto settings = fast_settings();
     settings.body_limit = 1000;
     client c(io.get_executor(), settings, fast_retry(), lpda::system_now_ms, no_jitter);
-    auto r = run(io, c.send({"GET", url_of(srv, "localhost", "/"), {}, {}, {}, {}}, nullptr));
+    auto r = run(io, c.send(get(url_of(srv, "localhost", "/")), nullptr));
     REQUIRE(r.has_error());
     CHECK(r.error().code == errc::protocol);
     CHECK(srv.requests().size() == 1);
@@ -752,19 +728,18 @@ TEST_SUITE("integration_http") {
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
     oauth2_client_credentials auth(
         c, {url_of(srv, "localhost", "/token"), "id", "the-secret", "", 60s});
-    auto r = run(io, c.send({"GET", url_of(srv, "localhost", "/data"), {}, {}, {}, {}}, &auth));
+    auto r = run(io, c.send(get(url_of(srv, "localhost", "/data")), &auth));
     REQUIRE(r.has_value());
     CHECK(r->status == 200);
     CHECK(r->body == "data for Bearer tok2");
     CHECK(auth.token_requests() == 2);
-    auto again = run(io, c.send({"GET", url_of(srv, "localhost", "/data"), {}, {}, {}, {}}, &auth));
+    auto again = run(io, c.send(get(url_of(srv, "localhost", "/data")), &auth));
     CHECK(again->status == 200);
     CHECK(auth.token_requests() == 2);
     // A second 401 in one request is final.
     tokens = 10;
     auth.on_unauthorized();
-    auto denied =
-        run(io, c.send({"GET", url_of(srv, "localhost", "/data"), {}, {}, {}, {}}, &auth));
+    auto denied = run(io, c.send(get(url_of(srv, "localhost", "/data")), &auth));
     CHECK(denied->status == 401);
     CHECK(auth.token_requests() == 4);
   }
@@ -781,14 +756,12 @@ TEST_SUITE("integration_http") {
     std::int64_t now = 1'000'000;
     oauth2_client_credentials auth(c, {url_of(srv, "localhost", "/token"), "id", "s", "", 60s},
                                    [&now] { return now; });
-    auto get = [&] {
-      return run(io, c.send({"GET", url_of(srv, "localhost", "/d"), {}, {}, {}, {}}, &auth))->body;
-    };
-    CHECK(get() == "Bearer t1");
+    auto fetch = [&] { return run(io, c.send(get(url_of(srv, "localhost", "/d")), &auth))->body; };
+    CHECK(fetch() == "Bearer t1");
     now += 59'000;  // 120 s token, 60 s margin: still good
-    CHECK(get() == "Bearer t1");
+    CHECK(fetch() == "Bearer t1");
     now += 2'000;
-    CHECK(get() == "Bearer t2");
+    CHECK(fetch() == "Bearer t2");
     CHECK(auth.token_requests() == 2);
     const auto rq = srv.requests();
     CHECK(rq[0].body == "grant_type=client_credentials");
@@ -806,7 +779,7 @@ TEST_SUITE("integration_http") {
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
     oauth2_client_credentials auth(
         c, {url_of(srv, "localhost", "/token"), "id", "very-secret-value", "", 60s});
-    auto r = run(io, c.send({"GET", url_of(srv, "localhost", "/d"), {}, {}, {}, {}}, &auth));
+    auto r = run(io, c.send(get(url_of(srv, "localhost", "/d")), &auth));
     REQUIRE(r.has_error());
     CHECK(r.error().code == errc::auth_failed);
     CHECK(r.error().message.find("very-secret-value") == std::string::npos);
@@ -820,8 +793,7 @@ TEST_SUITE("integration_http") {
     auto settings = fast_settings();
     settings.max_download_bytes = 10000;
     client c(io.get_executor(), settings, fast_retry(), lpda::system_now_ms, no_jitter);
-    auto d = run(io, c.download({"GET", url_of(srv, "localhost", "/big"), {}, {}, {}, {}},
-                                dir / "spool", nullptr));
+    auto d = run(io, c.download(get(url_of(srv, "localhost", "/big")), dir / "spool", nullptr));
     REQUIRE(d.has_error());
     CHECK(d.error().code == errc::protocol);
     CHECK(srv.requests().size() == 1);
@@ -844,10 +816,8 @@ TEST_SUITE("integration_http") {
     oauth2_client_credentials auth(c, {url_of(srv, "localhost", "/token"), "id", "s", "", 60s});
     std::vector<std::optional<lpda::result<response>>> out(5);
     for (auto& o : out)
-      asio::co_spawn(
-          io,
-          store_result(c.send({"GET", url_of(srv, "localhost", "/d"), {}, {}, {}, {}}, &auth), &o),
-          asio::detached);
+      asio::co_spawn(io, store_result(c.send(get(url_of(srv, "localhost", "/d")), &auth), &o),
+                     asio::detached);
     io.run();
     for (auto& o : out) {
       REQUIRE(o.has_value());
