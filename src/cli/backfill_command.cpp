@@ -1,11 +1,12 @@
 #include "commands.hpp"
 #include "lpda/cli/exit_codes.hpp"
 #include "lpda/config/units.hpp"
-#include "sync_context.hpp"
+#include "lpda/daemon/availability_report.hpp"
 #include "lpda/sync/window.hpp"
+#include "sync_context.hpp"
 
-#include <boost/asio/co_spawn.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/co_spawn.hpp>
 
 #include <unistd.h>
 
@@ -30,7 +31,8 @@ class progress_printer {
     std::string eta = "-";
     if (done > 0 && total > done)
       eta = std::to_string(elapsed * static_cast<std::int64_t>(total - done) /
-                           static_cast<std::int64_t>(done) / 1000) + "s";
+                           static_cast<std::int64_t>(done) / 1000) +
+            "s";
     const std::string line =
         fmt::format("{}: files {}/{} ({} failed, {} quarantined), {} events, ETA {}", label_, done,
                     total, r.files_failed, r.files_quarantined, r.events_read, eta);
@@ -73,35 +75,13 @@ asio::awaitable<void> run_backfill(backfill_job* job) {
 
 }  // namespace
 
-result<std::int64_t> parse_time_point(const std::string& text, std::int64_t now_ms) {
-  if (auto d = config::parse_duration(text)) {
-    // A duration longer than the time since 0001-01-01 would name a year the ISO 8601 form
-    // cannot write (and 2^63 ms would wrap): refused, not clamped, so a typo is seen.
-    std::int64_t t = 0;
-    if (__builtin_sub_overflow(now_ms, d->count(), &t) || t < earliest_time_point_ms)
-      return lpda::error{errc::config_invalid,
-                         "'" + text +
-                             "' reaches back before 0001-01-01T00:00:00Z; give a "
-                             "shorter duration or an ISO 8601 date"};
-    return t;
-  }
-  auto t = config::parse_iso8601(text);
-  if (!t)
-    return lpda::error{errc::config_invalid,
-                       "'" + text +
-                           "' is neither a duration before now (e.g. 7d, 12h) nor an "
-                           "ISO 8601 date (e.g. 2026-01-01 or 2026-01-01T00:00:00Z)"};
-  if (*t < earliest_time_point_ms)
-    return lpda::error{errc::config_invalid, "'" + text + "' lies before 0001-01-01T00:00:00Z"};
-  return *t;
-}
-
 result<backfill_range> backfill_range_of(const std::string& from_text, const std::string& to_text,
                                          std::int64_t now_ms) {
   backfill_range r;
-  auto from = parse_time_point(from_text, now_ms);
+  auto from = daemon::parse_time_argument(from_text, now_ms);
   if (!from) return lpda::error{errc::config_invalid, "--from: " + from.error().message};
-  auto to = to_text.empty() ? result<std::int64_t>(now_ms) : parse_time_point(to_text, now_ms);
+  auto to =
+      to_text.empty() ? result<std::int64_t>(now_ms) : daemon::parse_time_argument(to_text, now_ms);
   if (!to) return lpda::error{errc::config_invalid, "--to: " + to.error().message};
   for (auto [t, name] : {std::pair{*from, "--from"}, std::pair{*to, "--to"}}) {
     if (t > now_ms)
@@ -144,9 +124,16 @@ int run_backfill(const backfill_options& opts) {
   if (!ctx) return rc;
   if (!ctx->add_accounts(opts.account)) return exit_usage;
   spdlog::info("backfill account={} from {} to {}{} (the watermark is not moved)", opts.account,
-               format_iso8601_ms(range->from_ms), format_iso8601_ms(range->to_ms), opts.refetch ? ", refetching" : "");
+               format_iso8601_ms(range->from_ms), format_iso8601_ms(range->to_ms),
+               opts.refetch ? ", refetching" : "");
   progress_printer printer("backfill " + opts.account);
-  backfill_job job{ctx->accounts().front().get(), &ctx->store(), range->from_ms, range->to_ms, opts.refetch, {}, &printer};
+  backfill_job job{ctx->accounts().front().get(),
+                   &ctx->store(),
+                   range->from_ms,
+                   range->to_ms,
+                   opts.refetch,
+                   {},
+                   &printer};
   std::optional<std::string> crash;
   asio::co_spawn(ctx->io(), run_backfill(&job), [&crash](std::exception_ptr e) {
     if (!e) return;

@@ -59,17 +59,6 @@ struct backfill_options {
 /// without moving the watermark; progress on a terminal, log lines otherwise.
 int run_backfill(const backfill_options& opts);
 
-/// 0001-01-01T00:00:00Z in epoch ms: the earliest point the ISO 8601 form (four-digit year)
-/// writes, and so the earliest a command-line time may name.
-inline constexpr std::int64_t earliest_time_point_ms = -62'135'596'800'000;
-
-/// A point in time from the command line: a duration before `now_ms` ("7d", "12h") or an ISO
-/// 8601 date / date-time with a zone; epoch ms. Error `errc::config_invalid` saying which forms
-/// fit, or that the point lies before 0001-01-01 (a duration like 1000000d or
-/// 9223372036854775807ms, which would otherwise wrap or name a year before 1). Callers prefix
-/// the option's name.
-result<std::int64_t> parse_time_point(const std::string& text, std::int64_t now_ms);
-
 /// The range a backfill fetches, epoch ms [from_ms, to_ms), and a warning when --from was moved.
 struct backfill_range {
   std::int64_t from_ms = 0;
@@ -81,7 +70,8 @@ struct backfill_range {
 /// (sync::retention_ms) back is moved to that limit with a warning, because the Data Access API
 /// keeps files for 30 days (https://developers.liveperson.com/data-access-api-overview.html).
 /// Errors (`errc::config_invalid`, message starting with the option's name): a time
-/// parse_time_point refuses, a time in the future, a --to at or before the 29-day limit, and
+/// daemon::parse_time_argument refuses, a time in the future, a --to at or before the 29-day limit,
+/// and
 /// --from not before --to.
 result<backfill_range> backfill_range_of(const std::string& from_text, const std::string& to_text,
                                          std::int64_t now_ms);

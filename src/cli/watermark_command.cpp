@@ -2,6 +2,7 @@
 #include "compose.hpp"
 #include "lpda/cli/exit_codes.hpp"
 #include "lpda/config/config.hpp"
+#include "lpda/daemon/availability_report.hpp"
 #include "lpda/store/database.hpp"
 #include "lpda/sync/window.hpp"
 
@@ -25,7 +26,7 @@ int run_reset_watermark(const watermark_options& opts) {
   const std::int64_t now = system_now_ms();
   std::optional<std::int64_t> to;
   if (!opts.clear) {
-    auto t = parse_time_point(opts.to, now);
+    auto t = daemon::parse_time_argument(opts.to, now);
     if (!t) {
       std::cerr << "lpda-sync reset-watermark: --to: " << t.error().what() << '\n';
       return exit_usage;

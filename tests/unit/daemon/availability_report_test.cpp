@@ -296,6 +296,14 @@ TEST_SUITE("daemon") {
     REQUIRE(bad.has_error());
     CHECK(bad.error().code == make_error_code(errc::config_invalid));
     CHECK(bad.error().message.find("yesterday") != std::string::npos);
+    // Points before 0001-01-01, and durations that would wrap, are refused, not wrapped.
+    for (const char* early : {"9223372036854775807ms", "106751991167d", "1000000d", "0000-12-31"}) {
+      CAPTURE(early);
+      const auto e = parse_time_argument(early, now);
+      REQUIRE(e.has_error());
+      CHECK(e.error().message.find("lies before 0001-01-01") != std::string::npos);
+    }
+    CHECK(parse_time_argument("0001-01-01", now).value() == earliest_time_argument_ms);
   }
 
   TEST_CASE("report availability command prints the session in every format") {
