@@ -1,5 +1,7 @@
 #include "compose.hpp"
 
+#include <variant>
+
 namespace lpda::cli {
 
 store::settings store_settings_of(const config::config& c) {
@@ -32,6 +34,47 @@ http::retry_settings retry_settings_of(const config::config& c) {
   s.delays = c.retry.delays;
   s.max_retry_after = c.retry.max_retry_after;
   return s;
+}
+
+http::oauth2_settings oauth2_settings_of(const config::account& a,
+                                         const config::oauth2_credentials& o2) {
+  http::oauth2_settings s;
+  s.token_url = o2.token_url;
+  s.client_id = o2.client_id;
+  s.client_secret = o2.client_secret;
+  s.scope = o2.scope.value_or("");
+  s.client_auth = o2.auth == config::client_auth::basic ? http::client_auth_method::basic
+                                                        : http::client_auth_method::body;
+  s.account_id = a.id;
+  s.csds_url = o2.csds_url;
+  if (o2.token_host == config::token_host_kind::region)
+    s.sentinel_host = std::string(http::region_sentinel_host(a.region.value_or("")));
+  else if (o2.token_host == config::token_host_kind::host)
+    s.sentinel_host = o2.token_host_name;
+  return s;
+}
+
+api::account_endpoint endpoint_of(const config::account& a) {
+  api::account_endpoint ep;
+  ep.base_url = config::effective_base_url(a);
+  ep.account_id = a.id;
+  ep.allowed_hosts = a.allowed_hosts;  // empty: the client's default
+  return ep;
+}
+
+std::unique_ptr<http::auth_strategy> make_auth(
+    http::client& http, const config::account& a, http::csds_cache* cache,
+    std::function<void(const std::string&, http::token_fetch_result)> on_token_fetch) {
+  if (const auto* o1 = std::get_if<config::oauth1_credentials>(&a.auth))
+    return std::make_unique<http::oauth1_auth>(http::oauth1_signer(http::oauth1_credentials{
+        o1->app_key, o1->app_secret, o1->access_token, o1->access_token_secret}));
+  auto s = oauth2_settings_of(a, std::get<config::oauth2_credentials>(a.auth));
+  s.cache = cache;
+  if (on_token_fetch)
+    s.on_token_fetch = [f = std::move(on_token_fetch), id = a.id](http::token_fetch_result r) {
+      f(id, r);
+    };
+  return std::make_unique<http::oauth2_client_credentials>(http, std::move(s));
 }
 
 std::filesystem::path spool_dir_of(const config::config& c) {

@@ -1,12 +1,18 @@
 #pragma once
 // The composition root's mapping from the whole config to each component's own settings: only
 // the cli module sees the whole `config::config`; every component gets its part.
+#include "lpda/api/endpoint.hpp"
 #include "lpda/config/config.hpp"
+#include "lpda/http/auth.hpp"
+#include "lpda/http/client.hpp"
 #include "lpda/http/settings.hpp"
 #include "lpda/store/database.hpp"
 #include "lpda/sync/account_sync.hpp"
 
 #include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
 
 namespace lpda::cli {
 
@@ -16,6 +22,17 @@ http::retry_settings retry_settings_of(const config::config& c);
 /// The account's poll settings; `now_ms` resolves a relative `initial_start`.
 sync::account_settings account_settings_of(const config::config& c, const config::account& a,
                                            std::int64_t now_ms);
+/// The OAuth 2.0 settings of an account with `auth.oauth2` (cache and observer left empty).
+http::oauth2_settings oauth2_settings_of(const config::account& a,
+                                         const config::oauth2_credentials& o2);
+/// The account's Data Access endpoint (base URL, id, allowed hosts).
+api::account_endpoint endpoint_of(const config::account& a);
+/// The account's auth strategy: OAuth 1.0a signing, or OAuth 2.0 client credentials through
+/// `http` sharing `cache` (may be null), with `on_token_fetch` (may be empty) told how each token
+/// fetch ended.
+std::unique_ptr<http::auth_strategy> make_auth(
+    http::client& http, const config::account& a, http::csds_cache* cache,
+    std::function<void(const std::string&, http::token_fetch_result)> on_token_fetch);
 /// Where downloads are spooled: "<database>.spool" beside the database (same file system, and
 /// writable wherever the database is, e.g. systemd's StateDirectory).
 std::filesystem::path spool_dir_of(const config::config& c);

@@ -115,6 +115,9 @@ int run_daemon(const std::string& config_path) {
 
   metrics::daemon_metrics m;
   ctx->http().set_observer([&m](const http::request_event& e) { m.record_http(e); });
+  ctx->set_token_observer([&m](const std::string& account, http::token_fetch_result r) {
+    m.record_token_fetch(account, http::to_string(r));
+  });
   run_state st{config_path, ctx.get(), &m, {}};
   build_runtimes(&st, cfg);
 

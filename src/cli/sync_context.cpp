@@ -90,23 +90,8 @@ void sync_context::shutdown() {
 std::unique_ptr<account_runtime> sync_context::make_runtime(const config::account& a) {
   auto rt = std::make_unique<account_runtime>();
   rt->account = a;
-  if (const auto* o1 = std::get_if<config::oauth1_credentials>(&a.auth)) {
-    rt->auth = std::make_unique<http::oauth1_auth>(http::oauth1_signer(http::oauth1_credentials{
-        o1->app_key, o1->app_secret, o1->access_token, o1->access_token_secret}));
-  } else {
-    const auto& o2 = std::get<config::oauth2_credentials>(a.auth);
-    http::oauth2_settings s;
-    s.token_url = o2.token_url;
-    s.client_id = o2.client_id;
-    s.client_secret = o2.client_secret;
-    s.scope = o2.scope.value_or("");
-    rt->auth = std::make_unique<http::oauth2_client_credentials>(*http_, std::move(s));
-  }
-  api::account_endpoint ep;
-  ep.base_url = config::effective_base_url(a);
-  ep.account_id = a.id;
-  ep.allowed_hosts = a.allowed_hosts;  // empty: the client's default
-  rt->client = std::make_unique<api::data_access_client>(*http_, *rt->auth, std::move(ep));
+  rt->auth = make_auth(*http_, a, &csds_, token_observer_);
+  rt->client = std::make_unique<api::data_access_client>(*http_, *rt->auth, endpoint_of(a));
   rt->settings = account_settings_of(cfg_, a, system_now_ms());
   return rt;
 }
@@ -166,13 +151,17 @@ bool temporary(const lpda::error& e) {
 int exit_code_for(const std::vector<sync::poll_report>& reports, bool any_crash) {
   bool any_failure = any_crash;
   bool only_temporary = !any_crash;
+  bool refused = false;
   for (const auto& r : reports) {
     if (r.ok()) continue;
     any_failure = true;
+    // Credentials or a token refused (401/403): a person must act, whatever else failed.
+    if (r.error && r.error->code == make_error_code(errc::auth_failed)) refused = true;
     if (!r.error || !temporary(*r.error) || r.files_failed || r.files_quarantined)
       only_temporary = false;
   }
   if (!any_failure) return exit_ok;
+  if (refused) return exit_config;
   return only_temporary ? exit_temp_fail : exit_partial;
 }
 

@@ -11,6 +11,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,6 +58,11 @@ class sync_context {
   sync::store_worker& store() { return *store_; }
   http::client& http() { return *http_; }
   std::vector<std::unique_ptr<account_runtime>>& accounts() { return accounts_; }
+  /// Called with (account id, how it ended) after every OAuth 2.0 token fetch of the runtimes
+  /// built from now on (metrics).
+  void set_token_observer(std::function<void(const std::string&, http::token_fetch_result)> f) {
+    token_observer_ = std::move(f);
+  }
 
  private:
   explicit sync_context(const config::config& cfg) : cfg_(cfg) {}
@@ -65,6 +71,8 @@ class sync_context {
   boost::asio::io_context io_;
   std::unique_ptr<http::client> http_;
   std::vector<std::unique_ptr<account_runtime>> accounts_;
+  http::csds_cache csds_;  // the Domain API's answers, kept across reloads
+  std::function<void(const std::string&, http::token_fetch_result)> token_observer_;
 };
 
 /// Logs an attempt that will be retried (warn), so a long retry sequence is not silent.
@@ -73,8 +81,9 @@ void log_http_attempt(const http::request_event& e);
 /// Logs one poll report at info (warn when something failed).
 void log_report(const sync::poll_report& r);
 
-/// The exit code for a set of reports: 0 all ok; 75 when only temporary failures (network,
-/// throttling, 5xx, a busy store) stopped polls; 1 otherwise.
+/// The exit code for a set of reports: 0 all ok; 78 when credentials or a token were refused
+/// (401/403) for some account; else 75 when only temporary failures (network, throttling, 5xx, a
+/// busy store) stopped polls; 1 otherwise.
 int exit_code_for(const std::vector<sync::poll_report>& reports, bool any_crash);
 
 /// Removes partial downloads left in the spool by a killed process (not the quarantine).

@@ -60,6 +60,22 @@ std::string_view to_string(log_format f) {
   return f == log_format::json ? "json" : "text";
 }
 
+std::string_view to_string(client_auth a) {
+  return a == client_auth::basic ? "basic" : "body";
+}
+
+std::string_view to_string(token_host_kind k) {
+  switch (k) {
+    case token_host_kind::region:
+      return "region";
+    case token_host_kind::host:
+      return "host";
+    case token_host_kind::csds:
+      break;
+  }
+  return "csds";
+}
+
 std::int64_t resolve_start(const start_point& s, std::int64_t now_ms) {
   if (const auto* before = std::get_if<std::chrono::milliseconds>(&s)) {
     return now_ms - before->count();
@@ -1081,9 +1097,9 @@ void loader::load_auth(const map_view& a, account& acc, const config& c, bool& o
     acc.auth = oauth1_credentials{std::move(*k), std::move(*s), std::move(*t), std::move(*ts)};
     return;
   }
-  const map_view m(
-      *this, *o2, auth.child("oauth2"),
-      {"client_id", "client_id_file", "client_secret", "client_secret_file", "token_url", "scope"});
+  const map_view m(*this, *o2, auth.child("oauth2"),
+                   {"client_id", "client_id_file", "client_secret", "client_secret_file",
+                    "token_url", "token_host", "csds_url", "client_auth", "scope"});
   if (!m.ok()) {
     ok = false;
     return;
@@ -1098,10 +1114,79 @@ void loader::load_auth(const map_view& a, account& acc, const config& c, bool& o
     } else {
       ok = false;
     }
-  } else {
-    error_at(*o2, m.child("token_url"), "missing: the OAuth 2.0 token endpoint URL is required");
-    ok = false;
+    for (const std::string_view key : {"token_host", "csds_url"}) {
+      if (const auto k = m.key_node(key)) {
+        error_at(*k, m.child(key),
+                 "token_url names the token endpoint itself; leave out token_host and csds_url");
+        ok = false;
+      }
+    }
   }
+  if (const auto v = m.get("token_host")) {
+    // csds | region | a host; a host the secret may go to over https (sentinel.hpp's rule).
+    if (auto h = string_value(*v, m.child("token_host"))) {
+      if (*h == "csds") {
+        cred.token_host = token_host_kind::csds;
+      } else if (*h == "region") {
+        cred.token_host = token_host_kind::region;
+        if (!acc.region) {
+          error_at(*v, m.child("token_host"),
+                   "\"region\" needs the account's region (us, uk, apac); give token_host: csds "
+                   "or a host instead");
+          ok = false;
+        }
+      } else {
+        const auto colon = h->rfind(':');
+        const std::string name = colon == std::string::npos ? *h : h->substr(0, colon);
+        const bool port_ok = colon == std::string::npos ||
+                             parse_port(std::string_view(*h).substr(colon + 1)).value_or(0) != 0;
+        constexpr std::string_view suffix = ".sentinel.liveperson.net";
+        const bool sentinel = name.size() > suffix.size() && name.ends_with(suffix);
+        if (!valid_hostname(name) || !port_ok) {
+          error_at(*v, m.child("token_host"),
+                   "expected csds, region or a host name such as va.sentinel.liveperson.net, "
+                   "got " +
+                       in_quotes(*h));
+          ok = false;
+        } else if (!sentinel && !is_loopback(name)) {
+          error_at(*v, m.child("token_host"),
+                   in_quotes(*h) +
+                       " is not under .sentinel.liveperson.net; the client secret goes to no "
+                       "other host unless you name the endpoint with token_url");
+          ok = false;
+        } else {
+          cred.token_host = token_host_kind::host;
+          cred.token_host_name = std::move(*h);
+        }
+      }
+    } else {
+      ok = false;
+    }
+  }
+  if (const auto v = m.get("csds_url")) {
+    if (auto url = string_value(*v, m.child("csds_url"))) {
+      bool url_ok = true;
+      check_http_url(*v, m.child("csds_url"), *url, c, false, url_ok);
+      if (url_ok && cred.token_host != token_host_kind::csds) {
+        error_at(*v, m.child("csds_url"), "is used only with token_host: csds");
+        url_ok = false;
+      }
+      if (url_ok) {
+        while (!url->empty() && url->back() == '/') url->pop_back();
+        cred.csds_url = std::move(*url);
+      } else {
+        ok = false;
+      }
+    } else {
+      ok = false;
+    }
+  }
+  // LivePerson's sentinel takes the credentials in the form body; a token_url written before
+  // the derived endpoint existed kept them in HTTP Basic, and still does.
+  cred.auth = cred.token_url.empty() ? client_auth::body : client_auth::basic;
+  optional_key(m, "client_auth", cred.auth, [&](const YAML::Node& v, const std::string& p) {
+    return enum_value(v, p, {client_auth::body, client_auth::basic});
+  });
   optional_key(m, "scope", cred.scope,
                [&](const YAML::Node& v, const std::string& p) { return string_value(v, p); });
   if (!id || !s) {

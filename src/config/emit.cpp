@@ -137,7 +137,15 @@ std::string to_yaml(const config& c) {
       out << YAML::Key << "oauth2" << YAML::Value << YAML::BeginMap;
       credential(out, a, "client_id");
       credential(out, a, "client_secret");
-      quoted(out, "token_url", o2.token_url);
+      if (!o2.token_url.empty()) {
+        quoted(out, "token_url", o2.token_url);
+      } else if (o2.token_host == token_host_kind::host) {
+        quoted(out, "token_host", o2.token_host_name);
+      } else {
+        plain(out, "token_host", to_string(o2.token_host));
+        if (o2.token_host == token_host_kind::csds) quoted(out, "csds_url", o2.csds_url);
+      }
+      plain(out, "client_auth", to_string(o2.auth));
       if (o2.scope) quoted(out, "scope", *o2.scope);
       out << YAML::EndMap;
     }

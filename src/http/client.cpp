@@ -491,6 +491,7 @@ struct client::impl {
     int attempt = 1;
     int hops = 0;
     bool refreshed = false;
+    std::string sent_authorization;
     for (;;) {
       auto t = parse_target(url);
       if (!t) co_return t.error();
@@ -512,6 +513,7 @@ struct client::impl {
         auto a = co_await auth->authorization(method, url);
         if (!a) co_return a.error();
         breq.set(bhttp::field::authorization, *a);
+        sent_authorization = *a;
       }
       if (!body.empty() || method == "POST" || method == "PUT") {
         breq.body() = body;
@@ -542,7 +544,7 @@ struct client::impl {
         failure = r.error().code.category() == error_category()
                       ? std::optional<errc>(static_cast<errc>(r.error().code.value()))
                       : std::optional<errc>(errc::network);
-      } else if (is_redirect(r->status)) {
+      } else if (is_redirect(r->status) && req.follow_redirects) {
         std::string location;
         for (const auto& [k, v] : r->headers)
           if (iequals(k, "Location")) location = v;
@@ -566,7 +568,8 @@ struct client::impl {
           }
           continue;
         }
-      } else if (r->status == 401 && auth != nullptr && !refreshed && auth->on_unauthorized()) {
+      } else if (r->status == 401 && auth != nullptr && !refreshed &&
+                 auth->on_unauthorized(sent_authorization)) {
         notify(std::nullopt, {});
         refreshed = true;
         continue;

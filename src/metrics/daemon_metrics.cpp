@@ -56,6 +56,11 @@ daemon_metrics::daemon_metrics(clock_fn clock)
       http_retries_(registry_.counter("lpda_sync_http_retries_total",
                                       "HTTP attempts retried by the retry policy, by reason.",
                                       {"reason"})),
+      token_requests_(registry_.counter(
+          "lpda_sync_oauth2_token_requests_total",
+          "OAuth 2.0 token fetches, by result: ok, refused (the token service or the Domain API "
+          "said no) or error (network, TLS, timeout, unreadable answer).",
+          {"account", "result"})),
       store_transaction_(registry_.histogram(
           "lpda_sync_store_transaction_seconds",
           "Duration of one store transaction (decode and write of one file), in seconds.", {},
@@ -141,6 +146,10 @@ void daemon_metrics::update_lag() const {
   }
   for (const auto& [key, ms] : marks)
     watermark_lag_.set({key.first, key.second}, static_cast<double>(now - ms) / 1000.0);
+}
+
+void daemon_metrics::record_token_fetch(const std::string& account_id, std::string_view result) {
+  token_requests_.inc({account_id, std::string(result)});
 }
 
 std::string_view daemon_metrics::errc_label(errc e) noexcept {

@@ -78,10 +78,32 @@ struct oauth1_credentials {
   bool operator==(const oauth1_credentials&) const = default;
 };
 
-/// OAuth 2.0 client-credentials grant (RFC 6749 §4.4): a bearer token is fetched from `token_url`.
+/// Where the client id and secret go in the token request: form fields or HTTP Basic.
+enum class client_auth { body, basic };
+
+/// How the token endpoint's host is found when no `token_url` is given: LivePerson's Domain API
+/// (CSDS, service `sentinel`), the account's region (`va.`/`lo.`/`sy.sentinel.liveperson.net`),
+/// or a host named in the config.
+enum class token_host_kind { csds, region, host };
+
+/// "body"/"basic", "csds"/"region"/"host": the YAML spellings (a named host is written as itself).
+std::string_view to_string(client_auth a);
+std::string_view to_string(token_host_kind k);
+
+/// OAuth 2.0 client-credentials grant (RFC 6749 §4.4) the way LivePerson issues it
+/// (https://developers.liveperson.com/oauth-2-0-client-credentials.html): with only `client_id`
+/// and `client_secret`, the token is fetched from
+/// `https://{sentinel}/sentinel/api/v2/account/{id}/app/token?v=2.0` with the credentials in the
+/// form body, the sentinel host coming from the Domain API at `csds_url`. An explicit
+/// `token_url` replaces all of that (and defaults to HTTP Basic, as before).
 struct oauth2_credentials {
-  std::string client_id, client_secret, token_url;
+  std::string client_id, client_secret;
+  std::string token_url;  ///< "" = derived from token_host
   std::optional<std::string> scope;
+  token_host_kind token_host = token_host_kind::csds;
+  std::string token_host_name;                          ///< with token_host_kind::host: host[:port]
+  std::string csds_url = "https://api.liveperson.net";  ///< no trailing slash
+  client_auth auth = client_auth::body;  ///< default: body when derived, basic with token_url
   bool operator==(const oauth2_credentials&) const = default;
 };
 
@@ -247,7 +269,8 @@ config load_string(std::string_view yaml, std::string_view source_name, const en
 /// The effective configuration as YAML with every default written out. Credentials (the four
 /// OAuth 1.0a values, client_id and client_secret) are shown as they were written when that is a
 /// reference — `<key>_file: path` or "${NAME}" — and as "***" when they were literal values;
-/// token_url and scope are shown. `load_string(to_yaml(c), ...)` gives `c` again, except for
+/// token_url, token_host, csds_url, client_auth and scope are shown. `load_string(to_yaml(c), ...)`
+/// gives `c` again, except for
 /// literal credentials (which read back as "***") and `source`.
 std::string to_yaml(const config& c);
 

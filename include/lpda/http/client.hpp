@@ -37,6 +37,9 @@ struct request {
   /// What the request is for, in log lines about its attempts (e.g. "account=555
   /// file=Agent.…"); may be empty. Not sent.
   std::string context;
+  /// False: a 3xx is the final response (a token request, whose body holds a secret that a
+  /// 307/308 would carry to the Location's host).
+  bool follow_redirects = true;
 };
 
 /// A final response (after redirects and retries). Any status is a response, not an error:

@@ -19,6 +19,7 @@
 /// `lpda_sync_last_success_timestamp_seconds` | gauge | account, data_type | |
 /// `lpda_sync_http_responses_total` | counter | code | | `lpda_sync_http_transport_errors_total` |
 /// counter | kind | | `lpda_sync_http_retries_total` | counter | reason | |
+/// `lpda_sync_oauth2_token_requests_total` | counter | account, result (`ok`, `refused`, `error`) |
 /// `lpda_sync_store_transaction_seconds` | histogram | — |
 ///
 /// The sync types are not used here (metrics sits below the CLI and needs no Asio/SQLite types):
@@ -87,6 +88,11 @@ class daemon_metrics {
   /// (reason = `throttled`, `server_error`, `timeout`, `network`, …).
   void record_http(const http::request_event& e);
 
+  /// Records one OAuth 2.0 token fetch of `account_id`: `oauth2_token_requests_total{account,
+  /// result}`, result `ok`, `refused` (the token service or Domain API said no, or the secret's
+  /// destination was refused) or `error` (network, TLS, timeout, unreadable answer).
+  void record_token_fetch(const std::string& account_id, std::string_view result);
+
   /// Records the duration of one store transaction (decode + write of one file), in seconds.
   void observe_store_transaction(std::chrono::duration<double> d);
 
@@ -128,6 +134,7 @@ class daemon_metrics {
   counter_family http_responses_;
   counter_family http_transport_errors_;
   counter_family http_retries_;
+  counter_family token_requests_;
   histogram_family store_transaction_;
 
   mutable std::mutex state_mutex_;

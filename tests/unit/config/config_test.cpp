@@ -122,8 +122,7 @@ accounts:
 TEST_SUITE("config") {
   TEST_CASE("the example file loads and equals the documented defaults where not set") {
     lpda::test::temp_dir dir;
-    lpda::test::write_file(dir / "app_secret", "example-app-secret\n");
-    lpda::test::write_file(dir / "access_token_secret", "example-token-secret\n");
+    lpda::test::write_file(dir / "client_secret", "example-client-secret\n");
     std::string text = lpda::test::read_file(LPDA_EXAMPLE_CONFIG);
     // The example points at systemd's credential directory; point it at the test's files.
     const std::string cred_dir = "/run/credentials/lpda-sync.service";
@@ -135,8 +134,7 @@ TEST_SUITE("config") {
     REQUIRE(text.find(db) != std::string::npos);
     text.replace(text.find(db), db.size(), (dir / "lpda.db").string());
     lpda::test::write_file(dir / "config.yaml", text);
-    const auto env = cfg::environment::from_map(
-        {{"LP_APP_KEY", "example-app-key"}, {"LP_ACCESS_TOKEN", "example-token"}});
+    const auto env = cfg::environment::from_map({{"LP_CLIENT_ID", "example-client-id"}});
 
     const cfg::config c = cfg::load_file(dir / "config.yaml", env);
     CHECK(c.source == dir / "config.yaml");
@@ -149,16 +147,18 @@ TEST_SUITE("config") {
     CHECK_FALSE(a.domain.has_value());
     CHECK_FALSE(a.base_url.has_value());
     check_account_defaults(a);
-    REQUIRE(std::holds_alternative<cfg::oauth1_credentials>(a.auth));
-    CHECK(std::get<cfg::oauth1_credentials>(a.auth) ==
-          cfg::oauth1_credentials{"example-app-key", "example-app-secret", "example-token",
-                                  "example-token-secret"});
+    REQUIRE(std::holds_alternative<cfg::oauth2_credentials>(a.auth));
+    // LivePerson's flow with nothing but the id and secret: Domain API, form body.
+    CHECK(std::get<cfg::oauth2_credentials>(a.auth) ==
+          cfg::oauth2_credentials{"example-client-id", "example-client-secret", "", std::nullopt,
+                                  cfg::token_host_kind::csds, "", "https://api.liveperson.net",
+                                  cfg::client_auth::body});
     CHECK(cfg::effective_base_url(a) == "https://va.da.liveperson.net");
   }
 
   TEST_CASE("the example's commented-out account keys are valid when uncommented") {
     std::string text = lpda::test::read_file(LPDA_EXAMPLE_CONFIG);
-    // Uncomment "    # key: value" lines of the per-account keys (not the oauth2 block).
+    // Uncomment "    # key: value" lines of the per-account keys (not the auth block).
     std::string out;
     std::istringstream in(text);
     int uncommented = 0;
@@ -177,14 +177,11 @@ TEST_SUITE("config") {
     CHECK(uncommented == 11);
     lpda::test::temp_dir dir;
     lpda::test::write_file(dir / "s1", "x");
-    lpda::test::write_file(dir / "s2", "y");
     const std::string cred_dir = "/run/credentials/lpda-sync.service";
-    out.replace(out.find(cred_dir + "/app_secret"), cred_dir.size() + 11, (dir / "s1").string());
-    out.replace(out.find(cred_dir + "/access_token_secret"), cred_dir.size() + 20,
-                (dir / "s2").string());
+    out.replace(out.find(cred_dir + "/client_secret"), cred_dir.size() + 14, (dir / "s1").string());
     const std::string db = "/var/lib/lpda-sync/lpda.db";
     out.replace(out.find(db), db.size(), (dir / "lpda.db").string());
-    const auto env = cfg::environment::from_map({{"LP_APP_KEY", "k"}, {"LP_ACCESS_TOKEN", "t"}});
+    const auto env = cfg::environment::from_map({{"LP_CLIENT_ID", "k"}});
     const auto c = cfg::load_string(out, "example-uncommented.yaml", env);
     REQUIRE(c.accounts.size() == 1);
     const auto& a = c.accounts[0];
@@ -193,7 +190,8 @@ TEST_SUITE("config") {
     CHECK(a.base_url == "http://127.0.0.1:8080");
     CHECK(a.allowed_hosts ==
           std::vector<std::string>{"va.da.liveperson.net", "*.da.liveperson.net"});
-    CHECK(std::get<cfg::oauth1_credentials>(a.auth) == cfg::oauth1_credentials{"k", "x", "t", "y"});
+    CHECK(std::get<cfg::oauth2_credentials>(a.auth).client_id == "k");
+    CHECK(std::get<cfg::oauth2_credentials>(a.auth).client_secret == "x");
   }
 
   TEST_CASE("a section with no value means all its defaults and an empty value points at its key") {
@@ -330,7 +328,9 @@ accounts:
     CHECK(cfg::effective_base_url(c.accounts[0]) == "http://127.0.0.1:8080");
     CHECK(c.accounts[0].allowed_hosts == std::vector<std::string>{"127.0.0.1", "*.example.test"});
     CHECK(std::get<cfg::oauth2_credentials>(c.accounts[0].auth) ==
-          cfg::oauth2_credentials{"c", "s", "http://127.0.0.1:8080/token", "read"});
+          cfg::oauth2_credentials{"c", "s", "http://127.0.0.1:8080/token", "read",
+                                  cfg::token_host_kind::csds, "", "https://api.liveperson.net",
+                                  cfg::client_auth::basic});
     CHECK(cfg::effective_base_url(c.accounts[1]) == "https://sy.da.liveperson.net");
     CHECK(c.accounts[1].allowed_hosts.empty());
     CHECK(cfg::effective_base_url(c.accounts[2]) == "https://[::1]:8443");
@@ -727,7 +727,7 @@ accounts:
     check_diag(only_diagnostic("# only a comment\n"), "", 1, 1, "the configuration is empty");
   }
 
-  TEST_CASE("auth with both oauth1 and oauth2 or oauth2 without token_url") {
+  TEST_CASE("auth with both oauth1 and oauth2, and the oauth2 token host checks") {
     const auto d = diagnostics_of(yaml(R"(
 database: d.db
 accounts:
@@ -737,13 +737,62 @@ accounts:
       oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}
       oauth2: {client_id: c, client_secret: s, token_url: "https://a.example.test/t"}
   - id: "2"
-    region: us
+    domain: va.da.liveperson.net
     auth:
-      oauth2: {client_id: c, client_secret: s}
+      oauth2: {client_id: c, client_secret: s, token_host: region}
+  - {id: "3", region: us, auth: {oauth2: {client_id: c, client_secret: s, token_host: evil.example.com}}}
+  - {id: "4", region: us, auth: {oauth2: {client_id: c, client_secret: s, token_url: "https://a.example.test/t", token_host: csds}}}
+  - {id: "5", region: us, auth: {oauth2: {client_id: c, client_secret: s, token_host: region, csds_url: "https://api.liveperson.net"}}}
+  - {id: "6", region: us, auth: {oauth2: {client_id: c, client_secret: s, client_auth: header}}}
+  - {id: "7", region: us, auth: {oauth2: {client_id: c, client_secret: s, csds_url: "http://csds.example.test"}}}
+  - {id: "8", region: us, auth: {oauth2: {client_id: c, client_secret: s, token_host: "bad host"}}}
 )"));
-    REQUIRE(d.size() == 2);
+    REQUIRE(d.size() == 8);
     check_diag(d[0], "accounts[0].auth.oauth2", 7, 7, "give exactly one of oauth1, oauth2");
-    check_diag(d[1], "accounts[1].auth.oauth2.token_url", 11, 15, "missing");
+    check_diag(d[1], "accounts[1].auth.oauth2.token_host", 11, 60,
+               "\"region\" needs the account's region (us, uk, apac)");
+    check_diag(d[2], "accounts[2].auth.oauth2.token_host", 12, 87,
+               "\"evil.example.com\" is not under .sentinel.liveperson.net");
+    check_diag(d[3], "accounts[3].auth.oauth2.token_host", 13, 114,
+               "token_url names the token endpoint itself");
+    check_diag(d[4], "accounts[4].auth.oauth2.csds_url", 14, 105,
+               "is used only with token_host: csds");
+    check_diag(d[5], "accounts[5].auth.oauth2.client_auth", 15, 88,
+               "expected one of body, basic, got \"header\"");
+    check_diag(d[6], "accounts[6].auth.oauth2.csds_url", 16, 85, "allow_insecure_http");
+    check_diag(d[7], "accounts[7].auth.oauth2.token_host", 17, 87,
+               "expected csds, region or a host name");
+  }
+
+  TEST_CASE("oauth2 with only client_id and client_secret is LivePerson's flow: CSDS, form body") {
+    const auto c = cfg::load_string(yaml(R"(
+database: d.db
+accounts:
+  - {id: "1", region: uk, auth: {oauth2: {client_id: c, client_secret: s}}}
+  - {id: "2", region: uk, auth: {oauth2: {client_id: c, client_secret: s, token_host: region}}}
+  - {id: "3", region: uk, auth: {oauth2: {client_id: c, client_secret: s, token_host: "lo.sentinel.liveperson.net", client_auth: basic}}}
+  - {id: "4", region: uk, auth: {oauth2: {client_id: c, client_secret: s, csds_url: "http://127.0.0.1:9000/"}}}
+  - {id: "5", region: uk, auth: {oauth2: {client_id: c, client_secret: s, token_url: "https://auth.example.test/t"}}}
+  - {id: "6", region: uk, auth: {oauth2: {client_id: c, client_secret: s, token_url: "https://auth.example.test/t", client_auth: body}}}
+)"),
+                                    "t.yaml", no_env());
+    REQUIRE(c.accounts.size() == 6);
+    const auto o2 = [&c](std::size_t i) {
+      return std::get<cfg::oauth2_credentials>(c.accounts.at(i).auth);
+    };
+    CHECK(o2(0).token_url.empty());
+    CHECK(o2(0).token_host == cfg::token_host_kind::csds);
+    CHECK(o2(0).csds_url == "https://api.liveperson.net");
+    CHECK(o2(0).auth == cfg::client_auth::body);
+    CHECK(o2(1).token_host == cfg::token_host_kind::region);
+    CHECK(o2(1).auth == cfg::client_auth::body);
+    CHECK(o2(2).token_host == cfg::token_host_kind::host);
+    CHECK(o2(2).token_host_name == "lo.sentinel.liveperson.net");
+    CHECK(o2(2).auth == cfg::client_auth::basic);
+    CHECK(o2(3).csds_url == "http://127.0.0.1:9000");  // loopback http is fine; slash dropped
+    // An explicit token_url keeps today's behaviour (HTTP Basic) unless told otherwise.
+    CHECK(o2(4).auth == cfg::client_auth::basic);
+    CHECK(o2(5).auth == cfg::client_auth::body);
   }
 
   TEST_CASE("duplicate account ids and duplicate keys") {
@@ -905,6 +954,9 @@ accounts:
   - id: z
     domain: lo.da.liveperson.net
     auth: {oauth2: {client_id: c, client_secret: s, token_url: "https://a.example.test/t"}}
+  - {id: y, region: apac, auth: {oauth2: {client_id: c, client_secret: s, csds_url: "http://127.0.0.1:9"}}}
+  - {id: x, region: apac, auth: {oauth2: {client_id: c, client_secret: s, token_host: region, client_auth: basic}}}
+  - {id: w, region: apac, auth: {oauth2: {client_id: c, client_secret: s, token_host: "127.0.0.1:8443"}}}
 )");
     const cfg::config original = cfg::load_string(text, "orig.yaml", env);
     const std::string printed = cfg::to_yaml(original);

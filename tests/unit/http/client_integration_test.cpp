@@ -81,6 +81,16 @@ std::int64_t ms_since(std::chrono::steady_clock::time_point t0) {
       .count();
 }
 
+// OAuth 2.0 settings with an explicit token URL and HTTP Basic client authentication.
+oauth2_settings basic_token(std::string url, std::string id, std::string secret) {
+  oauth2_settings s;
+  s.token_url = std::move(url);
+  s.client_id = std::move(id);
+  s.client_secret = std::move(secret);
+  s.client_auth = client_auth_method::basic;
+  return s;
+}
+
 struct counting_nonce {
   std::shared_ptr<std::atomic<int>> n = std::make_shared<std::atomic<int>>(0);
   std::string operator()() const { return "nonce" + std::to_string((*n)++); }
@@ -727,7 +737,7 @@ TEST_SUITE("integration_http") {
     asio::io_context io;
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
     oauth2_client_credentials auth(
-        c, {url_of(srv, "localhost", "/token"), "id", "the-secret", "", 60s});
+        c, basic_token(url_of(srv, "localhost", "/token"), "id", "the-secret"));
     auto r = run(io, c.send(get(url_of(srv, "localhost", "/data")), &auth));
     REQUIRE(r.has_value());
     CHECK(r->status == 200);
@@ -754,7 +764,7 @@ TEST_SUITE("integration_http") {
     asio::io_context io;
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
     std::int64_t now = 1'000'000;
-    oauth2_client_credentials auth(c, {url_of(srv, "localhost", "/token"), "id", "s", "", 60s},
+    oauth2_client_credentials auth(c, basic_token(url_of(srv, "localhost", "/token"), "id", "s"),
                                    [&now] { return now; });
     auto fetch = [&] { return run(io, c.send(get(url_of(srv, "localhost", "/d")), &auth))->body; };
     CHECK(fetch() == "Bearer t1");
@@ -778,7 +788,7 @@ TEST_SUITE("integration_http") {
     asio::io_context io;
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
     oauth2_client_credentials auth(
-        c, {url_of(srv, "localhost", "/token"), "id", "very-secret-value", "", 60s});
+        c, basic_token(url_of(srv, "localhost", "/token"), "id", "very-secret-value"));
     auto r = run(io, c.send(get(url_of(srv, "localhost", "/d")), &auth));
     REQUIRE(r.has_error());
     CHECK(r.error().code == errc::auth_failed);
@@ -813,7 +823,7 @@ TEST_SUITE("integration_http") {
     });
     asio::io_context io;
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
-    oauth2_client_credentials auth(c, {url_of(srv, "localhost", "/token"), "id", "s", "", 60s});
+    oauth2_client_credentials auth(c, basic_token(url_of(srv, "localhost", "/token"), "id", "s"));
     std::vector<std::optional<lpda::result<response>>> out(5);
     for (auto& o : out)
       asio::co_spawn(io, store_result(c.send(get(url_of(srv, "localhost", "/d")), &auth), &o),
@@ -826,5 +836,155 @@ TEST_SUITE("integration_http") {
     }
     CHECK(auth.token_requests() == 1);
     CHECK(tokens == 1);
+  }
+
+  TEST_CASE("LivePerson's flow: Domain API once, then the exact sentinel token request") {
+    std::atomic<int> tokens{0};
+    std::uint16_t port = 0;
+    test_server srv({}, [&tokens, &port](const received_request& rq, std::size_t) {
+      if (rq.target.rfind("/api/account/", 0) == 0)
+        return ok(R"({"service":"sentinel","account":"4711","baseURI":"127.0.0.1:)" +
+                  std::to_string(port) + "\"}");
+      if (rq.target.rfind("/sentinel/", 0) == 0)
+        return ok(R"({"access_token":"t)" + std::to_string(++tokens) +
+                  R"(","token_type":"Bearer","expires_in":"120"})");
+      return ok(rq.header("Authorization"));
+    });
+    port = srv.port();
+    asio::io_context io;
+    client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
+    std::int64_t now = 1'000'000;
+    csds_cache cache;
+    std::vector<token_fetch_result> fetches;
+    oauth2_settings s;
+    s.client_id = "the-id";
+    s.client_secret = "the secret&";
+    s.client_auth = client_auth_method::body;
+    s.account_id = "4711";
+    s.csds_url = url_of(srv, "127.0.0.1", "");
+    s.cache = &cache;
+    s.on_token_fetch = [&fetches](token_fetch_result r) { fetches.push_back(r); };
+    oauth2_client_credentials auth(c, s, [&now] { return now; });
+    auto fetch = [&] { return run(io, c.send(get(url_of(srv, "127.0.0.1", "/d")), &auth))->body; };
+    CHECK(fetch() == "Bearer t1");
+    now += 59'000;  // 120 s token ("120" as a string), 60 s margin: still good
+    CHECK(fetch() == "Bearer t1");
+    now += 2'000;
+    CHECK(fetch() == "Bearer t2");
+    const auto rq = srv.requests();
+    REQUIRE(rq.size() == 6);
+    CHECK(rq[0].method == "GET");
+    CHECK(rq[0].target == "/api/account/4711/service/sentinel/baseURI.json?version=1.0");
+    CHECK_FALSE(rq[0].has_header("Authorization"));
+    CHECK(rq[1].method == "POST");
+    CHECK(rq[1].target == "/sentinel/api/v2/account/4711/app/token?v=2.0");
+    CHECK(rq[1].header("Content-Type") == "application/x-www-form-urlencoded");
+    CHECK(rq[1].header("Accept") == "application/json");
+    CHECK_FALSE(rq[1].has_header("Authorization"));
+    CHECK(rq[1].body ==
+          "client_id=the-id&client_secret=the%20secret%26&grant_type=client_credentials");
+    CHECK(rq[2].header("Authorization") == "Bearer t1");
+    CHECK(rq[3].header("Authorization") == "Bearer t1");
+    // The second token came from the cached sentinel host: no second Domain API lookup.
+    CHECK(rq[4].target == "/sentinel/api/v2/account/4711/app/token?v=2.0");
+    CHECK(auth.token_url() ==
+          url_of(srv, "127.0.0.1", "/sentinel/api/v2/account/4711/app/token?v=2.0"));
+    CHECK(auth.last_expires_in_s() == 120);
+    CHECK(cache.find(s.csds_url, "4711") == "127.0.0.1:" + std::to_string(port));
+    CHECK(fetches ==
+          std::vector<token_fetch_result>{token_fetch_result::ok, token_fetch_result::ok});
+    // A strategy built later (a reload) reuses the cached answer.
+    oauth2_client_credentials again(c, s, [&now] { return now; });
+    CHECK(run(io, c.send(get(url_of(srv, "127.0.0.1", "/d")), &again))->body == "Bearer t3");
+    CHECK(srv.requests().size() == 8);
+  }
+
+  TEST_CASE("a Domain API answer naming a foreign host gets no secret") {
+    test_server srv({}, [](const received_request& rq, std::size_t) {
+      if (rq.target.rfind("/api/account/", 0) == 0)
+        return ok(R"({"service":"sentinel","account":"1","baseURI":"sentinel.evil.example.com"})");
+      reply r = ok(R"({"access_token":"x","expires_in":60})");
+      return r;
+    });
+    asio::io_context io;
+    client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
+    oauth2_settings s;
+    s.client_id = "id";
+    s.client_secret = "never-sent";
+    s.client_auth = client_auth_method::body;
+    s.account_id = "1";
+    s.csds_url = url_of(srv, "127.0.0.1", "");
+    std::vector<token_fetch_result> fetches;
+    s.on_token_fetch = [&fetches](token_fetch_result r) { fetches.push_back(r); };
+    oauth2_client_credentials auth(c, s);
+    auto r = run(io, c.send(get(url_of(srv, "127.0.0.1", "/d")), &auth));
+    REQUIRE(r.has_error());
+    CHECK(r.error().code == errc::host_not_allowed);
+    CHECK(r.error().message ==
+          "refusing to send the OAuth 2.0 client secret to "
+          "http://sentinel.evil.example.com/sentinel/api/v2/account/1/app/token: "
+          "sentinel.evil.example.com is not under *.sentinel.liveperson.net (name the host with "
+          "token_url to trust it)");
+    CHECK(srv.requests().size() == 1);  // the lookup only
+    CHECK(fetches == std::vector<token_fetch_result>{token_fetch_result::refused});
+  }
+
+  TEST_CASE("token service and Domain API refusals carry the status and message, not the secret") {
+    test_server srv({}, [](const received_request& rq, std::size_t) {
+      reply r;
+      r.status = rq.target.rfind("/api/account/2/", 0) == 0 ? 401 : 400;
+      r.body = rq.target.rfind("/api/account/", 0) == 0
+                   ? std::string(R"({"error":"invalid site"})")
+                   : R"({"error":"invalid_client","error_description":"no client with secret )" +
+                         std::string("very-secret-value") + "\"}";
+      return r;
+    });
+    asio::io_context io;
+    client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
+    oauth2_settings s;
+    s.token_url = url_of(srv, "127.0.0.1", "/token");
+    s.client_id = "id";
+    s.client_secret = "very-secret-value";
+    oauth2_client_credentials auth(c, s);
+    auto r = run(io, c.send(get(url_of(srv, "127.0.0.1", "/d")), &auth));
+    REQUIRE(r.has_error());
+    CHECK(r.error().code == errc::auth_failed);
+    CHECK(r.error().message == "OAuth 2.0 token request refused: HTTP 400 from " +
+                                   url_of(srv, "127.0.0.1", "/token") +
+                                   ": invalid_client (no client with secret ***)");
+    oauth2_settings d;
+    d.client_id = "id";
+    d.client_secret = "very-secret-value";
+    d.account_id = "2";
+    d.csds_url = url_of(srv, "127.0.0.1", "");
+    oauth2_client_credentials derived(c, d);
+    auto lookup = run(io, c.send(get(url_of(srv, "127.0.0.1", "/d")), &derived));
+    REQUIRE(lookup.has_error());
+    CHECK(lookup.error().code == errc::auth_failed);
+    CHECK(lookup.error().message ==
+          "Domain API lookup of the sentinel host refused: HTTP 401 from " +
+              url_of(srv, "127.0.0.1", "/api/account/2/service/sentinel/baseURI.json") +
+              ": invalid site");
+  }
+
+  TEST_CASE("a token endpoint's redirect is not followed (the body holds the secret)") {
+    test_server srv({}, [](const received_request&, std::size_t) {
+      reply r;
+      r.status = 307;
+      r.headers.emplace_back("Location", "http://127.0.0.2:1/steal");
+      return r;
+    });
+    asio::io_context io;
+    client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
+    oauth2_settings s;
+    s.token_url = url_of(srv, "127.0.0.1", "/token");
+    s.client_id = "id";
+    s.client_secret = "sec";
+    s.client_auth = client_auth_method::body;
+    oauth2_client_credentials auth(c, s);
+    auto r = run(io, c.send(get(url_of(srv, "127.0.0.1", "/d")), &auth));
+    REQUIRE(r.has_error());
+    CHECK(r.error().message.find("HTTP 307") != std::string::npos);
+    CHECK(srv.requests().size() == 1);
   }
 }
