@@ -69,6 +69,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--oauth2-ttl", o.oauth2_ttl_s, "expires_in of issued bearer tokens (s)")
       ->capture_default_str();
+  std::string da_auth = "both";
+  app.add_option("--data-access-auth", da_auth,
+                 "Credentials the Data Access endpoints accept: oauth1, bearer, both")
+      ->capture_default_str();
+  app.add_option("--csds-sentinel-host", o.csds_sentinel_host,
+                 "baseURI the Domain API answers for service sentinel (default: this server's "
+                 "host:port)");
 
   std::string accounts = "12345678";
   std::string from;
@@ -165,6 +172,9 @@ int main(int argc, char** argv) {
 
   try {
     o.oauth2 = !no_oauth2;
+    const auto mode = emu::parse_data_access_auth(da_auth);
+    if (!mode) throw std::invalid_argument("--data-access-auth: expected oauth1, bearer or both");
+    o.da_auth = *mode;
     o.data.accounts = split_list(accounts);
     if (!now.empty()) {
       o.now_ms = emu::parse_time_arg(now);

@@ -333,6 +333,25 @@ std::optional<std::string> set_fault(fault_spec& f, std::string_view name, std::
   return "unknown fault setting '" + std::string(name) + "'";
 }
 
+std::optional<data_access_auth> parse_data_access_auth(std::string_view s) {
+  if (s == "oauth1") return data_access_auth::oauth1;
+  if (s == "bearer") return data_access_auth::bearer;
+  if (s == "both") return data_access_auth::both;
+  return std::nullopt;
+}
+
+std::string_view to_string(data_access_auth a) {
+  switch (a) {
+    case data_access_auth::oauth1:
+      return "oauth1";
+    case data_access_auth::bearer:
+      return "bearer";
+    case data_access_auth::both:
+      break;
+  }
+  return "both";
+}
+
 // --- the server
 // -----------------------------------------------------------------------------------
 
@@ -356,6 +375,7 @@ struct server::impl {
   std::set<std::pair<std::string, std::string>> served;
   std::map<std::string, std::chrono::steady_clock::time_point> bearer_tokens;
   std::uint64_t token_serial = 0;
+  int revoke_after = 0;  // accepted bearer requests until every token is revoked; 0 = none
 
   std::int64_t now_locked() const { return opts.now_ms ? *opts.now_ms : system_now_ms(); }
 
@@ -448,14 +468,31 @@ struct server::impl {
   bool authorized(const http::request<http::string_body>& req, bool is_tls) {
     const std::string_view auth = req[http::field::authorization];
     if (auth.size() > 7 && (auth.substr(0, 7) == "Bearer " || auth.substr(0, 7) == "bearer ")) {
-      if (!opts.oauth2) return false;
+      if (!opts.oauth2 || opts.da_auth == data_access_auth::oauth1) return false;
       const auto it = bearer_tokens.find(std::string(auth.substr(7)));
-      return it != bearer_tokens.end() && std::chrono::steady_clock::now() < it->second;
+      const bool ok = it != bearer_tokens.end() && std::chrono::steady_clock::now() < it->second;
+      // A revocation scheduled with revoke-tokens?after=N takes effect after N accepted
+      // requests, so a test can revoke the token a running sync holds at a known point.
+      if (ok && revoke_after > 0 && --revoke_after == 0) bearer_tokens.clear();
+      return ok;
     }
+    if (opts.da_auth == data_access_auth::bearer) return false;
     const auto v =
         verify_oauth1(std::string_view(req.method_string()), is_tls ? "https" : "http",
                       req[http::field::host], req.target(), auth, opts.oauth1, form_body(req));
     return v.ok;
+  }
+
+  // A new bearer token living opts.oauth2_ttl_s seconds (real clock: token lifetimes are about
+  // the client's clock, not the emulator's "now").
+  std::string issue_token() {
+    char buf[64];
+    std::snprintf(
+        buf, sizeof buf, "emu-%016llx",
+        static_cast<unsigned long long>(
+            mix(opts.data.seed, ++token_serial, static_cast<std::uint64_t>(system_now_ms()))));
+    bearer_tokens[buf] = std::chrono::steady_clock::now() + std::chrono::seconds(opts.oauth2_ttl_s);
+    return buf;
   }
 
   reply token_endpoint(const http::request<http::string_body>& req) {
@@ -481,15 +518,65 @@ struct server::impl {
       ++cnt.unauthorized;
       return json_reply(R"({"error":"invalid_client"})", 401);
     }
-    char buf[64];
-    std::snprintf(
-        buf, sizeof buf, "emu-%016llx",
-        static_cast<unsigned long long>(
-            mix(opts.data.seed, ++token_serial, static_cast<std::uint64_t>(system_now_ms()))));
-    bearer_tokens[buf] = std::chrono::steady_clock::now() + std::chrono::seconds(opts.oauth2_ttl_s);
-    return json_reply(std::string(R"({"access_token":")") + buf +
+    const std::string token = issue_token();
+    return json_reply(std::string(R"({"access_token":")") + token +
                       R"(","token_type":"Bearer","expires_in":)" +
                       std::to_string(opts.oauth2_ttl_s) + "}");
+  }
+
+  // LivePerson's Domain API (CSDS): GET /api/account/{id}/service/{name}/baseURI.json. Only
+  // "sentinel" is known here; no authentication, as at LivePerson.
+  reply csds(const std::vector<std::string>& parts) {
+    ++cnt.csds;
+    // parts: "", "api", "account", {id}, "service", {name}, "baseURI.json"
+    if (parts.size() != 7 || parts[4] != "service" || parts[6] != "baseURI.json")
+      return json_reply(R"({"error":"not found"})", 404);
+    const std::string& account = parts[3];
+    if (!gen.has_account(account)) return json_reply(R"({"error":"invalid site id"})", 401);
+    if (parts[5] != "sentinel") return json_reply(R"({"error":"unknown service"})", 404);
+    std::string host = opts.csds_sentinel_host;
+    if (host.empty()) host = url.substr(url.find("://") + 3);
+    return json_reply(R"({"service":"sentinel","account":")" + account + R"(","baseURI":")" + host +
+                      "\"}");
+  }
+
+  // LivePerson's Sentinel: POST /sentinel/api/v2/account/{id}/app/token with the client id and
+  // secret in a form body only, answering expires_in as a string.
+  reply sentinel_token(const http::request<http::string_body>& req,
+                       const std::vector<std::string>& parts) {
+    ++cnt.token;
+    // parts: "", "sentinel", "api", "v2", "account", {id}, "app", "token"
+    if (parts.size() != 8 || parts[2] != "api" || parts[3] != "v2" || parts[4] != "account" ||
+        parts[6] != "app" || parts[7] != "token")
+      return json_reply(R"({"error":"not found"})", 404);
+    if (!opts.oauth2) return json_reply(R"({"error":"not_found"})", 404);
+    if (req.method() != http::verb::post)
+      return json_reply(R"({"error":"invalid_request","error_description":"POST required"})", 405);
+    if (req[http::field::content_type].substr(0, 33) != "application/x-www-form-urlencoded")
+      return json_reply(R"({"error":"invalid_request","error_description":"form body required"})",
+                        400);
+    const param_list form = parse_query(req.body());
+    if (param(form, "grant_type") != "client_credentials")
+      return json_reply(R"({"error":"unsupported_grant_type"})", 400);
+    if (param(form, "client_id") != opts.oauth2_client_id ||
+        param(form, "client_secret") != opts.oauth2_client_secret || !gen.has_account(parts[5])) {
+      ++cnt.unauthorized;
+      return json_reply(
+          R"({"error":"invalid_client","error_description":"Client authentication failed"})", 401);
+    }
+    const std::string token = issue_token();
+    return json_reply(std::string(R"({"access_token":")") + token +
+                      R"(","token_type":"Bearer","expires_in":")" +
+                      std::to_string(opts.oauth2_ttl_s) + "\"}");
+  }
+
+  int revoke_locked(const std::string& token) {
+    if (token.empty()) {
+      const int n = static_cast<int>(bearer_tokens.size());
+      bearer_tokens.clear();
+      return n;
+    }
+    return static_cast<int>(bearer_tokens.erase(token));
   }
 
   std::vector<listed_file> listed(const std::string& account, std::int64_t start,
@@ -691,6 +778,12 @@ struct server::impl {
     w.String(opts.malformed_entry);
     w.Key("malformedEntryKind");
     w.String(std::string(entry_fault_name(opts.malformed_entry_kind)));
+    w.Key("dataAccessAuth");
+    w.String(std::string(to_string(opts.da_auth)));
+    w.Key("oauth2Ttl");
+    w.Int(opts.oauth2_ttl_s);
+    w.Key("tokens");
+    w.Int(static_cast<int>(bearer_tokens.size()));
     w.EndObject();
     return {sb.GetString(), sb.GetSize()};
   }
@@ -700,10 +793,9 @@ struct server::impl {
     rapidjson::Writer<rapidjson::StringBuffer> w(sb);
     w.StartObject();
     const std::pair<const char*, std::int64_t> fields[] = {
-        {"total", cnt.total},     {"base", cnt.base},
-        {"listing", cnt.listing}, {"download", cnt.download},
-        {"schema", cnt.schema},   {"token", cnt.token},
-        {"control", cnt.control}, {"unauthorized", cnt.unauthorized},
+        {"total", cnt.total},       {"base", cnt.base},       {"listing", cnt.listing},
+        {"download", cnt.download}, {"schema", cnt.schema},   {"token", cnt.token},
+        {"csds", cnt.csds},         {"control", cnt.control}, {"unauthorized", cnt.unauthorized},
         {"faults", cnt.faults}};
     for (const auto& [n, v] : fields) {
       w.Key(n);
@@ -854,6 +946,27 @@ struct server::impl {
         opts.malformed_entry_kind = *kind;
         return json_reply(state_json());
       }
+      if (cmd == "data-access-auth") {
+        const auto a = parse_data_access_auth(param(q, "mode"));
+        if (!a) return bad("data-access-auth: mode must be oauth1, bearer or both");
+        opts.da_auth = *a;
+        return json_reply(state_json());
+      }
+      if (cmd == "oauth2-ttl") {
+        const auto ttl = to_int(param(q, "s"));
+        if (!ttl || *ttl < 0) return bad("oauth2-ttl: s must be a non-negative integer");
+        opts.oauth2_ttl_s = static_cast<int>(*ttl);
+        return json_reply(state_json());
+      }
+      if (cmd == "revoke-tokens") {
+        if (has_param(q, "after")) {
+          const auto n = to_int(param(q, "after"));
+          if (!n || *n < 1) return bad("revoke-tokens: after must be a positive integer");
+          revoke_after = static_cast<int>(*n);
+          return json_reply("{\"revoked\":0}");
+        }
+        return json_reply("{\"revoked\":" + std::to_string(revoke_locked(param(q, "token"))) + "}");
+      }
       if (cmd == "add-hours") {
         const auto n = to_int(param(q, "n", "1"));
         if (!n || *n < 0) return bad("add-hours: n must be a non-negative integer");
@@ -906,6 +1019,9 @@ struct server::impl {
     }
     if (target == "/oauth2/token" || target.substr(0, 14) == "/oauth2/token?")
       return token_endpoint(req);
+    const std::string_view path = target.substr(0, target.find('?'));
+    if (path.substr(0, 13) == "/api/account/") return csds(split(path, '/'));
+    if (path.substr(0, 10) == "/sentinel/") return sentinel_token(req, split(path, '/'));
     if (target.substr(0, api_prefix.size()) == api_prefix) return api(req, is_tls);
     return xml_error(404, "Resource not found", 404);
   }
@@ -1168,6 +1284,21 @@ file_info server::add_file(const std::string& account, std::int64_t scope_ms,
 void server::set_late(int percent, int min_hours, int max_hours) {
   std::lock_guard lock(impl_->mu);
   impl_->gen.set_late(percent, min_hours, max_hours);
+}
+
+void server::set_data_access_auth(data_access_auth a) {
+  std::lock_guard lock(impl_->mu);
+  impl_->opts.da_auth = a;
+}
+
+void server::set_oauth2_ttl_s(int seconds) {
+  std::lock_guard lock(impl_->mu);
+  impl_->opts.oauth2_ttl_s = seconds;
+}
+
+int server::revoke_tokens(const std::string& token) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->revoke_locked(token);
 }
 
 request_counts server::counts() const {

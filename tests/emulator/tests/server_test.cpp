@@ -171,6 +171,77 @@ TEST_SUITE("integration_emulator") {
     CHECK(grant.status == 400);
   }
 
+  TEST_CASE("LivePerson's flow: Domain API, sentinel token in a form body, expiry and revocation") {
+    running r(options());
+    const std::string u = r.listing(0, mar8 + 48 * emu::hour_ms);
+    const std::string host = r.url.substr(r.url.find("://") + 3);
+    const auto csds = t::request(
+        "GET", r.url + "/api/account/" + account + "/service/sentinel/baseURI.json?version=1.0", {},
+        "");
+    REQUIRE(csds.status == 200);
+    CHECK(csds.body ==
+          R"({"service":"sentinel","account":")" + account + R"(","baseURI":")" + host + "\"}");
+    CHECK(t::request("GET", r.url + "/api/account/999/service/sentinel/baseURI.json", {}, "")
+              .status == 401);
+    CHECK(t::request("GET", r.url + "/api/account/" + account + "/service/agentVep/baseURI.json",
+                     {}, "")
+              .status == 404);
+
+    const std::string token_url =
+        r.url + "/sentinel/api/v2/account/" + account + "/app/token?v=2.0";
+    const std::vector<std::pair<std::string, std::string>> form{
+        {"Content-Type", "application/x-www-form-urlencoded"}};
+    const std::string good =
+        "client_id=emulator-client&client_secret=emulator-client-secret&grant_type=client_"
+        "credentials";
+    auto tok = t::request("POST", token_url, form, good);
+    REQUIRE(tok.status == 200);
+    rapidjson::Document d;
+    d.Parse(tok.body.c_str());
+    REQUIRE(d.IsObject());
+    CHECK(std::string(d["token_type"].GetString()) == "Bearer");
+    CHECK(std::string(d["expires_in"].GetString()) == "3600");  // a string, as configured
+    const std::string bearer = "Bearer " + std::string(d["access_token"].GetString());
+    CHECK(t::request("GET", u, {{"Authorization", bearer}}).status == 200);
+    // Credentials only in the body: HTTP Basic is not read, a wrong secret is refused.
+    CHECK(
+        t::request("POST", token_url,
+                   {{"Authorization", "Basic ZW11bGF0b3ItY2xpZW50OmVtdWxhdG9yLWNsaWVudC1zZWNyZXQ="},
+                    {"Content-Type", "application/x-www-form-urlencoded"}},
+                   "grant_type=client_credentials")
+            .status == 401);
+    const auto wrong =
+        t::request("POST", token_url, form,
+                   "client_id=emulator-client&client_secret=nope&grant_type=client_credentials");
+    CHECK(wrong.status == 401);
+    CHECK(wrong.body.find("invalid_client") != std::string::npos);
+    CHECK(t::request("POST", token_url, {}, good).status == 400);  // no form content type
+
+    // Data Access auth modes.
+    r.srv.set_data_access_auth(emu::data_access_auth::oauth1);
+    CHECK(t::request("GET", u, {{"Authorization", bearer}}).status == 401);
+    CHECK(t::signed_get(u).status == 200);
+    r.srv.set_data_access_auth(emu::data_access_auth::bearer);
+    CHECK(t::request("GET", u, {{"Authorization", bearer}}).status == 200);
+    CHECK(t::signed_get(u).status == 401);
+    r.srv.set_data_access_auth(emu::data_access_auth::both);
+
+    // Revocation, and a token that outlives its expires_in.
+    CHECK(r.srv.revoke_tokens() == 1);
+    CHECK(t::request("GET", u, {{"Authorization", bearer}}).status == 401);
+    r.srv.set_oauth2_ttl_s(1);
+    tok = t::request("POST", token_url, form, good);
+    d.Parse(tok.body.c_str());
+    CHECK(std::string(d["expires_in"].GetString()) == "1");
+    const std::string short_lived = "Bearer " + std::string(d["access_token"].GetString());
+    CHECK(t::request("GET", u, {{"Authorization", short_lived}}).status == 200);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    CHECK(t::request("GET", u, {{"Authorization", short_lived}}).status == 401);
+    const auto c = r.srv.counts();
+    CHECK(c.csds == 3);
+    CHECK(c.token == 5);
+  }
+
   TEST_CASE("listing windows return exactly the files created inside them half-open") {
     running r(options());
     const auto files = r.srv.files(account);
@@ -719,6 +790,8 @@ TEST_SUITE("integration_emulator") {
                             "--oauth2-client-id",
                             "--oauth2-client-secret",
                             "--oauth2-ttl",
+                            "--data-access-auth",
+                            "--csds-sentinel-host",
                             "--seed",
                             "--accounts",
                             "--agents",

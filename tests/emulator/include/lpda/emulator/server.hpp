@@ -46,6 +46,16 @@ struct fault_spec {
   int drip_interval_ms = 20;
 };
 
+/// Which credentials the Data Access endpoints accept (the token and Domain API endpoints are
+/// unaffected): OAuth 1.0a signatures only, OAuth 2.0 bearer tokens only, or either. Whether
+/// LivePerson's Data Access hosts accept bearer tokens is documented nowhere, so tests need all
+/// three answers.
+enum class data_access_auth { oauth1, bearer, both };
+
+/// "oauth1", "bearer", "both" → the mode; nullopt otherwise.
+std::optional<data_access_auth> parse_data_access_auth(std::string_view s);
+std::string_view to_string(data_access_auth a);
+
 /// Request counters (read with server::counts or GET /_control/counts).
 struct request_counts {
   std::int64_t total = 0;         ///< every request, control included
@@ -53,7 +63,8 @@ struct request_counts {
   std::int64_t listing = 0;       ///< …/le/{dataType}?startTime&endTime
   std::int64_t download = 0;      ///< …/le/agentActivity/{file}
   std::int64_t schema = 0;        ///< …/le/schema
-  std::int64_t token = 0;         ///< POST /oauth2/token
+  std::int64_t token = 0;  ///< POST /oauth2/token and …/sentinel/api/v2/account/{id}/app/token
+  std::int64_t csds = 0;   ///< GET /api/account/{id}/service/{name}/baseURI.json
   std::int64_t control = 0;       ///< /_control/…
   std::int64_t unauthorized = 0;  ///< answered 401
   std::int64_t faults = 0;        ///< hit by the fault schedule or the failing file
@@ -75,6 +86,9 @@ struct server_options {
   std::string oauth2_client_id = "emulator-client";
   std::string oauth2_client_secret = "emulator-client-secret";
   int oauth2_ttl_s = 3600;  ///< expires_in of issued tokens
+  /// The Domain API's `baseURI` for service sentinel; "" = this server's own host:port.
+  std::string csds_sentinel_host;
+  data_access_auth da_auth = data_access_auth::both;
   generator_config data;
   variants variant;
   fault_spec fault;
@@ -139,6 +153,13 @@ class server {
                      int sessions);
   /// Late files: share in percent and delay range in hours (generator::set_late).
   void set_late(int percent, int min_hours, int max_hours);
+  /// Which credentials the Data Access endpoints accept from now on.
+  void set_data_access_auth(data_access_auth a);
+  /// expires_in (s) of tokens issued from now on.
+  void set_oauth2_ttl_s(int seconds);
+  /// Revokes every bearer token issued so far (`token` empty) or that one; a revoked token is
+  /// answered 401 like an expired one. Returns how many were revoked.
+  int revoke_tokens(const std::string& token = {});
   /// A snapshot of the request counters.
   request_counts counts() const;
 
