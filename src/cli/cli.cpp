@@ -75,7 +75,7 @@ int run(int argc, char** argv) {
   app.footer(
       "Exit codes: 0 success; 1 some account or file failed (details logged); 64 usage error;\n"
       "65 bad input data; 66 input file missing; 75 temporary failure (network); 78 config "
-      "error.");
+      "error or credentials refused.");
 
   std::string config_path = default_config_path;
   app.add_option("-c,--config", config_path, "the YAML config file")->capture_default_str();
@@ -158,6 +158,20 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   availability_cmd->fallthrough();
 
+  check_options check_opts;
+  auto* check_cmd = app.add_subcommand(
+      "check",
+      "Prove that the credentials and the account work, step by step: connect, token or "
+      "signing, base resource, listings (never opens the database)");
+  check_cmd->add_option("--account", check_opts.account,
+                        "only this account (default: every "
+                        "enabled account)");
+  check_cmd->add_option("--hours", check_opts.hours, "list the files of the last N hours")
+      ->capture_default_str();
+  check_cmd->add_flag("--download-one", check_opts.download_one,
+                      "also download one listed file (to a temporary directory)");
+  check_cmd->fallthrough();
+
   decode_options decode_opts;
   auto* decode_cmd = app.add_subcommand(
       "decode", "Decode one Data Access file (gzip or plain JSON) and print one line per event; "
@@ -194,6 +208,10 @@ int run(int argc, char** argv) {
   if (validate_cmd->parsed())
     return run_validate_config(config_path, print_config, no_secrets, std::cout, std::cerr);
   if (run_cmd->parsed()) return run_daemon(config_path);
+  if (check_cmd->parsed()) {
+    check_opts.config_path = config_path;
+    return run_check(check_opts, std::cout, std::cerr);
+  }
   if (health_cmd->parsed()) return run_health(config_path);
   if (wm_cmd->parsed()) {
     wm_opts.config_path = config_path;

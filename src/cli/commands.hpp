@@ -107,6 +107,22 @@ int run_daemon(const std::string& config_path);
 /// HEALTHCHECK). 0 when it answers 200, 1 otherwise (also for a config error or no endpoint).
 int run_health(const std::string& config_path);
 
+struct check_options {
+  std::string config_path;
+  std::optional<std::string> account;  // nullopt: every enabled account
+  int hours = 24;
+  bool download_one = false;
+};
+
+/// `lpda-sync check [--account ID] [--hours N] [--download-one]`: per account, one verdict line
+/// per step on `out` — connect (DNS, TCP, TLS), token (OAuth 2.0) or signing (OAuth 1.0a), the
+/// base resource and its data types, the files of the last N hours per configured data type (none
+/// is a warning), one download when asked — with the HTTP status and LivePerson's message. Never
+/// opens the database; no secret is ever printed. Exit: 0 everything needed works; 78
+/// credentials or a token refused (401/403); 75 DNS, connect, TLS or timeout; 1 otherwise; 64 for
+/// an unknown --account or a bad --hours; the worst over accounts (78 > 1 > 75 > 0).
+int run_check(const check_options& opts, std::ostream& out, std::ostream& err);
+
 class sync_context;
 /// Polls every account of `ctx` once (running its io_context to completion), logs the reports
 /// and returns the exit code.
