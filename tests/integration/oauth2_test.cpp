@@ -66,6 +66,24 @@ void check_no_secret(const run_result& r) {
   }
 }
 
+// What `lpda-sync <command> --config C` did against a new emulator started with `emu_extra` (the
+// config's account on it, with `secret`); every output is checked for secrets.
+struct check_run {
+  std::string url;  // the emulator's, for expected messages
+  run_result r;
+};
+
+check_run run_check(std::vector<std::string> emu_extra, const std::string& secret,
+                    const std::string& command = "check", const std::string& base_url = {},
+                    const std::string& extra_top = {}) {
+  emulator_process emu(emulator_args(std::move(emu_extra)));
+  temp_dir dir;
+  const auto config = oauth2_config(dir, emu.url(), secret, base_url, extra_top);
+  auto r = run_lpda(command + " --config '" + config + "'");
+  check_no_secret(r);
+  return {emu.url(), std::move(r)};
+}
+
 // The verdict line of `step` in check's output ("" when there is none).
 std::string step_line(const std::string& out, const std::string& step) {
   std::size_t at = 0;
@@ -184,83 +202,53 @@ TEST_SUITE("integration_oauth2") {
 
   TEST_CASE("check names the failing step and exits with its code") {
     SUBCASE("an unresolvable host: connect, 75") {
-      emulator_process emu(emulator_args({}));
-      temp_dir dir;
-      const auto config = oauth2_config(dir, emu.url(), client_secret, "https://lpda-check.invalid",
-                                        "client: {connect_timeout: 3s}\n");
-      const auto r = run_lpda("check --config '" + config + "'");
-      CHECK_MESSAGE(r.status == 75, r.out << r.err);
+      const auto c = run_check({}, client_secret, "check", "https://lpda-check.invalid",
+                               "client: {connect_timeout: 3s}\n");
+      CHECK_MESSAGE(c.r.status == 75, c.r.out << c.r.err);
       // "cannot resolve …" or, without any DNS server, "resolving …: timed out": both 75.
-      CHECK(step_line(r.out, "connect").rfind("  FAIL  connect   ", 0) == 0);
-      CHECK(step_line(r.out, "connect").find("lpda-check.invalid") != std::string::npos);
-      CHECK(step_line(r.out, "token").empty());  // nothing after the failed step but skips
-      check_no_secret(r);
+      CHECK(step_line(c.r.out, "connect").rfind("  FAIL  connect   ", 0) == 0);
+      CHECK(step_line(c.r.out, "connect").find("lpda-check.invalid") != std::string::npos);
+      CHECK(step_line(c.r.out, "token").empty());  // nothing after the failed step but skips
     }
     SUBCASE("TLS to an untrusted certificate: connect, 75") {
-      emulator_process emu(emulator_args({"--tls-self-signed"}));
-      temp_dir dir;
-      const auto config = oauth2_config(dir, emu.url(), client_secret);
-      const auto r = run_lpda("check --config '" + config + "'");
-      CHECK_MESSAGE(r.status == 75, r.out << r.err);
-      CHECK(
-          step_line(r.out, "connect").rfind("  FAIL  connect   TLS handshake with 127.0.0.1:", 0) ==
-          0);
-      CHECK(step_line(r.out, "connect").find("the certificate is not trusted") !=
-            std::string::npos);
-      check_no_secret(r);
+      const auto c = run_check({"--tls-self-signed"}, client_secret);
+      CHECK_MESSAGE(c.r.status == 75, c.r.out << c.r.err);
+      const auto line = step_line(c.r.out, "connect");
+      CHECK(line.rfind("  FAIL  connect   TLS handshake with 127.0.0.1:", 0) == 0);
+      CHECK(line.find("the certificate is not trusted") != std::string::npos);
     }
     SUBCASE("the token refused: token, 78") {
-      emulator_process emu(emulator_args({}));
-      temp_dir dir;
-      const auto config = oauth2_config(dir, emu.url(), wrong_secret);
-      const auto r = run_lpda("check --config '" + config + "'");
-      CHECK_MESSAGE(r.status == 78, r.out << r.err);
-      CHECK(
-          step_line(r.out, "token")
-              .rfind(
-                  "  FAIL  token     OAuth 2.0 token request refused: HTTP 401 from " + emu.url() +
-                      "/sentinel/api/v2/account/12345678/app/token: invalid_client (Client "
-                      "authentication failed) — the token service refused the client id and secret",
-                  0) == 0);
-      check_no_secret(r);
+      const auto c = run_check({}, wrong_secret);
+      CHECK_MESSAGE(c.r.status == 78, c.r.out << c.r.err);
+      CHECK(step_line(c.r.out, "token") ==
+            "  FAIL  token     OAuth 2.0 token request refused: HTTP 401 from " + c.url +
+                "/sentinel/api/v2/account/12345678/app/token: invalid_client (Client "
+                "authentication failed) — the token service refused the client id and secret");
     }
     SUBCASE("401 on the base resource (Data Access takes OAuth 1.0a only): base, 78") {
-      emulator_process emu(emulator_args({"--data-access-auth", "oauth1"}));
-      temp_dir dir;
-      const auto config = oauth2_config(dir, emu.url(), client_secret);
-      const auto r = run_lpda("check --config '" + config + "'");
-      CHECK_MESSAGE(r.status == 78, r.out << r.err);
-      CHECK(step_line(r.out, "token").rfind("  ok    token", 0) == 0);
-      CHECK(step_line(r.out, "base")
-                .rfind("  FAIL  base      HTTP 401 from " + emu.url() +
-                           "/data_access_le/account/12345678/le: Unauthorized "
-                           "request — Data Access did not accept the OAuth "
-                           "2.0 bearer token",
-                       0) == 0);
-      check_no_secret(r);
+      const auto c = run_check({"--data-access-auth", "oauth1"}, client_secret);
+      CHECK_MESSAGE(c.r.status == 78, c.r.out << c.r.err);
+      CHECK(step_line(c.r.out, "token").rfind("  ok    token", 0) == 0);
+      CHECK(step_line(c.r.out, "base") ==
+            "  FAIL  base      HTTP 401 from " + c.url +
+                "/data_access_le/account/12345678/le: Unauthorized request — Data Access did not "
+                "accept the OAuth 2.0 bearer token");
     }
     SUBCASE("a data type without files is a warning: list, exit 0") {
       // The emulator's data ends three days ago: the last 24 hours hold no file.
       const auto from = std::to_string((now_ms() / 3'600'000 - 96) * 3'600'000);
-      emulator_process emu(emulator_args({"--from", from}));
-      temp_dir dir;
-      const auto config = oauth2_config(dir, emu.url(), client_secret);
-      const auto r = run_lpda("check --download-one --config '" + config + "'");
-      CHECK_MESSAGE(r.status == 0, r.out << r.err);
-      CHECK(step_line(r.out, "list")
-                .rfind("  warn  list      agentActivity: no files in the last "
-                       "24 h (HTTP 404, the data type is linked",
+      const auto c = run_check({"--from", from}, client_secret, "check --download-one");
+      CHECK_MESSAGE(c.r.status == 0, c.r.out << c.r.err);
+      CHECK(step_line(c.r.out, "list")
+                .rfind("  warn  list      agentActivity: no files in the last 24 h (HTTP 404, the "
+                       "data type is linked",
                        0) == 0);
-      CHECK(step_line(r.out, "download").rfind("  skip  download  no file listed", 0) == 0);
-      check_no_secret(r);
+      CHECK(step_line(c.r.out, "download").rfind("  skip  download  no file listed", 0) == 0);
     }
     SUBCASE("an account the config does not list: 64") {
-      emulator_process emu(emulator_args({}));
-      temp_dir dir;
-      const auto config = oauth2_config(dir, emu.url(), client_secret);
-      const auto r = run_lpda("check --account 999 --config '" + config + "'");
-      CHECK(r.status == 64);
-      CHECK(r.err.find("account 999 is not in") != std::string::npos);
+      const auto c = run_check({}, client_secret, "check --account 999");
+      CHECK(c.r.status == 64);
+      CHECK(c.r.err.find("account 999 is not in") != std::string::npos);
     }
   }
 }

@@ -81,13 +81,18 @@ std::int64_t ms_since(std::chrono::steady_clock::time_point t0) {
       .count();
 }
 
-// OAuth 2.0 settings with an explicit token URL and HTTP Basic client authentication.
-oauth2_settings basic_token(std::string url, std::string id, std::string secret) {
+// OAuth 2.0 settings with an explicit token URL (`url` not empty) or, with `csds_url`, a token
+// URL derived through the Domain API for `account_id`.
+oauth2_settings token_settings(std::string url, std::string id, std::string secret,
+                               client_auth_method how = client_auth_method::basic,
+                               std::string csds_url = {}, std::string account_id = {}) {
   oauth2_settings s;
   s.token_url = std::move(url);
   s.client_id = std::move(id);
   s.client_secret = std::move(secret);
-  s.client_auth = client_auth_method::basic;
+  s.client_auth = how;
+  if (!csds_url.empty()) s.csds_url = std::move(csds_url);
+  s.account_id = std::move(account_id);
   return s;
 }
 
@@ -737,7 +742,7 @@ TEST_SUITE("integration_http") {
     asio::io_context io;
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
     oauth2_client_credentials auth(
-        c, basic_token(url_of(srv, "localhost", "/token"), "id", "the-secret"));
+        c, token_settings(url_of(srv, "localhost", "/token"), "id", "the-secret"));
     auto r = run(io, c.send(get(url_of(srv, "localhost", "/data")), &auth));
     REQUIRE(r.has_value());
     CHECK(r->status == 200);
@@ -764,7 +769,7 @@ TEST_SUITE("integration_http") {
     asio::io_context io;
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
     std::int64_t now = 1'000'000;
-    oauth2_client_credentials auth(c, basic_token(url_of(srv, "localhost", "/token"), "id", "s"),
+    oauth2_client_credentials auth(c, token_settings(url_of(srv, "localhost", "/token"), "id", "s"),
                                    [&now] { return now; });
     auto fetch = [&] { return run(io, c.send(get(url_of(srv, "localhost", "/d")), &auth))->body; };
     CHECK(fetch() == "Bearer t1");
@@ -788,7 +793,7 @@ TEST_SUITE("integration_http") {
     asio::io_context io;
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
     oauth2_client_credentials auth(
-        c, basic_token(url_of(srv, "localhost", "/token"), "id", "very-secret-value"));
+        c, token_settings(url_of(srv, "localhost", "/token"), "id", "very-secret-value"));
     auto r = run(io, c.send(get(url_of(srv, "localhost", "/d")), &auth));
     REQUIRE(r.has_error());
     CHECK(r.error().code == errc::auth_failed);
@@ -823,7 +828,8 @@ TEST_SUITE("integration_http") {
     });
     asio::io_context io;
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
-    oauth2_client_credentials auth(c, basic_token(url_of(srv, "localhost", "/token"), "id", "s"));
+    oauth2_client_credentials auth(c,
+                                   token_settings(url_of(srv, "localhost", "/token"), "id", "s"));
     std::vector<std::optional<lpda::result<response>>> out(5);
     for (auto& o : out)
       asio::co_spawn(io, store_result(c.send(get(url_of(srv, "localhost", "/d")), &auth), &o),
@@ -856,12 +862,8 @@ TEST_SUITE("integration_http") {
     std::int64_t now = 1'000'000;
     csds_cache cache;
     std::vector<token_fetch_result> fetches;
-    oauth2_settings s;
-    s.client_id = "the-id";
-    s.client_secret = "the secret&";
-    s.client_auth = client_auth_method::body;
-    s.account_id = "4711";
-    s.csds_url = url_of(srv, "127.0.0.1", "");
+    auto s = token_settings("", "the-id", "the secret&", client_auth_method::body,
+                            url_of(srv, "127.0.0.1", ""), "4711");
     s.cache = &cache;
     s.on_token_fetch = [&fetches](token_fetch_result r) { fetches.push_back(r); };
     oauth2_client_credentials auth(c, s, [&now] { return now; });
@@ -908,12 +910,8 @@ TEST_SUITE("integration_http") {
     });
     asio::io_context io;
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
-    oauth2_settings s;
-    s.client_id = "id";
-    s.client_secret = "never-sent";
-    s.client_auth = client_auth_method::body;
-    s.account_id = "1";
-    s.csds_url = url_of(srv, "127.0.0.1", "");
+    auto s = token_settings("", "id", "never-sent", client_auth_method::body,
+                            url_of(srv, "127.0.0.1", ""), "1");
     std::vector<token_fetch_result> fetches;
     s.on_token_fetch = [&fetches](token_fetch_result r) { fetches.push_back(r); };
     oauth2_client_credentials auth(c, s);
@@ -941,23 +939,17 @@ TEST_SUITE("integration_http") {
     });
     asio::io_context io;
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
-    oauth2_settings s;
-    s.token_url = url_of(srv, "127.0.0.1", "/token");
-    s.client_id = "id";
-    s.client_secret = "very-secret-value";
-    oauth2_client_credentials auth(c, s);
+    oauth2_client_credentials auth(
+        c, token_settings(url_of(srv, "127.0.0.1", "/token"), "id", "very-secret-value"));
     auto r = run(io, c.send(get(url_of(srv, "127.0.0.1", "/d")), &auth));
     REQUIRE(r.has_error());
     CHECK(r.error().code == errc::auth_failed);
     CHECK(r.error().message == "OAuth 2.0 token request refused: HTTP 400 from " +
                                    url_of(srv, "127.0.0.1", "/token") +
                                    ": invalid_client (no client with secret ***)");
-    oauth2_settings d;
-    d.client_id = "id";
-    d.client_secret = "very-secret-value";
-    d.account_id = "2";
-    d.csds_url = url_of(srv, "127.0.0.1", "");
-    oauth2_client_credentials derived(c, d);
+    oauth2_client_credentials derived(
+        c, token_settings("", "id", "very-secret-value", client_auth_method::body,
+                          url_of(srv, "127.0.0.1", ""), "2"));
     auto lookup = run(io, c.send(get(url_of(srv, "127.0.0.1", "/d")), &derived));
     REQUIRE(lookup.has_error());
     CHECK(lookup.error().code == errc::auth_failed);
@@ -976,12 +968,8 @@ TEST_SUITE("integration_http") {
     });
     asio::io_context io;
     client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
-    oauth2_settings s;
-    s.token_url = url_of(srv, "127.0.0.1", "/token");
-    s.client_id = "id";
-    s.client_secret = "sec";
-    s.client_auth = client_auth_method::body;
-    oauth2_client_credentials auth(c, s);
+    oauth2_client_credentials auth(c, token_settings(url_of(srv, "127.0.0.1", "/token"), "id",
+                                                     "sec", client_auth_method::body));
     auto r = run(io, c.send(get(url_of(srv, "127.0.0.1", "/d")), &auth));
     REQUIRE(r.has_error());
     CHECK(r.error().message.find("HTTP 307") != std::string::npos);
