@@ -332,6 +332,33 @@ TEST_SUITE("integration_run") {
     CHECK(daemon.wait(10000) == 0);
   }
 
+  TEST_CASE("the daemon counts its OAuth 2.0 token fetches in /metrics") {
+    emulator_process emu(emulator_args(3, {"--data-access-auth", "bearer"}));
+    temp_dir dir;
+    const auto port = free_port();
+    const auto config = write_config(dir, emu.url(), {"12345678"}, "  initial_start: 4h\n",
+                                     "listen: 127.0.0.1:" + std::to_string(port) + "\n");
+    // LivePerson's OAuth 2.0 flow through the emulator's Domain API instead of the OAuth 1.0a
+    // keys write_config writes.
+    std::string text = read_file(config);
+    const auto auth = text.find("    auth: {oauth1:");
+    REQUIRE(auth != std::string::npos);
+    text.replace(auth, text.find('\n', auth) - auth,
+                 "    auth: {oauth2: {client_id: emulator-client, client_secret: "
+                 "emulator-client-secret, csds_url: \"" +
+                     emu.url() + "\"}}");
+    write_file(config, text);
+    child_process daemon(run_argv(config), (dir / "run.log").string());
+    REQUIRE(eventually(20000, [&] { return status_of(port, "/readyz") == 200; }));
+    CHECK(stored(dir) == expected_for(emu, "12345678"));
+    const auto metrics = http_get(port, "/metrics").second;
+    CHECK_MESSAGE(metrics.find("lpda_sync_oauth2_token_requests_total{account=\"12345678\","
+                               "result=\"ok\"} 1\n") != std::string::npos,
+                  metrics);
+    daemon.signal(SIGTERM);
+    CHECK(daemon.wait(10000) == 0);
+  }
+
   TEST_CASE("backfill stores a range and leaves the watermark unchanged") {
     emulator_process emu(emulator_args(30));
     temp_dir dir;

@@ -234,6 +234,23 @@ TEST_SUITE("metrics") {
     CHECK(text.find("reason=\"tls\"") == std::string::npos);
   }
 
+  TEST_CASE("daemon_metrics: OAuth 2.0 token fetches by account and result") {
+    daemon_metrics m;
+    m.record_token_fetch("123", "ok");
+    m.record_token_fetch("123", "ok");
+    m.record_token_fetch("123", "refused");
+    m.record_token_fetch("9", "error");
+    const std::string text = m.render();
+    for (const char* line :
+         {"lpda_sync_oauth2_token_requests_total{account=\"123\",result=\"ok\"} 2\n",
+          "lpda_sync_oauth2_token_requests_total{account=\"123\",result=\"refused\"} 1\n",
+          "lpda_sync_oauth2_token_requests_total{account=\"9\",result=\"error\"} 1\n",
+          "# TYPE lpda_sync_oauth2_token_requests_total counter\n"}) {
+      INFO(line);
+      CHECK(text.find(line) != std::string::npos);
+    }
+  }
+
   TEST_CASE("daemon_metrics: store transaction histogram in seconds") {
     daemon_metrics m;
     m.observe_store_transaction(std::chrono::milliseconds(3));
