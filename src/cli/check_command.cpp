@@ -229,7 +229,8 @@ asio::awaitable<void> check_account(check_env* env) {
 int run_check(const check_options& opts, std::ostream& out, std::ostream& err) {
   config::config cfg;
   try {
-    cfg = config::load_file(opts.config_path);
+    cfg = config::load_file(opts.config_path, config::process_environment(),
+                            config::secrets::resolve_without_database);
   } catch (const config::config_error& e) {
     err << e.what() << '\n';
     return exit_config;

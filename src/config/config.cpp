@@ -840,7 +840,8 @@ void loader::load_listen(const map_view& root, config& c) {
 
 // The store creates the database file but not its directory; without this check the config
 // would validate and every poll fail. Skipped under secrets::syntax_only, the mode for a shell
-// outside the service, where systemd's StateDirectory may not exist yet (docs/configuration.md).
+// outside the service, where systemd's StateDirectory may not exist yet (docs/configuration.md),
+// and under resolve_without_database (`check`, which never opens the database).
 void loader::check_database_directory(const YAML::Node& n, const std::string& database) {
   if (mode_ != secrets::resolve) return;
   const auto dir = std::filesystem::path(database).parent_path();

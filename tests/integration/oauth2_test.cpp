@@ -190,14 +190,21 @@ TEST_SUITE("integration_oauth2") {
     check_no_secret(r);
 
     // The same account with OAuth 1.0a keys, when Data Access takes those.
+    // Its database directory does not exist yet (as before systemd's first start): check needs
+    // none.
     temp_dir dir1;
     const auto config1 = write_config(dir1, emu.url(), {"12345678"});
+    std::string text = read_file(config1);
+    text.replace(text.find(dir1.path().string()), dir1.path().string().size(),
+                 (dir1 / "state").string());
+    write_file(config1, text);
     emu.control("data-access-auth", "mode=both");
     const auto r1 = run_lpda("check --account 12345678 --hours 6 --config '" + config1 + "'");
     CHECK_MESSAGE(r1.status == 0, r1.out << r1.err);
     CHECK(step_line(r1.out, "signing").rfind("  ok    signing   OAuth 1.0a HMAC-SHA1", 0) == 0);
     CHECK(step_line(r1.out, "download").rfind("  skip  download  not asked for", 0) == 0);
     check_no_secret(r1);
+    CHECK_FALSE(std::filesystem::exists(dir1 / "state"));
   }
 
   TEST_CASE("check names the failing step and exits with its code") {

@@ -38,8 +38,10 @@ class environment {
   lookup_fn lookup_;
 };
 
-/// Whether loading reads credentials (see `load_file`).
-enum class secrets { resolve, syntax_only };
+/// Whether loading reads credentials (see `load_file`). `resolve_without_database` reads them
+/// but leaves the database's directory unchecked, for `check`, which never opens the database
+/// and must work before systemd first creates the service's StateDirectory.
+enum class secrets { resolve, syntax_only, resolve_without_database };
 
 /// The process environment (getenv).
 const environment& process_environment();

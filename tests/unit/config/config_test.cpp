@@ -1274,6 +1274,11 @@ accounts:
     // Read-only commands (syntax_only) run where the service's directories may not exist yet.
     const auto c = cfg::load_string(text, "test.yaml", no_env(), cfg::secrets::syntax_only);
     CHECK(c.database == missing);
+    // So does `check`, which reads the credentials but never opens the database.
+    const auto checked =
+        cfg::load_string(text, "test.yaml", no_env(), cfg::secrets::resolve_without_database);
+    CHECK(checked.database == missing);
+    CHECK(std::get<cfg::oauth1_credentials>(checked.accounts.at(0).auth).app_secret == "s1");
     // An existing directory, and a bare file name (the working directory), load.
     const std::string here = "database: \"" + (dir / "lpda.db").string() + "\"\n" +
                              minimal.substr(minimal.find('\n') + 1);
