@@ -7,15 +7,18 @@
 #include "lpda/api/endpoint.hpp"
 #include "lpda/api/listing.hpp"
 #include "lpda/core/data_file.hpp"
-#include "lpda/decode/content.hpp"
 #include "lpda/core/error.hpp"
+#include "lpda/decode/content.hpp"
 #include "lpda/http/auth.hpp"
 #include "lpda/http/client.hpp"
+#include "lpda/http/server_time.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,15 +27,17 @@ namespace lpda::api {
 
 /// A file streamed to a spool.
 struct downloaded_file {
-  std::filesystem::path path;  ///< the spool file
-  std::uint64_t bytes = 0;     ///< its size in bytes
+  std::filesystem::path path;                                 ///< the spool file
+  std::uint64_t bytes = 0;                                    ///< its size in bytes
   decode::content_kind kind = decode::content_kind::unknown;  ///< sniffed from the first bytes
 };
 
 class data_access_client {
  public:
   /// `http` and `auth` must outlive this object. `endpoint.allowed_hosts` empty → defaults.
-  data_access_client(http::client& http, http::auth_strategy& auth, account_endpoint endpoint);
+  /// `server_time` reads the `Date` header of every answer (see `server_time()`).
+  data_access_client(http::client& http, http::auth_strategy& auth, account_endpoint endpoint,
+                     http::server_clock server_time = http::server_clock{});
 
   /// `{base}/data_access_le/account/{id}/le/{data_type}?startTime={start_ms}&endTime={end_ms}`.
   std::string listing_url(std::string_view data_type, std::int64_t start_ms,
@@ -59,12 +64,32 @@ class data_access_client {
   /// The data types the account has enabled (links of the base resource except self/schema).
   boost::asio::awaitable<result<std::vector<data_type_link>>> base_resource();
 
+  /// The server's clock, updated from the `Date` header of every answer to a listing or
+  /// base-resource request, whatever its status (RFC 9110 §6.6.1: an origin server with a clock
+  /// sends `Date` in every response).
+  const http::server_clock& server_time() const noexcept { return server_time_; }
+
+  /// The server's now (epoch ms, `http::server_clock::now_ms`). Before any `Date` has been
+  /// received it GETs the base resource to read one. nullopt when no answer carried a usable
+  /// `Date` (or the request failed without an answer): the caller falls back to the host clock.
+  boost::asio::awaitable<std::optional<std::int64_t>> server_now();
+
+  /// A host clock this far (or more) from the server's makes a 401 of an OAuth 1.0a account
+  /// name the clock as a likely cause (see `http::clock_skew_clause`). Default 5 min.
+  void set_clock_skew_warning(std::chrono::milliseconds threshold) { skew_warning_ = threshold; }
+
   const account_endpoint& endpoint() const noexcept { return endpoint_; }
 
  private:
+  // Reads the answer's Date; returns the error of a 401 with the clock skew clause added.
+  void observe(const http::response& r);
+  lpda::error with_skew_clause(lpda::error e, unsigned status) const;
+
   http::client& http_;
   http::auth_strategy& auth_;
   account_endpoint endpoint_;
+  http::server_clock server_time_;
+  std::chrono::milliseconds skew_warning_{std::chrono::minutes(5)};
 };
 
 }  // namespace lpda::api
