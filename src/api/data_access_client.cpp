@@ -80,6 +80,7 @@ boost::asio::awaitable<result<std::vector<data_type_link>>> data_access_client::
   req.url = base_resource_url();
   req.headers = {{"Accept", "application/json"}};
   req.allowed_hosts = endpoint_.allowed_hosts;
+  req.context = "account=" + endpoint_.account_id + " base resource";
   auto r = co_await http_.send(std::move(req), &auth_);
   if (!r) co_return r.error();
   observe(*r);
@@ -92,7 +93,8 @@ boost::asio::awaitable<result<std::vector<data_type_link>>> data_access_client::
 }
 
 boost::asio::awaitable<std::optional<std::int64_t>> data_access_client::server_now() {
-  if (!server_time_.sample()) {
+  // Only before any answer: a server that sends no Date is not asked again on every poll.
+  if (!server_time_.sample() && server_time_.missed() == 0) {
     // The answer's Date is what is wanted; its status and body do not matter here (a failure
     // that matters shows again in the poll's own requests).
     co_await base_resource();

@@ -116,9 +116,12 @@ TEST_SUITE("integration_run") {
     const auto expected = expected_for(emu, "12345678");
     CHECK(eventually(15000, [&] { return stored(dir) == expected; }));
 
-    // A file created now, for the current hour, appears through the next poll.
-    const auto added = emu.control(
-        "add-file", "account=12345678&scope=" + std::to_string(now_ms()) + "&sessions=4");
+    // A file published now, for the current hour, appears through the next poll. Its creation
+    // stamp is 10 s old: windows end a little before the server's now (window_end_slack_ms), and
+    // the overlap lists it however late it is published.
+    const auto added =
+        emu.control("add-file", "account=12345678&scope=" + std::to_string(now_ms()) +
+                                    "&sessions=4&created=" + std::to_string(now_ms() - 10'000));
     const auto expected_after = expected_for(emu, "12345678");
     REQUIRE(expected_after.size() > expected.size());
     CHECK(eventually(5000, [&] { return stored(dir) == expected_after; }));
@@ -163,9 +166,12 @@ TEST_SUITE("integration_run") {
     // About 335,000 events: storing them takes about a second here, far longer than the stop
     // takes to reach the store (it checks between the decoder's batches of 1,024 events).
     rapidjson::Document added;
-    added.Parse(emu.control("add-file", "account=555&scope=" + std::to_string(now_ms() - hour_ms) +
-                                            "&sessions=12000")
-                    .c_str());
+    // Created 10 s ago, so the first poll's window (which ends a little before the server's now,
+    // window_end_slack_ms) lists it.
+    added.Parse(
+        emu.control("add-file", "account=555&scope=" + std::to_string(now_ms() - hour_ms) +
+                                    "&sessions=12000&created=" + std::to_string(now_ms() - 10'000))
+            .c_str());
     REQUIRE_FALSE(added.HasParseError());
     std::string key = added["name"].GetString();
     if (key.ends_with(".gz")) key.resize(key.size() - 3);
@@ -245,7 +251,8 @@ TEST_SUITE("integration_run") {
     write_file(dir / "config.yaml", "database: [unclosed\n");
     daemon.signal(SIGHUP);
     // Still running on the old config: a new file of 555 still arrives.
-    emu.control("add-file", "account=555&scope=" + std::to_string(now_ms()) + "&sessions=3");
+    emu.control("add-file", "account=555&scope=" + std::to_string(now_ms()) +
+                                "&sessions=3&created=" + std::to_string(now_ms() - 10'000));
     const auto more = expected_rows(emu.control("expected", "files=available"));
     CHECK(eventually(10000, [&] { return stored(dir) == more; }));
     CHECK(daemon.wait(0) == -1);

@@ -69,8 +69,8 @@ class data_access_client {
   /// sends `Date` in every response).
   const http::server_clock& server_time() const noexcept { return server_time_; }
 
-  /// The server's now (epoch ms, `http::server_clock::now_ms`). Before any `Date` has been
-  /// received it GETs the base resource to read one. nullopt when no answer carried a usable
+  /// The server's now (epoch ms, `http::server_clock::now_ms`). Before any answer has been
+  /// received it GETs the base resource to read its `Date`. nullopt when no answer carried a usable
   /// `Date` (or the request failed without an answer): the caller falls back to the host clock.
   boost::asio::awaitable<std::optional<std::int64_t>> server_now();
 
@@ -78,11 +78,21 @@ class data_access_client {
   /// name the clock as a likely cause (see `http::clock_skew_clause`). Default 5 min.
   void set_clock_skew_warning(std::chrono::milliseconds threshold) { skew_warning_ = threshold; }
 
+  /// What the poller has said in the log about this server's clock, so each is said once per
+  /// client: that its answers carry no usable `Date`, and that the skew is beyond the warning
+  /// threshold (said again only after it was back within).
+  struct clock_notes {
+    bool fallback_logged = false;
+    bool skew_warned = false;
+  };
+  clock_notes& notes() noexcept { return notes_; }
+
   const account_endpoint& endpoint() const noexcept { return endpoint_; }
 
  private:
-  // Reads the answer's Date; returns the error of a 401 with the clock skew clause added.
+  // Reads the answer's Date into server_time_.
   void observe(const http::response& r);
+  // `e` with `http::clock_skew_clause` added when it answers a 401 to an OAuth 1.0a request.
   lpda::error with_skew_clause(lpda::error e, unsigned status) const;
 
   http::client& http_;
@@ -90,6 +100,7 @@ class data_access_client {
   account_endpoint endpoint_;
   http::server_clock server_time_;
   std::chrono::milliseconds skew_warning_{std::chrono::minutes(5)};
+  clock_notes notes_;
 };
 
 }  // namespace lpda::api

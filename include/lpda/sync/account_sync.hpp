@@ -42,26 +42,36 @@ struct account_settings {
   std::filesystem::path spool_dir;
   /// Called with the duration of each file's store transaction (for metrics); may be empty.
   std::function<void(std::chrono::duration<double>)> on_store_transaction;
+  /// Host and server clocks further apart than this are logged as a warning (once, until they
+  /// come back within it) and make a 401 name the clock (`api::data_access_client`).
+  std::chrono::milliseconds clock_skew_warning{std::chrono::minutes(5)};
 };
 
 /// What one poll of one (account, data type) did.
 struct poll_report {
   std::string account_id;
   std::string data_type;
-  slice window;                            ///< the listed window, epoch ms
-  std::optional<std::int64_t> watermark_before;
+  slice window;                                  ///< the listed window, epoch ms
+  std::optional<std::int64_t> watermark_before;  ///< as stored before the poll (unrepaired)
   std::optional<std::int64_t> watermark_after;
+  /// Set when the stored watermark was beyond the server's now and pulled back to this value.
+  std::optional<std::int64_t> watermark_repaired_to;
+  /// The server's now that ended the window (epoch ms); nullopt: the host's clock ended it.
+  std::optional<std::int64_t> server_now_ms;
+  /// Host minus server clock at the end of the poll, ms (positive: the host is ahead); nullopt
+  /// without a usable `Date` header.
+  std::optional<std::int64_t> clock_skew_ms;
   /// Distinct files in all listings, rejected (malformed) entries included.
   std::size_t files_listed = 0;
-  std::size_t files_skipped = 0;           ///< already done or quarantined in the ledger
-  std::size_t files_done = 0;              ///< stored by this poll
+  std::size_t files_skipped = 0;  ///< already done or quarantined in the ledger
+  std::size_t files_done = 0;     ///< stored by this poll
   /// Failed this poll (will be retried), rejected listing entries included.
   std::size_t files_failed = 0;
-  std::size_t files_quarantined = 0;       ///< quarantined by this poll
+  std::size_t files_quarantined = 0;  ///< quarantined by this poll
   std::uint64_t events_read = 0;
   std::uint64_t events_inserted = 0;
   std::uint64_t bytes_downloaded = 0;
-  bool is_backfill = false;                ///< a backfill: the watermark was not looked at
+  bool is_backfill = false;  ///< a backfill: the watermark was not looked at
   /// Set when the poll stopped early (a listing failed, 401/403, the store failed): the first
   /// such error. File failures are counted above, not here.
   std::optional<lpda::error> error;
@@ -78,6 +88,15 @@ using progress_fn = std::function<void(const poll_report&, std::size_t files_tot
 /// decoding and storing run on `store`. Never throws for expected failures: they are in the
 /// reports (and logged once, here, with account, file key and attempt).
 ///
+/// Time: the window ends at the server's now (`window_end_ms`, from the `Date` header of the
+/// client's answers; a base-resource request reads one when none has been received yet), so a
+/// wrong host clock neither carries the watermark past the server's time nor holds it back.
+/// Without a usable `Date` the host's clock (`clock`) ends it, logged once per account. A
+/// stored watermark beyond the server's now is pulled back to now − overlap
+/// (`repaired_watermark`) and stored before listing, with a warning (`watermark_repaired_to`).
+/// A host clock `clock_skew_warning` or more from the server's is a warning (once until it is
+/// back within). Each poll records the clocks it saw with its checkpoint (`record_poll`).
+///
 /// A listing that fails as a whole (HTTP error, body not JSON, wrong shape) stops the poll at
 /// that slice. A malformed entry of a listing (`api::rejected_entry`) does not: it is never
 /// downloaded; it is recorded in the ledger as a failed file under `api::ledger_key` (or its
@@ -89,9 +108,9 @@ using progress_fn = std::function<void(const poll_report&, std::size_t files_tot
 /// recorded as a failed file (empty href, first slice it is listed in) whose error names every
 /// href; identical duplicates are fetched once. A 0-byte 200 body is stored as a file with no
 /// events and logged as a warning naming the file. The spool directory (and `quarantine/`
-/// below it, where a quarantined file's body is kept) is made mode 0700; its files are 0600. A ledger row without href that `retry-failed` put back to
-/// pending is not fetched either: it fails again with an error saying so, until a listing shows
-/// the file well-formed.
+/// below it, where a quarantined file's body is kept) is made mode 0700; its files are 0600. A
+/// ledger row without href that `retry-failed` put back to pending is not fetched either: it fails
+/// again with an error saying so, until a listing shows the file well-formed.
 boost::asio::awaitable<std::vector<poll_report>> poll_account(api::data_access_client& client,
                                                               store_worker& store,
                                                               account_settings settings,
@@ -103,7 +122,7 @@ boost::asio::awaitable<std::vector<poll_report>> poll_account(api::data_access_c
 boost::asio::awaitable<poll_report> backfill_range(api::data_access_client& client,
                                                    store_worker& store, account_settings settings,
                                                    std::string data_type, std::int64_t from_ms,
-                                                   std::int64_t to_ms, bool refetch,
-                                                   clock_fn clock, progress_fn progress);
+                                                   std::int64_t to_ms, bool refetch, clock_fn clock,
+                                                   progress_fn progress);
 
 }  // namespace lpda::sync
