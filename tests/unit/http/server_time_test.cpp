@@ -69,7 +69,7 @@ TEST_SUITE("http") {
   }
 
   TEST_CASE(
-      "server_clock: the last usable Date and the elapsed monotonic time; a wall-clock "
+      "server_clock: the last usable Date and the elapsed monotonic time - a wall-clock "
       "step of the host changes neither") {
     std::int64_t host = sat_2026_12_05_16h_ms + 2 * day_ms + 400;  // 2 days ahead
     std::int64_t steady = 1'000;
