@@ -63,6 +63,24 @@ void time_of_day(cursor& c, fields& f) {
   f.second = c.digits(2);
 }
 
+// The two forms that end in GMT: day-name "," SP day sep month sep year SP time-of-day SP "GMT".
+// A two-digit year yy is 20yy when yy < 70, else 19yy.
+template <std::size_t N>
+void gmt_date(cursor& c, fields& f, const std::array<std::string_view, N>& day_names,
+              std::string_view sep, std::size_t year_digits) {
+  f.weekday = c.name(day_names);
+  c.lit(", ");
+  f.day = c.digits(2);
+  c.lit(sep);
+  f.month = c.name(months);
+  c.lit(sep);
+  f.year = c.digits(year_digits);
+  if (year_digits == 2) f.year += f.year < 70 ? 2000 : 1900;
+  c.lit(" ");
+  time_of_day(c, f);
+  c.lit(" GMT");
+}
+
 // Epoch ms of valid fields (the weekday must match the date), or nullopt.
 std::optional<std::int64_t> to_epoch_ms(const fields& f) {
   using namespace std::chrono;
@@ -84,17 +102,8 @@ std::optional<std::int64_t> parse_http_date(std::string_view value) {
   fields f;
   cursor c{value};
   if (value.size() > 3 && value[3] == ',') {
-    // IMF-fixdate: day-name "," SP date1 SP time-of-day SP GMT
-    f.weekday = c.name(short_days);
-    c.lit(", ");
-    f.day = c.digits(2);
-    c.lit(" ");
-    f.month = c.name(months);
-    c.lit(" ");
-    f.year = c.digits(4);
-    c.lit(" ");
-    time_of_day(c, f);
-    c.lit(" GMT");
+    // IMF-fixdate: day-name "," SP date1 SP time-of-day SP GMT, date1 = day SP month SP 4DIGIT
+    gmt_date(c, f, short_days, " ", 4);
   } else if (value.size() > 3 && value[3] == ' ') {
     // asctime-date: day-name SP month SP ( 2DIGIT / ( SP DIGIT ) ) SP time-of-day SP year
     f.weekday = c.name(short_days);
@@ -113,17 +122,7 @@ std::optional<std::int64_t> parse_http_date(std::string_view value) {
     f.year = c.digits(4);
   } else {
     // rfc850-date: day-name-l "," SP date2 SP time-of-day SP GMT, date2 = day "-" month "-" 2DIGIT
-    f.weekday = c.name(long_days);
-    c.lit(", ");
-    f.day = c.digits(2);
-    c.lit("-");
-    f.month = c.name(months);
-    c.lit("-");
-    const int yy = c.digits(2);
-    f.year = yy < 70 ? 2000 + yy : 1900 + yy;
-    c.lit(" ");
-    time_of_day(c, f);
-    c.lit(" GMT");
+    gmt_date(c, f, long_days, "-", 2);
   }
   if (!c.ok || !c.s.empty()) return std::nullopt;
   return to_epoch_ms(f);
