@@ -7,8 +7,8 @@
 #include "lpda/api/endpoint.hpp"
 #include "lpda/api/listing.hpp"
 #include "lpda/core/data_file.hpp"
-#include "lpda/core/error.hpp"
 #include "lpda/decode/content.hpp"
+#include "lpda/core/error.hpp"
 #include "lpda/http/auth.hpp"
 #include "lpda/http/client.hpp"
 #include "lpda/http/server_time.hpp"
@@ -27,8 +27,8 @@ namespace lpda::api {
 
 /// A file streamed to a spool.
 struct downloaded_file {
-  std::filesystem::path path;                                 ///< the spool file
-  std::uint64_t bytes = 0;                                    ///< its size in bytes
+  std::filesystem::path path;  ///< the spool file
+  std::uint64_t bytes = 0;     ///< its size in bytes
   decode::content_kind kind = decode::content_kind::unknown;  ///< sniffed from the first bytes
 };
 

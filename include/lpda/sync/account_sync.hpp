@@ -51,7 +51,7 @@ struct account_settings {
 struct poll_report {
   std::string account_id;
   std::string data_type;
-  slice window;                                  ///< the listed window, epoch ms
+  slice window;                            ///< the listed window, epoch ms
   std::optional<std::int64_t> watermark_before;  ///< as stored before the poll (unrepaired)
   std::optional<std::int64_t> watermark_after;
   /// Set when the stored watermark was beyond the server's now and pulled back to this value.
@@ -63,15 +63,15 @@ struct poll_report {
   std::optional<std::int64_t> clock_skew_ms;
   /// Distinct files in all listings, rejected (malformed) entries included.
   std::size_t files_listed = 0;
-  std::size_t files_skipped = 0;  ///< already done or quarantined in the ledger
-  std::size_t files_done = 0;     ///< stored by this poll
+  std::size_t files_skipped = 0;           ///< already done or quarantined in the ledger
+  std::size_t files_done = 0;              ///< stored by this poll
   /// Failed this poll (will be retried), rejected listing entries included.
   std::size_t files_failed = 0;
-  std::size_t files_quarantined = 0;  ///< quarantined by this poll
+  std::size_t files_quarantined = 0;       ///< quarantined by this poll
   std::uint64_t events_read = 0;
   std::uint64_t events_inserted = 0;
   std::uint64_t bytes_downloaded = 0;
-  bool is_backfill = false;  ///< a backfill: the watermark was not looked at
+  bool is_backfill = false;                ///< a backfill: the watermark was not looked at
   /// Set when the poll stopped early (a listing failed, 401/403, the store failed): the first
   /// such error. File failures are counted above, not here.
   std::optional<lpda::error> error;
@@ -108,9 +108,9 @@ using progress_fn = std::function<void(const poll_report&, std::size_t files_tot
 /// recorded as a failed file (empty href, first slice it is listed in) whose error names every
 /// href; identical duplicates are fetched once. A 0-byte 200 body is stored as a file with no
 /// events and logged as a warning naming the file. The spool directory (and `quarantine/`
-/// below it, where a quarantined file's body is kept) is made mode 0700; its files are 0600. A
-/// ledger row without href that `retry-failed` put back to pending is not fetched either: it fails
-/// again with an error saying so, until a listing shows the file well-formed.
+/// below it, where a quarantined file's body is kept) is made mode 0700; its files are 0600. A ledger row without href that `retry-failed` put back to
+/// pending is not fetched either: it fails again with an error saying so, until a listing shows
+/// the file well-formed.
 boost::asio::awaitable<std::vector<poll_report>> poll_account(api::data_access_client& client,
                                                               store_worker& store,
                                                               account_settings settings,
@@ -122,7 +122,7 @@ boost::asio::awaitable<std::vector<poll_report>> poll_account(api::data_access_c
 boost::asio::awaitable<poll_report> backfill_range(api::data_access_client& client,
                                                    store_worker& store, account_settings settings,
                                                    std::string data_type, std::int64_t from_ms,
-                                                   std::int64_t to_ms, bool refetch, clock_fn clock,
-                                                   progress_fn progress);
+                                                   std::int64_t to_ms, bool refetch,
+                                                   clock_fn clock, progress_fn progress);
 
 }  // namespace lpda::sync

@@ -39,7 +39,7 @@ class store_worker {
  private:
   template <class F>
   static boost::asio::awaitable<std::invoke_result_t<F&, store::database&>> call(store_worker* self,
-                                                                                 F f) {
+                                                                                  F f) {
     co_return f(self->db_);
   }
 
