@@ -9,8 +9,11 @@
 namespace lpda::api {
 
 data_access_client::data_access_client(http::client& http, http::auth_strategy& auth,
-                                       account_endpoint endpoint)
-    : http_(http), auth_(auth), endpoint_(std::move(endpoint)) {
+                                       account_endpoint endpoint, http::server_clock server_time)
+    : http_(http),
+      auth_(auth),
+      endpoint_(std::move(endpoint)),
+      server_time_(std::move(server_time)) {
   while (!endpoint_.base_url.empty() && endpoint_.base_url.back() == '/')
     endpoint_.base_url.pop_back();
   if (endpoint_.allowed_hosts.empty())
@@ -39,7 +42,10 @@ boost::asio::awaitable<result<file_listing>> data_access_client::list_files(std:
                 std::to_string(start_ms) + ".." + std::to_string(end_ms);
   auto r = co_await http_.send(std::move(req), &auth_);
   if (!r) co_return r.error();
-  co_return parse_listing(r->status, r->body, r->url);
+  observe(*r);
+  auto listing = parse_listing(r->status, r->body, r->url);
+  if (!listing) co_return with_skew_clause(listing.error(), r->status);
+  co_return listing;
 }
 
 boost::asio::awaitable<result<downloaded_file>> data_access_client::download(
@@ -54,7 +60,9 @@ boost::asio::awaitable<result<downloaded_file>> data_access_client::download(
     auto e = r.error();
     // The href is listing text and the client's messages quote it (and error bodies) verbatim.
     e.message = "download of " + file.key + ": " + escape_text(e.message);
-    co_return e;
+    // The download's answer is not at hand, but status_error names its status.
+    const bool unauthorized = r.error().message.rfind("HTTP 401 ", 0) == 0;
+    co_return with_skew_clause(std::move(e), unauthorized ? 401 : 0);
   }
   downloaded_file out;
   out.path = r->path;
@@ -72,14 +80,38 @@ boost::asio::awaitable<result<std::vector<data_type_link>>> data_access_client::
   req.url = base_resource_url();
   req.headers = {{"Accept", "application/json"}};
   req.allowed_hosts = endpoint_.allowed_hosts;
+  req.context = "account=" + endpoint_.account_id + " base resource";
   auto r = co_await http_.send(std::move(req), &auth_);
   if (!r) co_return r.error();
+  observe(*r);
   if (r->status < 200 || r->status >= 300) {
     std::string detail;
     if (auto e = parse_error_body(r->body)) detail = e->message;
-    co_return http::status_error(r->status, r->url, detail);
+    co_return with_skew_clause(http::status_error(r->status, r->url, detail), r->status);
   }
   co_return parse_base_resource(r->body);
+}
+
+boost::asio::awaitable<std::optional<std::int64_t>> data_access_client::server_now() {
+  // Only before any answer: a server that sends no Date is not asked again on every poll.
+  if (!server_time_.sample() && server_time_.missed() == 0) {
+    // The answer's Date is what is wanted; its status and body do not matter here (a failure
+    // that matters shows again in the poll's own requests).
+    co_await base_resource();
+  }
+  co_return server_time_.now_ms();
+}
+
+void data_access_client::observe(const http::response& r) {
+  server_time_.observe(r.header("Date"));
+}
+
+lpda::error data_access_client::with_skew_clause(lpda::error e, unsigned status) const {
+  // Only OAuth 1.0a puts the host's time into the request (oauth_timestamp); a bearer token
+  // carries none, so a clock cannot explain its 401.
+  if (status == 401 && dynamic_cast<const http::oauth1_auth*>(&auth_) != nullptr)
+    e.message += http::clock_skew_clause(server_time_.skew_ms(), skew_warning_.count());
+  return e;
 }
 
 }  // namespace lpda::api

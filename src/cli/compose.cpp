@@ -94,6 +94,7 @@ sync::account_settings account_settings_of(const config::config& c, const config
   s.decode_limits.max_inflated_bytes = c.decode.max_inflated_bytes;
   s.decode_limits.max_document_bytes = c.decode.max_document_bytes;
   s.spool_dir = spool_dir_of(c);
+  s.clock_skew_warning = c.client.clock_skew_warning;
   return s;
 }
 

@@ -71,7 +71,8 @@ asio::awaitable<daemon::poll_outcome> poll_by_id(run_state* st, std::string acco
     log_report(r);
     st->metrics->record_poll({r.account_id, r.data_type, r.error.has_value(), r.files_done,
                               r.files_failed, r.files_quarantined, r.events_read, r.events_inserted,
-                              r.bytes_downloaded, r.watermark_after});
+                              r.bytes_downloaded, r.watermark_after, r.clock_skew_ms,
+                              r.watermark_repaired_to.has_value()});
   }
   co_return daemon::outcome_of(reports);
 }

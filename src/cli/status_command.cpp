@@ -2,14 +2,18 @@
 #include "compose.hpp"
 #include "lpda/cli/exit_codes.hpp"
 #include "lpda/config/config.hpp"
+#include "lpda/config/units.hpp"
 #include "lpda/core/clock.hpp"
+#include "lpda/http/server_time.hpp"
 #include "lpda/store/database.hpp"
 
 #include <rapidjson/ostreamwrapper.h>
 #include <rapidjson/prettywriter.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <iterator>
 #include <map>
 #include <ostream>
@@ -34,6 +38,33 @@ void write_optional_ms(rapidjson::PrettyWriter<rapidjson::OStreamWrapper>& w, co
     w.String(format_iso8601_ms(*ms).c_str());
   else
     w.Null();
+}
+
+bool skew_beyond(const store::account_status& r, std::chrono::milliseconds threshold) {
+  return r.clock_skew_ms && std::llabs(*r.clock_skew_ms) >= threshold.count();
+}
+
+// One line per account whose last poll read the server's clock: the latest such reading.
+void write_clocks(std::ostream& out, const std::vector<store::account_status>& rows,
+                  std::chrono::milliseconds threshold) {
+  std::map<std::string, const store::account_status*> latest;
+  for (const auto& r : rows) {
+    if (!r.clock_skew_ms) continue;
+    auto& l = latest[r.account_id];
+    if (!l || r.last_poll_ms.value_or(0) > l->last_poll_ms.value_or(0)) l = &r;
+  }
+  if (latest.empty()) return;
+  out << "\nClocks at the last poll (the server's from the Date header of its answers):\n";
+  for (const auto& [account, r] : latest) {
+    out << "  " << account << ": the host's clock was "
+        << http::describe_clock_skew(*r->clock_skew_ms) << " the server's (server time "
+        << iso_or_dash(r->server_time_ms) << ")";
+    if (skew_beyond(*r, threshold))
+      out << "; WARNING: beyond client.clock_skew_warning (" << config::format_duration(threshold)
+          << "): listing windows follow the server's clock, so no file is lost, but set the "
+             "host's clock right (NTP); OAuth 1.0a signatures carry its time";
+    out << '\n';
+  }
 }
 
 }  // namespace
@@ -104,6 +135,8 @@ int run_status(const std::string& config_path, bool json, std::ostream& out, std
     w.String(cfg.database.c_str());
     w.Key("now_ms");
     w.Int64(now);
+    w.Key("clock_skew_warning_seconds");
+    w.Int64(cfg.client.clock_skew_warning.count() / 1000);
     w.Key("accounts");
     w.StartArray();
     for (const auto& r : rows) {
@@ -120,6 +153,15 @@ int run_status(const std::string& config_path, bool json, std::ostream& out, std
         w.Null();
       write_optional_ms(w, "last_poll_ms", r.last_poll_ms);
       write_optional_ms(w, "last_success_ms", r.last_success_ms);
+      // The clocks at the last poll: the server's time (its Date header) and host minus server.
+      write_optional_ms(w, "server_time_ms", r.server_time_ms);
+      w.Key("clock_skew_ms");
+      if (r.clock_skew_ms)
+        w.Int64(*r.clock_skew_ms);
+      else
+        w.Null();
+      w.Key("clock_skew_warning");
+      w.Bool(skew_beyond(r, cfg.client.clock_skew_warning));
       w.Key("files_pending");
       w.Int64(r.files_pending);
       w.Key("files_done");
@@ -180,6 +222,7 @@ int run_status(const std::string& config_path, bool json, std::ostream& out, std
         static_cast<long long>(r.events_stored));
     out << line;
   }
+  write_clocks(out, rows, cfg.client.clock_skew_warning);
   if (!problems.empty()) {
     out << "\nFiles not done (" << problems.size()
         << "; quarantined ones wait for `lpda-sync retry-failed`, pending ones for the next "

@@ -313,6 +313,11 @@ constexpr duration_bounds backoff_max_bounds{milliseconds{1}, one_week, why_wait
 // natural "30d" is not an error.
 constexpr duration_bounds overlap_bounds{milliseconds{0}, retention, why_retention};
 constexpr duration_bounds initial_start_bounds{milliseconds{0}, retention, why_retention};
+// Below a second the warning would fire on the Date header's own rounding; beyond a day a
+// skew that shifts windows by a day would go unwarned.
+constexpr duration_bounds clock_skew_warning_bounds{
+    milliseconds{1'000}, one_day,
+    "a host clock a day off the server's shifts every window by a day and must not go unwarned"};
 constexpr duration_bounds max_window_bounds{milliseconds{60'000}, retention,
                                             "a poll's window never spans more than the 30 days "
                                             "LivePerson keeps files"};
@@ -865,7 +870,7 @@ void loader::load_client(const map_view& root, config& c) {
   const map_view m(
       *this, *n, "client",
       {"ca_file", "connect_timeout", "tls_handshake_timeout", "io_timeout", "request_timeout",
-       "max_concurrent_downloads", "max_per_host", "allow_insecure_http"},
+       "max_concurrent_downloads", "max_per_host", "allow_insecure_http", "clock_skew_warning"},
       true);
   if (!m.ok()) return;
   auto& cl = c.client;
@@ -895,6 +900,10 @@ void loader::load_client(const map_view& root, config& c) {
   optional_key(m, "max_per_host", cl.max_per_host, count);
   optional_key(m, "allow_insecure_http", cl.allow_insecure_http,
                [&](const YAML::Node& v, const std::string& p) { return bool_value(v, p); });
+  optional_key(m, "clock_skew_warning", cl.clock_skew_warning,
+               [&](const YAML::Node& v, const std::string& p) {
+                 return duration_value(v, p, clock_skew_warning_bounds);
+               });
 }
 
 void loader::load_retry(const map_view& root, config& c) {

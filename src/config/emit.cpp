@@ -97,6 +97,7 @@ std::string to_yaml(const config& c) {
   plain(out, "max_concurrent_downloads", std::to_string(c.client.max_concurrent_downloads));
   plain(out, "max_per_host", std::to_string(c.client.max_per_host));
   plain(out, "allow_insecure_http", c.client.allow_insecure_http ? "true" : "false");
+  duration(out, "clock_skew_warning", c.client.clock_skew_warning);
   out << YAML::EndMap;
 
   out << YAML::Key << "retry" << YAML::Value << YAML::BeginMap;

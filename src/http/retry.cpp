@@ -1,16 +1,10 @@
 #include "lpda/http/retry.hpp"
 
-// date::parse's seconds field goes through a long double that GCC 12 cannot prove is set on the
-// failure path (the stream is failed then and the value is never read).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <date/date.h>
-#pragma GCC diagnostic pop
+#include "lpda/http/server_time.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <sstream>
 
 namespace lpda::http {
 
@@ -48,13 +42,9 @@ std::optional<milliseconds> parse_retry_after(std::string_view value, std::int64
   const auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
   if (ec == std::errc{} && p == value.data() + value.size())
     return seconds < 0 ? std::nullopt : std::optional<milliseconds>(std::chrono::seconds(seconds));
-  std::istringstream in{std::string(value)};
-  date::sys_seconds tp;
-  in >> date::parse("%a, %d %b %Y %H:%M:%S GMT", tp);
-  if (in.fail()) return std::nullopt;
-  const std::int64_t at_ms =
-      std::chrono::duration_cast<milliseconds>(tp.time_since_epoch()).count();
-  return milliseconds(std::max<std::int64_t>(0, at_ms - now_ms));
+  const auto at_ms = parse_http_date(value);
+  if (!at_ms) return std::nullopt;
+  return milliseconds(std::max<std::int64_t>(0, *at_ms - now_ms));
 }
 
 }  // namespace lpda::http

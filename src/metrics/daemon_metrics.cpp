@@ -64,7 +64,17 @@ daemon_metrics::daemon_metrics(clock_fn clock)
       store_transaction_(registry_.histogram(
           "lpda_sync_store_transaction_seconds",
           "Duration of one store transaction (decode and write of one file), in seconds.", {},
-          store_transaction_buckets())) {
+          store_transaction_buckets())),
+      clock_skew_(registry_.gauge(
+          "lpda_sync_clock_skew_seconds",
+          "Host clock minus the Data Access server's clock (from its Date header) at the "
+          "account's last poll; positive when the host is ahead. Absent while unknown.",
+          {"account"})),
+      watermark_repairs_(registry_.counter(
+          "lpda_sync_watermark_repairs_total",
+          "Watermarks found beyond the server's now (set by a clock that was ahead) and pulled "
+          "back to now - overlap, so the files after them are fetched.",
+          per_stream)) {
   build_info_.set({std::string(version())}, 1);
   registry_.on_collect([this] { update_lag(); });
 }
@@ -87,7 +97,16 @@ void daemon_metrics::record_poll(const poll_figures& p) {
     watermarks_ms_[{p.account_id, p.data_type}] = *p.watermark_after_ms;
   }
   if (!p.poll_error) last_success_.set(s, static_cast<double>(clock_()) / 1000.0);
+  if (p.watermark_repaired) watermark_repairs_.inc(s);
+  if (p.clock_skew_ms)
+    clock_skew_.set({p.account_id}, static_cast<double>(*p.clock_skew_ms) / 1000.0);
+  else
+    clock_skew_.remove({p.account_id});
   std::lock_guard lock(state_mutex_);
+  if (p.clock_skew_ms)
+    skews_ms_[p.account_id] = *p.clock_skew_ms;
+  else
+    skews_ms_.erase(p.account_id);
   bool& ok = polled_[p.account_id][p.data_type];
   ok = ok || !p.poll_error;
 }
@@ -140,12 +159,17 @@ std::string daemon_metrics::render() const {
 void daemon_metrics::update_lag() const {
   const auto now = clock_();
   std::map<std::pair<std::string, std::string>, std::int64_t> marks;
+  std::map<std::string, std::int64_t> skews;
   {
     std::lock_guard lock(state_mutex_);
     marks = watermarks_ms_;
+    skews = skews_ms_;
   }
-  for (const auto& [key, ms] : marks)
-    watermark_lag_.set({key.first, key.second}, static_cast<double>(now - ms) / 1000.0);
+  for (const auto& [key, ms] : marks) {
+    const auto skew = skews.find(key.first);
+    const std::int64_t server_now = now - (skew == skews.end() ? 0 : skew->second);
+    watermark_lag_.set({key.first, key.second}, static_cast<double>(server_now - ms) / 1000.0);
+  }
 }
 
 void daemon_metrics::record_token_fetch(const std::string& account_id, std::string_view result) {

@@ -167,12 +167,14 @@ ON CONFLICT DO UPDATE SET watermark_ms = excluded.watermark_ms, updated_ms = exc
 )sql";
 
 constexpr std::string_view sql_record_poll = R"sql(
-INSERT INTO checkpoints (account_id, data_type, last_poll_ms, last_poll_ok, last_success_ms, updated_ms)
-VALUES (?1, ?2, ?3, ?4, CASE WHEN ?4 THEN ?3 END, ?3)
+INSERT INTO checkpoints (account_id, data_type, last_poll_ms, last_poll_ok, last_success_ms, updated_ms,
+                         server_time_ms, clock_skew_ms)
+VALUES (?1, ?2, ?3, ?4, CASE WHEN ?4 THEN ?3 END, ?3, ?5, ?6)
 ON CONFLICT DO UPDATE SET
   last_poll_ms = excluded.last_poll_ms, last_poll_ok = excluded.last_poll_ok,
   last_success_ms = coalesce(excluded.last_success_ms, checkpoints.last_success_ms),
-  updated_ms = excluded.updated_ms
+  updated_ms = excluded.updated_ms,
+  server_time_ms = excluded.server_time_ms, clock_skew_ms = excluded.clock_skew_ms
 )sql";
 
 constexpr std::string_view sql_list_files = R"sql(
@@ -196,6 +198,7 @@ WITH keys AS (
   SELECT DISTINCT account_id, data_type FROM files
 )
 SELECT k.account_id, k.data_type, c.watermark_ms, c.last_poll_ms, c.last_success_ms,
+       c.server_time_ms, c.clock_skew_ms,
        (SELECT count(*) FROM files f WHERE f.account_id = k.account_id AND f.data_type = k.data_type AND f.status = 'pending'),
        (SELECT count(*) FROM files f WHERE f.account_id = k.account_id AND f.data_type = k.data_type AND f.status = 'done'),
        (SELECT count(*) FROM files f WHERE f.account_id = k.account_id AND f.data_type = k.data_type AND f.status = 'failed'),
@@ -927,7 +930,8 @@ result<void> database::reset_watermark(std::string_view account, std::string_vie
 }
 
 result<void> database::record_poll(std::string_view account, std::string_view data_type,
-                                   bool success, std::int64_t now_ms) {
+                                   bool success, std::int64_t now_ms,
+                                   std::optional<clock_reading> clocks) {
   auto& d = *impl_;
   const std::string acc(account);
   const std::string type(data_type);
@@ -938,6 +942,13 @@ result<void> database::record_poll(std::string_view account, std::string_view da
     bind_text(st, 2, type);
     bind_int(st, 3, now_ms);
     bind_int(st, 4, success ? 1 : 0);
+    std::optional<std::int64_t> server_time, skew;
+    if (clocks) {
+      server_time = clocks->server_time_ms;
+      skew = clocks->clock_skew_ms;
+    }
+    bind_opt(st, 5, server_time);
+    bind_opt(st, 6, skew);
     st.exec();
   });
 }
@@ -956,11 +967,13 @@ result<std::vector<account_status>> database::status(std::int64_t now_ms) {
       a.last_poll_ms = opt_int(st.getColumn(3));
       a.last_success_ms = opt_int(st.getColumn(4));
       if (a.watermark_ms) a.lag_ms = now_ms - *a.watermark_ms;
-      a.files_pending = st.getColumn(5).getInt64();
-      a.files_done = st.getColumn(6).getInt64();
-      a.files_failed = st.getColumn(7).getInt64();
-      a.files_quarantined = st.getColumn(8).getInt64();
-      a.events_stored = st.getColumn(9).getInt64();
+      a.server_time_ms = opt_int(st.getColumn(5));
+      a.clock_skew_ms = opt_int(st.getColumn(6));
+      a.files_pending = st.getColumn(7).getInt64();
+      a.files_done = st.getColumn(8).getInt64();
+      a.files_failed = st.getColumn(9).getInt64();
+      a.files_quarantined = st.getColumn(10).getInt64();
+      a.events_stored = st.getColumn(11).getInt64();
       out.push_back(std::move(a));
     }
     return out;

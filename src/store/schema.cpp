@@ -146,9 +146,18 @@ FROM parts
 GROUP BY account_id, agent_id, day;
 )sql";
 
-constexpr std::array<migration, 2> all_migrations{{
+// Version 3: the clocks as the last poll saw them (docs/schema.md): the server's time from the
+// Date header of its answers, and how far the host's clock was from it. NULL when the poll had
+// no usable Date header.
+constexpr std::string_view v3_clock = R"sql(
+ALTER TABLE checkpoints ADD COLUMN server_time_ms INTEGER;
+ALTER TABLE checkpoints ADD COLUMN clock_skew_ms INTEGER;
+)sql";
+
+constexpr std::array<migration, 3> all_migrations{{
     {1, "tables: agent_activity_events, agents, agent_sessions, files, checkpoints", v1_tables},
     {2, "views: agent_state_intervals, agent_daily_availability", v2_views},
+    {3, "checkpoints: server_time_ms, clock_skew_ms", v3_clock},
 }};
 
 }  // namespace

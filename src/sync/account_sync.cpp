@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <set>
@@ -514,6 +515,39 @@ poll_report new_report(const account_settings* s, const std::string& data_type) 
   return report;
 }
 
+// Logs what the client's answers said about the clocks, each thing once (see clock_notes).
+void note_clocks(api::data_access_client& client, const account_settings& s) {
+  const auto& server = client.server_time();
+  const auto skew = server.skew_ms();
+  auto& n = client.notes();
+  if (!skew) {
+    // No answer at all (a network failure) is reported by the poll itself.
+    if (server.missed() == 0) return;
+    if (!n.fallback_logged)
+      spdlog::warn(
+          "account={}: the Data Access answers carry no usable Date header, so listing windows "
+          "end at the host's clock; a host clock ahead of the server's can then move the "
+          "watermark past files not yet published (repaired once a Date header is seen)",
+          s.account_id);
+    n.fallback_logged = true;
+    return;
+  }
+  const bool beyond = std::llabs(*skew) >= s.clock_skew_warning.count();
+  if (beyond && !n.skew_warned)
+    spdlog::warn(
+        "account={}: the host's clock is {} the server's (its Date header), beyond "
+        "client.clock_skew_warning ({}s); listing windows follow the server's clock, so no file is "
+        "lost, but set the host's clock right (NTP): OAuth 1.0a signatures and the times in "
+        "logs and status come from it",
+        s.account_id, http::describe_clock_skew(*skew), s.clock_skew_warning.count() / 1000);
+  else if (!beyond && n.skew_warned)
+    spdlog::info(
+        "account={}: the host's clock is back within client.clock_skew_warning of the "
+        "server's ({} it)",
+        s.account_id, http::describe_clock_skew(*skew));
+  n.skew_warned = beyond;
+}
+
 asio::awaitable<poll_report> poll_data_type(api::data_access_client* client, store_worker* store,
                                             const account_settings* s, std::string data_type,
                                             clock_fn clock) {
@@ -528,13 +562,31 @@ asio::awaitable<poll_report> poll_data_type(api::data_access_client* client, sto
   }
   report.watermark_before = *wm;
   report.watermark_after = *wm;
-  const std::int64_t now = clock();
-  if (*wm && **wm > now + 60'000)
-    spdlog::error(
-        "account={} data_type={}: the watermark {} is in the future, so nothing new is "
-        "listed; fix the clock or `lpda-sync reset-watermark`",
-        account, data_type, format_iso8601_ms(**wm));
-  report.window = poll_window(*wm, s->initial_start_ms, s->overlap.count(), now);
+  const std::int64_t host_now = clock();
+  const auto server_now = co_await client->server_now();
+  report.server_now_ms = server_now;
+  const std::int64_t now = server_now.value_or(host_now);
+  if (const auto repaired = repaired_watermark(*wm, now, s->overlap.count())) {
+    // Stored before listing: a poll that fails now still leaves no watermark in the future.
+    auto r = co_await store->run([&](store::database& db) {
+      return db.reset_watermark(account, data_type, *repaired, host_now);
+    });
+    if (!r) {
+      report.error = r.error();
+      co_return report;
+    }
+    spdlog::warn(
+        "account={} data_type={}: the watermark {} was beyond the {}'s now {} (set by a clock "
+        "that was ahead); pulled back to {} (now - overlap), so the files published since are "
+        "listed and fetched",
+        account, data_type, format_iso8601_ms(**wm), server_now ? "server" : "host",
+        format_iso8601_ms(now), format_iso8601_ms(*repaired));
+    report.watermark_repaired_to = *repaired;
+    report.watermark_after = *repaired;
+    *wm = *repaired;
+  }
+  report.window = poll_window(*wm, s->initial_start_ms, s->overlap.count(),
+                              window_end_ms(server_now, host_now));
   const auto slices = split_window(report.window, s->max_window.count());
   const auto complete = co_await sync_slices(client, store, s, data_type, slices, false, clock,
                                              &report, progress_fn{});
@@ -543,6 +595,10 @@ asio::awaitable<poll_report> poll_data_type(api::data_access_client* client, sto
   const auto next = advance_watermark(*wm, slices, complete);
   const bool success = report.ok();
   const std::int64_t end_now = clock();
+  std::optional<store::clock_reading> clocks;
+  report.clock_skew_ms = client->server_time().skew_ms();
+  if (const auto at = client->server_time().now_ms())
+    clocks = store::clock_reading{*at, report.clock_skew_ms.value_or(0)};
   auto saved = co_await store->run([&](store::database& db) -> result<std::optional<std::int64_t>> {
     std::optional<std::int64_t> in_force = *wm;
     if (next && next != *wm) {
@@ -550,7 +606,7 @@ asio::awaitable<poll_report> poll_data_type(api::data_access_client* client, sto
       if (!r) return r.error();
       in_force = *r;
     }
-    auto p = db.record_poll(account, data_type, success, end_now);
+    auto p = db.record_poll(account, data_type, success, end_now, clocks);
     if (!p) return p.error();
     return in_force;
   });
@@ -559,7 +615,9 @@ asio::awaitable<poll_report> poll_data_type(api::data_access_client* client, sto
   } else {
     report.watermark_after = *saved;
   }
-  if (report.watermark_after && end_now - *report.watermark_after > retention_warning_ms)
+  if (report.watermark_after &&
+      client->server_time().now_ms().value_or(end_now) - *report.watermark_after >
+          retention_warning_ms)
     spdlog::warn(
         "account={} data_type={}: watermark {} is more than 25 days behind; the API "
         "deletes files 30 days after creation",
@@ -573,12 +631,14 @@ asio::awaitable<std::vector<poll_report>> poll_account(api::data_access_client& 
                                                        store_worker& store,
                                                        account_settings settings, clock_fn clock) {
   create_private_dir(settings.spool_dir);
+  client.set_clock_skew_warning(settings.clock_skew_warning);
   std::vector<poll_report> reports;
   for (const auto& dt : settings.data_types) {
     reports.push_back(co_await poll_data_type(&client, &store, &settings, dt, clock));
     if (reports.back().error && reports.back().error->code == make_error_code(errc::auth_failed))
       break;
   }
+  note_clocks(client, settings);
   co_return reports;
 }
 

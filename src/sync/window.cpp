@@ -5,6 +5,16 @@
 
 namespace lpda::sync {
 
+std::int64_t window_end_ms(std::optional<std::int64_t> server_now_ms, std::int64_t host_now_ms) {
+  return server_now_ms ? *server_now_ms - server_now_margin_ms : host_now_ms;
+}
+
+std::optional<std::int64_t> repaired_watermark(std::optional<std::int64_t> watermark_ms,
+                                               std::int64_t now_ms, std::int64_t overlap_ms) {
+  if (!watermark_ms || *watermark_ms <= now_ms) return std::nullopt;
+  return now_ms - overlap_ms;
+}
+
 slice poll_window(std::optional<std::int64_t> watermark_ms, std::int64_t initial_start_ms,
                   std::int64_t overlap_ms, std::int64_t now_ms) {
   const std::int64_t wanted = watermark_ms ? *watermark_ms - overlap_ms : initial_start_ms;

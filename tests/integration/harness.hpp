@@ -71,8 +71,8 @@ std::vector<std::string> database_rows(const std::string& db_path);
 /// `dir`/lpda.db, millisecond retry delays) with `extra` YAML appended under `defaults:`; returns
 /// the config path.
 std::string write_config(const temp_dir& dir, const std::string& url,
-                         const std::vector<std::string>& accounts, const std::string& extra_defaults = "",
-                         const std::string& extra_top = "");
+                         const std::vector<std::string>& accounts,
+                         const std::string& extra_defaults = "", const std::string& extra_top = "");
 
 /// A child process started with execv, its stdout and stderr appended to `log_path`; killed
 /// with SIGKILL at destruction if still running.
@@ -102,5 +102,10 @@ rapidjson::Document status_json(const std::string& config);
 
 /// Epoch ms now (the real clock).
 std::int64_t now_ms();
+
+/// lpda-sync ends a poll's window 5 s before the server's now, read from the emulator's `Date`
+/// header (whole seconds): against an emulator on the real clock, a watermark set by a poll that
+/// started at `before` (real clock) is at least `before - window_end_slack_ms`.
+inline constexpr std::int64_t window_end_slack_ms = 5'000 + 1'000;
 
 }  // namespace lpda::test

@@ -116,9 +116,12 @@ TEST_SUITE("integration_run") {
     const auto expected = expected_for(emu, "12345678");
     CHECK(eventually(15000, [&] { return stored(dir) == expected; }));
 
-    // A file created now, for the current hour, appears through the next poll.
-    const auto added = emu.control(
-        "add-file", "account=12345678&scope=" + std::to_string(now_ms()) + "&sessions=4");
+    // A file published now, for the current hour, appears through the next poll. Its creation
+    // stamp is 10 s old: windows end a little before the server's now (window_end_slack_ms), and
+    // the overlap lists it however late it is published.
+    const auto added =
+        emu.control("add-file", "account=12345678&scope=" + std::to_string(now_ms()) +
+                                    "&sessions=4&created=" + std::to_string(now_ms() - 10'000));
     const auto expected_after = expected_for(emu, "12345678");
     REQUIRE(expected_after.size() > expected.size());
     CHECK(eventually(5000, [&] { return stored(dir) == expected_after; }));
@@ -163,9 +166,12 @@ TEST_SUITE("integration_run") {
     // About 335,000 events: storing them takes about a second here, far longer than the stop
     // takes to reach the store (it checks between the decoder's batches of 1,024 events).
     rapidjson::Document added;
-    added.Parse(emu.control("add-file", "account=555&scope=" + std::to_string(now_ms() - hour_ms) +
-                                            "&sessions=12000")
-                    .c_str());
+    // Created 10 s ago, so the first poll's window (which ends a little before the server's now,
+    // window_end_slack_ms) lists it.
+    added.Parse(
+        emu.control("add-file", "account=555&scope=" + std::to_string(now_ms() - hour_ms) +
+                                    "&sessions=12000&created=" + std::to_string(now_ms() - 10'000))
+            .c_str());
     REQUIRE_FALSE(added.HasParseError());
     std::string key = added["name"].GetString();
     if (key.ends_with(".gz")) key.resize(key.size() - 3);
@@ -245,7 +251,8 @@ TEST_SUITE("integration_run") {
     write_file(dir / "config.yaml", "database: [unclosed\n");
     daemon.signal(SIGHUP);
     // Still running on the old config: a new file of 555 still arrives.
-    emu.control("add-file", "account=555&scope=" + std::to_string(now_ms()) + "&sessions=3");
+    emu.control("add-file", "account=555&scope=" + std::to_string(now_ms()) +
+                                "&sessions=3&created=" + std::to_string(now_ms() - 10'000));
     const auto more = expected_rows(emu.control("expected", "files=available"));
     CHECK(eventually(10000, [&] { return stored(dir) == more; }));
     CHECK(daemon.wait(0) == -1);
@@ -454,5 +461,231 @@ TEST_SUITE("integration_run") {
     REQUIRE_MESSAGE(r.status == 0, r.err);
     CHECK(r.out.find("1 quarantined file(s) reset") != std::string::npos);
     CHECK(stored(dir) == expected_for(emu, "555"));
+  }
+}
+
+// A wrong host clock (libfaketime shifts the wall clock of lpda-sync only; the monotonic clock is
+// left alone, as an NTP step or a bad RTC leaves it). The emulator's "now" is fixed and moved by
+// the test, so files appear as if hours passed; its Date header carries that "now".
+namespace {
+
+std::string faketime_library() {
+  for (const char* p : {"/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1",
+                        "/usr/lib/aarch64-linux-gnu/faketime/libfaketimeMT.so.1",
+                        "/usr/lib/faketime/libfaketimeMT.so.1"})
+    if (std::filesystem::exists(p)) return p;
+  FAIL("libfaketime is not installed (Debian package faketime; scripts/install-deps)");
+  return {};
+}
+
+// The environment that shifts a process's wall clock by `offset` ("+2d", "-6h"), or by what
+// the file `offset_file` says, re-read at every clock read (a clock stepped while running).
+std::vector<std::string> faketime_env(const std::string& offset,
+                                      const std::string& offset_file = "") {
+  std::vector<std::string> env{"LD_PRELOAD=" + faketime_library(),
+                               "FAKETIME_DONT_FAKE_MONOTONIC=1"};
+  if (offset_file.empty()) {
+    env.push_back("FAKETIME=" + offset);
+  } else {
+    env.push_back("FAKETIME_TIMESTAMP_FILE=" + offset_file);
+    env.push_back("FAKETIME_NO_CACHE=1");
+  }
+  return env;
+}
+
+run_result run_lpda_shifted(const std::string& offset, const std::string& args) {
+  std::string prefix;
+  for (const auto& e : faketime_env(offset)) prefix += "'" + e + "' ";
+  return run_command("env " + prefix + "'" + (bin_dir() / "lpda-sync").string() + "' " + args);
+}
+
+// The emulator's fixed "now": half past an hour, 30 to 90 minutes before the real clock.
+// Files are created 5 to 25 minutes after their hour, so none is created near a half hour: no
+// file is published within the margin a window ends before the server's now.
+std::int64_t half_past(std::int64_t ms) {
+  return ms / hour_ms * hour_ms - hour_ms / 2;
+}
+
+// One account whose hours run 18 h before the emulator's now to 12 h after it: the later ones
+// are published as the test moves "now" on.
+std::vector<std::string> clock_emulator_args(std::int64_t now,
+                                             std::vector<std::string> extra = {}) {
+  std::vector<std::string> a{"--accounts", "555",
+                             "--agents",   "30",
+                             "--seed",     "13",
+                             "--now",      std::to_string(now),
+                             "--from",     std::to_string(now / hour_ms * hour_ms - 18 * hour_ms),
+                             "--hours",    "30"};
+  a.insert(a.end(), extra.begin(), extra.end());
+  return a;
+}
+
+void advance(const emulator_process& emu, std::int64_t ms) {
+  emu.control("now", "advance=" + std::to_string(ms));
+}
+
+const rapidjson::Value& status_of(const rapidjson::Document& d, const std::string& account) {
+  for (const auto& a : d["accounts"].GetArray())
+    if (account == a["account_id"].GetString()) return a;
+  FAIL("no status for account " << account);
+  return d["accounts"][0];
+}
+
+}  // namespace
+
+TEST_SUITE("integration_clock") {
+  TEST_CASE("once with the host clock 2 days ahead, then corrected: every poll ends exact") {
+    const std::int64_t n0 = half_past(now_ms());
+    emulator_process emu(clock_emulator_args(n0));
+    temp_dir dir;
+    const auto config = write_config(dir, emu.url(), {"555"});
+
+    const std::int64_t before = now_ms();
+    const auto ahead = run_lpda_shifted("+2d", "once --config '" + config + "'");
+    const std::int64_t after = now_ms();
+    REQUIRE_MESSAGE(ahead.status == 0, ahead.err);
+    const auto first = expected_for(emu, "555");
+    REQUIRE_FALSE(first.empty());
+    CHECK(stored(dir) == first);
+    // The watermark follows the server's clock, not the host's 2 days ahead.
+    const auto wm = watermark_of(config, "555");
+    REQUIRE(wm.has_value());
+    CHECK(*wm <= n0);
+    CHECK(*wm >= n0 - window_end_slack_ms);
+    CHECK_MESSAGE(ahead.err.find("beyond client.clock_skew_warning") != std::string::npos,
+                  ahead.err);
+    {  // status shows the skew it measured: the host's clock at the answer minus the Date.
+      const auto d = status_json(config);
+      const auto& s = status_of(d, "555");
+      const std::int64_t two_days = 2 * 24 * hour_ms;
+      REQUIRE(s["clock_skew_ms"].IsInt64());
+      CHECK(s["clock_skew_ms"].GetInt64() >= before + two_days - n0);
+      CHECK(s["clock_skew_ms"].GetInt64() <= after + two_days - n0);
+      CHECK(s["server_time_ms"].GetInt64() >= n0);
+      CHECK(s["clock_skew_warning"].GetBool());
+      const auto text = run_lpda("status --config '" + config + "'");
+      CHECK_MESSAGE(text.out.find("555: the host's clock was 2d ") != std::string::npos, text.out);
+      CHECK(text.out.find("WARNING: beyond client.clock_skew_warning (5m)") != std::string::npos);
+    }
+
+    // Three hours pass at the server; the host's clock has been set right.
+    advance(emu, 3 * hour_ms);
+    const auto second = expected_for(emu, "555");
+    REQUIRE(second.size() > first.size());
+    const auto corrected = run_lpda("once --config '" + config + "'");
+    REQUIRE_MESSAGE(corrected.status == 0, corrected.err);
+    CHECK(stored(dir) == second);
+    CHECK(corrected.err.find("pulled back") == std::string::npos);  // nothing to repair
+
+    advance(emu, hour_ms);
+    const auto third = expected_for(emu, "555");
+    REQUIRE(third.size() > second.size());
+    REQUIRE(run_lpda("once --config '" + config + "'").status == 0);
+    CHECK(stored(dir) == third);
+    CHECK(*watermark_of(config, "555") <= n0 + 4 * hour_ms);
+  }
+
+  TEST_CASE("a watermark left in the future by a host ahead without a Date header is repaired") {
+    const std::int64_t n0 = half_past(now_ms());
+    emulator_process emu(clock_emulator_args(n0, {"--no-date"}));
+    temp_dir dir;
+    const auto config = write_config(dir, emu.url(), {"555"});
+    // No Date header: the host's clock, 2 days ahead, ends the window and the watermark.
+    const auto ahead = run_lpda_shifted("+2d", "once --config '" + config + "'");
+    REQUIRE_MESSAGE(ahead.status == 0, ahead.err);
+    CHECK_MESSAGE(ahead.err.find("carry no usable Date header") != std::string::npos, ahead.err);
+    const auto first = expected_for(emu, "555");
+    CHECK(stored(dir) == first);
+    const auto future = watermark_of(config, "555");
+    REQUIRE(future.has_value());
+    CHECK(*future > now_ms() + 24 * hour_ms);
+
+    // The server answers with its clock again; three hours of files are published meanwhile.
+    emu.control("variant", "no-date=0");
+    advance(emu, 3 * hour_ms);
+    const auto second = expected_for(emu, "555");
+    REQUIRE(second.size() > first.size());
+    const auto repaired = run_lpda("once --config '" + config + "'");
+    REQUIRE_MESSAGE(repaired.status == 0, repaired.err);
+    CHECK_MESSAGE(repaired.err.find("was beyond the server's now") != std::string::npos,
+                  repaired.err);
+    CHECK(stored(dir) == second);
+    const auto wm = watermark_of(config, "555");
+    REQUIRE(wm.has_value());
+    CHECK(*wm <= n0 + 3 * hour_ms);
+    CHECK(*wm >= n0 + 3 * hour_ms - window_end_slack_ms);
+  }
+
+  TEST_CASE("the host clock 6 hours behind: exact at once, and as time passes") {
+    const std::int64_t n0 = half_past(now_ms());
+    emulator_process emu(clock_emulator_args(n0));
+    temp_dir dir;
+    const auto config = write_config(dir, emu.url(), {"555"});
+    const auto behind = run_lpda_shifted("-6h", "once --config '" + config + "'");
+    REQUIRE_MESSAGE(behind.status == 0, behind.err);
+    const auto first = expected_for(emu, "555");
+    CHECK(stored(dir) == first);
+    const auto wm = watermark_of(config, "555");
+    REQUIRE(wm.has_value());
+    CHECK(*wm >= n0 - window_end_slack_ms);  // not held 6 hours back by the host's clock
+
+    advance(emu, 2 * hour_ms);
+    const auto second = expected_for(emu, "555");
+    REQUIRE(second.size() > first.size());
+    REQUIRE(run_lpda_shifted("-6h", "once --config '" + config + "'").status == 0);
+    CHECK(stored(dir) == second);
+  }
+
+  TEST_CASE(
+      "run across clock steps: exact after each, and the schedule neither stalls nor storms") {
+    const std::int64_t n0 = half_past(now_ms());
+    emulator_process emu(clock_emulator_args(n0));
+    temp_dir dir;
+    const auto config = write_config(dir, emu.url(), {"555"}, "  poll_interval: 1s\n");
+    const auto offset_file = (dir / "faketime").string();
+    write_file(offset_file, "+2d\n");
+    child_process daemon(run_argv(config), (dir / "run.log").string(),
+                         faketime_env("", offset_file));
+    CHECK(eventually(20000, [&] { return stored(dir) == expected_for(emu, "555"); }));
+
+    advance(emu, 2 * hour_ms);
+    const auto before_step = expected_for(emu, "555");
+    CHECK(eventually(10000, [&] { return stored(dir) == before_step; }));
+
+    // Polls in 4 s of a 1 s poll_interval: about 4, whatever the wall clock does.
+    const auto polls_in_4s = [&] {
+      emu.control("reset-counts");
+      std::this_thread::sleep_for(std::chrono::seconds(4));
+      rapidjson::Document counts;
+      counts.Parse(emu.control("counts").c_str());
+      return counts["listing"].GetInt();
+    };
+
+    // The host's clock is stepped back 2 days (set right) while the daemon runs.
+    write_file(offset_file, "+0\n");
+    advance(emu, 2 * hour_ms);
+    const auto after_step = expected_for(emu, "555");
+    REQUIRE(after_step.size() > before_step.size());
+    CHECK(eventually(10000, [&] { return stored(dir) == after_step; }));
+    const int back = polls_in_4s();
+    CHECK(back >= 2);
+    CHECK(back <= 8);
+
+    // And stepped 3 days forward.
+    write_file(offset_file, "+3d\n");
+    advance(emu, hour_ms);
+    const auto forward = expected_for(emu, "555");
+    CHECK(eventually(10000, [&] { return stored(dir) == forward; }));
+    const int fwd = polls_in_4s();
+    CHECK(fwd >= 2);
+    CHECK(fwd <= 8);
+
+    const auto wm = watermark_of(config, "555");
+    REQUIRE(wm.has_value());
+    CHECK(*wm <= n0 + 5 * hour_ms);
+    CHECK(daemon.wait(0) == -1);
+    daemon.signal(SIGTERM);
+    CHECK(daemon.wait(10000) == 0);
+    CHECK(read_file(dir / "run.log").find("pulled back") == std::string::npos);
   }
 }

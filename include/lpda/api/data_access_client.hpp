@@ -11,11 +11,14 @@
 #include "lpda/core/error.hpp"
 #include "lpda/http/auth.hpp"
 #include "lpda/http/client.hpp"
+#include "lpda/http/server_time.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,7 +35,9 @@ struct downloaded_file {
 class data_access_client {
  public:
   /// `http` and `auth` must outlive this object. `endpoint.allowed_hosts` empty → defaults.
-  data_access_client(http::client& http, http::auth_strategy& auth, account_endpoint endpoint);
+  /// `server_time` reads the `Date` header of every answer (see `server_time()`).
+  data_access_client(http::client& http, http::auth_strategy& auth, account_endpoint endpoint,
+                     http::server_clock server_time = http::server_clock{});
 
   /// `{base}/data_access_le/account/{id}/le/{data_type}?startTime={start_ms}&endTime={end_ms}`.
   std::string listing_url(std::string_view data_type, std::int64_t start_ms,
@@ -59,12 +64,43 @@ class data_access_client {
   /// The data types the account has enabled (links of the base resource except self/schema).
   boost::asio::awaitable<result<std::vector<data_type_link>>> base_resource();
 
+  /// The server's clock, updated from the `Date` header of every answer to a listing or
+  /// base-resource request, whatever its status (RFC 9110 §6.6.1: an origin server with a clock
+  /// sends `Date` in every response).
+  const http::server_clock& server_time() const noexcept { return server_time_; }
+
+  /// The server's now (epoch ms, `http::server_clock::now_ms`). Before any answer has been
+  /// received it GETs the base resource to read its `Date`. nullopt when no answer carried a usable
+  /// `Date` (or the request failed without an answer): the caller falls back to the host clock.
+  boost::asio::awaitable<std::optional<std::int64_t>> server_now();
+
+  /// A host clock this far (or more) from the server's makes a 401 of an OAuth 1.0a account
+  /// name the clock as a likely cause (see `http::clock_skew_clause`). Default 5 min.
+  void set_clock_skew_warning(std::chrono::milliseconds threshold) { skew_warning_ = threshold; }
+
+  /// What the poller has said in the log about this server's clock, so each is said once per
+  /// client: that its answers carry no usable `Date`, and that the skew is beyond the warning
+  /// threshold (said again only after it was back within).
+  struct clock_notes {
+    bool fallback_logged = false;
+    bool skew_warned = false;
+  };
+  clock_notes& notes() noexcept { return notes_; }
+
   const account_endpoint& endpoint() const noexcept { return endpoint_; }
 
  private:
+  // Reads the answer's Date into server_time_.
+  void observe(const http::response& r);
+  // `e` with `http::clock_skew_clause` added when it answers a 401 to an OAuth 1.0a request.
+  lpda::error with_skew_clause(lpda::error e, unsigned status) const;
+
   http::client& http_;
   http::auth_strategy& auth_;
   account_endpoint endpoint_;
+  http::server_clock server_time_;
+  std::chrono::milliseconds skew_warning_{std::chrono::minutes(5)};
+  clock_notes notes_;
 };
 
 }  // namespace lpda::api

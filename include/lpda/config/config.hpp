@@ -164,6 +164,9 @@ struct client_settings {
   int max_concurrent_downloads = 8;
   int max_per_host = 4;
   bool allow_insecure_http = false;  ///< plain http to hosts other than loopback
+  /// Host and server clocks further apart than this (the server's from its `Date` header) are a
+  /// warning in the log and in `status`.
+  std::chrono::milliseconds clock_skew_warning{300'000};
   bool operator==(const client_settings&) const = default;
 };
 

@@ -31,7 +31,7 @@ retry_decision decide_retry(errc kind, int attempt,
                             const retry_settings& settings, double jitter_fraction);
 
 /// Parses a Retry-After value (RFC 9110 §10.2.3): delay-seconds ("120") or an HTTP-date
-/// ("Wed, 21 Oct 2015 07:28:00 GMT", relative to `now_ms`, never negative). nullopt when it is
+/// (any form `parse_http_date` reads, relative to `now_ms`, never negative). nullopt when it is
 /// neither.
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
                                                            std::int64_t now_ms);

@@ -21,6 +21,9 @@
 /// counter | kind | | `lpda_sync_http_retries_total` | counter | reason | |
 /// `lpda_sync_oauth2_token_requests_total` | counter | account, result (`ok`, `refused`, `error`) |
 /// `lpda_sync_store_transaction_seconds` | histogram | — |
+/// `lpda_sync_clock_skew_seconds` | gauge | account | host minus server clock (from the `Date`
+/// header), removed while unknown; `lpda_sync_watermark_repairs_total` | counter | account,
+/// data_type | watermarks beyond the server's now pulled back |
 ///
 /// The sync types are not used here (metrics sits below the CLI and needs no Asio/SQLite types):
 /// the caller copies a `sync::poll_report` into a `poll_figures`.
@@ -54,6 +57,9 @@ struct poll_figures {
   std::uint64_t events_inserted = 0;  ///< events that were new rows
   std::uint64_t bytes_downloaded = 0;
   std::optional<std::int64_t> watermark_after_ms;  ///< epoch ms; nullopt: no watermark yet
+  /// Host minus server clock at the end of the poll, ms; nullopt: no usable `Date` header.
+  std::optional<std::int64_t> clock_skew_ms;
+  bool watermark_repaired = false;  ///< the poll pulled back a watermark beyond the server's now
 };
 
 /// The answer of a readiness check: ready, or why not (for the 503 body and logs).
@@ -76,7 +82,8 @@ class daemon_metrics {
 
   /// Records one poll: `polls_total{result}` +1 where result is `error` when `poll_error`,
   /// else `files_failed` when a file failed or was quarantined, else `ok`; adds the file, event
-  /// and byte counts; sets the watermark gauge; when `poll_error` is false, sets
+  /// and byte counts; sets the watermark gauge and the account's clock skew gauge (removed when
+  /// `clock_skew_ms` is unset); counts a watermark repair; when `poll_error` is false, sets
   /// `last_success_timestamp_seconds` to now and marks (account, data type) as polled
   /// successfully for `check_ready` (file failures are retried by later polls and do not block
   /// readiness).
@@ -108,7 +115,8 @@ class daemon_metrics {
   readiness check_ready() const;
 
   /// The registry in the text format (see `registry::render`), with the lag gauges set from the
-  /// clock: `watermark_lag_seconds` = now − watermark.
+  /// clock: `watermark_lag_seconds` = now − watermark, where now is the server's (the host's
+  /// clock minus the account's last clock skew, since the watermark follows the server's clock).
   std::string render() const;
 
   /// The label value used for `e` in `kind` and `reason`: the enumerator's name, e.g.
@@ -136,9 +144,12 @@ class daemon_metrics {
   counter_family http_retries_;
   counter_family token_requests_;
   histogram_family store_transaction_;
+  gauge_family clock_skew_;
+  counter_family watermark_repairs_;
 
   mutable std::mutex state_mutex_;
   std::map<std::pair<std::string, std::string>, std::int64_t> watermarks_ms_;
+  std::map<std::string, std::int64_t> skews_ms_;  ///< account → last known clock skew
   std::optional<std::vector<std::string>> expected_;
   /// account → data type → had a poll without `poll_error`
   std::map<std::string, std::map<std::string, bool>> polled_;

@@ -109,6 +109,18 @@ struct account_status {
   std::int64_t files_failed = 0;
   std::int64_t files_quarantined = 0;
   std::int64_t events_stored = 0;  ///< distinct event rows brought in by this account's files
+  /// The server's time (epoch ms, from its `Date` header) at the last poll; nullopt when that
+  /// poll had no usable `Date`.
+  std::optional<std::int64_t> server_time_ms;
+  /// Host minus server clock at the last poll, ms (positive: the host is ahead); nullopt with
+  /// `server_time_ms`.
+  std::optional<std::int64_t> clock_skew_ms;
+};
+
+/// The clocks as a poll saw them, for `database::record_poll`.
+struct clock_reading {
+  std::int64_t server_time_ms = 0;  ///< the server's now, epoch ms
+  std::int64_t clock_skew_ms = 0;   ///< host minus server, ms
 };
 
 /// The schema version this build creates and understands (`PRAGMA user_version`).
@@ -188,9 +200,12 @@ class database {
   result<void> reset_watermark(std::string_view account, std::string_view data_type,
                                std::optional<std::int64_t> watermark_ms, std::int64_t now_ms);
 
-  /// Records that a poll of (account, data type) ended at `now_ms`, successfully or not.
+  /// Records that a poll of (account, data type) ended at `now_ms` (the host's clock),
+  /// successfully or not, and the clocks it saw (`status` shows them; nullopt: no usable
+  /// `Date` header, stored as NULL).
   result<void> record_poll(std::string_view account, std::string_view data_type, bool success,
-                           std::int64_t now_ms);
+                           std::int64_t now_ms,
+                           std::optional<clock_reading> clocks = std::nullopt);
 
   /// One entry per (account, data type) known to the checkpoints or the ledger, ordered.
   result<std::vector<account_status>> status(std::int64_t now_ms);

@@ -42,6 +42,9 @@ struct account_settings {
   std::filesystem::path spool_dir;
   /// Called with the duration of each file's store transaction (for metrics); may be empty.
   std::function<void(std::chrono::duration<double>)> on_store_transaction;
+  /// Host and server clocks further apart than this are logged as a warning (once, until they
+  /// come back within it) and make a 401 name the clock (`api::data_access_client`).
+  std::chrono::milliseconds clock_skew_warning{std::chrono::minutes(5)};
 };
 
 /// What one poll of one (account, data type) did.
@@ -49,8 +52,15 @@ struct poll_report {
   std::string account_id;
   std::string data_type;
   slice window;                            ///< the listed window, epoch ms
-  std::optional<std::int64_t> watermark_before;
+  std::optional<std::int64_t> watermark_before;  ///< as stored before the poll (unrepaired)
   std::optional<std::int64_t> watermark_after;
+  /// Set when the stored watermark was beyond the server's now and pulled back to this value.
+  std::optional<std::int64_t> watermark_repaired_to;
+  /// The server's now that ended the window (epoch ms); nullopt: the host's clock ended it.
+  std::optional<std::int64_t> server_now_ms;
+  /// Host minus server clock at the end of the poll, ms (positive: the host is ahead); nullopt
+  /// without a usable `Date` header.
+  std::optional<std::int64_t> clock_skew_ms;
   /// Distinct files in all listings, rejected (malformed) entries included.
   std::size_t files_listed = 0;
   std::size_t files_skipped = 0;           ///< already done or quarantined in the ledger
@@ -77,6 +87,15 @@ using progress_fn = std::function<void(const poll_report&, std::size_t files_tot
 /// Runs one poll of every data type of one account. Network I/O runs on the caller's executor;
 /// decoding and storing run on `store`. Never throws for expected failures: they are in the
 /// reports (and logged once, here, with account, file key and attempt).
+///
+/// Time: the window ends at the server's now (`window_end_ms`, from the `Date` header of the
+/// client's answers; a base-resource request reads one when none has been received yet), so a
+/// wrong host clock neither carries the watermark past the server's time nor holds it back.
+/// Without a usable `Date` the host's clock (`clock`) ends it, logged once per account. A
+/// stored watermark beyond the server's now is pulled back to now − overlap
+/// (`repaired_watermark`) and stored before listing, with a warning (`watermark_repaired_to`).
+/// A host clock `clock_skew_warning` or more from the server's is a warning (once until it is
+/// back within). Each poll records the clocks it saw with its checkpoint (`record_poll`).
 ///
 /// A listing that fails as a whole (HTTP error, body not JSON, wrong shape) stops the poll at
 /// that slice. A malformed entry of a listing (`api::rejected_entry`) does not: it is never

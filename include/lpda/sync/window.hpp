@@ -24,6 +24,25 @@ struct slice {
 /// 29 days: one day inside the API's 30-day retention, so a window never asks for deleted files.
 inline constexpr std::int64_t retention_ms = 29LL * 24 * 3600 * 1000;
 
+/// How far before the server's now a window ends: the `Date` header is the clock of the server
+/// that answered, and the servers that stamp files may run a little behind it.
+inline constexpr std::int64_t server_now_margin_ms = 5'000;
+
+/// The "now" that a poll's window ends at: `server_now_ms − server_now_margin_ms` when the
+/// server's clock is known (from its `Date` header, `http::server_clock`), whatever the host's
+/// clock says; `host_now_ms` otherwise. So a host clock ahead of the server's never carries the
+/// window, nor the watermark it reaches, past what the server has generated, and a host clock
+/// behind it never holds the window back.
+std::int64_t window_end_ms(std::optional<std::int64_t> server_now_ms, std::int64_t host_now_ms);
+
+/// A watermark beyond the server's now (`now_ms`: the server's, or the host's when the server's
+/// is unknown) can only have been set by a clock that was ahead, and would list nothing until
+/// real time caught up with it — files published meanwhile would fall behind the overlap and be
+/// lost. Returns the watermark pulled back to `now_ms − overlap_ms`, so the next window lists
+/// everything since; nullopt when `watermark_ms` is unset or not beyond `now_ms`.
+std::optional<std::int64_t> repaired_watermark(std::optional<std::int64_t> watermark_ms,
+                                               std::int64_t now_ms, std::int64_t overlap_ms);
+
 /// The window of one poll: [max(watermark − overlap, now − retention_ms), now]. A new account
 /// (no watermark) starts at `initial_start_ms`, also clamped to the retention. An empty window
 /// (start ≥ now) yields start == end == now.

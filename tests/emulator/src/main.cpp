@@ -123,6 +123,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--filter-on-scope", v.filter_on_scope,
                "Listings filter on scope start instead of creation time");
+  app.add_flag("--no-date", v.no_date, "Answers carry no Date header");
   app.add_flag("--employee-id-as-long", v.employee_id_as_long,
                "agentEmployeeId as {\"long\": n} (null when absent) instead of a string");
   app.add_flag("--extra-fields", v.extra_fields,

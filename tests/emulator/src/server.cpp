@@ -255,6 +255,7 @@ std::optional<std::string> set_variant(variants& v, std::string_view name, std::
   if (name == "content-encoding-gzip") return flag(v.content_encoding_gzip);
   if (name == "docs-framing") return flag(v.docs_framing);
   if (name == "filter-on-scope") return flag(v.filter_on_scope);
+  if (name == "no-date") return flag(v.no_date);
   if (name == "employee-id-as-long") return flag(v.employee_id_as_long);
   if (name == "extra-fields") return flag(v.extra_fields);
   if (name == "zero-padding") return number(v.zero_padding, 0, 1 << 20);
@@ -378,6 +379,13 @@ struct server::impl {
   int revoke_after = 0;  // accepted bearer requests until every token is revoked; 0 = none
 
   std::int64_t now_locked() const { return opts.now_ms ? *opts.now_ms : system_now_ms(); }
+
+  // The Date header value at the emulator's now; nullopt with the no-date variant.
+  std::optional<std::string> date_header() const {
+    std::lock_guard lock(mu);
+    if (opts.variant.no_date) return std::nullopt;
+    return format_http_date(now_locked());
+  }
 
   bool exists_at(const file_info& f, std::int64_t now) const {
     if (f.created_ms > now) return false;
@@ -750,6 +758,8 @@ struct server::impl {
     w.Int(v.retention_days);
     w.Key("filter-on-scope");
     w.Bool(v.filter_on_scope);
+    w.Key("no-date");
+    w.Bool(v.no_date);
     w.Key("employee-id-as-long");
     w.Bool(v.employee_id_as_long);
     w.Key("extra-fields");
@@ -1061,6 +1071,9 @@ net::awaitable<void> serve_stream(server::impl* self, Stream& stream, bool is_tl
     const auto req = parser.release();
     reply r = self->handle(req, loopback, is_tls);
     if (r.latency_ms > 0) co_await wait_ms(r.latency_ms);
+    // RFC 9110 §6.6.1: an origin server with a clock sends Date; the emulator's clock is its
+    // "now" (fixed or the system's), the time that decides which files exist.
+    if (const auto date = self->date_header()) r.headers.emplace_back("Date", *date);
     const bool keep = req.keep_alive() && r.act == action::normal;
     const std::string head = head_text(r, keep);
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(600));

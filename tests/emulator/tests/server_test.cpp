@@ -318,6 +318,24 @@ TEST_SUITE("integration_emulator") {
     CHECK(got == in_hour);
   }
 
+  TEST_CASE("every answer carries 'now' as its Date header unless no-date is set") {
+    auto o = options();
+    running r(o);
+    // 1773059696000 ms = Mon, 09 Mar 2026 12:34:56 GMT (Python's calendar.timegm).
+    r.srv.set_now_ms(1773059696000 + 789);
+    const auto listing = t::signed_get(r.listing(0, mar8 + 48 * emu::hour_ms));
+    CHECK(listing.header("date") == "Mon, 09 Mar 2026 12:34:56 GMT");
+    const auto unauthorized = t::request("GET", r.listing(0, 1));
+    CHECK(unauthorized.status == 401);
+    CHECK(unauthorized.header("date") == "Mon, 09 Mar 2026 12:34:56 GMT");
+    auto v = r.srv.current_variants();
+    v.no_date = true;
+    r.srv.set_variants(v);
+    const auto without = t::signed_get(r.listing(0, mar8 + 48 * emu::hour_ms));
+    CHECK(without.status == listing.status);
+    CHECK(without.headers.count("date") == 0);
+  }
+
   TEST_CASE("scope dates across the DST switches in a listing") {
     auto o = options();
     o.data.from_ms = mar8 + 5 * emu::hour_ms;

@@ -1288,3 +1288,17 @@ accounts:
               .database == "lpda.db");
   }
 }
+
+TEST_SUITE("config") {
+  TEST_CASE("client.clock_skew_warning: 5m by default - 1s to 24h - errors name line and column") {
+    CHECK(cfg::load_string(minimal, "minimal.yaml", no_env()).client.clock_skew_warning == 5min);
+    const auto set =
+        cfg::load_string(minimal + "client:\n  clock_skew_warning: 90s\n", "test.yaml", no_env());
+    CHECK(set.client.clock_skew_warning == 90s);
+    // `minimal` has 6 lines: the client block starts on line 7, its key on line 8.
+    check_diag(only_diagnostic(minimal + "client:\n  clock_skew_warning: 999ms\n"),
+               "client.clock_skew_warning", 8, 23, "must be at least 1s, got \"999ms\"");
+    check_diag(only_diagnostic(minimal + "client:\n  clock_skew_warning: 25h\n"),
+               "client.clock_skew_warning", 8, 23, "must be at most 24h, got \"25h\"");
+  }
+}

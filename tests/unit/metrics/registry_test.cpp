@@ -149,6 +149,37 @@ TEST_SUITE("metrics") {
     CHECK(s.sum == 20000);
   }
 
+  TEST_CASE(
+      "daemon_metrics: clock skew per account - watermark repairs - lag from the server's now") {
+    std::int64_t now_ms = 1'700'000'000'000;
+    daemon_metrics m([&] { return now_ms; });
+    poll_figures p;
+    p.account_id = "123";
+    p.data_type = "agentActivity";
+    // The host is 2 days ahead of the server; the watermark is 60 s behind the server's now.
+    const std::int64_t two_days = 172'800'000;
+    p.clock_skew_ms = two_days;
+    p.watermark_after_ms = now_ms - two_days - 60'000;
+    p.watermark_repaired = true;
+    m.record_poll(p);
+    const std::string s = "{account=\"123\",data_type=\"agentActivity\"}";
+    std::string text = m.render();
+    CHECK(text.find("lpda_sync_clock_skew_seconds{account=\"123\"} 172800\n") != std::string::npos);
+    CHECK(text.find("lpda_sync_watermark_repairs_total" + s + " 1\n") != std::string::npos);
+    // Lag against the server's now (host clock less the skew): 60 s, not 2 days.
+    CHECK(text.find("lpda_sync_watermark_lag_seconds" + s + " 60\n") != std::string::npos);
+
+    // The next poll had no Date header: the skew is unknown and its series goes away.
+    p.clock_skew_ms.reset();
+    p.watermark_repaired = false;
+    p.watermark_after_ms = now_ms - 30'000;
+    m.record_poll(p);
+    text = m.render();
+    CHECK(text.find("lpda_sync_clock_skew_seconds{") == std::string::npos);
+    CHECK(text.find("lpda_sync_watermark_repairs_total" + s + " 1\n") != std::string::npos);
+    CHECK(text.find("lpda_sync_watermark_lag_seconds" + s + " 30\n") != std::string::npos);
+  }
+
   TEST_CASE("daemon_metrics: record_poll counts by result and sets watermark and success time") {
     std::int64_t now_ms = 1'700'000'000'000;
     daemon_metrics m([&] { return now_ms; });

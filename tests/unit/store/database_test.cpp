@@ -107,8 +107,8 @@ TEST_SUITE("store") {
     lpda::test::temp_dir dir;
     const auto p = dir / "lpda.db";
     auto db = database::open(settings_for(p));
-    CHECK(db.schema_version() == 2);
-    CHECK(latest_schema_version() == 2);
+    CHECK(db.schema_version() == 3);
+    CHECK(latest_schema_version() == 3);
     CHECK(file_mode_of(p) == 0600U);
     ingest(db, "f1", events_range(0, 4));
     REQUIRE(std::filesystem::exists(p.string() + "-wal"));
@@ -467,8 +467,8 @@ TEST_SUITE("store") {
     }
     CHECK(scalar(p, "SELECT count(*) FROM sqlite_master WHERE type = 'view'") == 0);
     auto db = database::open(settings_for(p));
-    CHECK(db.schema_version() == 2);
-    CHECK(scalar(p, "PRAGMA user_version") == 2);
+    CHECK(db.schema_version() == 3);
+    CHECK(scalar(p, "PRAGMA user_version") == 3);
     CHECK(scalar(p, "SELECT count(*) FROM agent_activity_events") == 2);
     // 09:00 → 09:10 online, on a row written before the views existed.
     CHECK(dump(p, "SELECT state, duration_ms FROM agent_state_intervals") ==
@@ -476,10 +476,33 @@ TEST_SUITE("store") {
 
     const auto fresh = dir / "fresh.db";
     auto db2 = database::open(settings_for(fresh));
-    CHECK(scalar(fresh, "PRAGMA user_version") == 2);
+    CHECK(scalar(fresh, "PRAGMA user_version") == 3);
     // Reopening an up-to-date database changes nothing.
     auto db3 = database::open(settings_for(fresh));
-    CHECK(db3.schema_version() == 2);
+    CHECK(db3.schema_version() == 3);
+  }
+
+  TEST_CASE("migration from version 2 keeps the checkpoints and leaves their clocks unknown") {
+    lpda::test::temp_dir dir;
+    const auto p = dir / "v2.db";
+    {
+      SQLite::Database raw(p, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+      raw.exec(std::string(migrations()[0].sql));
+      raw.exec(std::string(migrations()[1].sql));
+      raw.exec("PRAGMA user_version = 2");
+      raw.exec(
+          "INSERT INTO checkpoints (account_id, data_type, watermark_ms, last_poll_ms, "
+          "last_poll_ok, last_success_ms, updated_ms) VALUES ('13350576', 'agentActivity', "
+          "1709542800000, 1709542800001, 1, 1709542800001, 1709542800001)");
+    }
+    auto db = database::open(settings_for(p));
+    CHECK(scalar(p, "PRAGMA user_version") == 3);
+    auto st = db.status(1709542800000 + 60000).value();
+    REQUIRE(st.size() == 1);
+    CHECK(st[0].watermark_ms == std::optional<std::int64_t>(1709542800000));
+    CHECK(st[0].last_poll_ms == std::optional<std::int64_t>(1709542800001));
+    CHECK_FALSE(st[0].server_time_ms.has_value());
+    CHECK_FALSE(st[0].clock_skew_ms.has_value());
   }
 
   TEST_CASE("a database newer than this build or with a negative version is refused unchanged") {
@@ -598,7 +621,11 @@ TEST_SUITE("store") {
             .has_value());
     REQUIRE(db.advance_watermark(test_account, dtype, day0 + 3600000, day0).has_value());
     REQUIRE(db.record_poll(test_account, dtype, true, day0 + 10).has_value());
-    REQUIRE(db.record_poll(test_account, dtype, false, day0 + 20).has_value());
+    // The host 2 days ahead of the server at the last poll of the first account.
+    const std::int64_t two_days = 2 * 86400000LL;
+    REQUIRE(db.record_poll(test_account, dtype, false, day0 + 20,
+                           clock_reading{day0 + 20 - two_days, two_days})
+                .has_value());
     REQUIRE(db.record_poll("other", dtype, false, day0 + 30).has_value());
     auto st = db.status(day0 + 7200000).value();
     REQUIRE(st.size() == 2);
@@ -611,7 +638,10 @@ TEST_SUITE("store") {
     CHECK(st[0].files_failed == 1);
     CHECK(st[0].files_quarantined == 0);
     CHECK(st[0].events_stored == 10);
+    CHECK(st[0].server_time_ms == std::optional<std::int64_t>(day0 + 20 - two_days));
+    CHECK(st[0].clock_skew_ms == std::optional<std::int64_t>(two_days));
     CHECK(st[1].account_id == "other");
+    CHECK_FALSE(st[1].clock_skew_ms.has_value());
     CHECK_FALSE(st[1].watermark_ms.has_value());
     CHECK_FALSE(st[1].last_success_ms.has_value());
     CHECK(st[1].files_done == 0);

@@ -19,6 +19,8 @@
 
 #include <sys/stat.h>
 
+#include <ctime>
+
 #include <map>
 #include <memory>
 #include <mutex>
@@ -50,10 +52,25 @@ std::string file_name(int part) {
   return "Agent." + std::to_string(h9) + "." + std::to_string(h10) + ".part-" + buf + "-0";
 }
 
+// An IMF-fixdate (RFC 9110 §5.6.7) of epoch ms, written with the C library, not the parser under
+// test.
+std::string http_date(std::int64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
 // The stand-in: a listing set by the test, and file bodies by path. Counts downloads by path.
+// Every answer carries `date` as its Date header, when set; `listing_status` answers listings.
 struct fake_api {
   std::mutex mu;
   std::string listing;
+  std::optional<std::string> date;
+  unsigned listing_status = 200;
+  std::vector<std::string> listing_queries;  ///< the query of each listing request
   std::map<std::string, std::string> bodies;
   std::map<std::string, int> downloads;
   std::unique_ptr<test_server> server;
@@ -64,8 +81,11 @@ struct fake_api {
         server_options{}, [this](const received_request& rq, std::size_t) {
           std::lock_guard lock(mu);
           reply r;
+          if (date) r.headers.emplace_back("Date", *date);
           const std::string path = rq.target.substr(0, rq.target.find('?'));
           if (path == prefix) {
+            listing_queries.push_back(rq.target.substr(path.size()));
+            r.status = listing_status;
             r.body = listing;
             return r;
           }
@@ -86,6 +106,14 @@ struct fake_api {
   int downloads_of(const std::string& path) {
     std::lock_guard lock(mu);
     return downloads[path];
+  }
+  void set_date(std::optional<std::int64_t> ms) {
+    std::lock_guard lock(mu);
+    date = ms ? std::optional(http_date(*ms)) : std::nullopt;
+  }
+  std::vector<std::string> queries() {
+    std::lock_guard lock(mu);
+    return listing_queries;
   }
 };
 
@@ -131,9 +159,17 @@ struct harness {
     return lpda::store::database::open(s);
   }
 
+  // The host's wall clock: the real one unless a test sets `host_now`; its monotonic clock,
+  // moved by the test (so the server's now is the last Date received plus `steady_ms`'s moves).
+  std::optional<std::int64_t> host_now;
+  std::int64_t steady_ms = 0;
+  std::int64_t host_clock() const { return host_now.value_or(lpda::system_now_ms()); }
+
   harness(const fake_api& api, int quarantine_after)
       : http(io.get_executor(), {}, retry()),
-        client(http, auth, {api.base, account, {"127.0.0.1"}}),
+        client(http, auth, {api.base, account, {"127.0.0.1"}},
+               lpda::http::server_clock([this] { return host_clock(); },
+                                        [this] { return steady_ms; })),
         store(open_db(dir)) {
     settings.account_id = account;
     settings.quarantine_after = quarantine_after;
@@ -143,7 +179,8 @@ struct harness {
   }
 
   lpda::sync::poll_report poll() {
-    auto reports = run(io, lpda::sync::poll_account(client, store, settings, lpda::system_now_ms));
+    auto reports =
+        run(io, lpda::sync::poll_account(client, store, settings, [this] { return host_clock(); }));
     REQUIRE(reports.size() == 1);
     return reports[0];
   }
@@ -273,5 +310,155 @@ TEST_SUITE("integration_sync") {
       CHECK(lpda::test::read_file(f.path()) == api.bodies["/f/zip.gz"]);
     }
     CHECK(kept == 1);
+  }
+}
+
+// The server's clock (its Date header) decides the window, whatever the host's clock says.
+TEST_SUITE("integration_sync") {
+  // The server's now: 2026-01-01T10:30Z, half an hour after the listed file's hour ended.
+  constexpr std::int64_t server_now = h10 + 1'800'000;
+  constexpr std::int64_t hour_ms = 3'600'000;
+  constexpr std::int64_t day_ms = 24 * hour_ms;
+  constexpr std::int64_t margin = lpda::sync::server_now_margin_ms;
+
+  std::string window_query(std::int64_t start, std::int64_t end) {
+    return "?startTime=" + std::to_string(start) + "&endTime=" + std::to_string(end);
+  }
+
+  TEST_CASE(
+      "a host clock ahead or behind by seconds, hours or days: the window and the "
+      "watermark end at the server's now") {
+    for (const std::int64_t offset : std::initializer_list<std::int64_t>{
+             9'000, 6 * hour_ms, 2 * day_ms, -9'000, -6 * hour_ms, -2 * day_ms}) {
+      CAPTURE(offset);
+      fake_api api;
+      api.set_listing("[" + entry(file_name(0), api.base + "/f/a.gz") + "]");
+      api.bodies["/f/a.gz"] = docs_example_gz();
+      api.set_date(server_now);
+      harness h(api, 2);
+      h.host_now = server_now + offset;
+      h.settings.initial_start_ms = h9;
+      h.settings.overlap = 1h;
+
+      auto r = h.poll();
+      CHECK_FALSE(r.error.has_value());
+      CHECK(r.files_done == 1);
+      CHECK(r.server_now_ms == std::optional<std::int64_t>(server_now));
+      CHECK(r.window.end_ms == server_now - margin);
+      CHECK(r.watermark_after == std::optional<std::int64_t>(server_now - margin));
+      CHECK_FALSE(r.watermark_repaired_to.has_value());
+      // The host's offset as measured (the Date is whole seconds, so exactly here).
+      CHECK(r.clock_skew_ms == std::optional<std::int64_t>(offset));
+      REQUIRE(api.queries().size() == 1);
+      CHECK(api.queries()[0] == window_query(h9, server_now - margin));
+      // The checkpoint keeps what status shows.
+      auto st = h.store.database_unsafe().status(0).value();
+      REQUIRE(st.size() == 1);
+      CHECK(st[0].server_time_ms == std::optional<std::int64_t>(server_now));
+      CHECK(st[0].clock_skew_ms == std::optional<std::int64_t>(offset));
+
+      // A minute later the host's clock is set right: the next poll goes on from the watermark.
+      h.steady_ms += 60'000;
+      h.host_now = server_now + 60'000;
+      api.set_date(server_now + 60'000);
+      r = h.poll();
+      CHECK(r.window ==
+            lpda::sync::slice{server_now - margin - hour_ms, server_now + 60'000 - margin});
+      CHECK(r.watermark_after == std::optional<std::int64_t>(server_now + 60'000 - margin));
+      CHECK(r.clock_skew_ms == std::optional<std::int64_t>(0));
+    }
+  }
+
+  TEST_CASE("a watermark beyond the server's now is pulled back and the files since are fetched") {
+    fake_api api;
+    api.set_listing("[" + entry(file_name(0), api.base + "/f/a.gz") + "]");
+    api.bodies["/f/a.gz"] = docs_example_gz();
+    api.set_date(server_now);
+    harness h(api, 2);
+    h.host_now = server_now;
+    h.settings.initial_start_ms = h9;
+    h.settings.overlap = 1h;
+    // As an earlier poll on a host 2 days ahead left it.
+    REQUIRE(h.store.database_unsafe()
+                .reset_watermark(account, "agentActivity", server_now + 2 * day_ms, 0)
+                .has_value());
+    log_capture logs;
+
+    auto r = h.poll();
+    CHECK_FALSE(r.error.has_value());
+    CHECK(r.watermark_before == std::optional<std::int64_t>(server_now + 2 * day_ms));
+    CHECK(r.watermark_repaired_to == std::optional<std::int64_t>(server_now - hour_ms));
+    CHECK(r.window == lpda::sync::slice{server_now - 2 * hour_ms, server_now - margin});
+    CHECK(r.files_done == 1);
+    CHECK(api.downloads_of("/f/a.gz") == 1);
+    CHECK(r.watermark_after == std::optional<std::int64_t>(server_now - margin));
+    const std::string text = logs.text();
+    CHECK_MESSAGE(text.find("the watermark 2026-01-03T10:30:00.000Z was beyond the server's now "
+                            "2026-01-01T10:30:00.000Z") != std::string::npos,
+                  text);
+    CHECK(text.find("pulled back to 2026-01-01T09:30:00.000Z") != std::string::npos);
+
+    // Repaired once: the next poll finds nothing to repair.
+    r = h.poll();
+    CHECK_FALSE(r.watermark_repaired_to.has_value());
+    CHECK(r.watermark_after == std::optional<std::int64_t>(server_now - margin));
+  }
+
+  TEST_CASE("without a Date header the host's clock ends the window, said once") {
+    fake_api api;
+    api.set_listing("[" + entry(file_name(0), api.base + "/f/a.gz") + "]");
+    api.bodies["/f/a.gz"] = docs_example_gz();
+    harness h(api, 2);
+    h.host_now = server_now;
+    h.settings.initial_start_ms = h9;
+    log_capture logs;
+    auto r = h.poll();
+    CHECK_FALSE(r.server_now_ms.has_value());
+    CHECK_FALSE(r.clock_skew_ms.has_value());
+    CHECK(r.window.end_ms == server_now);
+    CHECK(r.watermark_after == std::optional<std::int64_t>(server_now));
+    h.host_now = server_now + 1000;
+    r = h.poll();
+    CHECK(r.window.end_ms == server_now + 1000);
+    const std::string text = logs.text();
+    const std::string said = "carry no usable Date header";
+    const auto first = text.find(said);
+    CHECK_MESSAGE(first != std::string::npos, text);
+    CHECK(text.find(said, first + 1) == std::string::npos);
+    auto st = h.store.database_unsafe().status(0).value();
+    REQUIRE(st.size() == 1);
+    CHECK_FALSE(st[0].clock_skew_ms.has_value());
+  }
+
+  TEST_CASE("a skew beyond clock_skew_warning is a warning, and explains an OAuth 1.0a 401") {
+    fake_api api;
+    api.set_listing("[]");
+    api.set_date(server_now);
+    api.listing_status = 401;
+    harness h(api, 2);
+    h.host_now = server_now + 2 * day_ms;
+    h.settings.initial_start_ms = h9;
+    log_capture logs;
+    auto r = h.poll();
+    REQUIRE(r.error.has_value());
+    CHECK(r.error->code == make_error_code(lpda::errc::auth_failed));
+    CHECK_MESSAGE(r.error->message.find("the host's clock is 2d 0h ahead of the server's") !=
+                      std::string::npos,
+                  r.error->message);
+    CHECK(r.error->message.find("oauth_timestamp") != std::string::npos);
+    CHECK(logs.text().find("the host's clock is 2d 0h ahead of the server's (its Date header), "
+                           "beyond client.clock_skew_warning (300s)") != std::string::npos);
+
+    // Within the threshold the 401 says nothing about the clock.
+    fake_api api2;
+    api2.set_listing("[]");
+    api2.set_date(server_now);
+    api2.listing_status = 401;
+    harness h2(api2, 2);
+    h2.host_now = server_now + 4 * 60'000;
+    h2.settings.initial_start_ms = h9;
+    r = h2.poll();
+    REQUIRE(r.error.has_value());
+    CHECK(r.error->message.find("clock") == std::string::npos);
   }
 }

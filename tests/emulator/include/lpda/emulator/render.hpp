@@ -45,6 +45,7 @@ struct variants {
   bool extra_fields = false;     ///< add userProfileIDs (newer docs) and an unknown field per event
   int retention_days = 30;       ///< files vanish this long after creation (0 = never)
   bool filter_on_scope = false;  ///< listings filter on scope start instead of creation
+  bool no_date = false;          ///< answers carry no `Date` header (a server without a clock)
 };
 
 /// The JSON documents of a file (one per session) as NDJSON, wrapped like real files:
