@@ -1,5 +1,6 @@
 #include "lpda/api/data_access_client.hpp"
 
+#include "lpda/core/clock.hpp"
 #include "lpda/http/oauth1.hpp"
 #include "lpda/http/status.hpp"
 
@@ -15,6 +16,14 @@ data_access_client::data_access_client(http::client& http, http::auth_strategy& 
     endpoint_.base_url.pop_back();
   if (endpoint_.allowed_hosts.empty())
     endpoint_.allowed_hosts = default_allowed_hosts(endpoint_.base_url);
+}
+
+error data_access_client::with_auth_causes(error e) const {
+  if (e.code != make_error_code(errc::auth_failed)) return e;
+  // The message starts "HTTP 403 from …" (or quotes it, for a download or a token request).
+  const unsigned status = e.message.find("HTTP 403") != std::string::npos ? 403 : 401;
+  e.message += "; " + auth_failure_causes(status, endpoint_.auth, endpoint_.account_id);
+  return e;
 }
 
 std::string data_access_client::base_resource_url() const {
@@ -36,10 +45,12 @@ boost::asio::awaitable<result<file_listing>> data_access_client::list_files(std:
   req.headers = {{"Accept", "application/json"}};
   req.allowed_hosts = endpoint_.allowed_hosts;
   req.context = "account=" + endpoint_.account_id + " data_type=" + data_type + " listing " +
-                std::to_string(start_ms) + ".." + std::to_string(end_ms);
+                format_iso8601_ms(start_ms) + ".." + format_iso8601_ms(end_ms);
   auto r = co_await http_.send(std::move(req), &auth_);
-  if (!r) co_return r.error();
-  co_return parse_listing(r->status, r->body, r->url);
+  if (!r) co_return with_auth_causes(r.error());
+  auto listing = parse_listing(r->status, r->body, r->url);
+  if (!listing) co_return with_auth_causes(listing.error());
+  co_return listing;
 }
 
 boost::asio::awaitable<result<downloaded_file>> data_access_client::download(
@@ -54,7 +65,7 @@ boost::asio::awaitable<result<downloaded_file>> data_access_client::download(
     auto e = r.error();
     // The href is listing text and the client's messages quote it (and error bodies) verbatim.
     e.message = "download of " + file.key + ": " + escape_text(e.message);
-    co_return e;
+    co_return with_auth_causes(std::move(e));
   }
   downloaded_file out;
   out.path = r->path;
@@ -73,11 +84,11 @@ boost::asio::awaitable<result<std::vector<data_type_link>>> data_access_client::
   req.headers = {{"Accept", "application/json"}};
   req.allowed_hosts = endpoint_.allowed_hosts;
   auto r = co_await http_.send(std::move(req), &auth_);
-  if (!r) co_return r.error();
+  if (!r) co_return with_auth_causes(r.error());
   if (r->status < 200 || r->status >= 300) {
     std::string detail;
     if (auto e = parse_error_body(r->body)) detail = e->message;
-    co_return http::status_error(r->status, r->url, detail);
+    co_return with_auth_causes(http::status_error(r->status, r->url, detail));
   }
   co_return parse_base_resource(r->body);
 }

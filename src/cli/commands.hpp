@@ -44,6 +44,10 @@ int run_validate_config(const std::string& config_path, bool print, bool no_secr
 /// network failures stopped polls; 78 on a config error.
 int run_once(const std::string& config_path);
 
+/// A duration as people read it: "2d 0h 5m", "3h 12m", "7m" (whole minutes, rounded down;
+/// negative with a leading "-").
+std::string format_age(std::int64_t ms);
+
 /// `lpda-sync status [--json]`: per account and data type, from the database.
 int run_status(const std::string& config_path, bool json, std::ostream& out, std::ostream& err);
 

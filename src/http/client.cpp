@@ -525,11 +525,14 @@ struct client::impl {
         request_event ev;
         ev.method = method;
         ev.host = t->host;
+        ev.port = t->port;
         ev.context = req.context;
-        if (r)
+        if (r) {
           ev.status = r->status;
-        else
+        } else {
           ev.error = failure_kind;
+          ev.detail = r.error().message;
+        }
         ev.attempt = attempt;
         ev.retrying = d.retry;
         ev.retry_delay = d.retry ? d.delay : milliseconds(0);

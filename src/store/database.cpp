@@ -167,11 +167,19 @@ ON CONFLICT DO UPDATE SET watermark_ms = excluded.watermark_ms, updated_ms = exc
 )sql";
 
 constexpr std::string_view sql_record_poll = R"sql(
-INSERT INTO checkpoints (account_id, data_type, last_poll_ms, last_poll_ok, last_success_ms, updated_ms)
-VALUES (?1, ?2, ?3, ?4, CASE WHEN ?4 THEN ?3 END, ?3)
+INSERT INTO checkpoints (account_id, data_type, last_poll_ms, last_poll_ok, last_success_ms,
+                         last_error, last_error_since_ms, updated_ms)
+VALUES (?1, ?2, ?3, ?5 IS NULL, CASE WHEN ?5 IS NULL THEN ?3 END, ?5,
+        CASE WHEN ?5 IS NOT NULL THEN ?3 END, ?3)
 ON CONFLICT DO UPDATE SET
   last_poll_ms = excluded.last_poll_ms, last_poll_ok = excluded.last_poll_ok,
   last_success_ms = coalesce(excluded.last_success_ms, checkpoints.last_success_ms),
+  last_error = excluded.last_error,
+  last_error_since_ms = CASE
+    WHEN excluded.last_error IS NULL THEN NULL
+    WHEN checkpoints.last_error IS NOT NULL
+      THEN coalesce(checkpoints.last_error_since_ms, excluded.last_error_since_ms)
+    ELSE excluded.last_error_since_ms END,
   updated_ms = excluded.updated_ms
 )sql";
 
@@ -200,7 +208,8 @@ SELECT k.account_id, k.data_type, c.watermark_ms, c.last_poll_ms, c.last_success
        (SELECT count(*) FROM files f WHERE f.account_id = k.account_id AND f.data_type = k.data_type AND f.status = 'done'),
        (SELECT count(*) FROM files f WHERE f.account_id = k.account_id AND f.data_type = k.data_type AND f.status = 'failed'),
        (SELECT count(*) FROM files f WHERE f.account_id = k.account_id AND f.data_type = k.data_type AND f.status = 'quarantined'),
-       (SELECT coalesce(sum(events_inserted), 0) FROM files f WHERE f.account_id = k.account_id AND f.data_type = k.data_type)
+       (SELECT coalesce(sum(events_inserted), 0) FROM files f WHERE f.account_id = k.account_id AND f.data_type = k.data_type),
+       c.last_error, c.last_error_since_ms
 FROM keys k
 LEFT JOIN checkpoints c ON c.account_id = k.account_id AND c.data_type = k.data_type
 ORDER BY k.account_id, k.data_type
@@ -927,7 +936,7 @@ result<void> database::reset_watermark(std::string_view account, std::string_vie
 }
 
 result<void> database::record_poll(std::string_view account, std::string_view data_type,
-                                   bool success, std::int64_t now_ms) {
+                                   const std::optional<std::string>& error, std::int64_t now_ms) {
   auto& d = *impl_;
   const std::string acc(account);
   const std::string type(data_type);
@@ -937,7 +946,10 @@ result<void> database::record_poll(std::string_view account, std::string_view da
     bind_text(st, 1, acc);
     bind_text(st, 2, type);
     bind_int(st, 3, now_ms);
-    bind_int(st, 4, success ? 1 : 0);
+    if (error)
+      bind_text(st, 5, *error);
+    else
+      st.bind(5);
     st.exec();
   });
 }
@@ -961,6 +973,8 @@ result<std::vector<account_status>> database::status(std::int64_t now_ms) {
       a.files_failed = st.getColumn(7).getInt64();
       a.files_quarantined = st.getColumn(8).getInt64();
       a.events_stored = st.getColumn(9).getInt64();
+      if (!st.getColumn(10).isNull()) a.last_error = st.getColumn(10).getString();
+      a.last_error_since_ms = opt_int(st.getColumn(11));
       out.push_back(std::move(a));
     }
     return out;

@@ -62,6 +62,9 @@ class data_access_client {
   const account_endpoint& endpoint() const noexcept { return endpoint_; }
 
  private:
+  /// `e` with `auth_failure_causes` appended when it is `errc::auth_failed`.
+  error with_auth_causes(error e) const;
+
   http::client& http_;
   http::auth_strategy& auth_;
   account_endpoint endpoint_;

@@ -109,6 +109,10 @@ struct account_status {
   std::int64_t files_failed = 0;
   std::int64_t files_quarantined = 0;
   std::int64_t events_stored = 0;  ///< distinct event rows brought in by this account's files
+  /// The last poll's error when it failed (nullopt after a successful poll), and the end of the
+  /// first poll of the current run of failed polls (epoch ms).
+  std::optional<std::string> last_error;
+  std::optional<std::int64_t> last_error_since_ms;
 };
 
 /// The schema version this build creates and understands (`PRAGMA user_version`).
@@ -188,9 +192,11 @@ class database {
   result<void> reset_watermark(std::string_view account, std::string_view data_type,
                                std::optional<std::int64_t> watermark_ms, std::int64_t now_ms);
 
-  /// Records that a poll of (account, data type) ended at `now_ms`, successfully or not.
-  result<void> record_poll(std::string_view account, std::string_view data_type, bool success,
-                           std::int64_t now_ms);
+  /// Records that a poll of (account, data type) ended at `now_ms`: successfully when `error`
+  /// is nullopt, else with `error` as the account's last error (one line for `status`). The
+  /// error's "since" is kept across failed polls and cleared by a successful one.
+  result<void> record_poll(std::string_view account, std::string_view data_type,
+                           const std::optional<std::string>& error, std::int64_t now_ms);
 
   /// One entry per (account, data type) known to the checkpoints or the ledger, ordered.
   result<std::vector<account_status>> status(std::int64_t now_ms);

@@ -107,8 +107,8 @@ TEST_SUITE("store") {
     lpda::test::temp_dir dir;
     const auto p = dir / "lpda.db";
     auto db = database::open(settings_for(p));
-    CHECK(db.schema_version() == 2);
-    CHECK(latest_schema_version() == 2);
+    CHECK(db.schema_version() == 4);
+    CHECK(latest_schema_version() == 4);
     CHECK(file_mode_of(p) == 0600U);
     ingest(db, "f1", events_range(0, 4));
     REQUIRE(std::filesystem::exists(p.string() + "-wal"));
@@ -467,8 +467,12 @@ TEST_SUITE("store") {
     }
     CHECK(scalar(p, "SELECT count(*) FROM sqlite_master WHERE type = 'view'") == 0);
     auto db = database::open(settings_for(p));
-    CHECK(db.schema_version() == 2);
-    CHECK(scalar(p, "PRAGMA user_version") == 2);
+    CHECK(db.schema_version() == 4);
+    CHECK(scalar(p, "PRAGMA user_version") == 4);
+    // Version 4's columns exist on the migrated checkpoints table.
+    CHECK(scalar(p,
+                 "SELECT count(*) FROM pragma_table_info('checkpoints') WHERE name IN "
+                 "('last_error', 'last_error_since_ms')") == 2);
     CHECK(scalar(p, "SELECT count(*) FROM agent_activity_events") == 2);
     // 09:00 → 09:10 online, on a row written before the views existed.
     CHECK(dump(p, "SELECT state, duration_ms FROM agent_state_intervals") ==
@@ -476,10 +480,10 @@ TEST_SUITE("store") {
 
     const auto fresh = dir / "fresh.db";
     auto db2 = database::open(settings_for(fresh));
-    CHECK(scalar(fresh, "PRAGMA user_version") == 2);
+    CHECK(scalar(fresh, "PRAGMA user_version") == 4);
     // Reopening an up-to-date database changes nothing.
     auto db3 = database::open(settings_for(fresh));
-    CHECK(db3.schema_version() == 2);
+    CHECK(db3.schema_version() == 4);
   }
 
   TEST_CASE("a database newer than this build or with a negative version is refused unchanged") {
@@ -597,9 +601,9 @@ TEST_SUITE("store") {
         db.record_failure(test_account, dtype, make_file("c"), error(errc::timeout, "t"), 5, day0)
             .has_value());
     REQUIRE(db.advance_watermark(test_account, dtype, day0 + 3600000, day0).has_value());
-    REQUIRE(db.record_poll(test_account, dtype, true, day0 + 10).has_value());
-    REQUIRE(db.record_poll(test_account, dtype, false, day0 + 20).has_value());
-    REQUIRE(db.record_poll("other", dtype, false, day0 + 30).has_value());
+    REQUIRE(db.record_poll(test_account, dtype, std::nullopt, day0 + 10).has_value());
+    REQUIRE(db.record_poll(test_account, dtype, "HTTP 401 from x", day0 + 20).has_value());
+    REQUIRE(db.record_poll("other", dtype, "HTTP 500 from y", day0 + 30).has_value());
     auto st = db.status(day0 + 7200000).value();
     REQUIRE(st.size() == 2);
     CHECK(st[0].account_id == test_account);
@@ -615,6 +619,25 @@ TEST_SUITE("store") {
     CHECK_FALSE(st[1].watermark_ms.has_value());
     CHECK_FALSE(st[1].last_success_ms.has_value());
     CHECK(st[1].files_done == 0);
+    CHECK(st[0].last_error == std::optional<std::string>("HTTP 401 from x"));
+    CHECK(st[0].last_error_since_ms == std::optional<std::int64_t>(day0 + 20));
+
+    // A later failure keeps the "since" of the first failed poll and shows the newer error; a
+    // success clears both.
+    REQUIRE(db.record_poll(test_account, dtype, "timeout", day0 + 40).has_value());
+    st = db.status(day0 + 7200000).value();
+    CHECK(st[0].last_error == std::optional<std::string>("timeout"));
+    CHECK(st[0].last_error_since_ms == std::optional<std::int64_t>(day0 + 20));
+    CHECK(st[0].last_poll_ms == std::optional<std::int64_t>(day0 + 40));
+    CHECK(st[0].last_success_ms == std::optional<std::int64_t>(day0 + 10));
+    REQUIRE(db.record_poll(test_account, dtype, std::nullopt, day0 + 50).has_value());
+    st = db.status(day0 + 7200000).value();
+    CHECK_FALSE(st[0].last_error.has_value());
+    CHECK_FALSE(st[0].last_error_since_ms.has_value());
+    CHECK(st[0].last_success_ms == std::optional<std::int64_t>(day0 + 50));
+    REQUIRE(db.record_poll(test_account, dtype, "again", day0 + 60).has_value());
+    CHECK(db.status(day0 + 7200000).value()[0].last_error_since_ms ==
+          std::optional<std::int64_t>(day0 + 60));
   }
 
   TEST_CASE("another connection holding the write lock for 3 s makes ingest wait and succeed") {
