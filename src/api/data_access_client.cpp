@@ -46,6 +46,7 @@ boost::asio::awaitable<result<file_listing>> data_access_client::list_files(std:
   req.allowed_hosts = endpoint_.allowed_hosts;
   req.context = "account=" + endpoint_.account_id + " data_type=" + data_type + " listing " +
                 format_iso8601_ms(start_ms) + ".." + format_iso8601_ms(end_ms);
+  req.is_expected_answer = is_empty_listing_answer;
   auto r = co_await http_.send(std::move(req), &auth_);
   if (!r) co_return with_auth_causes(r.error());
   auto listing = parse_listing(r->status, r->body, r->url);

@@ -103,6 +103,12 @@ struct watermark_options {
 /// or clears it. Stop the daemon first or it may move the watermark again.
 int run_reset_watermark(const watermark_options& opts);
 
+/// `lpda-sync snapshot FILE`: a consistent copy of the config's database in FILE (SQLite's
+/// backup API, `store::snapshot`), e.g. for BI tools that cannot read the service's files.
+/// 0 on success; 66 when there is no database yet; 78 on a config error; 1 otherwise.
+int run_snapshot(const std::string& config_path, const std::string& target, std::ostream& out,
+                 std::ostream& err);
+
 /// `lpda-sync run`: the daemon. Polls each enabled account on its interval until SIGTERM or
 /// SIGINT (exit 0); SIGHUP reloads the config; systemd notification when under systemd.
 int run_daemon(const std::string& config_path);

@@ -529,6 +529,8 @@ struct client::impl {
         ev.context = req.context;
         if (r) {
           ev.status = r->status;
+          ev.expected_answer = req.is_expected_answer && r->status / 100 != 2 &&
+                               req.is_expected_answer(r->status, r->body);
         } else {
           ev.error = failure_kind;
           ev.detail = r.error().message;

@@ -656,6 +656,12 @@ database database::open(const settings& s) {
       throw error_exception(
           error(errc::store_io, "store " + s.path.string() + ": cannot enable WAL mode"));
     }
+    // Keep the -wal and -shm files when the connection closes (the WAL is emptied, not
+    // deleted): a reader that may not write the directory — a BI tool in the database's group,
+    // with `file_mode` 0640 — can open a WAL database only while they exist
+    // (https://www.sqlite.org/wal.html#readonly), also while the daemon is stopped.
+    int persist_wal = 1;
+    sqlite3_file_control(p->db_.getHandle(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist_wal);
     p->db_.exec("PRAGMA foreign_keys = ON");
     p->db_.exec("PRAGMA cache_size = -" + std::to_string(s.cache_kib));
     p->db_.exec(s.synchronous == synchronous_mode::full ? "PRAGMA synchronous = FULL"

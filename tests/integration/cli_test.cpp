@@ -37,7 +37,7 @@ std::string write_minimal_config(const temp_dir& dir, const std::string& databas
 
 const char* const all_commands[] = {
     "run",          "health",          "once",   "status", "validate-config", "backfill",
-    "retry-failed", "reset-watermark", "report", "decode"};
+    "retry-failed", "reset-watermark", "report", "decode", "snapshot"};
 
 // "YYYY-MM-DDThh:mm:ss.fffZ" as epoch ms, or nullopt for any other shape.
 std::optional<std::int64_t> parse_utc_ms(const std::string& text) {

@@ -265,6 +265,16 @@ TEST_SUITE("integration_run") {
         write_config(dir, emu.url(), {"555"}, "  poll_interval: 1h\n", listen_at(first_port));
     child_process daemon(run_argv(config), (dir / "run.log").string());
     REQUIRE(eventually(5000, [&] { return status_of(first_port, "/healthz") == 200; }));
+    // The first poll lists 3 days, most of them before the emulator's data: their 404 "No
+    // Available Files" answers are empty listings, not HTTP errors.
+    REQUIRE(eventually(10000, [&] { return status_of(first_port, "/readyz") == 200; }));
+    const auto metrics = http_get(first_port, "/metrics").second;
+    const std::string empty = "\nlpda_sync_empty_listings_total ";
+    const auto at = metrics.find(empty);
+    REQUIRE_MESSAGE(at != std::string::npos, metrics);
+    CHECK(std::stoi(metrics.substr(at + empty.size())) >= 2);
+    CHECK(metrics.find("code=\"404\"") == std::string::npos);
+    CHECK(metrics.find("lpda_sync_http_responses_total{code=\"200\"}") != std::string::npos);
 
     // A new port: the daemon serves there, and `health` (which reads the new file) agrees.
     const auto second_port = free_port();
@@ -502,6 +512,50 @@ TEST_SUITE("integration_run") {
     }));
     again.signal(SIGTERM);
     CHECK(again.wait(10000) == 0);
+  }
+
+  TEST_CASE("snapshot copies the database consistently while run writes it") {
+    emulator_process emu(emulator_args(30));
+    temp_dir dir;
+    const auto config = write_config(dir, emu.url(), {"12345678", "555"}, "  poll_interval: 1s\n");
+    const auto copy = dir / "bi" / "copy.db";
+    {  // no database yet: 66, and a missing target directory names the target
+      const auto none = run_lpda("snapshot '" + copy.string() + "' --config '" + config + "'");
+      CHECK(none.status == 66);
+      CHECK_MESSAGE(none.err.find("lpda.db: no such database file") != std::string::npos, none.err);
+    }
+    child_process daemon(run_argv(config), (dir / "run.log").string());
+    REQUIRE(eventually(20000, [&] { return !stored(dir).empty(); }));
+    {
+      const auto r = run_lpda("snapshot '" + copy.string() + "' --config '" + config + "'");
+      CHECK(r.status == 1);
+      CHECK_MESSAGE(r.err.find("lpda-sync snapshot: snapshot of ") != std::string::npos, r.err);
+      CHECK(r.err.find(copy.string()) != std::string::npos);
+    }
+    std::filesystem::create_directory(dir / "bi");
+    // Taken while the daemon stores files: every copy is a state the database passed through,
+    // so it holds whole files only — each file's events with its ledger row, never a part.
+    for (int i = 0; i < 5; ++i) {
+      const auto r = run_lpda("snapshot '" + copy.string() + "' --config '" + config + "'");
+      REQUIRE_MESSAGE(r.status == 0, r.err);
+      CHECK(r.out.find("written to " + copy.string()) != std::string::npos);
+      CHECK(run_command("sqlite3 -readonly '" + copy.string() + "' 'PRAGMA journal_mode'").out ==
+            "delete\n");
+      CHECK(run_command("sqlite3 -readonly '" + copy.string() + "' 'PRAGMA integrity_check'").out ==
+            "ok\n");
+      const auto mismatched = run_command(
+          "sqlite3 -readonly '" + copy.string() +
+          "' \"SELECT count(*) FROM files f WHERE f.status = 'done' AND f.events_inserted != "
+          "(SELECT count(*) FROM agent_activity_events e WHERE e.account_id = f.account_id AND "
+          "e.source_file_key = f.file_key)\"");
+      CHECK(mismatched.out == "0\n");
+    }
+    const auto all = expected_rows(emu.control("expected", "files=available"));
+    REQUIRE(eventually(30000, [&] { return stored(dir) == all; }));
+    daemon.signal(SIGTERM);
+    REQUIRE(daemon.wait(10000) == 0);
+    REQUIRE(run_lpda("snapshot '" + copy.string() + "' --config '" + config + "'").status == 0);
+    check_rows(copy.string(), all);
   }
 
   TEST_CASE("retry-failed brings back a quarantined file once the emulator serves it again") {

@@ -37,6 +37,11 @@ struct request {
   /// What the request is for, in log lines about its attempts (e.g. "account=555
   /// file=Agent.…"); may be empty. Not sent.
   std::string context;
+  /// Recognises a non-2xx answer that is an expected outcome, not a failure — the Data Access
+  /// listing's 404 "No Available Files" for a window without files. Its attempt is reported
+  /// with `request_event::expected_answer` set, so metrics need not count it as an HTTP error.
+  /// Empty: none is.
+  std::function<bool(unsigned status, std::string_view body)> is_expected_answer;
 };
 
 /// A final response (after redirects and retries). Any status is a response, not an error:

@@ -20,6 +20,9 @@ struct request_event {
   std::string_view context;  ///< the request's `context` (what it is for), may be empty
   /// The response's status code; 0 when the attempt got no response.
   unsigned status = 0;
+  /// True when the request's `is_expected_answer` recognised this response (e.g. an empty
+  /// listing's 404): an outcome, not an HTTP error.
+  bool expected_answer = false;
   /// Set exactly when `status` is 0: why there was no response (`errc::network`, `timeout`,
   /// `tls`, `protocol`, `unreadable` for a spool that could not be written, …).
   std::optional<errc> error;

@@ -214,4 +214,15 @@ class database {
   std::unique_ptr<impl> impl_;
 };
 
+/// Copies the database at `source` into a new file `target` with SQLite's online backup API
+/// (https://www.sqlite.org/backup.html), through its own read-only connection: one read
+/// transaction, so the copy is consistent even while a daemon writes (WAL readers do not block
+/// the writer). The copy is in rollback-journal mode (`journal_mode=DELETE`), so a reader that
+/// cannot write its directory still opens it. It is written beside `target` and renamed over it,
+/// so a reader of an older copy never sees a half-written file. Returns its size in bytes.
+/// Errors: `errc::unreadable` when `source` does not exist; `errc::store_io` for SQLite or file
+/// system failures (a missing target directory, no permission); messages name the file.
+result<std::uint64_t> snapshot(const std::filesystem::path& source,
+                               const std::filesystem::path& target);
+
 }  // namespace lpda::store

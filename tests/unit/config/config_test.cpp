@@ -126,7 +126,9 @@ accounts:
 TEST_SUITE("config") {
   TEST_CASE("the example file loads and equals the documented defaults where not set") {
     lpda::test::temp_dir dir;
+    lpda::test::write_file(dir / "app_key", "example-app-key\n");
     lpda::test::write_file(dir / "app_secret", "example-app-secret\n");
+    lpda::test::write_file(dir / "access_token", "example-token");
     lpda::test::write_file(dir / "access_token_secret", "example-token-secret\n");
     std::string text = lpda::test::read_file(LPDA_EXAMPLE_CONFIG);
     // The example points at systemd's credential directory; point it at the test's files.
@@ -139,10 +141,8 @@ TEST_SUITE("config") {
     REQUIRE(text.find(db) != std::string::npos);
     text.replace(text.find(db), db.size(), (dir / "lpda.db").string());
     lpda::test::write_file(dir / "config.yaml", text);
-    const auto env = cfg::environment::from_map(
-        {{"LP_APP_KEY", "example-app-key"}, {"LP_ACCESS_TOKEN", "example-token"}});
-
-    const cfg::config c = cfg::load_file(dir / "config.yaml", env);
+    // Every credential is a systemd credential file: none comes from the environment.
+    const cfg::config c = cfg::load_file(dir / "config.yaml", no_env());
     CHECK(c.source == dir / "config.yaml");
     CHECK(c.database == (dir / "lpda.db").string());
     check_documented_defaults(c);
@@ -180,16 +180,16 @@ TEST_SUITE("config") {
     }
     CHECK(uncommented == 11);
     lpda::test::temp_dir dir;
-    lpda::test::write_file(dir / "s1", "x");
-    lpda::test::write_file(dir / "s2", "y");
+    lpda::test::write_file(dir / "app_key", "k");
+    lpda::test::write_file(dir / "app_secret", "x");
+    lpda::test::write_file(dir / "access_token", "t");
+    lpda::test::write_file(dir / "access_token_secret", "y");
     const std::string cred_dir = "/run/credentials/lpda-sync.service";
-    out.replace(out.find(cred_dir + "/app_secret"), cred_dir.size() + 11, (dir / "s1").string());
-    out.replace(out.find(cred_dir + "/access_token_secret"), cred_dir.size() + 20,
-                (dir / "s2").string());
+    for (auto pos = out.find(cred_dir); pos != std::string::npos; pos = out.find(cred_dir))
+      out.replace(pos, cred_dir.size(), dir.path().string());
     const std::string db = "/var/lib/lpda-sync/lpda.db";
     out.replace(out.find(db), db.size(), (dir / "lpda.db").string());
-    const auto env = cfg::environment::from_map({{"LP_APP_KEY", "k"}, {"LP_ACCESS_TOKEN", "t"}});
-    const auto c = cfg::load_string(out, "example-uncommented.yaml", env);
+    const auto c = cfg::load_string(out, "example-uncommented.yaml", no_env());
     REQUIRE(c.accounts.size() == 1);
     const auto& a = c.accounts[0];
     check_account_defaults_except_hosts(a);

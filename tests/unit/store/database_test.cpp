@@ -7,7 +7,10 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 
+#include <grp.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <map>
@@ -448,6 +451,59 @@ TEST_SUITE("store") {
     CHECK_FALSE(db.status_of(test_account, dtype, "bad").value().has_value());
     // The connection is still usable.
     CHECK(ingest(db, "next", events_range(4, 8)).events_inserted == 4);
+  }
+
+  TEST_CASE("a group member reads a 0640 database read-only, also after the writer closed it") {
+    // The documented BI set-up: the database and its directory belong to the service's group,
+    // file_mode 0640, directory 0750; the reader is in the group and may not write anything.
+    lpda::test::temp_dir dir;
+    const auto p = dir / "lpda.db";
+    {
+      auto s = settings_for(p);
+      s.file_mode = 0640;
+      auto db = database::open(s);
+      ingest(db, "f1", events_range(0, 4));
+    }
+    // The writer is gone; its -wal and -shm files stay (emptied), as a reader needs them.
+    CHECK(std::filesystem::exists(p.string() + "-wal"));
+    CHECK(std::filesystem::exists(p.string() + "-shm"));
+    CHECK(file_mode_of(p.string() + "-shm") == 0640U);
+    if (::geteuid() != 0) {
+      MESSAGE("SKIPPED the read as another user: it needs root to change users");
+      return;
+    }
+    constexpr gid_t group = 4242;  // any group the reader is in; no name needed
+    for (const auto& f : {dir.path(), p, std::filesystem::path(p.string() + "-wal"),
+                          std::filesystem::path(p.string() + "-shm")})
+      REQUIRE(::chown(f.c_str(), 0, group) == 0);
+    REQUIRE(::chmod(dir.path().c_str(), 0750) == 0);
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      ::close(fds[0]);
+      std::string out = "setuid failed";
+      if (::setgroups(0, nullptr) == 0 && ::setgid(group) == 0 && ::setuid(65534) == 0) {
+        try {
+          SQLite::Database ro(p.string(), SQLite::OPEN_READONLY);
+          out =
+              std::to_string(ro.execAndGet("SELECT count(*) FROM agent_activity_events").getInt());
+        } catch (const std::exception& e) {
+          out = e.what();
+        }
+      }
+      [[maybe_unused]] auto n = ::write(fds[1], out.data(), out.size());
+      ::_exit(0);
+    }
+    ::close(fds[1]);
+    std::string out;
+    char buf[256];
+    for (ssize_t n = 0; (n = ::read(fds[0], buf, sizeof buf)) > 0;)
+      out.append(buf, static_cast<std::size_t>(n));
+    ::close(fds[0]);
+    ::waitpid(child, nullptr, 0);
+    CHECK(out == "4");
   }
 
   TEST_CASE("migration from empty and from version 1") {
