@@ -32,9 +32,9 @@ std::string auth_failure_causes(unsigned status, auth_kind kind, std::string_vie
   const std::string credentials =
       kind == auth_kind::oauth1
           ? "one of the four OAuth 1.0a values (app_key, app_secret, access_token, "
-            "access_token_secret) is wrong, has a stray space or newline, or belongs to another "
+            "access_token_secret) is mistyped, has a stray space or newline, or belongs to another "
             "account's API key"
-          : "the OAuth 2.0 client (client_id, client_secret) is wrong or belongs to another "
+          : "the OAuth 2.0 client (client_id, client_secret) is mistyped or belongs to another "
             "account";
   const std::string account_cause =
       "the account id " + account + " is not the account the " +

@@ -9,7 +9,18 @@
 #include <optional>
 #include <string>
 
+namespace lpda::config {
+struct config;
+}
+
 namespace lpda::cli {
+
+/// Loads the config at `config_path` for a command that talks to no API (status, report,
+/// snapshot, reset-watermark): credentials are checked for form only (`secrets::syntax_only`),
+/// so it works from an operator's shell. On a config error, prints every problem on `err` and
+/// returns 78; nullopt on success. Sets up no logging.
+std::optional<int> load_config_without_secrets(const std::string& config_path, config::config& out,
+                                               std::ostream& err);
 
 /// The exit code for a store that could not be opened or written: 75 when another process holds
 /// the write lock (a retry may succeed), 78 when the database's schema is newer than this binary

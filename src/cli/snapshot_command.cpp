@@ -10,13 +10,7 @@ namespace lpda::cli {
 int run_snapshot(const std::string& config_path, const std::string& target, std::ostream& out,
                  std::ostream& err) {
   config::config cfg;
-  try {
-    cfg =
-        config::load_file(config_path, config::process_environment(), config::secrets::syntax_only);
-  } catch (const config::config_error& e) {
-    err << e.what() << '\n';
-    return exit_config;
-  }
+  if (auto rc = load_config_without_secrets(config_path, cfg, err)) return *rc;
   auto bytes = store::snapshot(cfg.database, target);
   if (!bytes) {
     err << "lpda-sync snapshot: " << bytes.error().what() << '\n';

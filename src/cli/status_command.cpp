@@ -85,13 +85,7 @@ std::string format_age(std::int64_t ms) {
 
 int run_status(const std::string& config_path, bool json, std::ostream& out, std::ostream& err) {
   config::config cfg;
-  try {
-    cfg =
-        config::load_file(config_path, config::process_environment(), config::secrets::syntax_only);
-  } catch (const config::config_error& e) {
-    err << e.what() << '\n';
-    return exit_config;
-  }
+  if (auto rc = load_config_without_secrets(config_path, cfg, err)) return *rc;
   if (!std::filesystem::exists(cfg.database)) {
     err << "lpda-sync status: no database at " << cfg.database << " yet (nothing synced)\n";
     return exit_no_input;

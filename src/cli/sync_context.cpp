@@ -18,6 +18,18 @@
 
 namespace lpda::cli {
 
+std::optional<int> load_config_without_secrets(const std::string& config_path, config::config& out,
+                                               std::ostream& err) {
+  try {
+    out =
+        config::load_file(config_path, config::process_environment(), config::secrets::syntax_only);
+  } catch (const config::config_error& e) {
+    err << e.what() << '\n';
+    return exit_config;
+  }
+  return std::nullopt;
+}
+
 std::optional<int> load_config(const std::string& config_path, config::config& out) {
   try {
     out = config::load_file(config_path);

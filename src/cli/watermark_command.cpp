@@ -17,13 +17,7 @@ int run_reset_watermark(const watermark_options& opts) {
     return exit_usage;
   }
   config::config cfg;
-  try {
-    cfg = config::load_file(opts.config_path, config::process_environment(),
-                            config::secrets::syntax_only);
-  } catch (const config::config_error& e) {
-    std::cerr << e.what() << '\n';
-    return exit_config;
-  }
+  if (auto rc = load_config_without_secrets(opts.config_path, cfg, std::cerr)) return *rc;
   const std::int64_t now = system_now_ms();
   std::optional<std::int64_t> to;
   if (!opts.clear) {

@@ -152,10 +152,10 @@ TEST_SUITE("integration_sync") {
     const auto r = run_lpda("once --config '" + config + "'");
     CHECK(r.status == 1);
     CHECK_MESSAGE(r.err.find("HTTP 401 from ") != std::string::npos, r.err);
-    CHECK_MESSAGE(
-        r.err.find("; likely causes: (1) one of the four OAuth 1.0a values (app_key, "
-                   "app_secret, access_token, access_token_secret) is wrong") != std::string::npos,
-        r.err);
+    CHECK_MESSAGE(r.err.find("; likely causes: (1) one of the four OAuth 1.0a values (app_key, "
+                             "app_secret, access_token, access_token_secret) is mistyped") !=
+                      std::string::npos,
+                  r.err);
     CHECK(r.err.find("(2) the account id 555 is not the account") != std::string::npos);
     CHECK(r.err.find("(4) this host's clock") != std::string::npos);
 

@@ -5,7 +5,6 @@
 #include <doctest/doctest.h>
 
 #include <pwd.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -536,37 +535,19 @@ accounts:
       std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_all |
                                                    std::filesystem::perms::group_exec |
                                                    std::filesystem::perms::others_exec);
-      int fds[2];
-      REQUIRE(::pipe(fds) == 0);
-      const pid_t child = ::fork();
-      REQUIRE(child >= 0);
-      if (child == 0) {
-        ::close(fds[0]);
-        std::string out = "setuid failed";
-        if (::setgid(65534) == 0 && ::setuid(65534) == 0) {
-          try {
-            cfg::load_string(
-                "database: d.db\naccounts: [{id: \"1\", region: us, auth: {oauth1: "
-                "{app_key: k, app_secret: s, access_token: t, "
-                "access_token_secret_file: " +
-                    locked.string() + "}}}]\n",
-                "c.yaml", no_env());
-            out = "loaded";
-          } catch (const cfg::config_error& e) {
-            out = e.diagnostics().at(0).message;
-          }
+      message = lpda::test::run_as(65534, 65534, [&] {
+        try {
+          cfg::load_string(
+              "database: d.db\naccounts: [{id: \"1\", region: us, auth: {oauth1: "
+              "{app_key: k, app_secret: s, access_token: t, "
+              "access_token_secret_file: " +
+                  locked.string() + "}}}]\n",
+              "c.yaml", no_env());
+          return std::string("loaded");
+        } catch (const cfg::config_error& e) {
+          return e.diagnostics().at(0).message;
         }
-        [[maybe_unused]] auto n = ::write(fds[1], out.data(), out.size());
-        ::_exit(0);
-      }
-      ::close(fds[1]);
-      char buf[1024];
-      ssize_t n = 0;
-      while ((n = ::read(fds[0], buf, sizeof buf)) > 0)
-        message.append(buf, static_cast<std::size_t>(n));
-      ::close(fds[0]);
-      int status = 0;
-      ::waitpid(child, &status, 0);
+      });
     }
     const auto name_of = [](uid_t uid) {
       const passwd* pw = ::getpwuid(uid);

@@ -7,9 +7,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 
-#include <grp.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -477,32 +475,10 @@ TEST_SUITE("store") {
                           std::filesystem::path(p.string() + "-shm")})
       REQUIRE(::chown(f.c_str(), 0, group) == 0);
     REQUIRE(::chmod(dir.path().c_str(), 0750) == 0);
-    int fds[2];
-    REQUIRE(::pipe(fds) == 0);
-    const pid_t child = ::fork();
-    REQUIRE(child >= 0);
-    if (child == 0) {
-      ::close(fds[0]);
-      std::string out = "setuid failed";
-      if (::setgroups(0, nullptr) == 0 && ::setgid(group) == 0 && ::setuid(65534) == 0) {
-        try {
-          SQLite::Database ro(p.string(), SQLite::OPEN_READONLY);
-          out =
-              std::to_string(ro.execAndGet("SELECT count(*) FROM agent_activity_events").getInt());
-        } catch (const std::exception& e) {
-          out = e.what();
-        }
-      }
-      [[maybe_unused]] auto n = ::write(fds[1], out.data(), out.size());
-      ::_exit(0);
-    }
-    ::close(fds[1]);
-    std::string out;
-    char buf[256];
-    for (ssize_t n = 0; (n = ::read(fds[0], buf, sizeof buf)) > 0;)
-      out.append(buf, static_cast<std::size_t>(n));
-    ::close(fds[0]);
-    ::waitpid(child, nullptr, 0);
+    const auto out = lpda::test::run_as(65534, group, [&] {
+      SQLite::Database ro(p.string(), SQLite::OPEN_READONLY);
+      return std::to_string(ro.execAndGet("SELECT count(*) FROM agent_activity_events").getInt());
+    });
     CHECK(out == "4");
   }
 
