@@ -1,5 +1,6 @@
 #include "lpda/api/data_access_client.hpp"
 
+#include "lpda/core/clock.hpp"
 #include "lpda/http/oauth1.hpp"
 #include "lpda/http/status.hpp"
 
@@ -18,6 +19,19 @@ data_access_client::data_access_client(http::client& http, http::auth_strategy& 
     endpoint_.base_url.pop_back();
   if (endpoint_.allowed_hosts.empty())
     endpoint_.allowed_hosts = default_allowed_hosts(endpoint_.base_url);
+}
+
+error data_access_client::with_auth_causes(error e, unsigned status) const {
+  if (e.code != make_error_code(errc::auth_failed)) return e;
+  // Without the answer at hand (a download, a token request) the message names the status:
+  // it starts "HTTP 403 from …" or quotes it.
+  if (status == 0) status = e.message.find("HTTP 403") != std::string::npos ? 403 : 401;
+  e.message += "; " + auth_failure_causes(status, endpoint_.auth, endpoint_.account_id);
+  // Only OAuth 1.0a puts the host's time into the request (oauth_timestamp); a bearer token
+  // carries none, so a clock cannot explain its 401. Empty unless the measured skew is large.
+  if (status == 401 && endpoint_.auth == auth_kind::oauth1)
+    e.message += http::clock_skew_clause(server_time_.skew_ms(), skew_warning_.count());
+  return e;
 }
 
 std::string data_access_client::base_resource_url() const {
@@ -39,12 +53,13 @@ boost::asio::awaitable<result<file_listing>> data_access_client::list_files(std:
   req.headers = {{"Accept", "application/json"}};
   req.allowed_hosts = endpoint_.allowed_hosts;
   req.context = "account=" + endpoint_.account_id + " data_type=" + data_type + " listing " +
-                std::to_string(start_ms) + ".." + std::to_string(end_ms);
+                format_iso8601_ms(start_ms) + ".." + format_iso8601_ms(end_ms);
+  req.is_expected_answer = is_empty_listing_answer;
   auto r = co_await http_.send(std::move(req), &auth_);
-  if (!r) co_return r.error();
+  if (!r) co_return with_auth_causes(r.error(), 0);
   observe(*r);
   auto listing = parse_listing(r->status, r->body, r->url);
-  if (!listing) co_return with_skew_clause(listing.error(), r->status);
+  if (!listing) co_return with_auth_causes(listing.error(), r->status);
   co_return listing;
 }
 
@@ -60,9 +75,7 @@ boost::asio::awaitable<result<downloaded_file>> data_access_client::download(
     auto e = r.error();
     // The href is listing text and the client's messages quote it (and error bodies) verbatim.
     e.message = "download of " + file.key + ": " + escape_text(e.message);
-    // The download's answer is not at hand, but status_error names its status.
-    const bool unauthorized = r.error().message.rfind("HTTP 401 ", 0) == 0;
-    co_return with_skew_clause(std::move(e), unauthorized ? 401 : 0);
+    co_return with_auth_causes(std::move(e), 0);
   }
   downloaded_file out;
   out.path = r->path;
@@ -82,12 +95,12 @@ boost::asio::awaitable<result<std::vector<data_type_link>>> data_access_client::
   req.allowed_hosts = endpoint_.allowed_hosts;
   req.context = "account=" + endpoint_.account_id + " base resource";
   auto r = co_await http_.send(std::move(req), &auth_);
-  if (!r) co_return r.error();
+  if (!r) co_return with_auth_causes(r.error(), 0);
   observe(*r);
   if (r->status < 200 || r->status >= 300) {
     std::string detail;
     if (auto e = parse_error_body(r->body)) detail = e->message;
-    co_return with_skew_clause(http::status_error(r->status, r->url, detail), r->status);
+    co_return with_auth_causes(http::status_error(r->status, r->url, detail), r->status);
   }
   co_return parse_base_resource(r->body);
 }
@@ -104,14 +117,6 @@ boost::asio::awaitable<std::optional<std::int64_t>> data_access_client::server_n
 
 void data_access_client::observe(const http::response& r) {
   server_time_.observe(r.header("Date"));
-}
-
-lpda::error data_access_client::with_skew_clause(lpda::error e, unsigned status) const {
-  // Only OAuth 1.0a puts the host's time into the request (oauth_timestamp); a bearer token
-  // carries none, so a clock cannot explain its 401.
-  if (status == 401 && dynamic_cast<const http::oauth1_auth*>(&auth_) != nullptr)
-    e.message += http::clock_skew_clause(server_time_.skew_ms(), skew_warning_.count());
-  return e;
 }
 
 }  // namespace lpda::api

@@ -264,10 +264,14 @@ std::optional<api_error_body> parse_error_body(std::string_view body) {
   return out;
 }
 
+bool is_empty_listing_answer(unsigned status, std::string_view body) {
+  return (status < 200 || status >= 300) && contains_ci(body, "No Available Files");
+}
+
 result<file_listing> parse_listing(unsigned status, std::string_view body, std::string_view url) {
   const std::string ctx = where(url);
   if (status < 200 || status >= 300) {
-    if (contains_ci(body, "No Available Files")) return file_listing{};
+    if (is_empty_listing_answer(status, body)) return file_listing{};
     std::string detail;
     if (auto e = parse_error_body(body)) {
       detail = escape_text(e->message);

@@ -171,6 +171,11 @@ int run(int argc, char** argv) {
   check_cmd->add_flag("--download-one", check_opts.download_one,
                       "also download one listed file (to a temporary directory)");
   check_cmd->fallthrough();
+  std::string snapshot_target;
+  auto* snapshot_cmd = app.add_subcommand(
+      "snapshot", "Write a consistent copy of the database to FILE (for BI tools and backups)");
+  snapshot_cmd->add_option("FILE", snapshot_target, "the copy to write (replaced)")->required();
+  snapshot_cmd->fallthrough();
 
   decode_options decode_opts;
   auto* decode_cmd = app.add_subcommand(
@@ -221,6 +226,8 @@ int run(int argc, char** argv) {
   if (availability_cmd->parsed())
     return run_report_availability(config_path, report_opts, std::cout, std::cerr);
   if (status_cmd->parsed()) return run_status(config_path, status_json, std::cout, std::cerr);
+  if (snapshot_cmd->parsed())
+    return run_snapshot(config_path, snapshot_target, std::cout, std::cerr);
   if (backfill_cmd->parsed()) {
     backfill_opts.config_path = config_path;
     return run_backfill(backfill_opts);

@@ -9,7 +9,18 @@
 #include <optional>
 #include <string>
 
+namespace lpda::config {
+struct config;
+}
+
 namespace lpda::cli {
+
+/// Loads the config at `config_path` for a command that talks to no API (status, report,
+/// snapshot, reset-watermark): credentials are checked for form only (`secrets::syntax_only`),
+/// so it works from an operator's shell. On a config error, prints every problem on `err` and
+/// returns 78; nullopt on success. Sets up no logging.
+std::optional<int> load_config_without_secrets(const std::string& config_path, config::config& out,
+                                               std::ostream& err);
 
 /// The exit code for a store that could not be opened or written: 75 when another process holds
 /// the write lock (a retry may succeed), 78 when the database's schema is newer than this binary
@@ -43,6 +54,10 @@ int run_validate_config(const std::string& config_path, bool print, bool no_secr
 /// 1 when some account or file failed (everything else is stored); 75 when only temporary
 /// network failures stopped polls; 78 on a config error.
 int run_once(const std::string& config_path);
+
+/// A duration as people read it: "2d 0h 5m", "3h 12m", "7m" (whole minutes, rounded down;
+/// negative with a leading "-").
+std::string format_age(std::int64_t ms);
 
 /// `lpda-sync status [--json]`: per account and data type, from the database.
 int run_status(const std::string& config_path, bool json, std::ostream& out, std::ostream& err);
@@ -98,6 +113,12 @@ struct watermark_options {
 /// (backwards included, so the next poll re-lists from there; files already done stay skipped)
 /// or clears it. Stop the daemon first or it may move the watermark again.
 int run_reset_watermark(const watermark_options& opts);
+
+/// `lpda-sync snapshot FILE`: a consistent copy of the config's database in FILE (SQLite's
+/// backup API, `store::snapshot`), e.g. for BI tools that cannot read the service's files.
+/// 0 on success; 66 when there is no database yet; 78 on a config error; 1 otherwise.
+int run_snapshot(const std::string& config_path, const std::string& target, std::ostream& out,
+                 std::ostream& err);
 
 /// `lpda-sync run`: the daemon. Polls each enabled account on its interval until SIGTERM or
 /// SIGINT (exit 0); SIGHUP reloads the config; systemd notification when under systemd.

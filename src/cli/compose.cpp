@@ -59,6 +59,8 @@ api::account_endpoint endpoint_of(const config::account& a) {
   ep.base_url = config::effective_base_url(a);
   ep.account_id = a.id;
   ep.allowed_hosts = a.allowed_hosts;  // empty: the client's default
+  ep.auth = std::holds_alternative<config::oauth1_credentials>(a.auth) ? api::auth_kind::oauth1
+                                                                       : api::auth_kind::oauth2;
   return ep;
 }
 

@@ -1,4 +1,5 @@
 #include "commands.hpp"
+#include "database_lock.hpp"
 #include "lpda/cli/exit_codes.hpp"
 #include "lpda/daemon/service.hpp"
 #include "lpda/daemon/sync_outcome.hpp"
@@ -8,14 +9,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <csignal>
 #include <cstdlib>
-#include <cstring>
 #include <map>
 #include <memory>
 
@@ -30,7 +25,83 @@ struct run_state {
   sync_context* ctx = nullptr;
   metrics::daemon_metrics* metrics = nullptr;
   std::map<std::string, std::shared_ptr<account_runtime>> runtimes;
+  std::unique_ptr<metrics::endpoint> endpoint;  // null when `listen` is ""
+  std::string listen;                           // the address `endpoint` serves
 };
+
+// Starts the metrics and health endpoint on `listen` (on the daemon's event loop).
+result<std::unique_ptr<metrics::endpoint>> start_endpoint(run_state* st,
+                                                          const std::string& listen) {
+  metrics::endpoint_hooks h;
+  metrics::daemon_metrics* m = st->metrics;
+  h.metrics = [m] { return m->render(); };
+  h.store_writable = [db = st->ctx->cfg().database] { return metrics::store_writable(db); };
+  h.ready = [m] { return m->check_ready(); };
+  metrics::endpoint_settings es;
+  es.listen = listen;
+  auto started = metrics::endpoint::start(st->ctx->io().get_executor(), es, std::move(h));
+  if (started)
+    spdlog::info("metrics and health endpoint on http://{}/ (/metrics, /healthz, /readyz)", listen);
+  return started;
+}
+
+// A changed `listen` is applied: the new endpoint binds, then the old one closes (first, when
+// the new address needs its port, e.g. 127.0.0.1:9464 to 0.0.0.0:9464). When the new address
+// cannot be bound, the old one keeps serving and the refusal names the key, so the log says why
+// `lpda-sync health` (which reads the new file) fails.
+void apply_listen(run_state* st, const std::string& listen) {
+  if (listen == st->listen) return;
+  const auto close_old = [st] {
+    if (st->endpoint) st->endpoint->stop();
+    st->endpoint.reset();
+  };
+  if (listen.empty()) {
+    close_old();
+    spdlog::info("reload: listen is \"\"; the metrics and health endpoint on {} is closed",
+                 st->listen);
+    st->listen.clear();
+    return;
+  }
+  auto started = start_endpoint(st, listen);
+  if (!started && st->endpoint) {
+    close_old();
+    started = start_endpoint(st, listen);
+  }
+  if (started) {
+    close_old();
+    st->endpoint = std::move(*started);
+    st->listen = listen;
+    return;
+  }
+  spdlog::error("reload: listen: cannot serve on {}: {}; {}", listen, started.error().what(),
+                st->listen.empty() ? std::string("the endpoint stays off")
+                                   : "still serving on " + st->listen);
+  if (st->listen.empty() || st->endpoint) return;
+  if (auto old = start_endpoint(st, st->listen)) {
+    st->endpoint = std::move(*old);
+  } else {
+    spdlog::error("reload: listen: cannot serve on {} again either: {}; the endpoint is off",
+                  st->listen, old.error().what());
+    st->listen.clear();
+  }
+}
+
+// The top-level keys a reload does not apply: the database, the HTTP client and the store
+// worker are built once at start-up, and the logger is shared with the store thread.
+void warn_restart_only(const config::config& now, const config::config& next) {
+  const std::pair<const char*, bool> keys[] = {{"database", now.database != next.database},
+                                               {"store", now.store != next.store},
+                                               {"log", now.log != next.log},
+                                               {"client", now.client != next.client},
+                                               {"retry", now.retry != next.retry},
+                                               {"decode", now.decode != next.decode}};
+  for (const auto& [key, changed] : keys)
+    if (changed)
+      spdlog::warn(
+          "reload: {} changed; it takes effect after a restart (`systemctl restart "
+          "lpda-sync`)",
+          key);
+}
 
 std::vector<daemon::scheduled_account> schedule_of(const config::config& cfg) {
   std::vector<daemon::scheduled_account> out;
@@ -84,10 +155,14 @@ result<std::vector<daemon::scheduled_account>> reload(run_state* st) {
   } catch (const config::config_error& e) {
     return lpda::error{errc::config_invalid, e.what()};
   }
-  if (cfg.database != st->ctx->cfg().database)
-    spdlog::warn("reload: database changed to {}; it takes effect after a restart (still {})",
-                 cfg.database, st->ctx->cfg().database);
-  st->ctx->set_config(cfg);
+  warn_restart_only(st->ctx->cfg(), cfg);
+  // The database, store, client, retry, decode and log settings stay as started with.
+  config::config applied = st->ctx->cfg();
+  applied.listen = cfg.listen;
+  applied.defaults = cfg.defaults;
+  applied.accounts = cfg.accounts;
+  st->ctx->set_config(applied);
+  apply_listen(st, cfg.listen);
   build_runtimes(st, cfg);
   return schedule_of(cfg);
 }
@@ -102,12 +177,10 @@ int run_daemon(const std::string& config_path) {
   if (auto rc = load_config(config_path, cfg)) return *rc;
 
   // One daemon per database: a second would poll the same accounts twice.
-  const std::string lock_path = cfg.database + ".lock";
-  const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    spdlog::error("another lpda-sync run already uses {} (lock {} is held){}", cfg.database,
-                  lock_path, lock_fd < 0 ? std::string(": ") + std::strerror(errno) : "");
-    return exit_temp_fail;
+  auto lock = database_lock::acquire(cfg.database, "run");
+  if (!lock) {
+    spdlog::error("{}", lock.error().what());
+    return exit_temp_fail;  // the holder may stop (systemd restarts a 75)
   }
 
   int rc = exit_ok;
@@ -115,40 +188,36 @@ int run_daemon(const std::string& config_path) {
   if (!ctx) return rc;
 
   metrics::daemon_metrics m;
-  ctx->http().set_observer([&m](const http::request_event& e) { m.record_http(e); });
+  // Retries are logged as in `once`, and counted.
+  ctx->http().set_observer([&m](const http::request_event& e) {
+    log_http_attempt(e);
+    m.record_http(e);
+  });
   ctx->set_token_observer([&m](const std::string& account, http::token_fetch_result r) {
     m.record_token_fetch(account, http::to_string(r));
   });
-  run_state st{config_path, ctx.get(), &m, {}};
+  run_state st{config_path, ctx.get(), &m, {}, nullptr, {}};
   build_runtimes(&st, cfg);
 
   // The metrics and health endpoint shares the event loop; it is stopped with the service.
-  std::unique_ptr<metrics::endpoint> endpoint;
   if (!cfg.listen.empty()) {
-    metrics::endpoint_hooks h;
-    h.metrics = [&m] { return m.render(); };
-    h.store_writable = [db = cfg.database] { return metrics::store_writable(db); };
-    h.ready = [&m] { return m.check_ready(); };
-    metrics::endpoint_settings es;
-    es.listen = cfg.listen;
-    auto started = metrics::endpoint::start(ctx->io().get_executor(), es, std::move(h));
+    auto started = start_endpoint(&st, cfg.listen);
     if (!started) {
       spdlog::error("listen {}: {}", cfg.listen, started.error().what());
       // A port in use may free up (75, restarted); a malformed address will not (78).
       return started.error().code == make_error_code(errc::config_invalid) ? exit_config
                                                                            : exit_temp_fail;
     }
-    endpoint = std::move(*started);
-    spdlog::info("metrics and health endpoint on http://{}/ (/metrics, /healthz, /readyz)",
-                 cfg.listen);
+    st.endpoint = std::move(*started);
+    st.listen = cfg.listen;
   }
 
   bool timed_out = false;
   daemon::service_hooks hooks;
   hooks.poll = [&st](std::string id) { return poll_by_id(&st, std::move(id)); };
   hooks.reload = [&st] { return reload(&st); };
-  hooks.on_stopping = [&endpoint] {
-    if (endpoint) endpoint->stop();
+  hooks.on_stopping = [&st] {
+    if (st.endpoint) st.endpoint->stop();
   };
   hooks.on_shutdown_timeout = [&ctx, &timed_out] {
     spdlog::warn("polls still running at the shutdown deadline; stopping the event loop");

@@ -10,6 +10,11 @@
 #include <rapidjson/ostreamwrapper.h>
 #include <rapidjson/prettywriter.h>
 
+#include <fmt/format.h>
+
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -26,18 +31,47 @@ std::string iso_or_dash(const std::optional<std::int64_t>& ms) {
   return ms ? format_iso8601_ms(*ms) : std::string("-");
 }
 
-void write_optional_ms(rapidjson::PrettyWriter<rapidjson::OStreamWrapper>& w, const char* name,
-                       const std::optional<std::int64_t>& ms) {
-  w.Key(name);
-  if (ms)
-    w.Int64(*ms);
-  else
-    w.Null();
-  w.Key((std::string(name) + "_iso").c_str());
+using json_writer = rapidjson::PrettyWriter<rapidjson::OStreamWrapper>;
+
+// A time as two keys: `name` in ISO 8601 (for people) and `name_ms` in epoch ms (for programs).
+void write_time(json_writer& w, const std::string& name, const std::optional<std::int64_t>& ms) {
+  w.Key(name.c_str());
   if (ms)
     w.String(format_iso8601_ms(*ms).c_str());
   else
     w.Null();
+  w.Key((name + "_ms").c_str());
+  if (ms)
+    w.Int64(*ms);
+  else
+    w.Null();
+}
+
+void write_string(json_writer& w, const char* name, const std::optional<std::string>& v) {
+  w.Key(name);
+  if (v)
+    w.String(v->c_str());
+  else
+    w.Null();
+}
+
+// The width the table may take: the terminal's when stdout is one, else 100 columns.
+std::size_t table_width() {
+  winsize ws{};
+  if (::isatty(STDOUT_FILENO) && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 80)
+    return ws.ws_col;
+  return 100;
+}
+
+// `text` cut to `width` columns (one per UTF-8 code point), a cut marked with "…".
+std::string fit(const std::string& text, std::size_t width) {
+  const auto lead = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; };
+  const auto cols = static_cast<std::size_t>(std::count_if(text.begin(), text.end(), lead));
+  if (cols <= width || width == 0) return cols <= width ? text : std::string();
+  std::size_t kept = 0, i = 0;
+  for (; i < text.size(); ++i)
+    if (lead(text[i]) && kept++ == width - 1) break;
+  return text.substr(0, i) + "\u2026";
 }
 
 bool skew_beyond(const store::account_status& r, std::chrono::milliseconds threshold) {
@@ -69,15 +103,20 @@ void write_clocks(std::ostream& out, const std::vector<store::account_status>& r
 
 }  // namespace
 
+std::string format_age(std::int64_t ms) {
+  if (ms < 0) return "-" + format_age(-ms);
+  const std::int64_t minutes = ms / 60'000;
+  const std::int64_t d = minutes / (24 * 60);
+  const std::int64_t h = minutes / 60 % 24;
+  const std::int64_t m = minutes % 60;
+  if (d > 0) return fmt::format("{}d {}h {}m", d, h, m);
+  if (h > 0) return fmt::format("{}h {}m", h, m);
+  return fmt::format("{}m", m);
+}
+
 int run_status(const std::string& config_path, bool json, std::ostream& out, std::ostream& err) {
   config::config cfg;
-  try {
-    cfg =
-        config::load_file(config_path, config::process_environment(), config::secrets::syntax_only);
-  } catch (const config::config_error& e) {
-    err << e.what() << '\n';
-    return exit_config;
-  }
+  if (auto rc = load_config_without_secrets(config_path, cfg, err)) return *rc;
   if (!std::filesystem::exists(cfg.database)) {
     err << "lpda-sync status: no database at " << cfg.database << " yet (nothing synced)\n";
     return exit_no_input;
@@ -129,12 +168,11 @@ int run_status(const std::string& config_path, bool json, std::ostream& out, std
 
   if (json) {
     rapidjson::OStreamWrapper os(out);
-    rapidjson::PrettyWriter<rapidjson::OStreamWrapper> w(os);
+    json_writer w(os);
     w.StartObject();
     w.Key("database");
     w.String(cfg.database.c_str());
-    w.Key("now_ms");
-    w.Int64(now);
+    write_time(w, "now", now);
     w.Key("clock_skew_warning_seconds");
     w.Int64(cfg.client.clock_skew_warning.count() / 1000);
     w.Key("accounts");
@@ -145,16 +183,23 @@ int run_status(const std::string& config_path, bool json, std::ostream& out, std
       w.String(r.account_id.c_str());
       w.Key("data_type");
       w.String(r.data_type.c_str());
-      write_optional_ms(w, "watermark_ms", r.watermark_ms);
+      write_time(w, "watermark", r.watermark_ms);
+      w.Key("lag");
+      if (r.lag_ms)
+        w.String(format_age(*r.lag_ms).c_str());
+      else
+        w.Null();
       w.Key("lag_seconds");
       if (r.lag_ms)
         w.Int64(*r.lag_ms / 1000);
       else
         w.Null();
-      write_optional_ms(w, "last_poll_ms", r.last_poll_ms);
-      write_optional_ms(w, "last_success_ms", r.last_success_ms);
+      write_time(w, "last_poll", r.last_poll_ms);
+      write_time(w, "last_success", r.last_success_ms);
+      write_string(w, "last_error", r.last_error);
+      write_time(w, "last_error_since", r.last_error_since_ms);
       // The clocks at the last poll: the server's time (its Date header) and host minus server.
-      write_optional_ms(w, "server_time_ms", r.server_time_ms);
+      write_time(w, "server_time", r.server_time_ms);
       w.Key("clock_skew_ms");
       if (r.clock_skew_ms)
         w.Int64(*r.clock_skew_ms);
@@ -162,16 +207,14 @@ int run_status(const std::string& config_path, bool json, std::ostream& out, std
         w.Null();
       w.Key("clock_skew_warning");
       w.Bool(skew_beyond(r, cfg.client.clock_skew_warning));
-      w.Key("files_pending");
-      w.Int64(r.files_pending);
-      w.Key("files_done");
-      w.Int64(r.files_done);
-      w.Key("files_failed");
-      w.Int64(r.files_failed);
-      w.Key("files_quarantined");
-      w.Int64(r.files_quarantined);
-      w.Key("events_stored");
-      w.Int64(r.events_stored);
+      for (const auto& [key, n] :
+           {std::pair{"files_pending", r.files_pending}, std::pair{"files_done", r.files_done},
+            std::pair{"files_failed", r.files_failed},
+            std::pair{"files_quarantined", r.files_quarantined},
+            std::pair{"events_stored", r.events_stored}}) {
+        w.Key(key);
+        w.Int64(n);
+      }
       w.Key("problem_files");
       w.StartArray();
       for (const auto& f : problems) {
@@ -183,18 +226,10 @@ int run_status(const std::string& config_path, bool json, std::ostream& out, std
         w.String(std::string(store::to_string(f.status)).c_str());
         w.Key("attempts");
         w.Int(f.attempts);
-        write_optional_ms(w, "scope_start_ms", f.scope_start_ms);
-        w.Key("last_error_code");
-        if (f.last_error_code)
-          w.String(f.last_error_code->c_str());
-        else
-          w.Null();
-        w.Key("last_error");
-        if (f.last_error)
-          w.String(f.last_error->c_str());
-        else
-          w.Null();
-        write_optional_ms(w, "updated_ms", f.updated_ms);
+        write_time(w, "scope_start", f.scope_start_ms);
+        write_string(w, "last_error_code", f.last_error_code);
+        write_string(w, "last_error", f.last_error);
+        write_time(w, "updated", f.updated_ms);
         w.EndObject();
       }
       w.EndArray();
@@ -206,21 +241,47 @@ int run_status(const std::string& config_path, bool json, std::ostream& out, std
     return exit_ok;
   }
 
-  char line[512];
-  std::snprintf(line, sizeof line, "%-12s %-14s %-24s %10s %-24s %-24s %7s %6s %6s %6s %10s\n",
-                "ACCOUNT", "DATA TYPE", "WATERMARK", "LAG (s)", "LAST POLL", "LAST SUCCESS",
-                "PENDING", "DONE", "FAILED", "QUAR.", "EVENTS");
-  out << line;
+  // One line per account and data type within the terminal's width (100 columns off a
+  // terminal); the watermark and the full errors follow the table.
+  std::size_t id_width = 7, type_width = 9;
   for (const auto& r : rows) {
-    const std::string lag = r.lag_ms ? std::to_string(*r.lag_ms / 1000) : "-";
-    std::snprintf(
-        line, sizeof line, "%-12s %-14s %-24s %10s %-24s %-24s %7lld %6lld %6lld %6lld %10lld\n",
-        r.account_id.c_str(), r.data_type.c_str(), iso_or_dash(r.watermark_ms).c_str(), lag.c_str(),
-        iso_or_dash(r.last_poll_ms).c_str(), iso_or_dash(r.last_success_ms).c_str(),
-        static_cast<long long>(r.files_pending), static_cast<long long>(r.files_done),
-        static_cast<long long>(r.files_failed), static_cast<long long>(r.files_quarantined),
-        static_cast<long long>(r.events_stored));
-    out << line;
+    id_width = std::max(id_width, r.account_id.size());
+    type_width = std::max(type_width, r.data_type.size());
+  }
+  const std::string head = fmt::format("{:<{}} {:<{}} {:>11} {:>12} {:>6} {:>4} {:>4} {:>4} {:>9} ",
+                                       "ACCOUNT", id_width, "DATA TYPE", type_width, "LAG",
+                                       "LAST POLL", "DONE", "PEND", "FAIL", "QUAR", "EVENTS");
+  const std::size_t width = table_width();
+  const std::size_t error_width = width > head.size() + 10 ? width - head.size() : 10;
+  out << head << "LAST ERROR\n";
+  for (const auto& r : rows) {
+    const std::string lag = r.lag_ms ? format_age(*r.lag_ms) : "-";
+    const std::string polled =
+        r.last_poll_ms ? format_age(now - *r.last_poll_ms) + " ago" : "never";
+    const std::string error = r.last_error ? fit(*r.last_error, error_width) : "-";
+    out << fmt::format("{:<{}} {:<{}} {:>11} {:>12} {:>6} {:>4} {:>4} {:>4} {:>9} {}\n",
+                       r.account_id, id_width, r.data_type, type_width, lag, polled, r.files_done,
+                       r.files_pending, r.files_failed, r.files_quarantined, r.events_stored,
+                       error);
+  }
+  out << "\nWatermarks (polls list from the watermark minus the overlap):\n";
+  for (const auto& r : rows)
+    out << "  " << r.account_id << ' ' << r.data_type << ": "
+        << (r.watermark_ms ? format_iso8601_ms(*r.watermark_ms) : std::string("none yet"))
+        << "; last poll " << iso_or_dash(r.last_poll_ms) << ", last success "
+        << iso_or_dash(r.last_success_ms) << '\n';
+  bool any_error = false;
+  for (const auto& r : rows) any_error = any_error || r.last_error;
+  if (any_error) {
+    out << "\nLast errors:\n";
+    for (const auto& r : rows) {
+      if (!r.last_error) continue;
+      out << "  " << r.account_id << ' ' << r.data_type << ": failing since "
+          << iso_or_dash(r.last_error_since_ms)
+          << (r.last_error_since_ms ? " (" + format_age(now - *r.last_error_since_ms) + ")"
+                                    : std::string())
+          << ": " << *r.last_error << '\n';
+    }
   }
   write_clocks(out, rows, cfg.client.clock_skew_warning);
   if (!problems.empty()) {

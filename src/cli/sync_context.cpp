@@ -10,11 +10,25 @@
 
 #include <signal.h>
 
+#include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <variant>
 
 namespace lpda::cli {
+
+std::optional<int> load_config_without_secrets(const std::string& config_path, config::config& out,
+                                               std::ostream& err) {
+  try {
+    out =
+        config::load_file(config_path, config::process_environment(), config::secrets::syntax_only);
+  } catch (const config::config_error& e) {
+    err << e.what() << '\n';
+    return exit_config;
+  }
+  return std::nullopt;
+}
 
 std::optional<int> load_config(const std::string& config_path, config::config& out) {
   try {
@@ -111,17 +125,46 @@ bool sync_context::add_accounts(const std::optional<std::string>& only_account) 
   return found;
 }
 
+namespace {
+
+// What went wrong with an attempt that got no response, in the words a person acts on:
+// "connection refused", "timeout (…)", "TLS: …". `detail` is "<step> <host>:<port>: <reason>".
+std::string cause_of(const http::request_event& e) {
+  const std::string detail(e.detail);
+  const auto colon = detail.rfind(": ");
+  const std::string reason = colon == std::string::npos ? detail : detail.substr(colon + 2);
+  const errc kind = e.error.value_or(errc::network);
+  if (kind == errc::timeout) return "timeout (" + detail + ")";
+  if (kind == errc::tls) return "TLS: " + detail;
+  std::string lower = reason;
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "connection refused") return "connection refused";
+  if (detail.empty()) return make_error_code(kind).message();
+  return "network error: " + detail;
+}
+
+std::string format_delay(std::chrono::milliseconds d) {
+  if (d.count() < 1000) return std::to_string(d.count()) + " ms";
+  if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + " s";
+  return fmt::format("{:.1f} s", static_cast<double>(d.count()) / 1000.0);
+}
+
+}  // namespace
+
 void log_http_attempt(const http::request_event& e) {
   if (!e.retrying) return;
-  const std::string what =
-      e.status != 0 ? "HTTP " + std::to_string(e.status)
-                    : (e.error ? make_error_code(*e.error).message() : std::string("no response"));
+  const std::string what = e.status != 0 ? "HTTP " + std::to_string(e.status) : cause_of(e);
+  // Hosts are IP literals or names; an IPv6 literal gets its brackets back.
+  const std::string host = e.host.find(':') != std::string_view::npos
+                               ? "[" + std::string(e.host) + "]"
+                               : std::string(e.host);
+  const std::string line = fmt::format("{} {}:{}: {} (attempt {}); retrying in {}, at {}", e.method,
+                                       host, e.port, what, e.attempt, format_delay(e.retry_delay),
+                                       format_iso8601_ms(system_now_ms() + e.retry_delay.count()));
   if (e.context.empty())
-    spdlog::warn("{} {}: {} (attempt {}); retrying in {} ms", e.method, e.host, what, e.attempt,
-                 e.retry_delay.count());
+    spdlog::warn("{}", line);
   else
-    spdlog::warn("{}: {} {}: {} (attempt {}); retrying in {} ms", e.context, e.method, e.host, what,
-                 e.attempt, e.retry_delay.count());
+    spdlog::warn("{}: {}", e.context, line);
 }
 
 void log_report(const sync::poll_report& r) {

@@ -1,5 +1,6 @@
 #include "commands.hpp"
 #include "compose.hpp"
+#include "database_lock.hpp"
 #include "lpda/cli/exit_codes.hpp"
 #include "lpda/config/config.hpp"
 #include "lpda/daemon/availability_report.hpp"
@@ -16,13 +17,7 @@ int run_reset_watermark(const watermark_options& opts) {
     return exit_usage;
   }
   config::config cfg;
-  try {
-    cfg = config::load_file(opts.config_path, config::process_environment(),
-                            config::secrets::syntax_only);
-  } catch (const config::config_error& e) {
-    std::cerr << e.what() << '\n';
-    return exit_config;
-  }
+  if (auto rc = load_config_without_secrets(opts.config_path, cfg, std::cerr)) return *rc;
   const std::int64_t now = system_now_ms();
   std::optional<std::int64_t> to;
   if (!opts.clear) {
@@ -50,6 +45,13 @@ int run_reset_watermark(const watermark_options& opts) {
     std::cerr << "lpda-sync reset-watermark: account " << opts.account << " is not in "
               << opts.config_path << '\n';
     return exit_usage;
+  }
+  // A running daemon would move the watermark again at the end of its poll in flight, so the
+  // reset takes the daemon's lock for its write, and a daemon holding it refuses the reset.
+  auto lock = database_lock::acquire(cfg.database, "reset-watermark");
+  if (!lock) {
+    std::cerr << "lpda-sync reset-watermark: " << lock.error().what() << '\n';
+    return exit_code_for_store_error(lock.error());
   }
   try {
     auto db = store::database::open(store_settings_of(cfg));

@@ -5,9 +5,16 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 
@@ -331,6 +338,39 @@ std::string index_path(const std::string& parent, std::size_t i) {
   return parent + "[" + std::to_string(i) + "]";
 }
 
+// "user NAME (uid N)" for a uid, or "uid N" when it has no passwd entry (a systemd dynamic user
+// seen from outside its service).
+std::string user_name(uid_t uid) {
+  const passwd* pw = ::getpwuid(uid);
+  const std::string id = "uid " + std::to_string(uid);
+  return pw != nullptr ? "user " + std::string(pw->pw_name) + " (" + id + ")" : id;
+}
+
+// Why `path` cannot be opened for reading, in words that say what to do: missing (with the
+// systemd credential case), or not readable by this process's user (with the file's owner and
+// mode), or the OS's reason.
+std::string why_unreadable(const std::string& path, int err) {
+  if (err == ENOENT) {
+    std::string why = "no such file";
+    if (path.rfind("/run/credentials/", 0) == 0)
+      why +=
+          " (systemd credentials exist only inside the service; from a shell, check with "
+          "validate-config --no-secrets)";
+    return why;
+  }
+  if (err == EACCES) {
+    std::string why = "permission denied: lpda-sync runs as " + user_name(::geteuid());
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0) {
+      char mode[8];
+      std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+      why += ", the file is mode " + std::string(mode) + " owned by " + user_name(st.st_uid);
+    }
+    return why;
+  }
+  return std::strerror(err);
+}
+
 std::string_view kind_name(const YAML::Node& n) {
   switch (n.Type()) {
     case YAML::NodeType::Null:
@@ -616,7 +656,12 @@ class loader {
       }
       std::ifstream in(*p, std::ios::binary);
       if (!in) {
-        error_at(*file_node, path, "cannot read " + file_key + " " + in_quotes(*p));
+        // ifstream keeps no reason; open(2) tells missing from unreadable.
+        const int fd = ::open(p->c_str(), O_RDONLY | O_CLOEXEC);
+        const int err = fd < 0 ? errno : EIO;
+        if (fd >= 0) ::close(fd);
+        error_at(*file_node, path,
+                 "cannot read " + file_key + " " + in_quotes(*p) + ": " + why_unreadable(*p, err));
         return std::nullopt;
       }
       // Read at most a few bytes past the limit (room for a newline), so /dev/zero or a huge file
@@ -639,7 +684,9 @@ class loader {
         return std::nullopt;
       }
       if (content.empty()) {
-        error_at(*file_node, path, file_key + " " + in_quotes(*p) + " is empty");
+        error_at(*file_node, path,
+                 "cannot read " + file_key + " " + in_quotes(*p) +
+                     ": the file is empty (write the secret into it, without quotes)");
         return std::nullopt;
       }
       return content;
@@ -679,6 +726,15 @@ class loader {
     }
     if (v.empty()) {
       error_at(*inline_node, path, "must not be empty");
+      return std::nullopt;
+    }
+    if (v == redacted_placeholder) {
+      // Text from `validate-config --print` used as a config: it would only fail at the API as
+      // a 401.
+      error_at(*inline_node, path,
+               "is the placeholder \"***\" that validate-config --print shows for a literal "
+               "secret: replace *** with the secret (or use " +
+                   file_key + " or ${ENV_VAR})");
       return std::nullopt;
     }
     origins[std::string(key)] = "inline";
@@ -1345,6 +1401,33 @@ config load_string(std::string_view yaml, std::string_view source_name, const en
                    secrets mode) {
   const std::string source(source_name);
   loader l(source, env, mode);
+  // yaml-cpp reports a tab in indentation as some other syntax error, or reads it as part of a
+  // value; YAML 1.2 §6.1 forbids tabs there, so say that, at the tab.
+  {
+    int line = 0;  // 0-based, as in YAML::Mark
+    bool any = false;
+    for (std::size_t i = 0; i < yaml.size();) {
+      std::size_t j = i;
+      while (j < yaml.size() && (yaml[j] == ' ' || yaml[j] == '\t')) ++j;
+      const std::size_t tab = yaml.substr(i, j - i).find('\t');
+      // A line holding only a comment indents nothing (tabs may separate there); yaml-cpp
+      // refuses a tab on a blank line too, so that is named the same way.
+      const bool content = j >= yaml.size() || yaml[j] != '#';
+      if (tab != std::string_view::npos && content) {
+        YAML::Mark at;
+        at.pos = static_cast<int>(i + tab);
+        at.line = line;
+        at.column = static_cast<int>(tab);
+        l.error_at(at, "", "tabs are not allowed for indentation in YAML; use spaces");
+        any = true;
+      }
+      const std::size_t nl = yaml.find('\n', i);
+      if (nl == std::string_view::npos) break;
+      i = nl + 1;
+      ++line;
+    }
+    if (any) throw config_error(source, std::move(l.diagnostics()), false);
+  }
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(std::string(yaml));

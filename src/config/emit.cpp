@@ -9,8 +9,6 @@
 namespace lpda::config {
 namespace {
 
-constexpr const char* redacted = "***";
-
 // Strings are always double-quoted so that ids like 012 or true, empty strings and "***" read
 // back as the same text.
 void quoted(YAML::Emitter& out, const char* key, const std::string& value) {
@@ -42,7 +40,7 @@ void credential(YAML::Emitter& out, const account& a, const std::string& key) {
   } else if (origin.starts_with("env:")) {
     quoted(out, key.c_str(), "${" + origin.substr(4) + "}");
   } else {
-    quoted(out, key.c_str(), redacted);
+    quoted(out, key.c_str(), std::string(redacted_placeholder));
   }
 }
 

@@ -46,29 +46,77 @@ std::string agent_label(const availability_row& r) {
   return "-";
 }
 
+// The online share of logged-in time with one decimal ("83.3"); nullopt with no logged-in time.
+std::optional<std::string> online_pct(std::int64_t online_ms, std::int64_t logged_in_ms) {
+  if (logged_in_ms <= 0) return std::nullopt;
+  std::array<char, 48> buf{};
+  std::snprintf(buf.data(), buf.size(), "%.1f",
+                100.0 * static_cast<double>(online_ms) / static_cast<double>(logged_in_ms));
+  return std::string(buf.data());
+}
+
+constexpr std::size_t table_columns = 11;
+using table_line = std::array<std::string, table_columns>;
+
+table_line table_cells(std::string account, std::string agent_id, std::string agent,
+                       std::string nickname, std::string day, std::int64_t logged_in,
+                       std::int64_t online, std::int64_t away, std::int64_t back_soon,
+                       std::int64_t chats) {
+  const auto pct = online_pct(online, logged_in);
+  return {std::move(account), std::move(agent_id),   std::move(agent),     std::move(nickname),
+          std::move(day),     format_hms(logged_in), format_hms(online),   pct ? *pct + "%" : "-",
+          format_hms(away),   format_hms(back_soon), std::to_string(chats)};
+}
+
 void write_table(std::ostream& out, const std::vector<availability_row>& rows) {
   if (rows.empty()) {
     out << "(no rows)\n";
     return;
   }
-  const std::array<std::string, 9> header{"ACCOUNT",   "AGENT_ID",  "AGENT",
-                                          "DAY (UTC)", "LOGGED_IN", "ONLINE",
-                                          "AWAY",      "BACK_SOON", "CHATS"};
-  std::vector<std::array<std::string, 9>> cells;
-  cells.reserve(rows.size());
-  for (const auto& r : rows)
-    cells.push_back({r.account_id, std::to_string(r.agent_id), agent_label(r), r.day_utc,
-                     format_hms(r.logged_in_ms), format_hms(r.online_ms), format_hms(r.away_ms),
-                     format_hms(r.back_soon_ms), std::to_string(r.chats)});
-  std::array<std::size_t, 9> width{};
+  const table_line header{"ACCOUNT", "AGENT_ID", "AGENT", "NICKNAME",  "DAY (UTC)", "LOGGED_IN",
+                          "ONLINE",  "ONLINE_%", "AWAY",  "BACK_SOON", "CHATS"};
+  std::vector<table_line> cells;
+  cells.reserve(rows.size() + rows.size() / 2 + 1);
+  // Rows come ordered by account and day: each day of an account ends with its total.
+  for (std::size_t i = 0; i < rows.size();) {
+    availability_row total;
+    std::size_t agents = 0;
+    std::size_t j = i;
+    for (; j < rows.size() && rows[j].account_id == rows[i].account_id &&
+           rows[j].day_utc == rows[i].day_utc;
+         ++j) {
+      const auto& r = rows[j];
+      cells.push_back(table_cells(r.account_id, std::to_string(r.agent_id), agent_label(r),
+                                  r.agent_nickname.value_or("-"), r.day_utc, r.logged_in_ms,
+                                  r.online_ms, r.away_ms, r.back_soon_ms, r.chats));
+      total.logged_in_ms += r.logged_in_ms;
+      total.online_ms += r.online_ms;
+      total.away_ms += r.away_ms;
+      total.back_soon_ms += r.back_soon_ms;
+      total.chats += r.chats;
+      ++agents;
+    }
+    cells.push_back(table_cells(rows[i].account_id, "-", "TOTAL",
+                                std::to_string(agents) + (agents == 1 ? " agent" : " agents"),
+                                rows[i].day_utc, total.logged_in_ms, total.online_ms, total.away_ms,
+                                total.back_soon_ms, total.chats));
+    i = j;
+  }
+  std::array<std::size_t, table_columns> width{};
+  // Widths in code points, so names with accents still line up.
+  const auto columns = [](const std::string& text) {
+    return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+      return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    }));
+  };
   for (std::size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
   for (const auto& row : cells)
-    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], columns(row[i]));
   // Text columns left-aligned, numbers and durations right-aligned.
-  auto line = [&](const std::array<std::string, 9>& row) {
+  auto line = [&](const table_line& row) {
     for (std::size_t i = 0; i < row.size(); ++i) {
-      const bool left = i == 0 || i == 2 || i == 3;
-      const std::string pad(width[i] - row[i].size(), ' ');
+      const bool left = i <= 4;
+      const std::string pad(width[i] - columns(row[i]), ' ');
       if (i) out << "  ";
       out << (left ? row[i] + (i + 1 == row.size() ? "" : pad) : pad + row[i]);
     }
@@ -81,14 +129,14 @@ void write_table(std::ostream& out, const std::vector<availability_row>& rows) {
 void write_csv(std::ostream& out, const std::vector<availability_row>& rows) {
   out << "account_id,agent_id,agent_username,agent_nickname,day_utc,day_start_ms,"
          "logged_in_ms,logged_in_min,online_ms,online_min,away_ms,away_min,"
-         "back_soon_ms,back_soon_min,chats\r\n";
+         "back_soon_ms,back_soon_min,chats,online_pct\r\n";
   for (const auto& r : rows) {
     out << csv_field(r.account_id) << ',' << r.agent_id << ','
         << csv_field(r.agent_username.value_or("")) << ','
         << csv_field(r.agent_nickname.value_or("")) << ',' << r.day_utc << ',' << r.day_start_ms;
     for (std::int64_t ms : {r.logged_in_ms, r.online_ms, r.away_ms, r.back_soon_ms})
       out << ',' << ms << ',' << minutes_text(ms);
-    out << ',' << r.chats << "\r\n";
+    out << ',' << r.chats << ',' << online_pct(r.online_ms, r.logged_in_ms).value_or("") << "\r\n";
   }
 }
 
@@ -128,6 +176,11 @@ void write_json(std::ostream& out, const std::vector<availability_row>& rows) {
     duration("back_soon", r.back_soon_ms);
     w.Key("chats");
     w.Int64(r.chats);
+    w.Key("online_pct");
+    if (const auto pct = online_pct(r.online_ms, r.logged_in_ms))
+      w.RawValue(pct->c_str(), pct->size(), rapidjson::kNumberType);
+    else
+      w.Null();
     w.EndObject();
   }
   w.EndArray();

@@ -172,6 +172,7 @@ struct agent_activity_decoder::impl {
     input.end_document();
     if (!parser.HasParseError()) {
       ++stats.documents;
+      if (handler.has_record_collection()) ++stats.envelopes;
       return {};
     }
     const std::uint64_t offset = parser.GetErrorOffset();

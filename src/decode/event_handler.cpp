@@ -98,6 +98,7 @@ constexpr std::array<field_name, 14> event_fields{{
 }  // namespace
 
 void event_handler::begin_document() {
+  has_record_collection_ = false;
   depth_ = 0;
   skip_depth_ = 0;
   failure_.reset();
@@ -444,6 +445,7 @@ bool event_handler::Key(const char* s, rapidjson::SizeType len, bool) {
       [[fallthrough]];
     case frame_kind::object:
       f.child = child_slot(f.where, key);
+      if (f.child == slot::record_collection) has_record_collection_ = true;
       // The key is only needed for error paths, and no error is raised inside a skipped value.
       if (f.child != slot::skip) f.key.assign(key);
       return true;

@@ -60,6 +60,9 @@ class event_handler {
   void begin_document();
   /// The failure that stopped the parser (handler returned false), if any.
   const std::optional<error>& failure() const { return failure_; }
+  /// True when the document since `begin_document` has a top-level `recordCollection` (a Data
+  /// Access envelope, even one with no records).
+  bool has_record_collection() const { return has_record_collection_; }
 
   // RapidJSON handler concept.
   bool Null();
@@ -113,6 +116,7 @@ class event_handler {
   std::size_t depth_ = 0;
   std::size_t skip_depth_ = 0;  // > 0 while inside a value nobody reads
   std::optional<error> failure_;
+  bool has_record_collection_ = false;
 
   // current record
   field_state session_state_ = field_state::absent;

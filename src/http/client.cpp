@@ -527,11 +527,16 @@ struct client::impl {
         request_event ev;
         ev.method = method;
         ev.host = t->host;
+        ev.port = t->port;
         ev.context = req.context;
-        if (r)
+        if (r) {
           ev.status = r->status;
-        else
+          ev.expected_answer = req.is_expected_answer && r->status / 100 != 2 &&
+                               req.is_expected_answer(r->status, r->body);
+        } else {
           ev.error = failure_kind;
+          ev.detail = r.error().message;
+        }
         ev.attempt = attempt;
         ev.retrying = d.retry;
         ev.retry_delay = d.retry ? d.delay : milliseconds(0);

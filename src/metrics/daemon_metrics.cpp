@@ -49,6 +49,11 @@ daemon_metrics::daemon_metrics(clock_fn clock)
           "lpda_sync_http_responses_total",
           "HTTP attempts that got a response, by status code (retries and redirects included).",
           {"code"})),
+      empty_listings_(registry_.counter(
+          "lpda_sync_empty_listings_total",
+          "Listings answered 404 \"No Available Files\": a window without files, not an error "
+          "(not counted in lpda_sync_http_responses_total).",
+          {})),
       http_transport_errors_(registry_.counter(
           "lpda_sync_http_transport_errors_total",
           "HTTP attempts without a response, by kind (network, timeout, tls, protocol, ...).",
@@ -112,7 +117,9 @@ void daemon_metrics::record_poll(const poll_figures& p) {
 }
 
 void daemon_metrics::record_http(const http::request_event& e) {
-  if (e.status != 0)
+  if (e.expected_answer)
+    empty_listings_.inc({});
+  else if (e.status != 0)
     http_responses_.inc({std::to_string(e.status)});
   else
     http_transport_errors_.inc({std::string(errc_label(e.error.value_or(errc::network)))});

@@ -167,12 +167,19 @@ ON CONFLICT DO UPDATE SET watermark_ms = excluded.watermark_ms, updated_ms = exc
 )sql";
 
 constexpr std::string_view sql_record_poll = R"sql(
-INSERT INTO checkpoints (account_id, data_type, last_poll_ms, last_poll_ok, last_success_ms, updated_ms,
-                         server_time_ms, clock_skew_ms)
-VALUES (?1, ?2, ?3, ?4, CASE WHEN ?4 THEN ?3 END, ?3, ?5, ?6)
+INSERT INTO checkpoints (account_id, data_type, last_poll_ms, last_poll_ok, last_success_ms,
+                         last_error, last_error_since_ms, updated_ms, server_time_ms, clock_skew_ms)
+VALUES (?1, ?2, ?3, ?5 IS NULL, CASE WHEN ?5 IS NULL THEN ?3 END, ?5,
+        CASE WHEN ?5 IS NOT NULL THEN ?3 END, ?3, ?6, ?7)
 ON CONFLICT DO UPDATE SET
   last_poll_ms = excluded.last_poll_ms, last_poll_ok = excluded.last_poll_ok,
   last_success_ms = coalesce(excluded.last_success_ms, checkpoints.last_success_ms),
+  last_error = excluded.last_error,
+  last_error_since_ms = CASE
+    WHEN excluded.last_error IS NULL THEN NULL
+    WHEN checkpoints.last_error IS NOT NULL
+      THEN coalesce(checkpoints.last_error_since_ms, excluded.last_error_since_ms)
+    ELSE excluded.last_error_since_ms END,
   updated_ms = excluded.updated_ms,
   server_time_ms = excluded.server_time_ms, clock_skew_ms = excluded.clock_skew_ms
 )sql";
@@ -203,7 +210,8 @@ SELECT k.account_id, k.data_type, c.watermark_ms, c.last_poll_ms, c.last_success
        (SELECT count(*) FROM files f WHERE f.account_id = k.account_id AND f.data_type = k.data_type AND f.status = 'done'),
        (SELECT count(*) FROM files f WHERE f.account_id = k.account_id AND f.data_type = k.data_type AND f.status = 'failed'),
        (SELECT count(*) FROM files f WHERE f.account_id = k.account_id AND f.data_type = k.data_type AND f.status = 'quarantined'),
-       (SELECT coalesce(sum(events_inserted), 0) FROM files f WHERE f.account_id = k.account_id AND f.data_type = k.data_type)
+       (SELECT coalesce(sum(events_inserted), 0) FROM files f WHERE f.account_id = k.account_id AND f.data_type = k.data_type),
+       c.last_error, c.last_error_since_ms
 FROM keys k
 LEFT JOIN checkpoints c ON c.account_id = k.account_id AND c.data_type = k.data_type
 ORDER BY k.account_id, k.data_type
@@ -650,6 +658,12 @@ database database::open(const settings& s) {
       throw error_exception(
           error(errc::store_io, "store " + s.path.string() + ": cannot enable WAL mode"));
     }
+    // Keep the -wal and -shm files when the connection closes (the WAL is emptied, not
+    // deleted): a reader that may not write the directory — a BI tool in the database's group,
+    // with `file_mode` 0640 — can open a WAL database only while they exist
+    // (https://www.sqlite.org/wal.html#readonly), also while the daemon is stopped.
+    int persist_wal = 1;
+    sqlite3_file_control(p->db_.getHandle(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist_wal);
     p->db_.exec("PRAGMA foreign_keys = ON");
     p->db_.exec("PRAGMA cache_size = -" + std::to_string(s.cache_kib));
     p->db_.exec(s.synchronous == synchronous_mode::full ? "PRAGMA synchronous = FULL"
@@ -930,7 +944,7 @@ result<void> database::reset_watermark(std::string_view account, std::string_vie
 }
 
 result<void> database::record_poll(std::string_view account, std::string_view data_type,
-                                   bool success, std::int64_t now_ms,
+                                   const std::optional<std::string>& error, std::int64_t now_ms,
                                    std::optional<clock_reading> clocks) {
   auto& d = *impl_;
   const std::string acc(account);
@@ -941,14 +955,17 @@ result<void> database::record_poll(std::string_view account, std::string_view da
     bind_text(st, 1, acc);
     bind_text(st, 2, type);
     bind_int(st, 3, now_ms);
-    bind_int(st, 4, success ? 1 : 0);
+    if (error)
+      bind_text(st, 5, *error);
+    else
+      st.bind(5);
     std::optional<std::int64_t> server_time, skew;
     if (clocks) {
       server_time = clocks->server_time_ms;
       skew = clocks->clock_skew_ms;
     }
-    bind_opt(st, 5, server_time);
-    bind_opt(st, 6, skew);
+    bind_opt(st, 6, server_time);
+    bind_opt(st, 7, skew);
     st.exec();
   });
 }
@@ -974,6 +991,8 @@ result<std::vector<account_status>> database::status(std::int64_t now_ms) {
       a.files_failed = st.getColumn(9).getInt64();
       a.files_quarantined = st.getColumn(10).getInt64();
       a.events_stored = st.getColumn(11).getInt64();
+      if (!st.getColumn(12).isNull()) a.last_error = st.getColumn(12).getString();
+      a.last_error_since_ms = opt_int(st.getColumn(13));
       out.push_back(std::move(a));
     }
     return out;

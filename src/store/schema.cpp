@@ -154,10 +154,18 @@ ALTER TABLE checkpoints ADD COLUMN server_time_ms INTEGER;
 ALTER TABLE checkpoints ADD COLUMN clock_skew_ms INTEGER;
 )sql";
 
-constexpr std::array<migration, 3> all_migrations{{
+// Version 4: each account's last poll error and since when it has failed (for `status`).
+// `last_error_since_ms` is the end of the first poll of the current run of failed polls.
+constexpr std::string_view v4_last_error = R"sql(
+ALTER TABLE checkpoints ADD COLUMN last_error TEXT;
+ALTER TABLE checkpoints ADD COLUMN last_error_since_ms INTEGER;
+)sql";
+
+constexpr std::array<migration, 4> all_migrations{{
     {1, "tables: agent_activity_events, agents, agent_sessions, files, checkpoints", v1_tables},
     {2, "views: agent_state_intervals, agent_daily_availability", v2_views},
     {3, "checkpoints: server_time_ms, clock_skew_ms", v3_clock},
+    {4, "checkpoints: last_error, last_error_since_ms", v4_last_error},
 }};
 
 }  // namespace

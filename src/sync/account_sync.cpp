@@ -593,7 +593,14 @@ asio::awaitable<poll_report> poll_data_type(api::data_access_client* client, sto
   if (!report.error) co_await fetch_pending(client, store, s, data_type, clock, &report);
 
   const auto next = advance_watermark(*wm, slices, complete);
-  const bool success = report.ok();
+  // The account's last error for `status`: what stopped the poll, else the files that failed
+  // (each listed by `status` with its own error).
+  std::optional<std::string> poll_error;
+  if (report.error)
+    poll_error = report.error->what();
+  else if (!report.ok())
+    poll_error = std::to_string(report.files_failed + report.files_quarantined) +
+                 " file(s) failed this poll (see the files not done)";
   const std::int64_t end_now = clock();
   std::optional<store::clock_reading> clocks;
   report.clock_skew_ms = client->server_time().skew_ms();
@@ -606,7 +613,7 @@ asio::awaitable<poll_report> poll_data_type(api::data_access_client* client, sto
       if (!r) return r.error();
       in_force = *r;
     }
-    auto p = db.record_poll(account, data_type, success, end_now, clocks);
+    auto p = db.record_poll(account, data_type, poll_error, end_now, clocks);
     if (!p) return p.error();
     return in_force;
   });

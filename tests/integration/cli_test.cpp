@@ -37,7 +37,7 @@ std::string write_minimal_config(const temp_dir& dir, const std::string& databas
 
 const char* const all_commands[] = {
     "run",          "health",          "once",   "status", "validate-config", "backfill",
-    "retry-failed", "reset-watermark", "report", "decode"};
+    "retry-failed", "reset-watermark", "report", "decode", "snapshot"};
 
 // "YYYY-MM-DDThh:mm:ss.fffZ" as epoch ms, or nullopt for any other shape.
 std::optional<std::int64_t> parse_utc_ms(const std::string& text) {
@@ -312,6 +312,26 @@ TEST_SUITE("integration_cli") {
       CHECK_MESSAGE(r.status == 0, r.err);
       CHECK(r.out == plain.out);
     }
+  }
+
+  TEST_CASE("decode of JSON that is not a Data Access file says so with exit 65") {
+    temp_dir dir;
+    write_file(dir / "other.json", "{\"a\":1}\n");
+    const auto other = run_lpda("decode '" + (dir / "other.json").string() + "'");
+    CHECK(other.status == 65);
+    CHECK_MESSAGE(contains(other.err,
+                           "other.json: not a Data Access file: none of its 1 JSON "
+                           "document(s) has a recordCollection"),
+                  other.err);
+    CHECK(other.out.empty());
+    // An envelope with no records is a Data Access file of an empty hour, and so is an empty file.
+    write_file(dir / "empty-hour.json",
+               "{\"dataType\": null, \"metaData\": null, \"recordCollection\": []}\n");
+    const auto empty = run_lpda("decode '" + (dir / "empty-hour.json").string() + "'");
+    CHECK_MESSAGE(empty.status == 0, empty.err);
+    CHECK(contains(empty.err, "0 events in 1 documents"));
+    write_file(dir / "zero.json", "");
+    CHECK(run_lpda("decode '" + (dir / "zero.json").string() + "'").status == 0);
   }
 
   TEST_CASE("report availability names an account that is not in the config") {

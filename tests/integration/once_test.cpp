@@ -3,7 +3,13 @@
 #include "harness.hpp"
 
 #include <doctest/doctest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <rapidjson/document.h>
+#include <sstream>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -103,6 +109,122 @@ TEST_SUITE("integration_sync") {
     CHECK(s["last_success_ms"].GetInt64() >= s["watermark_ms"].GetInt64());
     CHECK(s["lag_seconds"].GetInt64() >= 0);
     CHECK(s["lag_seconds"].GetInt64() < 60);
+    // Each time twice: ISO 8601 under the plain name, epoch ms under name_ms.
+    CHECK(std::string(s["lag"].GetString()) == "0m");
+    const auto iso_of = [](std::int64_t ms) {
+      return run_command("date -u -d @" + std::to_string(ms / 1000) + " +%Y-%m-%dT%H:%M:%S").out;
+    };
+    const std::string watermark = s["watermark"].GetString();
+    CHECK(watermark.size() == 24);
+    CHECK(watermark.substr(0, 19) + "\n" == iso_of(s["watermark_ms"].GetInt64()));
+    CHECK(std::string(s["last_success"].GetString()).substr(0, 19) + "\n" ==
+          iso_of(s["last_success_ms"].GetInt64()));
+    CHECK(s["last_error"].IsNull());
+    CHECK(s["last_error_since"].IsNull());
+    CHECK(s["last_error_since_ms"].IsNull());
+    CHECK(d["now_ms"].GetInt64() >= after);
+    CHECK(d["now"].IsString());
+
+    // The table fits 100 columns off a terminal, with the lag in days, hours and minutes.
+    const auto text = run_lpda("status --config '" + config + "'");
+    REQUIRE(text.status == 0);
+    std::istringstream lines(text.out);
+    std::string header;
+    std::getline(lines, header);
+    CHECK(header.find("LAG") != std::string::npos);
+    CHECK(header.find("LAST ERROR") != std::string::npos);
+    for (std::string line; std::getline(lines, line) && !line.empty();) {
+      CHECK_MESSAGE(line.size() <= 100, line);
+      CHECK_MESSAGE(line.find(" 0m ") != std::string::npos, line);
+    }
+    CHECK(header.size() <= 100);
+  }
+
+  TEST_CASE("a 401 names its likely causes and status shows the account's last error since when") {
+    emulator_process emu(emulator_args(4));
+    temp_dir dir;
+    auto config = write_config(dir, emu.url(), {"555"});
+    auto text = read_file(config);
+    const auto at = text.find(emu_app_secret);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, std::string(emu_app_secret).size(), "not-the-secret");
+    write_file(config, text);
+    const std::int64_t before = now_ms();
+    const auto r = run_lpda("once --config '" + config + "'");
+    CHECK(r.status == 1);
+    CHECK_MESSAGE(r.err.find("HTTP 401 from ") != std::string::npos, r.err);
+    CHECK_MESSAGE(r.err.find("; likely causes: (1) one of the four OAuth 1.0a values (app_key, "
+                             "app_secret, access_token, access_token_secret) is mistyped") !=
+                      std::string::npos,
+                  r.err);
+    CHECK(r.err.find("(2) the account id 555 is not the account") != std::string::npos);
+    CHECK(r.err.find("(4) this host's clock") != std::string::npos);
+
+    const auto d = status_json(config);
+    const auto& s = account_status(d, "555");
+    REQUIRE(s["last_error"].IsString());
+    const std::string error = s["last_error"].GetString();
+    CHECK(error.find("HTTP 401 from ") != std::string::npos);
+    CHECK(error.find("likely causes") != std::string::npos);
+    const std::int64_t since = s["last_error_since_ms"].GetInt64();
+    CHECK(since >= before);
+    CHECK(since == s["last_poll_ms"].GetInt64());
+    // A second failed poll keeps the "since" of the first.
+    CHECK(run_lpda("once --config '" + config + "'").status == 1);
+    CHECK(account_status(status_json(config), "555")["last_error_since_ms"].GetInt64() == since);
+
+    const auto table = run_lpda("status --config '" + config + "'");
+    CHECK(table.status == 0);
+    CHECK_MESSAGE(
+        table.out.find("Last errors:\n  555 agentActivity: failing since 20") != std::string::npos,
+        table.out);
+    std::istringstream lines(table.out);
+    std::string line;
+    std::getline(lines, line);
+    std::getline(lines, line);
+    // The row's LAST ERROR column holds the start of the error, cut to the width with "…".
+    CHECK_MESSAGE(line.find(" HTTP 401 from") != std::string::npos, line);
+    CHECK(line.find("\u2026") != std::string::npos);
+    CHECK(line.size() <= 100 + 2);  // "…" is 3 bytes, one column
+
+    // Fixed: the next poll clears the error.
+    write_config(dir, emu.url(), {"555"});
+    CHECK(run_lpda("once --config '" + config + "'").status == 0);
+    CHECK(account_status(status_json(config), "555")["last_error"].IsNull());
+  }
+
+  TEST_CASE("a refused connection's retry line names host, port and cause, with ISO times") {
+    temp_dir dir;
+    // A bound socket that does not listen: connections to it are refused.
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    const std::string port = std::to_string(ntohs(addr.sin_port));
+    const auto config = write_config(dir, "http://127.0.0.1:" + port, {"555"});
+    const auto r = run_lpda("once --config '" + config + "'");
+    ::close(fd);
+    CHECK(r.status == 75);
+    std::istringstream lines(r.err);
+    std::string first;
+    for (std::string line; std::getline(lines, line);)
+      if (line.find("retrying in") != std::string::npos) {
+        first = line;
+        break;
+      }
+    REQUIRE_MESSAGE(!first.empty(), r.err);
+    CHECK_MESSAGE(first.find("account=555 data_type=agentActivity listing 20") != std::string::npos,
+                  first);
+    CHECK_MESSAGE(first.find("Z..20") != std::string::npos, first);
+    CHECK_MESSAGE(first.find(": GET 127.0.0.1:" + port +
+                             ": connection refused (attempt 1); "
+                             "retrying in 20 ms, at 20") != std::string::npos,
+                  first);
+    CHECK(first.find("Z\n") == std::string::npos);
+    CHECK(first.back() == 'Z');
   }
 
   TEST_CASE("late files created after the watermark passed their hour are synced by the overlap") {
@@ -261,19 +383,19 @@ TEST_SUITE("integration_sync") {
 
     const auto text = run_lpda("status --config '" + config + "'");
     CHECK(text.status == 0);
-    // The table has a PENDING column holding 1 for the account.
+    // The table has a PEND column holding 1 for the account.
     const auto header_end = text.out.find('\n');
     REQUIRE(header_end != std::string::npos);
     const std::string header = text.out.substr(0, header_end);
-    const auto column = header.find("PENDING");
+    const auto column = header.find("PEND");
     REQUIRE_MESSAGE(column != std::string::npos, text.out);
     const auto row_at = text.out.find("\n555 ");
     REQUIRE(row_at != std::string::npos);
     const std::string row =
         text.out.substr(row_at + 1, text.out.find('\n', row_at + 1) - row_at - 1);
-    // Right-aligned under its 7-wide header.
-    REQUIRE(row.size() >= column + 7);
-    CHECK_MESSAGE(row.substr(column, 7) == "      1", row);
+    // Right-aligned under its 4-wide header.
+    REQUIRE(row.size() >= column + 4);
+    CHECK_MESSAGE(row.substr(column, 4) == "   1", row);
     CHECK_MESSAGE(text.out.find("555 agentActivity " + key + ": pending") != std::string::npos,
                   text.out);
 

@@ -261,6 +261,74 @@ TEST_SUITE("integration_run") {
     CHECK(daemon.wait(10000) == 0);
   }
 
+  TEST_CASE("SIGHUP with a changed listen moves the endpoint, or keeps it and names the key") {
+    emulator_process emu(emulator_args(3));
+    temp_dir dir;
+    const auto first_port = free_port();
+    const auto listen_at = [](std::uint16_t port) {
+      return "listen: 127.0.0.1:" + std::to_string(port) + "\n";
+    };
+    const auto config =
+        write_config(dir, emu.url(), {"555"}, "  poll_interval: 1h\n", listen_at(first_port));
+    child_process daemon(run_argv(config), (dir / "run.log").string());
+    REQUIRE(eventually(5000, [&] { return status_of(first_port, "/healthz") == 200; }));
+    // The first poll lists 3 days, most of them before the emulator's data: their 404 "No
+    // Available Files" answers are empty listings, not HTTP errors.
+    REQUIRE(eventually(10000, [&] { return status_of(first_port, "/readyz") == 200; }));
+    const auto metrics = http_get(first_port, "/metrics").second;
+    const std::string empty = "\nlpda_sync_empty_listings_total ";
+    const auto at = metrics.find(empty);
+    REQUIRE_MESSAGE(at != std::string::npos, metrics);
+    CHECK(std::stoi(metrics.substr(at + empty.size())) >= 2);
+    CHECK(metrics.find("code=\"404\"") == std::string::npos);
+    CHECK(metrics.find("lpda_sync_http_responses_total{code=\"200\"}") != std::string::npos);
+
+    // A new port: the daemon serves there, and `health` (which reads the new file) agrees.
+    const auto second_port = free_port();
+    REQUIRE(second_port != first_port);
+    write_config(dir, emu.url(), {"555"}, "  poll_interval: 1h\n", listen_at(second_port));
+    daemon.signal(SIGHUP);
+    CHECK(eventually(5000, [&] { return status_of(second_port, "/healthz") == 200; }));
+    CHECK(status_of(first_port, "/healthz") == -1);
+    CHECK(run_lpda("health --config '" + config + "'").status == 0);
+
+    // A port that is taken: refused with a line naming `listen`, the endpoint stays.
+    const int taken = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(taken, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(taken, 1) == 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(taken, reinterpret_cast<sockaddr*>(&addr), &len);
+    const auto taken_port = ntohs(addr.sin_port);
+    write_config(dir, emu.url(), {"555"}, "  poll_interval: 1h\n", listen_at(taken_port));
+    daemon.signal(SIGHUP);
+    const std::string refusal =
+        "reload: listen: cannot serve on 127.0.0.1:" + std::to_string(taken_port);
+    CHECK(eventually(
+        5000, [&] { return read_file(dir / "run.log").find(refusal) != std::string::npos; }));
+    CHECK_MESSAGE(read_file(dir / "run.log")
+                          .find("still serving on 127.0.0.1:" + std::to_string(second_port)) !=
+                      std::string::npos,
+                  read_file(dir / "run.log"));
+    CHECK(status_of(second_port, "/healthz") == 200);
+    ::close(taken);
+
+    // A key a reload cannot apply is named, not silently ignored.
+    write_config(dir, emu.url(), {"555"}, "  poll_interval: 1h\n",
+                 listen_at(second_port) + "client: {max_per_host: 2}\n");
+    daemon.signal(SIGHUP);
+    CHECK(eventually(5000, [&] {
+      return read_file(dir / "run.log")
+                 .find(
+                     "reload: client changed; it takes effect after a "
+                     "restart") != std::string::npos;
+    }));
+    daemon.signal(SIGTERM);
+    CHECK(daemon.wait(10000) == 0);
+  }
+
   TEST_CASE("run under NOTIFY_SOCKET sends READY=1 and STATUS= and WATCHDOG=1") {
     emulator_process emu(emulator_args(4));
     temp_dir dir;
@@ -440,9 +508,88 @@ TEST_SUITE("integration_run") {
     }));
     const auto second = run_lpda("run --config '" + good + "'");
     CHECK(second.status == 75);
-    CHECK(second.err.find("lock") != std::string::npos);
+    const std::string holder = "lpda-sync run, pid " + std::to_string(first.pid());
+    CHECK_MESSAGE(second.err.find(holder + " is using") != std::string::npos, second.err);
+    CHECK(second.err.find("lpda.db.lock") != std::string::npos);
     first.signal(SIGTERM);
     CHECK(first.wait(10000) == 0);
+  }
+
+  TEST_CASE("reset-watermark while run holds the database is refused naming the daemon's pid") {
+    emulator_process emu(emulator_args(4));
+    temp_dir dir;
+    const auto config = write_config(dir, emu.url(), {"555"}, "  poll_interval: 1h\n");
+    child_process daemon(run_argv(config), (dir / "run.log").string());
+    REQUIRE(eventually(10000, [&] {
+      return std::filesystem::exists(dir / "run.log") &&
+             read_file(dir / "run.log").find("watermark 20") != std::string::npos;
+    }));
+    const auto before = watermark_of(config, "555");
+    const auto refused =
+        run_lpda("reset-watermark --config '" + config + "' --account 555 --to 3d");
+    CHECK(refused.status == 75);
+    const std::string holder = "lpda-sync run, pid " + std::to_string(daemon.pid());
+    CHECK_MESSAGE(refused.err.find(holder + " is using") != std::string::npos, refused.err);
+    CHECK_MESSAGE(refused.err.find("stop it first") != std::string::npos, refused.err);
+    CHECK(refused.out.empty());
+    CHECK(watermark_of(config, "555") == before);
+    daemon.signal(SIGTERM);
+    REQUIRE(daemon.wait(10000) == 0);
+    // Stopped: the same reset goes through, and the daemon can take the lock again afterwards.
+    const auto done = run_lpda("reset-watermark --config '" + config + "' --account 555 --to 3d");
+    CHECK_MESSAGE(done.status == 0, done.err);
+    CHECK(watermark_of(config, "555") != before);
+    child_process again(run_argv(config), (dir / "run2.log").string());
+    REQUIRE(eventually(10000, [&] {
+      return std::filesystem::exists(dir / "run2.log") &&
+             read_file(dir / "run2.log").find("lpda-sync running") != std::string::npos;
+    }));
+    again.signal(SIGTERM);
+    CHECK(again.wait(10000) == 0);
+  }
+
+  TEST_CASE("snapshot copies the database consistently while run writes it") {
+    emulator_process emu(emulator_args(30));
+    temp_dir dir;
+    const auto config = write_config(dir, emu.url(), {"12345678", "555"}, "  poll_interval: 1s\n");
+    const auto copy = dir / "bi" / "copy.db";
+    {  // no database yet: 66, and a missing target directory names the target
+      const auto none = run_lpda("snapshot '" + copy.string() + "' --config '" + config + "'");
+      CHECK(none.status == 66);
+      CHECK_MESSAGE(none.err.find("lpda.db: no such database file") != std::string::npos, none.err);
+    }
+    child_process daemon(run_argv(config), (dir / "run.log").string());
+    REQUIRE(eventually(20000, [&] { return !stored(dir).empty(); }));
+    {
+      const auto r = run_lpda("snapshot '" + copy.string() + "' --config '" + config + "'");
+      CHECK(r.status == 1);
+      CHECK_MESSAGE(r.err.find("lpda-sync snapshot: snapshot of ") != std::string::npos, r.err);
+      CHECK(r.err.find(copy.string()) != std::string::npos);
+    }
+    std::filesystem::create_directory(dir / "bi");
+    // Taken while the daemon stores files: every copy is a state the database passed through,
+    // so it holds whole files only — each file's events with its ledger row, never a part.
+    for (int i = 0; i < 5; ++i) {
+      const auto r = run_lpda("snapshot '" + copy.string() + "' --config '" + config + "'");
+      REQUIRE_MESSAGE(r.status == 0, r.err);
+      CHECK(r.out.find("written to " + copy.string()) != std::string::npos);
+      CHECK(run_command("sqlite3 -readonly '" + copy.string() + "' 'PRAGMA journal_mode'").out ==
+            "delete\n");
+      CHECK(run_command("sqlite3 -readonly '" + copy.string() + "' 'PRAGMA integrity_check'").out ==
+            "ok\n");
+      const auto mismatched = run_command(
+          "sqlite3 -readonly '" + copy.string() +
+          "' \"SELECT count(*) FROM files f WHERE f.status = 'done' AND f.events_inserted != "
+          "(SELECT count(*) FROM agent_activity_events e WHERE e.account_id = f.account_id AND "
+          "e.source_file_key = f.file_key)\"");
+      CHECK(mismatched.out == "0\n");
+    }
+    const auto all = expected_rows(emu.control("expected", "files=available"));
+    REQUIRE(eventually(30000, [&] { return stored(dir) == all; }));
+    daemon.signal(SIGTERM);
+    REQUIRE(daemon.wait(10000) == 0);
+    REQUIRE(run_lpda("snapshot '" + copy.string() + "' --config '" + config + "'").status == 0);
+    check_rows(copy.string(), all);
   }
 
   TEST_CASE("retry-failed brings back a quarantined file once the emulator serves it again") {

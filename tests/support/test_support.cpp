@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <grp.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -81,6 +82,38 @@ run_result run_command(const std::string& command_line) {
   r.out = read_file(out_path);
   r.err = read_file(err_path);
   return r;
+}
+
+std::string run_as(uid_t uid, gid_t gid, const std::function<std::string()>& fn) {
+  int fds[2];
+  if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
+  const pid_t child = ::fork();
+  if (child < 0) throw std::runtime_error("fork failed");
+  if (child == 0) {
+    ::close(fds[0]);
+    std::string out = "cannot change user";
+    if (::setgroups(0, nullptr) == 0 && ::setgid(gid) == 0 && ::setuid(uid) == 0) {
+      try {
+        out = fn();
+      } catch (const std::exception& e) {
+        out = e.what();
+      }
+    }
+    for (std::size_t done = 0; done < out.size();) {
+      const ssize_t n = ::write(fds[1], out.data() + done, out.size() - done);
+      if (n <= 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string out;
+  char buf[1024];
+  for (ssize_t n = 0; (n = ::read(fds[0], buf, sizeof buf)) > 0;)
+    out.append(buf, static_cast<std::size_t>(n));
+  ::close(fds[0]);
+  ::waitpid(child, nullptr, 0);
+  return out;
 }
 
 }  // namespace lpda::test

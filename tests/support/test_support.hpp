@@ -1,7 +1,10 @@
 #pragma once
 // Test-only helpers. Nothing here is used by the daemon.
+#include <sys/types.h>
+
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,5 +48,10 @@ struct run_result {
   std::string err;
 };
 run_result run_command(const std::string& command_line);
+
+/// Runs `fn` in a forked child that has dropped to `uid` and `gid` (no supplementary groups) and
+/// returns the text it returned, e.g. to check what another user may read. Needs root; the text
+/// is "cannot change user" when the child could not.
+std::string run_as(uid_t uid, gid_t gid, const std::function<std::string()>& fn);
 
 }  // namespace lpda::test

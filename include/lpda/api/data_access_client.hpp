@@ -92,8 +92,10 @@ class data_access_client {
  private:
   // Reads the answer's Date into server_time_.
   void observe(const http::response& r);
-  // `e` with `http::clock_skew_clause` added when it answers a 401 to an OAuth 1.0a request.
-  lpda::error with_skew_clause(lpda::error e, unsigned status) const;
+  // `e` with `auth_failure_causes` appended when it is `errc::auth_failed`, and for a 401 to an
+  // OAuth 1.0a request `http::clock_skew_clause`. `status`: the answer's, or 0 to read it from
+  // the message.
+  error with_auth_causes(error e, unsigned status) const;
 
   http::client& http_;
   http::auth_strategy& auth_;

@@ -85,6 +85,11 @@ struct file_listing {
   bool empty() const noexcept { return files.empty() && rejected.empty(); }
 };
 
+/// True for the answer the Data Access API gives a listing window without files: a non-2xx
+/// status (404 in practice) whose body contains "No Available Files" (any case). An outcome,
+/// not an error: `parse_listing` returns an empty listing for it.
+bool is_empty_listing_answer(unsigned status, std::string_view body);
+
 /// Parses a listing response.
 /// - 2xx: JSON `{"dataAccessFiles": {"file": …}}`, `file` an array, one object, null or missing;
 ///   `dataAccessFiles` missing or null → empty. Any other `file` value (a string, a number) is

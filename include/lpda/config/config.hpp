@@ -271,12 +271,16 @@ config load_file(const std::filesystem::path& path, const environment& env = pro
 config load_string(std::string_view yaml, std::string_view source_name, const environment& env,
                    secrets mode = secrets::resolve);
 
+/// What `to_yaml` writes for a literal credential. Loading refuses it as a credential value
+/// (an error naming the key), so printed text used as a config fails at once, not with a 401.
+inline constexpr std::string_view redacted_placeholder = "***";
+
 /// The effective configuration as YAML with every default written out. Credentials (the four
 /// OAuth 1.0a values, client_id and client_secret) are shown as they were written when that is a
 /// reference — `<key>_file: path` or "${NAME}" — and as "***" when they were literal values;
 /// token_url, token_host, csds_url, client_auth and scope are shown. `load_string(to_yaml(c), ...)`
-/// gives `c` again, except for
-/// literal credentials (which read back as "***") and `source`.
+/// gives `c` again, except for literal credentials (which must be filled in again: "***" is
+/// refused) and `source`.
 std::string to_yaml(const config& c);
 
 }  // namespace lpda::config

@@ -60,13 +60,17 @@ std::optional<report_format> parse_report_format(std::string_view text) noexcept
 std::string format_hms(std::int64_t ms);
 
 /// Writes the rows to `out`:
-/// - `table`: an aligned text table with a header line, durations as H:MM:SS, "(no rows)" when
-///   empty;
+/// - `table`: an aligned text table with a header line: per agent and day the username (AGENT)
+///   and nickname, durations as H:MM:SS and the online share of logged-in time (ONLINE_%, "-"
+///   without logged-in time); each account's day ends with a TOTAL line over its agents;
+///   "(no rows)" when empty;
 /// - `csv`: RFC 4180 (https://www.rfc-editor.org/rfc/rfc4180#section-2): a header record, CRLF
 ///   line ends, fields with a comma, quote, CR or LF quoted with quotes doubled; each duration as
-///   two columns, `<name>_ms` (integer) and `<name>_min` (minutes, 2 decimals);
-/// - `json`: an array of objects with the same fields (`null` for unknown names), durations in
-///   ms and minutes.
+///   two columns, `<name>_ms` (integer) and `<name>_min` (minutes, 2 decimals); last
+///   `online_pct` (online ÷ logged-in × 100, 1 decimal; empty without logged-in time). One record
+///   per agent and day, no totals (sum them);
+/// - `json`: an array of objects with the same fields (`null` for unknown names and an undefined
+///   share), durations in ms and minutes.
 void write_availability(std::ostream& out, const std::vector<availability_row>& rows,
                         report_format format);
 

@@ -25,6 +25,9 @@ struct decode_stats {
   std::uint64_t input_bytes = 0;     ///< raw (compressed) bytes read
   std::uint64_t inflated_bytes = 0;  ///< decoded content bytes (for plain JSON, the raw bytes)
   std::uint64_t documents = 0;       ///< top-level JSON documents completely parsed
+  /// Of those, documents with a top-level `recordCollection`: the Data Access envelope. A file
+  /// with documents but no envelope is JSON of some other kind.
+  std::uint64_t envelopes = 0;
   std::uint64_t events = 0;          ///< events handed out through `next_batch`
   content_kind kind = content_kind::unknown;  ///< sniffed kind (`unknown` before the first read)
 };

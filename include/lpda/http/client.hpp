@@ -40,6 +40,11 @@ struct request {
   /// False: a 3xx is the final response (a token request, whose body holds a secret that a
   /// 307/308 would carry to the Location's host).
   bool follow_redirects = true;
+  /// Recognises a non-2xx answer that is an expected outcome, not a failure — the Data Access
+  /// listing's 404 "No Available Files" for a window without files. Its attempt is reported
+  /// with `request_event::expected_answer` set, so metrics need not count it as an HTTP error.
+  /// Empty: none is.
+  std::function<bool(unsigned status, std::string_view body)> is_expected_answer;
 };
 
 /// A final response (after redirects and retries). Any status is a response, not an error:

@@ -17,7 +17,9 @@
 /// `lpda_sync_watermark_timestamp_seconds` | gauge | account, data_type | |
 /// `lpda_sync_watermark_lag_seconds` (computed at each scrape) | gauge | account, data_type | |
 /// `lpda_sync_last_success_timestamp_seconds` | gauge | account, data_type | |
-/// `lpda_sync_http_responses_total` | counter | code | | `lpda_sync_http_transport_errors_total` |
+/// `lpda_sync_http_responses_total` | counter | code | | `lpda_sync_empty_listings_total` (404 "No
+/// Available Files", not in http_responses_total) | counter | — | |
+/// `lpda_sync_http_transport_errors_total` |
 /// counter | kind | | `lpda_sync_http_retries_total` | counter | reason | |
 /// `lpda_sync_oauth2_token_requests_total` | counter | account, result (`ok`, `refused`, `error`) |
 /// `lpda_sync_store_transaction_seconds` | histogram | — |
@@ -90,9 +92,11 @@ class daemon_metrics {
   void record_poll(const poll_figures& p);
 
   /// Records one HTTP attempt (pass to `http::client::set_observer`): `http_responses_total{code}`
-  /// for an attempt with a response, `http_transport_errors_total{kind}` (kind = the `lpda::errc`
-  /// name, e.g. `timeout`) for one without, and `http_retries_total{reason}` when it is retried
-  /// (reason = `throttled`, `server_error`, `timeout`, `network`, …).
+  /// for an attempt with a response, except an expected answer (`request_event::expected_answer`:
+  /// the empty listing's 404), which counts in `empty_listings_total` instead,
+  /// `http_transport_errors_total{kind}` (kind = the `lpda::errc` name, e.g. `timeout`) for one
+  /// without, and `http_retries_total{reason}` when it is retried (reason = `throttled`,
+  /// `server_error`, `timeout`, `network`, …).
   void record_http(const http::request_event& e);
 
   /// Records one OAuth 2.0 token fetch of `account_id`: `oauth2_token_requests_total{account,
@@ -140,6 +144,7 @@ class daemon_metrics {
   gauge_family watermark_lag_;
   gauge_family last_success_;
   counter_family http_responses_;
+  counter_family empty_listings_;
   counter_family http_transport_errors_;
   counter_family http_retries_;
   counter_family token_requests_;

@@ -115,6 +115,10 @@ struct account_status {
   /// Host minus server clock at the last poll, ms (positive: the host is ahead); nullopt with
   /// `server_time_ms`.
   std::optional<std::int64_t> clock_skew_ms;
+  /// The last poll's error when it failed (nullopt after a successful poll), and the end of the
+  /// first poll of the current run of failed polls (epoch ms).
+  std::optional<std::string> last_error;
+  std::optional<std::int64_t> last_error_since_ms;
 };
 
 /// The clocks as a poll saw them, for `database::record_poll`.
@@ -200,11 +204,12 @@ class database {
   result<void> reset_watermark(std::string_view account, std::string_view data_type,
                                std::optional<std::int64_t> watermark_ms, std::int64_t now_ms);
 
-  /// Records that a poll of (account, data type) ended at `now_ms` (the host's clock),
-  /// successfully or not, and the clocks it saw (`status` shows them; nullopt: no usable
-  /// `Date` header, stored as NULL).
-  result<void> record_poll(std::string_view account, std::string_view data_type, bool success,
-                           std::int64_t now_ms,
+  /// Records that a poll of (account, data type) ended at `now_ms` (the host's clock):
+  /// successfully when `error` is nullopt, else with `error` as the account's last error (one
+  /// line for `status`; its "since" is kept across failed polls and cleared by a successful one),
+  /// and the clocks it saw (`status` shows them; nullopt: no usable `Date` header, stored as NULL).
+  result<void> record_poll(std::string_view account, std::string_view data_type,
+                           const std::optional<std::string>& error, std::int64_t now_ms,
                            std::optional<clock_reading> clocks = std::nullopt);
 
   /// One entry per (account, data type) known to the checkpoints or the ledger, ordered.
@@ -222,5 +227,16 @@ class database {
   explicit database(std::unique_ptr<impl> p);
   std::unique_ptr<impl> impl_;
 };
+
+/// Copies the database at `source` into a new file `target` with SQLite's online backup API
+/// (https://www.sqlite.org/backup.html), through its own read-only connection: one read
+/// transaction, so the copy is consistent even while a daemon writes (WAL readers do not block
+/// the writer). The copy is in rollback-journal mode (`journal_mode=DELETE`), so a reader that
+/// cannot write its directory still opens it. It is written beside `target` and renamed over it,
+/// so a reader of an older copy never sees a half-written file. Returns its size in bytes.
+/// Errors: `errc::unreadable` when `source` does not exist; `errc::store_io` for SQLite or file
+/// system failures (a missing target directory, no permission); messages name the file.
+result<std::uint64_t> snapshot(const std::filesystem::path& source,
+                               const std::filesystem::path& target);
 
 }  // namespace lpda::store

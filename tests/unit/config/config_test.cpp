@@ -4,6 +4,9 @@
 
 #include <doctest/doctest.h>
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <sstream>
 
@@ -122,6 +125,7 @@ accounts:
 TEST_SUITE("config") {
   TEST_CASE("the example file loads and equals the documented defaults where not set") {
     lpda::test::temp_dir dir;
+    lpda::test::write_file(dir / "client_id", "example-client-id\n");
     lpda::test::write_file(dir / "client_secret", "example-client-secret\n");
     std::string text = lpda::test::read_file(LPDA_EXAMPLE_CONFIG);
     // The example points at systemd's credential directory; point it at the test's files.
@@ -134,9 +138,8 @@ TEST_SUITE("config") {
     REQUIRE(text.find(db) != std::string::npos);
     text.replace(text.find(db), db.size(), (dir / "lpda.db").string());
     lpda::test::write_file(dir / "config.yaml", text);
-    const auto env = cfg::environment::from_map({{"LP_CLIENT_ID", "example-client-id"}});
-
-    const cfg::config c = cfg::load_file(dir / "config.yaml", env);
+    // Every credential is a systemd credential file: none comes from the environment.
+    const cfg::config c = cfg::load_file(dir / "config.yaml", no_env());
     CHECK(c.source == dir / "config.yaml");
     CHECK(c.database == (dir / "lpda.db").string());
     check_documented_defaults(c);
@@ -176,13 +179,14 @@ TEST_SUITE("config") {
     }
     CHECK(uncommented == 11);
     lpda::test::temp_dir dir;
-    lpda::test::write_file(dir / "s1", "x");
+    lpda::test::write_file(dir / "client_id", "k");
+    lpda::test::write_file(dir / "client_secret", "x");
     const std::string cred_dir = "/run/credentials/lpda-sync.service";
-    out.replace(out.find(cred_dir + "/client_secret"), cred_dir.size() + 14, (dir / "s1").string());
+    for (auto pos = out.find(cred_dir); pos != std::string::npos; pos = out.find(cred_dir))
+      out.replace(pos, cred_dir.size(), dir.path().string());
     const std::string db = "/var/lib/lpda-sync/lpda.db";
     out.replace(out.find(db), db.size(), (dir / "lpda.db").string());
-    const auto env = cfg::environment::from_map({{"LP_CLIENT_ID", "k"}});
-    const auto c = cfg::load_string(out, "example-uncommented.yaml", env);
+    const auto c = cfg::load_string(out, "example-uncommented.yaml", no_env());
     REQUIRE(c.accounts.size() == 1);
     const auto& a = c.accounts[0];
     check_account_defaults_except_hosts(a);
@@ -492,8 +496,68 @@ accounts:
 )"));
     REQUIRE(d.size() == 2);
     check_diag(d[0], "accounts[0].auth.oauth1.app_secret_file", 8, 26,
-               "cannot read app_secret_file \"" + missing + "\"");
-    check_diag(d[1], "accounts[0].auth.oauth1.access_token_secret_file", 10, 35, "is empty");
+               "cannot read app_secret_file \"" + missing + "\": no such file");
+    check_diag(d[1], "accounts[0].auth.oauth1.access_token_secret_file", 10, 35,
+               "cannot read access_token_secret_file \"" + (dir / "empty").string() +
+                   "\": the file is empty (write the secret into it, without quotes)");
+  }
+
+  TEST_CASE("a secret file says whether it is missing as a systemd credential or unreadable") {
+    lpda::test::temp_dir dir;
+    const auto locked = dir / "locked";
+    lpda::test::write_file(locked, "s3cret\n");
+    std::filesystem::permissions(locked, std::filesystem::perms::none);
+    const auto d = diagnostics_of(yaml(R"(
+database: d.db
+accounts:
+  - id: "1"
+    region: us
+    auth:
+      oauth1:
+        app_key: k
+        app_secret_file: /run/credentials/lpda-sync.service/app_secret
+        access_token: t
+        access_token_secret_file: )" + locked.string() +
+                                       R"(
+)"));
+    check_diag(d.at(0), "accounts[0].auth.oauth1.app_secret_file", 8, 26,
+               "cannot read app_secret_file \"/run/credentials/lpda-sync.service/app_secret\": no "
+               "such file (systemd credentials exist only inside the service; from a shell, "
+               "check with validate-config --no-secrets)");
+    // As root every file is readable: the unreadable case is then checked as nobody (65534), in
+    // a child process that drops its uid and sends the message back through a pipe.
+    std::string message;
+    uid_t reader = ::geteuid();
+    if (reader != 0) {
+      REQUIRE(d.size() == 2);
+      message = d[1].message;
+    } else {
+      reader = 65534;
+      std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_all |
+                                                   std::filesystem::perms::group_exec |
+                                                   std::filesystem::perms::others_exec);
+      message = lpda::test::run_as(65534, 65534, [&] {
+        try {
+          cfg::load_string(
+              "database: d.db\naccounts: [{id: \"1\", region: us, auth: {oauth1: "
+              "{app_key: k, app_secret: s, access_token: t, "
+              "access_token_secret_file: " +
+                  locked.string() + "}}}]\n",
+              "c.yaml", no_env());
+          return std::string("loaded");
+        } catch (const cfg::config_error& e) {
+          return e.diagnostics().at(0).message;
+        }
+      });
+    }
+    const auto name_of = [](uid_t uid) {
+      const passwd* pw = ::getpwuid(uid);
+      const std::string id = "uid " + std::to_string(uid);
+      return pw != nullptr ? "user " + std::string(pw->pw_name) + " (" + id + ")" : id;
+    };
+    CHECK(message == "cannot read access_token_secret_file \"" + locked.string() +
+                         "\": permission denied: lpda-sync runs as " + name_of(reader) +
+                         ", the file is mode 0000 owned by " + name_of(::geteuid()));
   }
 
   TEST_CASE("secret files that are directories or too large are errors") {
@@ -860,6 +924,32 @@ accounts:
     check_diag(d[9], "accounts[11].id", 14, 10, "must be 1–64 letters, digits, - or _");
   }
 
+  TEST_CASE("a tab in indentation is named with its line and column") {
+    const std::string text =
+        "database: d.db\n"
+        "accounts:\n"
+        "  - id: \"1\"\n"
+        "\tregion: us\n"
+        "  \t\n"  // a blank line: yaml-cpp refuses its tab as well
+        "    auth: {oauth1: {app_key: k,\tapp_secret: s, access_token: t, "
+        "access_token_secret: u}}\n"  // a tab after content is YAML separation, allowed
+        "  \t# a comment line may have tabs\n"
+        "defaults:\n"
+        "  \t enabled: true\n";
+    const auto d = diagnostics_of(text);
+    REQUIRE(d.size() == 3);
+    check_diag(d[0], "", 4, 1, "tabs are not allowed for indentation in YAML; use spaces");
+    check_diag(d[1], "", 5, 3, "tabs are not allowed for indentation in YAML; use spaces");
+    check_diag(d[2], "", 9, 3, "tabs are not allowed for indentation in YAML; use spaces");
+    CHECK(d[0].message == "tabs are not allowed for indentation in YAML; use spaces");
+    // Spaces instead: the same text loads.
+    std::string fixed = text;
+    fixed.replace(fixed.find("\tregion"), 1, "    ");
+    fixed.replace(fixed.find("  \t enabled"), 4, "  ");
+    fixed.replace(fixed.find("  \t\n"), 4, "\n");
+    CHECK_NOTHROW(cfg::load_string(fixed, "test.yaml", no_env()));
+  }
+
   TEST_CASE("a YAML syntax error is one diagnostic with its position") {
     const auto d = only_diagnostic(yaml(R"(
 database: d.db
@@ -975,14 +1065,35 @@ accounts:
                                              {"access_token", "inline"},
                                              {"access_token_secret", "inline"}});
 
-    const cfg::config reloaded = cfg::load_string(printed, "orig.yaml", env);
+    // The placeholders are refused, each naming its key, until the secrets are filled in.
+    try {
+      cfg::load_string(printed, "orig.yaml", env);
+      FAIL("printed text with *** placeholders loaded");
+    } catch (const cfg::config_error& e) {
+      std::vector<std::string> paths;
+      for (const auto& d : e.diagnostics()) {
+        paths.push_back(d.path);
+        CHECK(d.message.find("replace *** with the secret") != std::string::npos);
+        CHECK(d.line > 0);
+      }
+      CHECK(paths == std::vector<std::string>{"accounts[0].auth.oauth1.access_token",
+                                              "accounts[0].auth.oauth1.access_token_secret",
+                                              "accounts[1].auth.oauth2.client_id",
+                                              "accounts[1].auth.oauth2.client_secret",
+                                              "accounts[2].auth.oauth2.client_id",
+                                              "accounts[2].auth.oauth2.client_secret"});
+    }
+    std::string filled = printed;
+    for (auto at = filled.find("\"***\""); at != std::string::npos; at = filled.find("\"***\""))
+      filled.replace(at, 5, "\"filled\"");
+    const cfg::config reloaded = cfg::load_string(filled, "orig.yaml", env);
     cfg::config expected = original;
     for (auto& a : expected.accounts) {
       if (auto* o1 = std::get_if<cfg::oauth1_credentials>(&a.auth)) {
-        *o1 = cfg::oauth1_credentials{"from-env", "from-a-file", "***", "***"};
+        *o1 = cfg::oauth1_credentials{"from-env", "from-a-file", "filled", "filled"};
       } else {
         auto& o2 = std::get<cfg::oauth2_credentials>(a.auth);
-        o2.client_id = o2.client_secret = "***";
+        o2.client_id = o2.client_secret = "filled";
       }
     }
     CHECK(reloaded == expected);

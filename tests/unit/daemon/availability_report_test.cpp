@@ -192,16 +192,40 @@ TEST_SUITE("daemon") {
   TEST_CASE("the hand-computed session in the table format") {
     const auto text = render({session_1001}, report_format::table);
     const auto lines = split(text, "\n");
-    REQUIRE(lines.size() == 3);  // header, row, and the empty piece after the final newline
-    CHECK(words(lines[0]) == std::vector<std::string>{"ACCOUNT", "AGENT_ID", "AGENT", "DAY",
-                                                      "(UTC)", "LOGGED_IN", "ONLINE", "AWAY",
-                                                      "BACK_SOON", "CHATS"});
-    CHECK(words(lines[1]) == std::vector<std::string>{"100", "1001", "user1001", "2024-03-04",
-                                                      "1:00:00", "0:50:00", "0:10:00", "0:00:00",
-                                                      "1"});
+    REQUIRE(lines.size() == 4);  // header, row, total, and the empty piece after the final newline
+    CHECK(words(lines[0]) == std::vector<std::string>{"ACCOUNT", "AGENT_ID", "AGENT", "NICKNAME",
+                                                      "DAY", "(UTC)", "LOGGED_IN", "ONLINE",
+                                                      "ONLINE_%", "AWAY", "BACK_SOON", "CHATS"});
+    // 50 of 60 logged-in minutes online: 83.3 %.
+    CHECK(words(lines[1]) ==
+          std::vector<std::string>{"100", "1001", "user1001", "Nick,", "\"1001\"", "2024-03-04",
+                                   "1:00:00", "0:50:00", "83.3%", "0:10:00", "0:00:00", "1"});
+    CHECK(words(lines[2]) == std::vector<std::string>{"100", "-", "TOTAL", "1", "agent",
+                                                      "2024-03-04", "1:00:00", "0:50:00", "83.3%",
+                                                      "0:10:00", "0:00:00", "1"});
     // columns line up: every duration ends where its header ends
-    CHECK(lines[0].find("ONLINE") + 6 == lines[1].find("0:50:00") + 7);
+    CHECK(lines[0].find("ONLINE ") + 6 == lines[1].find("0:50:00") + 7);
+    CHECK(lines[0].find("ONLINE_%") + 8 == lines[1].find("83.3%") + 5);
     CHECK(render({}, report_format::table) == "(no rows)\n");
+  }
+
+  TEST_CASE("the table totals each account's day over its agents") {
+    const auto text = render({session_1001, day0_1002, day1_1002, day0_2001}, report_format::table);
+    const auto lines = split(text, "\n");
+    REQUIRE(lines.size() == 9);
+    // Account 100 on 2024-03-04: 60 + 30 logged-in minutes, 50 + 30 online (88.9 %), 1 chat.
+    CHECK(words(lines[3]) == std::vector<std::string>{"100", "-", "TOTAL", "2", "agents",
+                                                      "2024-03-04", "1:30:00", "1:20:00", "88.9%",
+                                                      "0:10:00", "0:00:00", "1"});
+    CHECK(words(lines[5]) == std::vector<std::string>{"100", "-", "TOTAL", "1", "agent",
+                                                      "2024-03-05", "0:30:00", "0:25:00", "83.3%",
+                                                      "0:00:00", "0:05:00", "0"});
+    CHECK(words(lines[7])[0] == "200");
+    CHECK(words(lines[7])[2] == "TOTAL");
+    // No logged-in time: no share.
+    availability_row idle = day0_2001;
+    idle.logged_in_ms = idle.online_ms = 0;
+    CHECK(words(split(render({idle}, report_format::table), "\n")[1])[8] == "-");
   }
 
   TEST_CASE("the hand-computed session in CSV (RFC 4180)") {
@@ -211,10 +235,11 @@ TEST_SUITE("daemon") {
     CHECK(records[2].empty());
     CHECK(records[0] ==
           "account_id,agent_id,agent_username,agent_nickname,day_utc,day_start_ms,logged_in_ms,"
-          "logged_in_min,online_ms,online_min,away_ms,away_min,back_soon_ms,back_soon_min,chats");
+          "logged_in_min,online_ms,online_min,away_ms,away_min,back_soon_ms,back_soon_min,chats,"
+          "online_pct");
     CHECK(records[1] ==
           "100,1001,user1001,\"Nick, \"\"1001\"\"\",2024-03-04,1709510400000,3600000,60.00,"
-          "3000000,50.00,600000,10.00,0,0.00,1");
+          "3000000,50.00,600000,10.00,0,0.00,1,83.3");
     CHECK(text.find('\n') == text.find("\r\n") + 1);  // no bare LF
   }
 
@@ -240,6 +265,7 @@ TEST_SUITE("daemon") {
     CHECK(o["away_min"].GetDouble() == 10.0);
     CHECK(o["back_soon_ms"].GetInt64() == 0);
     CHECK(o["chats"].GetInt64() == 1);
+    CHECK(o["online_pct"].GetDouble() == 83.3);
     CHECK(d[1]["back_soon_min"].GetDouble() == 5.0);
     CHECK(render({}, report_format::json) == "[]\n");
   }

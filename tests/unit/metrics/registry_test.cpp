@@ -263,6 +263,16 @@ TEST_SUITE("metrics") {
       CHECK(text.find(line) != std::string::npos);
     }
     CHECK(text.find("reason=\"tls\"") == std::string::npos);
+    // An empty listing's 404 is an outcome: counted apart, never as a 404 response.
+    CHECK(text.find("lpda_sync_empty_listings_total 0\n") != std::string::npos);
+    lpda::http::request_event empty;
+    empty.status = 404;
+    empty.expected_answer = true;
+    m.record_http(empty);
+    m.record_http(empty);
+    const std::string after = m.render();
+    CHECK(after.find("lpda_sync_empty_listings_total 2\n") != std::string::npos);
+    CHECK(after.find("code=\"404\"") == std::string::npos);
   }
 
   TEST_CASE("daemon_metrics: OAuth 2.0 token fetches by account and result") {

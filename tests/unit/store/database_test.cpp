@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <map>
@@ -107,8 +108,8 @@ TEST_SUITE("store") {
     lpda::test::temp_dir dir;
     const auto p = dir / "lpda.db";
     auto db = database::open(settings_for(p));
-    CHECK(db.schema_version() == 3);
-    CHECK(latest_schema_version() == 3);
+    CHECK(db.schema_version() == 4);
+    CHECK(latest_schema_version() == 4);
     CHECK(file_mode_of(p) == 0600U);
     ingest(db, "f1", events_range(0, 4));
     REQUIRE(std::filesystem::exists(p.string() + "-wal"));
@@ -450,6 +451,37 @@ TEST_SUITE("store") {
     CHECK(ingest(db, "next", events_range(4, 8)).events_inserted == 4);
   }
 
+  TEST_CASE("a group member reads a 0640 database read-only, also after the writer closed it") {
+    // The documented BI set-up: the database and its directory belong to the service's group,
+    // file_mode 0640, directory 0750; the reader is in the group and may not write anything.
+    lpda::test::temp_dir dir;
+    const auto p = dir / "lpda.db";
+    {
+      auto s = settings_for(p);
+      s.file_mode = 0640;
+      auto db = database::open(s);
+      ingest(db, "f1", events_range(0, 4));
+    }
+    // The writer is gone; its -wal and -shm files stay (emptied), as a reader needs them.
+    CHECK(std::filesystem::exists(p.string() + "-wal"));
+    CHECK(std::filesystem::exists(p.string() + "-shm"));
+    CHECK(file_mode_of(p.string() + "-shm") == 0640U);
+    if (::geteuid() != 0) {
+      MESSAGE("SKIPPED the read as another user: it needs root to change users");
+      return;
+    }
+    constexpr gid_t group = 4242;  // any group the reader is in; no name needed
+    for (const auto& f : {dir.path(), p, std::filesystem::path(p.string() + "-wal"),
+                          std::filesystem::path(p.string() + "-shm")})
+      REQUIRE(::chown(f.c_str(), 0, group) == 0);
+    REQUIRE(::chmod(dir.path().c_str(), 0750) == 0);
+    const auto out = lpda::test::run_as(65534, group, [&] {
+      SQLite::Database ro(p.string(), SQLite::OPEN_READONLY);
+      return std::to_string(ro.execAndGet("SELECT count(*) FROM agent_activity_events").getInt());
+    });
+    CHECK(out == "4");
+  }
+
   TEST_CASE("migration from empty and from version 1") {
     lpda::test::temp_dir dir;
     const auto p = dir / "v1.db";
@@ -467,8 +499,12 @@ TEST_SUITE("store") {
     }
     CHECK(scalar(p, "SELECT count(*) FROM sqlite_master WHERE type = 'view'") == 0);
     auto db = database::open(settings_for(p));
-    CHECK(db.schema_version() == 3);
-    CHECK(scalar(p, "PRAGMA user_version") == 3);
+    CHECK(db.schema_version() == 4);
+    CHECK(scalar(p, "PRAGMA user_version") == 4);
+    // Version 4's columns exist on the migrated checkpoints table.
+    CHECK(scalar(p,
+                 "SELECT count(*) FROM pragma_table_info('checkpoints') WHERE name IN "
+                 "('last_error', 'last_error_since_ms')") == 2);
     CHECK(scalar(p, "SELECT count(*) FROM agent_activity_events") == 2);
     // 09:00 → 09:10 online, on a row written before the views existed.
     CHECK(dump(p, "SELECT state, duration_ms FROM agent_state_intervals") ==
@@ -476,10 +512,10 @@ TEST_SUITE("store") {
 
     const auto fresh = dir / "fresh.db";
     auto db2 = database::open(settings_for(fresh));
-    CHECK(scalar(fresh, "PRAGMA user_version") == 3);
+    CHECK(scalar(fresh, "PRAGMA user_version") == 4);
     // Reopening an up-to-date database changes nothing.
     auto db3 = database::open(settings_for(fresh));
-    CHECK(db3.schema_version() == 3);
+    CHECK(db3.schema_version() == 4);
   }
 
   TEST_CASE("migration from version 2 keeps the checkpoints and leaves their clocks unknown") {
@@ -496,7 +532,7 @@ TEST_SUITE("store") {
           "1709542800000, 1709542800001, 1, 1709542800001, 1709542800001)");
     }
     auto db = database::open(settings_for(p));
-    CHECK(scalar(p, "PRAGMA user_version") == 3);
+    CHECK(scalar(p, "PRAGMA user_version") == 4);
     auto st = db.status(1709542800000 + 60000).value();
     REQUIRE(st.size() == 1);
     CHECK(st[0].watermark_ms == std::optional<std::int64_t>(1709542800000));
@@ -620,13 +656,13 @@ TEST_SUITE("store") {
         db.record_failure(test_account, dtype, make_file("c"), error(errc::timeout, "t"), 5, day0)
             .has_value());
     REQUIRE(db.advance_watermark(test_account, dtype, day0 + 3600000, day0).has_value());
-    REQUIRE(db.record_poll(test_account, dtype, true, day0 + 10).has_value());
+    REQUIRE(db.record_poll(test_account, dtype, std::nullopt, day0 + 10).has_value());
     // The host 2 days ahead of the server at the last poll of the first account.
     const std::int64_t two_days = 2 * 86400000LL;
-    REQUIRE(db.record_poll(test_account, dtype, false, day0 + 20,
+    REQUIRE(db.record_poll(test_account, dtype, "HTTP 401 from x", day0 + 20,
                            clock_reading{day0 + 20 - two_days, two_days})
                 .has_value());
-    REQUIRE(db.record_poll("other", dtype, false, day0 + 30).has_value());
+    REQUIRE(db.record_poll("other", dtype, "HTTP 500 from y", day0 + 30).has_value());
     auto st = db.status(day0 + 7200000).value();
     REQUIRE(st.size() == 2);
     CHECK(st[0].account_id == test_account);
@@ -645,6 +681,25 @@ TEST_SUITE("store") {
     CHECK_FALSE(st[1].watermark_ms.has_value());
     CHECK_FALSE(st[1].last_success_ms.has_value());
     CHECK(st[1].files_done == 0);
+    CHECK(st[0].last_error == std::optional<std::string>("HTTP 401 from x"));
+    CHECK(st[0].last_error_since_ms == std::optional<std::int64_t>(day0 + 20));
+
+    // A later failure keeps the "since" of the first failed poll and shows the newer error; a
+    // success clears both.
+    REQUIRE(db.record_poll(test_account, dtype, "timeout", day0 + 40).has_value());
+    st = db.status(day0 + 7200000).value();
+    CHECK(st[0].last_error == std::optional<std::string>("timeout"));
+    CHECK(st[0].last_error_since_ms == std::optional<std::int64_t>(day0 + 20));
+    CHECK(st[0].last_poll_ms == std::optional<std::int64_t>(day0 + 40));
+    CHECK(st[0].last_success_ms == std::optional<std::int64_t>(day0 + 10));
+    REQUIRE(db.record_poll(test_account, dtype, std::nullopt, day0 + 50).has_value());
+    st = db.status(day0 + 7200000).value();
+    CHECK_FALSE(st[0].last_error.has_value());
+    CHECK_FALSE(st[0].last_error_since_ms.has_value());
+    CHECK(st[0].last_success_ms == std::optional<std::int64_t>(day0 + 50));
+    REQUIRE(db.record_poll(test_account, dtype, "again", day0 + 60).has_value());
+    CHECK(db.status(day0 + 7200000).value()[0].last_error_since_ms ==
+          std::optional<std::int64_t>(day0 + 60));
   }
 
   TEST_CASE("another connection holding the write lock for 3 s makes ingest wait and succeed") {
