@@ -6,9 +6,11 @@
 #include "lpda/api/data_access_client.hpp"
 #include "lpda/cli/exit_codes.hpp"
 #include "lpda/config/config.hpp"
+#include "lpda/config/units.hpp"
 #include "lpda/core/text.hpp"
 #include "lpda/http/auth.hpp"
 #include "lpda/http/client.hpp"
+#include "lpda/http/server_time.hpp"
 #include "lpda/http/status.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -18,6 +20,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <ostream>
@@ -90,6 +93,7 @@ struct check_env {
   int hours = 24;
   bool download_one = false;
   std::filesystem::path spool_dir;
+  std::chrono::milliseconds skew_warning{300'000};  // client.clock_skew_warning
   unsigned last_status = 0;  // the status of the last response (the client's observer)
   account_check result;
 };
@@ -169,8 +173,26 @@ asio::awaitable<void> check_account(check_env* env) {
   }
   r.ok("base", status_text(env->last_status) + base_resource + " links " + join_rels(*links));
 
+  // The host's clock against the server's (its Date header): listing windows follow the
+  // server's, but OAuth 1.0a signatures carry the host's time.
+  if (const auto skew = env->client->server_time().skew_ms()) {
+    const std::string text = "the host's clock is " + http::describe_clock_skew(*skew) +
+                             " the server's (its Date header)";
+    if ((*skew < 0 ? -*skew : *skew) >= env->skew_warning.count())
+      r.warn("clock", text + ", beyond client.clock_skew_warning (" +
+                          config::format_duration(env->skew_warning) +
+                          "): set the host's clock right (NTP)" +
+                          (oauth2 ? std::string() : "; OAuth 1.0a signatures carry its time"));
+    else
+      r.ok("clock", text);
+  } else {
+    r.warn("clock", "the answers carry no usable Date header: the host's clock ends the windows");
+  }
+
   // 4. Each configured data type's files of the last N hours.
-  const std::int64_t end_ms = system_now_ms();
+  // The last N hours by the server's clock, as a poll would list them.
+  const auto server_now = co_await env->client->server_now();
+  const std::int64_t end_ms = server_now.value_or(system_now_ms());
   const std::int64_t start_ms = end_ms - std::int64_t{env->hours} * 3'600'000;
   std::optional<data_file> sample;
   for (const auto& type : a.data_types) {
@@ -285,6 +307,8 @@ int run_check(const check_options& opts, std::ostream& out, std::ostream& err) {
     env->hours = opts.hours;
     env->download_one = opts.download_one;
     env->spool_dir = spool_dir;
+    env->skew_warning = cfg.client.clock_skew_warning;
+    env->client->set_clock_skew_warning(cfg.client.clock_skew_warning);
     envs.push_back(std::move(env));
   }
   check_env* current = nullptr;

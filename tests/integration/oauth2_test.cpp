@@ -236,10 +236,15 @@ TEST_SUITE("integration_oauth2") {
       const auto c = run_check({"--data-access-auth", "oauth1"}, client_secret);
       CHECK_MESSAGE(c.r.status == 78, c.r.out << c.r.err);
       CHECK(step_line(c.r.out, "token").rfind("  ok    token", 0) == 0);
-      CHECK(step_line(c.r.out, "base") ==
-            "  FAIL  base      HTTP 401 from " + c.url +
-                "/data_access_le/account/12345678/le: Unauthorized request — Data Access did not "
-                "accept the OAuth 2.0 bearer token");
+      const auto base = step_line(c.r.out, "base");
+      CHECK_MESSAGE(base.rfind("  FAIL  base      HTTP 401 from " + c.url +
+                                   "/data_access_le/account/12345678/le: Unauthorized request; "
+                                   "likely causes: (1) the OAuth 2.0 client",
+                               0) == 0,
+                    base);
+      const std::string hint = " — Data Access did not accept the OAuth 2.0 bearer token";
+      CHECK(base.size() > hint.size());
+      CHECK(base.substr(base.size() - hint.size()) == hint);
     }
     SUBCASE("a data type without files is a warning: list, exit 0") {
       // The emulator's data ends three days ago: the last 24 hours hold no file.
