@@ -105,12 +105,15 @@ boost::asio::awaitable<result<std::vector<data_type_link>>> data_access_client::
   co_return parse_base_resource(r->body);
 }
 
-boost::asio::awaitable<std::optional<std::int64_t>> data_access_client::server_now() {
+boost::asio::awaitable<result<std::optional<std::int64_t>>> data_access_client::server_now() {
   // Only before any answer: a server that sends no Date is not asked again on every poll.
   if (!server_time_.sample() && server_time_.missed() == 0) {
     // The answer's Date is what is wanted; its status and body do not matter here (a failure
-    // that matters shows again in the poll's own requests).
-    co_await base_resource();
+    // that matters shows again in the poll's own requests). No answer at all (the host is
+    // unreachable, the token service refused) would fail the listing the same way, after the
+    // same retries again: that is the poll's error now.
+    auto links = co_await base_resource();
+    if (!links && !server_time_.sample() && server_time_.missed() == 0) co_return links.error();
   }
   co_return server_time_.now_ms();
 }

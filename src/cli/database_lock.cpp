@@ -6,23 +6,30 @@
 
 #include <cerrno>
 #include <cstring>
+#include <sstream>
 #include <string>
 
 namespace lpda::cli {
 namespace {
 
-// "lpda-sync run, pid 1234" from the holder's "1234 run"; the file may be empty or stale when
-// its writer died between taking the lock and writing it.
-std::string holder_of(int fd) {
-  char buf[128] = {};
+// The holder's line, "1234 run [listen=ADDR]"; empty when unreadable.
+std::string line_of(int fd) {
+  char buf[512] = {};
   const ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
   std::string text = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  const auto space = text.find(' ');
-  const std::string pid = text.substr(0, space);
+  return text;
+}
+
+// "lpda-sync run, pid 1234" from the holder's line; the file may be empty or stale when its
+// writer died between taking the lock and writing it.
+std::string holder_of(int fd) {
+  std::istringstream words(line_of(fd));
+  std::string pid, command;
+  words >> pid >> command;
   if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos)
     return "another lpda-sync process (pid unknown)";
-  const std::string command = space == std::string::npos ? "" : text.substr(space + 1);
+  if (command.find('=') != std::string::npos) command.clear();
   return "lpda-sync " + (command.empty() ? std::string() : command + ", ") + "pid " + pid;
 }
 
@@ -47,16 +54,41 @@ result<database_lock> database_lock::acquire(const std::string& database,
     if (err != EWOULDBLOCK)
       return error(errc::store_io, "cannot lock " + path + ": " + std::strerror(err));
     return error(errc::store_busy, holder + " is using " + database + " (it holds the lock " +
-                                       path + "); stop it first, e.g. `systemctl stop lpda-sync`");
+                                       path + "); stop it first: `systemctl stop lpda-sync` for the service, else "
+                                       "`kill -TERM <pid>`");
   }
-  if (writable) {
-    const std::string text = std::to_string(::getpid()) + " " + std::string(command) + "\n";
-    // Best effort: the lock is the flock; the text only names its holder.
-    if (::ftruncate(fd, 0) == 0) {
-      [[maybe_unused]] const ssize_t w = ::pwrite(fd, text.data(), text.size(), 0);
-    }
+  database_lock lock(fd, std::string(command));
+  if (writable) lock.write_line({});
+  return lock;
+}
+
+void database_lock::write_line(const std::string& extra) {
+  const std::string text = std::to_string(::getpid()) + " " + command_ + extra + "\n";
+  // Best effort: the lock is the flock; the text only names its holder.
+  if (::ftruncate(fd_, 0) == 0) {
+    [[maybe_unused]] const ssize_t w = ::pwrite(fd_, text.data(), text.size(), 0);
   }
-  return database_lock(fd);
+}
+
+void database_lock::announce_listen(const std::string& listen) {
+  if (fd_ >= 0) write_line(" listen=" + listen);
+}
+
+lock_holder database_lock::holder(const std::string& database) {
+  const std::string path = database + ".lock";
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  lock_holder out;
+  if (::flock(fd, LOCK_SH | LOCK_NB) == 0) {
+    ::flock(fd, LOCK_UN);
+  } else if (errno == EWOULDBLOCK) {
+    out.held = true;
+    std::istringstream words(line_of(fd));
+    for (std::string w; words >> w;)
+      if (w.rfind("listen=", 0) == 0) out.listen = w.substr(7);
+  }
+  ::close(fd);
+  return out;
 }
 
 database_lock::~database_lock() {

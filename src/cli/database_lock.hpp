@@ -3,29 +3,51 @@
 // commands whose write the daemon would undo (reset-watermark).
 #include "lpda/core/error.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace lpda::cli {
 
+/// What `<database>.lock` says of the process holding it.
+struct lock_holder {
+  bool held = false;  ///< a process holds the lock now (false: none, or the file is unreadable)
+  /// The address its metrics and health endpoint serves ("" when it serves none); nullopt when
+  /// the holder did not say (not `run`, or an older lpda-sync).
+  std::optional<std::string> listen;
+};
+
 /// An exclusive flock(2) on `<database>.lock`, held until destruction. The holder writes
-/// "PID COMMAND" into the file, so a refused process can name it.
+/// "PID COMMAND [listen=ADDR]" into the file, so a refused process can name it and
+/// `lpda-sync health` can find the endpoint the daemon really serves.
 class database_lock {
  public:
+  /// Reads the lock of `database` without taking it.
+  static lock_holder holder(const std::string& database);
+
+  /// Rewrites the holder's line as "PID COMMAND listen=ADDR" (`listen` "" when the endpoint is
+  /// off). Best effort: the lock is the flock, the text only describes its holder.
+  void announce_listen(const std::string& listen);
+
   /// Takes the lock without waiting, as `command` ("run", "reset-watermark"). Errors:
   /// `errc::store_busy` when another process holds it — the message names the lock file and the
   /// holder ("lpda-sync run, pid 1234") —, `errc::store_io` when the lock file cannot be opened.
   static result<database_lock> acquire(const std::string& database, std::string_view command);
 
-  database_lock(database_lock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  database_lock(database_lock&& other) noexcept
+      : fd_(other.fd_), command_(std::move(other.command_)) {
+    other.fd_ = -1;
+  }
   database_lock& operator=(database_lock&&) = delete;
   database_lock(const database_lock&) = delete;
   database_lock& operator=(const database_lock&) = delete;
   ~database_lock();
 
  private:
-  explicit database_lock(int fd) : fd_(fd) {}
+  database_lock(int fd, std::string command) : fd_(fd), command_(std::move(command)) {}
+  void write_line(const std::string& extra);
   int fd_ = -1;
+  std::string command_;
 };
 
 }  // namespace lpda::cli

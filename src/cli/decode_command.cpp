@@ -29,14 +29,6 @@ int run_decode(const decode_options& opts, std::ostream& out, std::ostream& err)
     for (const auto& e : batch) out << (csv ? decode::to_csv(e) : decode::to_ndjson(e)) << '\n';
   }
   const auto& s = decoder.stats();
-  if (s.documents > 0 && s.envelopes == 0) {
-    // Valid JSON that is something else (a listing, a config, an export): zero events would read
-    // as an empty hour.
-    err << "lpda-sync decode: " << opts.file << ": not a Data Access file: none of its "
-        << s.documents << " JSON document(s) has a recordCollection (a Data Access file holds "
-        << "documents {\"dataType\", \"metaData\", \"recordCollection\"})\n";
-    return exit_data;
-  }
   err << "lpda-sync decode: " << opts.file << ": " << s.events << " events in " << s.documents
       << " documents (" << decode::to_string(s.kind) << ", " << s.input_bytes << " bytes, "
       << s.inflated_bytes << " inflated)\n";

@@ -1,4 +1,5 @@
 #include "commands.hpp"
+#include "database_lock.hpp"
 #include "lpda/cli/exit_codes.hpp"
 #include "lpda/config/config.hpp"
 #include "lpda/metrics/health.hpp"
@@ -17,12 +18,24 @@ int run_health(const std::string& config_path) {
     std::cerr << e.what() << '\n';
     return exit_partial;  // a health check answers 0 or 1 only
   }
-  if (cfg.listen.empty()) {
+  // A running daemon says in its lock file which address it serves: a reload that could not
+  // bind a new `listen` keeps the old one, and the file's address may then be another service.
+  std::string listen = cfg.listen;
+  const auto daemon = database_lock::holder(cfg.database);
+  if (daemon.held && daemon.listen && *daemon.listen != cfg.listen) {
+    std::cerr << "lpda-sync health: the running daemon serves "
+              << (daemon.listen->empty() ? std::string("no endpoint")
+                                         : "on " + *daemon.listen)
+              << ", not on the config's listen " << (cfg.listen.empty() ? "\"\"" : cfg.listen)
+              << " (a reload could not apply it; its log says why)\n";
+    listen = *daemon.listen;
+  }
+  if (listen.empty()) {
     std::cerr << "lpda-sync health: no endpoint configured (listen is \"\")\n";
     return exit_partial;
   }
-  const auto r = metrics::check_health(cfg.listen, std::chrono::seconds(3));
-  std::cerr << "lpda-sync health: http://" << cfg.listen << "/healthz "
+  const auto r = metrics::check_health(listen, std::chrono::seconds(3));
+  std::cerr << "lpda-sync health: http://" << listen << "/healthz "
             << (r ? std::string("ok") : "failed: " + std::string(r.error().what())) << '\n';
   return r ? exit_ok : exit_partial;
 }

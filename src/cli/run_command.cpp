@@ -27,6 +27,7 @@ struct run_state {
   std::map<std::string, std::shared_ptr<account_runtime>> runtimes;
   std::unique_ptr<metrics::endpoint> endpoint;  // null when `listen` is ""
   std::string listen;                           // the address `endpoint` serves
+  database_lock* lock = nullptr;                // says `listen` to `lpda-sync health`
 };
 
 // Starts the metrics and health endpoint on `listen` (on the daemon's event loop).
@@ -163,6 +164,8 @@ result<std::vector<daemon::scheduled_account>> reload(run_state* st) {
   applied.accounts = cfg.accounts;
   st->ctx->set_config(applied);
   apply_listen(st, cfg.listen);
+  // What the daemon serves, which may not be what the file says: `health` probes this.
+  st->lock->announce_listen(st->listen);
   build_runtimes(st, cfg);
   return schedule_of(cfg);
 }
@@ -211,6 +214,8 @@ int run_daemon(const std::string& config_path) {
     st.endpoint = std::move(*started);
     st.listen = cfg.listen;
   }
+  st.lock = &*lock;
+  lock->announce_listen(st.listen);
 
   bool timed_out = false;
   daemon::service_hooks hooks;

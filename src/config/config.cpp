@@ -1464,8 +1464,19 @@ config load_file(const std::filesystem::path& path, const environment& env, secr
   if (std::filesystem::is_directory(path, ec)) ok = false;
   const std::string text = ok ? read_whole_file(path, ok) : std::string();
   if (!ok) {
+    // Why, in words a person acts on; `--config` is the usual fix for a missing default.
     diagnostic d;
-    d.message = "cannot read the configuration file";
+    const int err = errno;
+    std::string why;
+    if (std::filesystem::is_directory(path, ec))
+      why = "it is a directory";
+    else if (!std::filesystem::exists(path, ec))
+      why = "no such file (give another with --config FILE)";
+    else if (err == EACCES)
+      why = "permission denied";
+    else
+      why = err != 0 ? std::strerror(err) : "read error";
+    d.message = "cannot read the configuration file: " + why;
     throw config_error(path.string(), {d}, true);
   }
   return load_string(text, path.string(), env, mode);

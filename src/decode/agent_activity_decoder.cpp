@@ -161,6 +161,13 @@ struct agent_activity_decoder::impl {
       if (input.failure()) return *input.failure();
       if (input.at_end()) {
         done = true;
+        // Valid JSON of some other kind (a listing, an error page, an export) would otherwise
+        // read as an hour without events, and be stored as one.
+        if (stats.documents > 0 && stats.envelopes == 0)
+          return error{errc::unsupported_format,
+                       "not a Data Access file: none of its " + std::to_string(stats.documents) +
+                           " JSON document(s) has a recordCollection (a Data Access file holds "
+                           "documents {\"dataType\", \"metaData\", \"recordCollection\"})"};
         return {};
       }
     }

@@ -13,6 +13,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <deque>
 
@@ -119,7 +121,51 @@ token_request_parts make_token_request(const oauth2_settings& s) {
   return out;
 }
 
-std::string token_refusal_detail(std::string_view body, std::string_view secret) {
+namespace {
+
+// The forms in which a service that echoes the request could quote the secret: as sent (raw,
+// percent-encoded in either hex case, form-encoded), inside the HTTP Basic credentials, and as
+// an XML or JSON text would escape it.
+std::vector<std::string> secret_forms(std::string_view secret, std::string_view client_id) {
+  std::vector<std::string> forms;
+  if (secret.empty()) return forms;
+  const std::string raw(secret);
+  const std::string upper = percent_encode(raw);
+  std::string lower = upper;
+  for (std::size_t i = 0; i + 2 < lower.size(); ++i)
+    if (lower[i] == '%') {
+      lower[i + 1] = static_cast<char>(std::tolower(static_cast<unsigned char>(lower[i + 1])));
+      lower[i + 2] = static_cast<char>(std::tolower(static_cast<unsigned char>(lower[i + 2])));
+    }
+  std::string form;
+  for (char c : upper) form += c == ' ' ? '+' : c;
+  std::string xml, json;
+  for (char c : raw) {
+    switch (c) {
+      case '&': xml += "&amp;"; break;
+      case '<': xml += "&lt;"; break;
+      case '>': xml += "&gt;"; break;
+      case '"': xml += "&quot;"; break;
+      case '\'': xml += "&apos;"; break;
+      default: xml += c;
+    }
+    if (c == '"' || c == '\\' || c == '/') json += '\\';
+    json += c;
+  }
+  const std::string id(client_id);
+  forms = {raw, upper, lower, form, xml, json,
+           base64(percent_encode(id) + ":" + upper), base64(id + ":" + raw)};
+  // Longest first, so a form that contains another is masked whole.
+  std::sort(forms.begin(), forms.end(),
+            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  forms.erase(std::unique(forms.begin(), forms.end()), forms.end());
+  return forms;
+}
+
+}  // namespace
+
+std::string token_refusal_detail(std::string_view body, std::string_view secret,
+                                 std::string_view client_id) {
   std::string detail;
   rapidjson::Document doc;
   doc.Parse(body.data(), body.size());
@@ -128,6 +174,7 @@ std::string token_refusal_detail(std::string_view body, std::string_view secret)
     if (m == doc.MemberEnd() || !m->value.IsString()) return {};
     return {m->value.GetString(), m->value.GetStringLength()};
   };
+  std::size_t limit = 300;
   if (!doc.HasParseError() && doc.IsObject()) {
     detail = member("error");
     const std::string description = member("error_description");
@@ -139,12 +186,16 @@ std::string token_refusal_detail(std::string_view body, std::string_view secret)
     if (a != std::string_view::npos && b != std::string_view::npos && b > a)
       detail = std::string(body.substr(a + 9, b - a - 9));
   }
-  if (detail.empty()) detail = std::string(body.substr(0, 200));
-  if (detail.size() > 300) detail.resize(300);
-  // A service that echoes the request would put the secret in a log line.
-  if (!secret.empty())
-    for (auto at = detail.find(secret); at != std::string::npos; at = detail.find(secret, at))
-      detail.replace(at, secret.size(), "***");
+  if (detail.empty()) {
+    detail = std::string(body);
+    limit = 200;
+  }
+  // A service that echoes the request would put the secret in a log line. Masked before the
+  // cut, so no prefix of it survives.
+  for (const auto& f : secret_forms(secret, client_id))
+    for (auto at = detail.find(f); at != std::string::npos; at = detail.find(f, at))
+      detail.replace(at, f.size(), "***");
+  if (detail.size() > limit) detail.resize(limit);
   for (char& c : detail)
     if (c == '\n' || c == '\r' || c == '\t') c = ' ';
   return escape_text(detail);
@@ -226,7 +277,7 @@ boost::asio::awaitable<result<std::string>> oauth2_client_credentials::resolve_t
   }
   if (r->status < 200 || r->status >= 300) {
     auto e =
-        status_error(r->status, req.url, token_refusal_detail(r->body, settings_.client_secret));
+        status_error(r->status, req.url, token_refusal_detail(r->body, settings_.client_secret, settings_.client_id));
     e.message = "Domain API lookup of the sentinel host refused: " + e.message;
     co_return e;
   }
@@ -283,7 +334,7 @@ boost::asio::awaitable<result<std::string>> oauth2_client_credentials::fetch_tok
     co_return e;
   }
   if (r->status < 200 || r->status >= 300) {
-    auto e = status_error(r->status, *url, token_refusal_detail(r->body, settings_.client_secret));
+    auto e = status_error(r->status, *url, token_refusal_detail(r->body, settings_.client_secret, settings_.client_id));
     e.message = "OAuth 2.0 token request refused: " + e.message;
     if (e.code != make_error_code(errc::server_error) && e.code != make_error_code(errc::throttled))
       e.code = make_error_code(errc::auth_failed);

@@ -155,6 +155,10 @@ constexpr std::string_view sql_watermark = R"sql(
 SELECT watermark_ms FROM checkpoints WHERE account_id = ?1 AND data_type = ?2
 )sql";
 
+constexpr std::string_view sql_newest_scope_end = R"sql(
+SELECT max(scope_end_ms) FROM files WHERE account_id = ?1 AND data_type = ?2
+)sql";
+
 constexpr std::string_view sql_advance_watermark = R"sql(
 INSERT INTO checkpoints (account_id, data_type, watermark_ms, updated_ms) VALUES (?1, ?2, ?3, ?4)
 ON CONFLICT DO UPDATE SET watermark_ms = excluded.watermark_ms, updated_ms = excluded.updated_ms
@@ -893,6 +897,21 @@ result<std::optional<std::int64_t>> database::watermark(std::string_view account
   const std::string type(data_type);
   return d.read("watermark", [&]() -> std::optional<std::int64_t> {
     auto& st = d.stmt(sql_watermark);
+    reset_guard g(st);
+    bind_text(st, 1, acc);
+    bind_text(st, 2, type);
+    if (!st.executeStep()) return std::nullopt;
+    return opt_int(st.getColumn(0));
+  });
+}
+
+result<std::optional<std::int64_t>> database::newest_scope_end(std::string_view account,
+                                                                std::string_view data_type) {
+  auto& d = *impl_;
+  const std::string acc(account);
+  const std::string type(data_type);
+  return d.read("newest_scope_end", [&]() -> std::optional<std::int64_t> {
+    auto& st = d.stmt(sql_newest_scope_end);
     reset_guard g(st);
     bind_text(st, 1, acc);
     bind_text(st, 2, type);

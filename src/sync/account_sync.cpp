@@ -563,36 +563,54 @@ asio::awaitable<poll_report> poll_data_type(api::data_access_client* client, sto
   report.watermark_before = *wm;
   report.watermark_after = *wm;
   const std::int64_t host_now = clock();
-  const auto server_now = co_await client->server_now();
-  report.server_now_ms = server_now;
-  const std::int64_t now = server_now.value_or(host_now);
-  if (const auto repaired = repaired_watermark(*wm, now, s->overlap.count())) {
-    // Stored before listing: a poll that fails now still leaves no watermark in the future.
-    auto r = co_await store->run([&](store::database& db) {
-      return db.reset_watermark(account, data_type, *repaired, host_now);
-    });
-    if (!r) {
-      report.error = r.error();
-      co_return report;
+  auto server_clock = co_await client->server_now();
+  std::optional<std::int64_t> next = *wm;
+  if (!server_clock) {
+    // No answer at all: the poll stops here, and its error is recorded below like any other.
+    report.error = server_clock.error();
+  } else {
+    const auto server_now = *server_clock;
+    report.server_now_ms = server_now;
+    const std::int64_t now = server_now.value_or(host_now);
+    std::optional<std::int64_t> newest_listed;
+    if (*wm && **wm > now) {
+      auto newest = co_await store->run(
+          [&](store::database& db) { return db.newest_scope_end(account, data_type); });
+      if (!newest) {
+        report.error = newest.error();
+        co_return report;
+      }
+      newest_listed = *newest;
     }
-    spdlog::warn(
-        "account={} data_type={}: the watermark {} was beyond the {}'s now {} (set by a clock "
-        "that was ahead); pulled back to {} (now - overlap), so the files published since are "
-        "listed and fetched",
-        account, data_type, format_iso8601_ms(**wm), server_now ? "server" : "host",
-        format_iso8601_ms(now), format_iso8601_ms(*repaired));
-    report.watermark_repaired_to = *repaired;
-    report.watermark_after = *repaired;
-    *wm = *repaired;
+    if (const auto repaired = repaired_watermark(*wm, now, s->overlap.count(), newest_listed)) {
+      // Stored before listing: a poll that fails now still leaves no watermark in the future.
+      auto r = co_await store->run([&](store::database& db) {
+        return db.reset_watermark(account, data_type, *repaired, host_now);
+      });
+      if (!r) {
+        report.error = r.error();
+        co_return report;
+      }
+      spdlog::warn(
+          "account={} data_type={}: the watermark {} was beyond the {}'s now {} (set by a clock "
+          "that was ahead); pulled back to {} (the newest hour listed, or now - overlap), so the "
+          "files published since are listed and fetched",
+          account, data_type, format_iso8601_ms(**wm), server_now ? "server" : "host",
+          format_iso8601_ms(now), format_iso8601_ms(*repaired));
+      report.watermark_repaired_to = *repaired;
+      report.watermark_after = *repaired;
+      *wm = *repaired;
+      next = *wm;
+    }
+    report.window = poll_window(*wm, s->initial_start_ms, s->overlap.count(),
+                                window_end_ms(server_now, host_now));
+    const auto slices = split_window(report.window, s->max_window.count());
+    const auto complete = co_await sync_slices(client, store, s, data_type, slices, false, clock,
+                                               &report, progress_fn{});
+    if (!report.error) co_await fetch_pending(client, store, s, data_type, clock, &report);
+    next = advance_watermark(*wm, slices, complete);
   }
-  report.window = poll_window(*wm, s->initial_start_ms, s->overlap.count(),
-                              window_end_ms(server_now, host_now));
-  const auto slices = split_window(report.window, s->max_window.count());
-  const auto complete = co_await sync_slices(client, store, s, data_type, slices, false, clock,
-                                             &report, progress_fn{});
-  if (!report.error) co_await fetch_pending(client, store, s, data_type, clock, &report);
 
-  const auto next = advance_watermark(*wm, slices, complete);
   // The account's last error for `status`: what stopped the poll, else the files that failed
   // (each listed by `status` with its own error).
   std::optional<std::string> poll_error;

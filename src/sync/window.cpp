@@ -10,9 +10,11 @@ std::int64_t window_end_ms(std::optional<std::int64_t> server_now_ms, std::int64
 }
 
 std::optional<std::int64_t> repaired_watermark(std::optional<std::int64_t> watermark_ms,
-                                               std::int64_t now_ms, std::int64_t overlap_ms) {
+                                               std::int64_t now_ms, std::int64_t overlap_ms,
+                                               std::optional<std::int64_t> newest_listed_ms) {
   if (!watermark_ms || *watermark_ms <= now_ms) return std::nullopt;
-  return now_ms - overlap_ms;
+  const std::int64_t back = now_ms - overlap_ms;
+  return newest_listed_ms ? std::min(back, *newest_listed_ms) : back;
 }
 
 slice poll_window(std::optional<std::int64_t> watermark_ms, std::int64_t initial_start_ms,

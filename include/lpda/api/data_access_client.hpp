@@ -70,9 +70,10 @@ class data_access_client {
   const http::server_clock& server_time() const noexcept { return server_time_; }
 
   /// The server's now (epoch ms, `http::server_clock::now_ms`). Before any answer has been
-  /// received it GETs the base resource to read its `Date`. nullopt when no answer carried a usable
-  /// `Date` (or the request failed without an answer): the caller falls back to the host clock.
-  boost::asio::awaitable<std::optional<std::int64_t>> server_now();
+  /// received it GETs the base resource to read its `Date`. nullopt when the answers carry no
+  /// usable `Date`: the caller falls back to the host clock. Errors: that request's, when it
+  /// got no answer at all (network, TLS, timeout, a token refused) — a listing would fail alike.
+  boost::asio::awaitable<result<std::optional<std::int64_t>>> server_now();
 
   /// A host clock this far (or more) from the server's makes a 401 of an OAuth 1.0a account
   /// name the clock as a likely cause (see `http::clock_skew_clause`). Default 5 min.

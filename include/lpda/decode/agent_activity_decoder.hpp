@@ -61,6 +61,9 @@ struct decode_stats {
 ///    256 levels.
 ///  - `errc::document_limit` "document N at byte offset M: larger than max_document_bytes (X
 ///    bytes)", M being where the document starts.
+///  - `errc::unsupported_format` "not a Data Access file: none of its N JSON document(s) has a
+///    recordCollection …", at the end of content whose JSON documents hold no envelope (an error
+///    page or a listing served as a file would otherwise read as an hour without events).
 ///  - every error of `content_reader`: `unreadable`, `unsupported_format`, `gzip_corrupt`,
 ///    `gzip_truncated`, `trailing_data`, `inflated_limit`.
 /// Events of earlier batches were already handed out when an error comes: a consumer that must

@@ -158,9 +158,12 @@ std::int64_t token_valid_until_ms(std::int64_t now_ms, std::int64_t expires_in_s
                                   std::chrono::milliseconds margin);
 
 /// The detail of a refusal from the token service: `error` and `error_description` (RFC 6749
-/// §5.2) or `message` of a JSON body, `<message>` of an XML body, else the first 200 bytes; every
-/// occurrence of `secret` replaced by "***"; escaped (`escape_text`). Pure.
-std::string token_refusal_detail(std::string_view body, std::string_view secret);
+/// §5.2) or `message` of a JSON body, `<message>` of an XML body, else the first 200 bytes (300
+/// for the others); every occurrence of `secret` replaced by "***" — raw, percent- or
+/// form-encoded, XML- or JSON-escaped, and inside HTTP Basic credentials with `client_id` —
+/// before the cut; escaped (`escape_text`). Pure.
+std::string token_refusal_detail(std::string_view body, std::string_view secret,
+                                 std::string_view client_id = {});
 
 /// Parses a token response `{"access_token": "…", "token_type": "Bearer", "expires_in": 3600}`
 /// into (token, expires_in seconds; 3600 when absent). `expires_in` may be a JSON number or a

@@ -195,6 +195,11 @@ class database {
   result<std::optional<std::int64_t>> watermark(std::string_view account,
                                                 std::string_view data_type);
 
+  /// The end (epoch ms) of the newest hour of any file of (account, data type) in the ledger,
+  /// whatever its status; nullopt when there is none.
+  result<std::optional<std::int64_t>> newest_scope_end(std::string_view account,
+                                                       std::string_view data_type);
+
   /// Moves the watermark forward to `watermark_ms`; a value behind the stored one changes
   /// nothing. Returns the watermark in force afterwards.
   result<std::int64_t> advance_watermark(std::string_view account, std::string_view data_type,

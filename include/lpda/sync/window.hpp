@@ -38,10 +38,14 @@ std::int64_t window_end_ms(std::optional<std::int64_t> server_now_ms, std::int64
 /// A watermark beyond the server's now (`now_ms`: the server's, or the host's when the server's
 /// is unknown) can only have been set by a clock that was ahead, and would list nothing until
 /// real time caught up with it — files published meanwhile would fall behind the overlap and be
-/// lost. Returns the watermark pulled back to `now_ms − overlap_ms`, so the next window lists
-/// everything since; nullopt when `watermark_ms` is unset or not beyond `now_ms`.
-std::optional<std::int64_t> repaired_watermark(std::optional<std::int64_t> watermark_ms,
-                                               std::int64_t now_ms, std::int64_t overlap_ms);
+/// lost. Returns the watermark pulled back to `now_ms − overlap_ms`, or further, to
+/// `newest_listed_ms` (the end of the newest hour in the ledger) when that is earlier: the bad
+/// state may have lasted longer than the overlap, and files published since the newest one
+/// listed were never listed (the ledger makes re-listing what is stored free); nullopt when
+/// `watermark_ms` is unset or not beyond `now_ms`.
+std::optional<std::int64_t> repaired_watermark(
+    std::optional<std::int64_t> watermark_ms, std::int64_t now_ms, std::int64_t overlap_ms,
+    std::optional<std::int64_t> newest_listed_ms = std::nullopt);
 
 /// The window of one poll: [max(watermark − overlap, now − retention_ms), now]. A new account
 /// (no watermark) starts at `initial_start_ms`, also clamped to the retention. An empty window

@@ -994,14 +994,17 @@ accounts: [{id: "1", region: us}
 
   TEST_CASE("a missing or unreadable file sets file_unreadable") {
     lpda::test::temp_dir dir;
-    for (const auto& p : {dir / "nope.yaml", dir.path()}) {
+    const std::pair<std::filesystem::path, std::string> cases[] = {
+        {dir / "nope.yaml", "no such file (give another with --config FILE)"},
+        {dir.path(), "it is a directory"}};
+    for (const auto& [p, why] : cases) {
       try {
         cfg::load_file(p, no_env());
         FAIL("loaded");
       } catch (const cfg::config_error& e) {
         CHECK(e.file_unreadable());
         REQUIRE(e.diagnostics().size() == 1);
-        CHECK(std::string(e.what()) == p.string() + ": cannot read the configuration file");
+        CHECK(std::string(e.what()) == p.string() + ": cannot read the configuration file: " + why);
       }
     }
   }

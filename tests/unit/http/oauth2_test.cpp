@@ -165,6 +165,36 @@ TEST_SUITE("http") {
     CHECK(token_refusal_detail(std::string(1000, 'a'), "s").size() == 200);
   }
 
+  TEST_CASE("a refusal that echoes the request in any encoding never shows the secret") {
+    const std::string secret = "S3cr3t+with/special&chars=ok%41 x";
+    const std::string id = "my-client";
+    // Each echo written out by hand, as a service would quote the request.
+    const std::string pct = "S3cr3t%2Bwith%2Fspecial%26chars%3Dok%2541%20x";
+    const std::string pct_lower = "S3cr3t%2bwith%2fspecial%26chars%3dok%2541%20x";
+    const std::string form = "S3cr3t%2Bwith%2Fspecial%26chars%3Dok%2541+x";
+    const std::string xml = "S3cr3t+with/special&amp;chars=ok%41 x";
+    const std::string json_escaped = R"(S3cr3t+with\/special&chars=ok%41 x)";
+    // base64("my-client:" + pct) and base64("my-client:" + secret), computed with `base64 -w0`.
+    const std::string basic_pct =
+        "bXktY2xpZW50OlMzY3IzdCUyQndpdGglMkZzcGVjaWFsJTI2Y2hhcnMlM0RvayUyNTQxJTIweA==";
+    const std::string basic_raw = "bXktY2xpZW50OlMzY3IzdCt3aXRoL3NwZWNpYWwmY2hhcnM9b2slNDEgeA==";
+    for (const auto& echo : {secret, pct, pct_lower, form, xml, basic_pct, basic_raw}) {
+      CAPTURE(echo);
+      const auto d = token_refusal_detail(R"({"error":"invalid_client","error_description":"got )" +
+                                              echo + R"("})",
+                                          secret, id);
+      CHECK(d == "invalid_client (got ***)");
+    }
+    const auto j = token_refusal_detail(R"({"message":"got )" + json_escaped + R"("})", secret, id);
+    CHECK(j == "got ***");
+    const auto x = token_refusal_detail("<error><message>secret " + xml + " refused</message></error>",
+                                        secret, id);
+    CHECK(x == "secret *** refused");
+    // Cut after masking: a secret that straddles the 200-byte cut leaves no prefix behind.
+    const auto cut = token_refusal_detail(std::string(195, 'x') + secret, secret, id);
+    CHECK(cut == std::string(195, 'x') + "***");
+  }
+
   TEST_CASE("how the token URL is found, in words") {
     oauth2_settings s;
     s.account_id = "123";

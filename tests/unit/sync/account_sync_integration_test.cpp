@@ -402,6 +402,18 @@ TEST_SUITE("integration_sync") {
     r = h.poll();
     CHECK_FALSE(r.watermark_repaired_to.has_value());
     CHECK(r.watermark_after == std::optional<std::int64_t>(server_now - margin));
+
+    // In the future again, and the newest hour in the ledger (ending at h10) is further back than
+    // now - overlap: the watermark goes back to that hour's end, so whatever was published after
+    // the last listing that reached the present is listed again.
+    h.settings.overlap = 10min;
+    REQUIRE(h.store.database_unsafe()
+                .reset_watermark(account, "agentActivity", server_now + day_ms, 0)
+                .has_value());
+    r = h.poll();
+    CHECK_FALSE(r.error.has_value());
+    CHECK(r.watermark_repaired_to == std::optional<std::int64_t>(h10));
+    CHECK(r.window.start_ms == h10 - 10 * 60'000);
   }
 
   TEST_CASE("without a Date header the host's clock ends the window, said once") {

@@ -91,6 +91,12 @@ TEST_SUITE("sync") {
       CHECK(lpda::sync::poll_window(*fixed, 0, 12 * hour, end) ==
             slice{now - 24 * hour, now - lpda::sync::server_now_margin_ms});
     }
+    // Further back when the newest hour listed is older than now - overlap (a bad state that
+    // lasted longer than the overlap); never forward of now - overlap.
+    CHECK(lpda::sync::repaired_watermark(now + day, now, 12 * hour, now - 3 * day) ==
+          std::optional<std::int64_t>(now - 3 * day));
+    CHECK(lpda::sync::repaired_watermark(now + day, now, 12 * hour, now - hour) ==
+          std::optional<std::int64_t>(now - 12 * hour));
     // Not beyond the server's now: left alone (a host behind the server changes nothing).
     CHECK_FALSE(lpda::sync::repaired_watermark(now, now, 12 * hour).has_value());
     CHECK_FALSE(lpda::sync::repaired_watermark(now - 6 * hour, now, 12 * hour).has_value());
