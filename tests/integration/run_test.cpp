@@ -542,28 +542,31 @@ TEST_SUITE("integration_run") {
       REQUIRE_MESSAGE(eventually(10000, [&] { return log_has(log, "lpda-sync running"); }),
                       tail_of(log));
 
+      const auto between = [&](int lo, int hi) {
+        return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
+      };
       std::int64_t delay = 0;
       switch (point) {
         case stop_point::first_poll:
-          delay = std::uniform_int_distribution<>(0, 300)(rng);
+          delay = between(0, 300);
           break;
         case stop_point::listing:
-          delay = std::uniform_int_distribution<>(0, 900)(rng);
+          delay = between(0, 900);
           break;
         case stop_point::download:
-          delay = std::uniform_int_distribution<>(100, 1200)(rng);
+          delay = between(100, 1200);
           break;
         case stop_point::store:
           REQUIRE_MESSAGE(
               eventually(30000, [&] { return log_has(log, "file=" + store_key + ": downloaded"); }),
               tail_of(log));
-          delay = std::uniform_int_distribution<>(0, 300)(rng);
+          delay = between(0, 300);
           break;
         case stop_point::retry_wait:
-          delay = std::uniform_int_distribution<>(50, 1500)(rng);
+          delay = between(50, 1500);
           break;
         case stop_point::backoff_wait:
-          delay = std::uniform_int_distribution<>(200, 1500)(rng);
+          delay = between(200, 1500);
           break;
         case stop_point::idle:
           // Both accounts have logged their poll's report.
@@ -576,13 +579,12 @@ TEST_SUITE("integration_run") {
                                                   std::string::npos;
                                      }),
                           tail_of(log));
-          delay = std::uniform_int_distribution<>(0, 300)(rng);
+          delay = between(0, 300);
           break;
         case stop_point::reload: {
-          std::this_thread::sleep_for(
-              std::chrono::milliseconds(std::uniform_int_distribution<>(0, 600)(rng)));
+          std::this_thread::sleep_for(std::chrono::milliseconds(between(0, 600)));
           daemon.signal(SIGHUP);
-          delay = std::uniform_int_distribution<>(0, 100)(rng);
+          delay = between(0, 100);
           break;
         }
       }
