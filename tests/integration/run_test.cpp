@@ -480,7 +480,7 @@ TEST_SUITE("integration_run") {
     CHECK(stored(dir) == expected_for(emu, "555"));
   }
 
-  TEST_CASE("run stops with exit 0 at random instants: polls, waits, idle, after SIGHUP") {
+  TEST_CASE("run exits 0 on SIGTERM at seeded random instants of its work and after SIGHUP") {
     // Cycles of `run`, each stopped by SIGTERM at a seeded random instant inside one part of its
     // work (stop_point), with a metrics endpoint on every other cycle and a $NOTIFY_SOCKET with
     // a watchdog on every third (a socket nobody reads: every notification fails). Each must
