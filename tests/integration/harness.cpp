@@ -15,7 +15,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -49,7 +52,89 @@ std::string column_text(const SQLite::Column& c) {
   return c.isNull() ? std::string("<null>") : c.getString();
 }
 
+// Appends `ours` to the options already in the environment variable `name` (the later value of
+// an option wins, so ours do).
+void add_options(const char* name, const std::string& ours) {
+  const char* before = std::getenv(name);
+  const std::string value = before && *before ? std::string(before) + ":" + ours : ours;
+  ::setenv(name, value.c_str(), 1);
+}
+
 }  // namespace
+
+std::int64_t scaled_ms(std::int64_t ms) {
+  static const double scale = [] {
+    const char* s = std::getenv("LPDA_TEST_TIME_SCALE");
+    const double v = s ? std::strtod(s, nullptr) : 1.0;
+    return v > 0 ? v : 1.0;
+  }();
+  return static_cast<std::int64_t>(static_cast<double>(ms) * scale);
+}
+
+const std::filesystem::path& sanitizer_log_dir() {
+  static const std::filesystem::path dir = [] {
+    std::filesystem::path d;
+    if (const char* env = std::getenv("LPDA_SANITIZER_LOG_DIR"); env && *env) {
+      d = env;
+      std::filesystem::create_directories(d);
+    } else {
+      std::string templ =
+          (std::filesystem::temp_directory_path() / "lpda-sanitizer-XXXXXX").string();
+      if (!::mkdtemp(templ.data())) throw std::runtime_error("mkdtemp failed for " + templ);
+      d = templ;
+    }
+    // ASan exits 1 by default, an exit code some tests expect for other reasons: 86 is no exit
+    // code of lpda-sync or the emulator. A report goes to <dir>/<tool>.<pid>, never mixed into
+    // the output a test parses.
+    add_options("ASAN_OPTIONS", "exitcode=86:log_path=" + (d / "asan").string());
+    add_options("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1:exitcode=86:log_path=" +
+                                     (d / "ubsan").string());
+    add_options("TSAN_OPTIONS", "exitcode=86:log_path=" + (d / "tsan").string());
+    return d;
+  }();
+  return dir;
+}
+
+void check_sanitizer_logs() {
+  static std::mutex m;
+  static std::set<std::string> reported;
+  const std::lock_guard lock(m);
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator(sanitizer_log_dir(), ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    const auto name = it->path().filename().string();
+    const bool report =
+        name.starts_with("asan.") || name.starts_with("ubsan.") || name.starts_with("tsan.");
+    if (!report || !reported.insert(name).second) continue;
+    std::string text;
+    try {
+      text = read_file(it->path());
+    } catch (const std::exception& e) {
+      text = e.what();
+    }
+    if (text.size() > 30000)
+      text = text.substr(0, 30000) + "\n[... cut; the whole report is in the file]";
+    FAIL_CHECK("sanitizer report " << it->path().string() << ":\n" << text);
+  }
+}
+
+std::string signal_name(int sig) {
+  const char* abbrev = ::sigabbrev_np(sig);
+  const char* text = ::strsignal(sig);
+  return std::string("SIG") + (abbrev ? abbrev : std::to_string(sig)) + " (" +
+         (text ? text : "unknown signal") + ")";
+}
+
+std::string tail_of(const std::filesystem::path& p, std::size_t lines) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return {};
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::size_t pos = text.size();
+  if (pos > 0 && text[pos - 1] == '\n') --pos;
+  for (std::size_t n = 0; pos > 0; --pos)
+    if (text[pos - 1] == '\n' && ++n == lines) break;
+  return text.substr(pos);
+}
 
 std::int64_t now_ms() {
   using namespace std::chrono;
@@ -57,6 +142,7 @@ std::int64_t now_ms() {
 }
 
 emulator_process::emulator_process(const std::vector<std::string>& args) {
+  (void)sanitizer_log_dir();
   int out[2];
   if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
   const std::string bin = (bin_dir() / "lpda-emulator").string();
@@ -88,13 +174,19 @@ emulator_process::emulator_process(const std::vector<std::string>& args) {
 emulator_process::~emulator_process() {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGTERM);
-  for (int i = 0; i < 100; ++i) {
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) return;
+  const auto deadline = now_ms() + scaled_ms(2000);
+  int status = 0;
+  bool ended = false;
+  while (!(ended = ::waitpid(pid_, &status, WNOHANG) == pid_) && now_ms() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (!ended) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  } else if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM) {
+    // Its stderr is the test's: the report or the last words are in the test output above.
+    MESSAGE("lpda-emulator (pid " << pid_ << ") died of " << signal_name(WTERMSIG(status)));
   }
-  ::kill(pid_, SIGKILL);
-  ::waitpid(pid_, nullptr, 0);
+  check_sanitizer_logs();
 }
 
 std::string emulator_process::control(const std::string& command, const std::string& query) const {
@@ -237,7 +329,12 @@ std::string write_config(const temp_dir& dir, const std::string& url,
 }
 
 child_process::child_process(const std::vector<std::string>& argv_s, const std::string& log_path,
-                             const std::vector<std::string>& extra_env) {
+                             const std::vector<std::string>& extra_env)
+    : log_path_(log_path) {
+  (void)sanitizer_log_dir();
+  for (std::size_t i = 0; i < argv_s.size() && i < 2; ++i)
+    name_ +=
+        (i ? " " : "") + (i ? argv_s[i] : std::filesystem::path(argv_s[i]).filename().string());
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
@@ -258,19 +355,25 @@ child_process::child_process(const std::vector<std::string>& argv_s, const std::
 child_process::~child_process() {
   if (pid_ > 0 && status_ < 0) {
     ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
+    sent_kill_ = true;
+    int st = 0;
+    ::waitpid(pid_, &st, 0);
+    ended(st);
   }
 }
 
-void child_process::signal(int sig) const { ::kill(pid_, sig); }
+void child_process::signal(int sig) {
+  if (sig == SIGKILL) sent_kill_ = true;
+  ::kill(pid_, sig);
+}
 
 int child_process::wait(std::int64_t timeout_ms) {
   if (status_ >= 0) return status_;
-  const auto deadline = now_ms() + timeout_ms;
+  const auto deadline = now_ms() + scaled_ms(timeout_ms);
   do {
     int st = 0;
     if (::waitpid(pid_, &st, WNOHANG) == pid_) {
-      status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+      ended(st);
       return status_;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -278,8 +381,25 @@ int child_process::wait(std::int64_t timeout_ms) {
   return -1;
 }
 
+void child_process::ended(int st) {
+  status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  if (WIFSIGNALED(st) && !(WTERMSIG(st) == SIGKILL && sent_kill_))
+    MESSAGE(name_ << " (pid " << pid_ << ") died of " << signal_name(WTERMSIG(st))
+                  << "; the end of " << log_path_ << ":\n"
+                  << tail_of(log_path_));
+  check_sanitizer_logs();
+}
+
 run_result run_lpda(const std::string& args) {
-  return run_command("'" + (bin_dir() / "lpda-sync").string() + "' " + args);
+  (void)sanitizer_log_dir();
+  auto r = run_command("'" + (bin_dir() / "lpda-sync").string() + "' " + args);
+  // /bin/sh reports a child killed by signal N as 128 + N.
+  if (r.status > 128 && r.status < 128 + 65)
+    MESSAGE("lpda-sync " << args << " died of " << signal_name(r.status - 128)
+                         << "; the end of its stderr:\n"
+                         << r.err.substr(r.err.size() > 4000 ? r.err.size() - 4000 : 0));
+  check_sanitizer_logs();
+  return r;
 }
 
 rapidjson::Document status_json(const std::string& config) {

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <set>
 #include <string>
 #include <vector>
@@ -75,7 +76,9 @@ std::string write_config(const temp_dir& dir, const std::string& url,
                          const std::string& extra_defaults = "", const std::string& extra_top = "");
 
 /// A child process started with execv, its stdout and stderr appended to `log_path`; killed
-/// with SIGKILL at destruction if still running.
+/// with SIGKILL at destruction if still running. When it dies of a signal the test did not send
+/// as SIGKILL, the test output names the signal and shows the tail of `log_path`; a sanitizer
+/// report it left fails the test (see check_sanitizer_logs).
 class child_process {
  public:
   child_process(const std::vector<std::string>& argv, const std::string& log_path,
@@ -84,17 +87,44 @@ class child_process {
   child_process(const child_process&) = delete;
   child_process& operator=(const child_process&) = delete;
   pid_t pid() const { return pid_; }
-  void signal(int sig) const;
-  /// Waits up to `timeout_ms`; returns the exit status (128 + signal when killed), or -1 when
-  /// still running.
+  void signal(int sig);
+  /// Waits up to `timeout_ms` (scaled by scaled_ms); returns the exit status (128 + signal when
+  /// killed), or -1 when still running.
   int wait(std::int64_t timeout_ms);
 
  private:
+  void ended(int wait_status);
+
   pid_t pid_ = -1;
   int status_ = -1;
+  std::string name_;
+  std::string log_path_;
+  bool sent_kill_ = false;
 };
 
-/// Runs bin_dir()/lpda-sync with `args` (a shell-quoted string).
+/// `ms` multiplied by $LPDA_TEST_TIME_SCALE (a positive number, default 1): the time limits of
+/// tests that wait for the binaries, longer when they run slower (under a sanitizer, on a loaded
+/// machine). Durations the product itself promises (a stop within 10 s) are not scaled.
+std::int64_t scaled_ms(std::int64_t ms);
+
+/// The directory the sanitizers of every child write their reports to (ASAN_OPTIONS,
+/// UBSAN_OPTIONS and TSAN_OPTIONS `log_path`, exit code 86, set in this process's environment
+/// the first time a child starts): $LPDA_SANITIZER_LOG_DIR, or a fresh directory under $TMPDIR.
+const std::filesystem::path& sanitizer_log_dir();
+
+/// Fails the running test once for each sanitizer report written since the last call, with the
+/// report's text. The harness calls it whenever a child it started has ended; a test that starts
+/// processes by other means calls it itself.
+void check_sanitizer_logs();
+
+/// "SIGSEGV (Segmentation fault)" for 11.
+std::string signal_name(int sig);
+
+/// The last `lines` lines of a text file ("" when it cannot be read).
+std::string tail_of(const std::filesystem::path& p, std::size_t lines = 40);
+
+/// Runs bin_dir()/lpda-sync with `args` (a shell-quoted string). A death by a signal is named in
+/// the test output with the tail of its stderr; a sanitizer report fails the test.
 run_result run_lpda(const std::string& args);
 
 /// `lpda-sync status --json --config CONFIG`, parsed; fails the test unless it exits 0 with JSON.

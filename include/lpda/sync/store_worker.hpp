@@ -5,6 +5,8 @@
 #include "lpda/store/database.hpp"
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -24,10 +26,20 @@ class store_worker {
 
   /// Runs `f(database&)` on the store thread and returns its result to the awaiting coroutine
   /// (on the coroutine's own executor). Exceptions thrown by `f` propagate to the awaiter.
+  ///
+  /// Not cancellable: a cancellation of the awaiting coroutine (the daemon stopping) does not
+  /// reach `f`, which runs to its end; the coroutine gets the result and sees the cancellation
+  /// at its next `co_await`. Work that must stop early checks a flag of its own (the store's
+  /// event source does, between batches).
   template <class F>
   boost::asio::awaitable<std::invoke_result_t<F&, store::database&>> run(F f) {
+    // An unconnected slot: Boost 1.81's co_spawn would forward a cancellation to the store
+    // thread through a raw pointer into the awaiter's cancellation state, which the network
+    // thread frees when the result arrives first (a use after free on the store thread, seen
+    // as a SIGSEGV of `run` at SIGTERM; chriskohlhoff/asio#1332).
     return boost::asio::co_spawn(pool_.get_executor(), call<F>(this, std::move(f)),
-                                 boost::asio::use_awaitable);
+                                 boost::asio::bind_cancellation_slot(
+                                     boost::asio::cancellation_slot(), boost::asio::use_awaitable));
   }
 
   /// Direct access for code already on the store thread or when nothing else runs (start-up).
@@ -39,7 +51,7 @@ class store_worker {
  private:
   template <class F>
   static boost::asio::awaitable<std::invoke_result_t<F&, store::database&>> call(store_worker* self,
-                                                                                  F f) {
+                                                                                 F f) {
     co_return f(self->db_);
   }
 
