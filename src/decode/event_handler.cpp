@@ -1,11 +1,25 @@
 #include "event_handler.hpp"
 
 #include <array>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <utility>
 
 namespace lpda::decode::detail {
+namespace {
+
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+}  // namespace
+
 namespace {
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -445,7 +459,12 @@ bool event_handler::Key(const char* s, rapidjson::SizeType len, bool) {
       [[fallthrough]];
     case frame_kind::object:
       f.child = child_slot(f.where, key);
-      if (f.child == slot::record_collection) has_record_collection_ = true;
+      // The Data Access envelope: `recordCollection`, or its siblings `dataType` / `metaData`
+      // (a document of an hour without records may carry only those).
+      if (f.child == slot::record_collection ||
+          (f.where == slot::root && (equals_ignoring_case(key, "dataType") ||
+                                     equals_ignoring_case(key, "metaData"))))
+        has_record_collection_ = true;
       // The key is only needed for error paths, and no error is raised inside a skipped value.
       if (f.child != slot::skip) f.key.assign(key);
       return true;

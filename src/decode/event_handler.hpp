@@ -62,6 +62,8 @@ class event_handler {
   const std::optional<error>& failure() const { return failure_; }
   /// True when the document since `begin_document` has a top-level `recordCollection` (a Data
   /// Access envelope, even one with no records).
+  /// The current document has the Data Access envelope: a top-level `recordCollection`,
+  /// `dataType` or `metaData`.
   bool has_record_collection() const { return has_record_collection_; }
 
   // RapidJSON handler concept.

@@ -137,8 +137,10 @@ std::vector<std::string> secret_forms(std::string_view secret, std::string_view 
       lower[i + 1] = static_cast<char>(std::tolower(static_cast<unsigned char>(lower[i + 1])));
       lower[i + 2] = static_cast<char>(std::tolower(static_cast<unsigned char>(lower[i + 2])));
     }
-  std::string form;
-  for (char c : upper) form += c == ' ' ? '+' : c;
+  // application/x-www-form-urlencoded writes a space as '+'.
+  std::string form = upper;
+  for (auto at = form.find("%20"); at != std::string::npos; at = form.find("%20", at))
+    form.replace(at, 3, "+");
   std::string xml, json;
   for (char c : raw) {
     switch (c) {

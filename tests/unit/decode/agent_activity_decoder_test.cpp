@@ -384,6 +384,20 @@ TEST_SUITE("decode") {
     CHECK(ok(R"({"dataType":"AgentActivity"})").empty());
   }
 
+  TEST_CASE("JSON without the Data Access envelope is not a Data Access file") {
+    // An error page or a listing served in place of a file would otherwise read as an hour
+    // without events, and be stored as one.
+    const auto e = fails(R"({"status":"maintenance","message":"service temporarily unavailable"})");
+    CHECK(has_code(e, errc::unsupported_format));
+    CHECK(e.message.find("not a Data Access file: none of its 1 JSON document(s)") == 0);
+    const auto two = fails("{\"a\":[1,2]}\n{\"b\":{}}\n");
+    CHECK(has_code(two, errc::unsupported_format));
+    CHECK(two.message.find("none of its 2 JSON document(s)") != std::string::npos);
+    // One envelope among other documents is a Data Access file; so is an empty file.
+    CHECK(ok(R"({"a":1} {"metaData":null})").empty());
+    CHECK(ok("").empty());
+  }
+
   TEST_CASE("missing or null required fields fail with the JSON path and document and offset") {
     const std::string second_without_id = wrapped_doc(
         "S-1", base_event + "," + replace_once(base_event, R"("agentID":{"long":9},)", ""));
@@ -504,7 +518,9 @@ TEST_SUITE("decode") {
     CHECK(has_code(e, errc::malformed_json));
     CHECK(e.message.find("nesting deeper than 256 levels") != std::string::npos);
     // 200 levels is fine.
-    CHECK(ok(R"({"x":)" + std::string(200, '[') + std::string(200, ']') + "}").empty());
+    CHECK(ok(R"({"recordCollection":[],"x":)" + std::string(200, '[') + std::string(200, ']') +
+             "}")
+              .empty());
   }
 
   TEST_CASE("batches hold at most batch_size events in file order") {

@@ -273,6 +273,27 @@ TEST_SUITE("integration_sync") {
           std::string::npos);
   }
 
+  TEST_CASE("a 200 whose JSON is not a Data Access file fails the file, and it is fetched again") {
+    fake_api api;
+    const std::string name = file_name(0);
+    api.set_listing("[" + entry(name, api.base + "/f/a.gz") + "]");
+    // A maintenance page served as the file: valid JSON, no events, no envelope.
+    api.bodies["/f/a.gz"] = R"({"status":"maintenance","message":"service temporarily unavailable"})";
+    harness h(api, 3);
+    auto r = h.poll();
+    CHECK(r.files_done == 0);
+    CHECK(r.files_failed == 1);
+    auto ledger = h.ledger();
+    CHECK(ledger[name].status == lpda::store::file_status::failed);
+    CHECK(ledger[name].last_error.value_or("").find("not a Data Access file") != std::string::npos);
+    // The real file comes next time: fetched and stored.
+    api.bodies["/f/a.gz"] = docs_example_gz();
+    r = h.poll();
+    CHECK(r.files_done == 1);
+    CHECK(h.ledger()[name].status == lpda::store::file_status::done);
+    CHECK(api.downloads_of("/f/a.gz") == 2);
+  }
+
   TEST_CASE("an empty 200 body is stored with a warning; spool and quarantine are private") {
     fake_api api;
     const std::string empty = file_name(0), zip = file_name(1);
