@@ -192,8 +192,7 @@ asio::awaitable<void> check_account(check_env* env) {
   // 4. Each configured data type's files of the last N hours.
   // The last N hours by the server's clock, as a poll would list them.
   const auto server_now = co_await env->client->server_now();
-  const std::int64_t end_ms =
-      server_now && *server_now ? **server_now : system_now_ms();
+  const std::int64_t end_ms = server_now && *server_now ? **server_now : system_now_ms();
   const std::int64_t start_ms = end_ms - std::int64_t{env->hours} * 3'600'000;
   std::optional<data_file> sample;
   for (const auto& type : a.data_types) {

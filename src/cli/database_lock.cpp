@@ -53,9 +53,10 @@ result<database_lock> database_lock::acquire(const std::string& database,
     ::close(fd);
     if (err != EWOULDBLOCK)
       return error(errc::store_io, "cannot lock " + path + ": " + std::strerror(err));
-    return error(errc::store_busy, holder + " is using " + database + " (it holds the lock " +
-                                       path + "); stop it first: `systemctl stop lpda-sync` for the service, else "
-                                       "`kill -TERM <pid>`");
+    return error(errc::store_busy,
+                 holder + " is using " + database + " (it holds the lock " + path +
+                     "); stop it first: `systemctl stop lpda-sync` for the service, else "
+                     "`kill -TERM <pid>`");
   }
   database_lock lock(fd, std::string(command));
   if (writable) lock.write_line({});

@@ -24,8 +24,7 @@ int run_health(const std::string& config_path) {
   const auto daemon = database_lock::holder(cfg.database);
   if (daemon.held && daemon.listen && *daemon.listen != cfg.listen) {
     std::cerr << "lpda-sync health: the running daemon serves "
-              << (daemon.listen->empty() ? std::string("no endpoint")
-                                         : "on " + *daemon.listen)
+              << (daemon.listen->empty() ? std::string("no endpoint") : "on " + *daemon.listen)
               << ", not on the config's listen " << (cfg.listen.empty() ? "\"\"" : cfg.listen)
               << " (a reload could not apply it; its log says why)\n";
     listen = *daemon.listen;

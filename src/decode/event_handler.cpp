@@ -462,8 +462,8 @@ bool event_handler::Key(const char* s, rapidjson::SizeType len, bool) {
       // The Data Access envelope: `recordCollection`, or its siblings `dataType` / `metaData`
       // (a document of an hour without records may carry only those).
       if (f.child == slot::record_collection ||
-          (f.where == slot::root && (equals_ignoring_case(key, "dataType") ||
-                                     equals_ignoring_case(key, "metaData"))))
+          (f.where == slot::root &&
+           (equals_ignoring_case(key, "dataType") || equals_ignoring_case(key, "metaData"))))
         has_record_collection_ = true;
       // The key is only needed for error paths, and no error is raised inside a skipped value.
       if (f.child != slot::skip) f.key.assign(key);

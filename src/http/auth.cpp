@@ -144,19 +144,36 @@ std::vector<std::string> secret_forms(std::string_view secret, std::string_view 
   std::string xml, json;
   for (char c : raw) {
     switch (c) {
-      case '&': xml += "&amp;"; break;
-      case '<': xml += "&lt;"; break;
-      case '>': xml += "&gt;"; break;
-      case '"': xml += "&quot;"; break;
-      case '\'': xml += "&apos;"; break;
-      default: xml += c;
+      case '&':
+        xml += "&amp;";
+        break;
+      case '<':
+        xml += "&lt;";
+        break;
+      case '>':
+        xml += "&gt;";
+        break;
+      case '"':
+        xml += "&quot;";
+        break;
+      case '\'':
+        xml += "&apos;";
+        break;
+      default:
+        xml += c;
     }
     if (c == '"' || c == '\\' || c == '/') json += '\\';
     json += c;
   }
   const std::string id(client_id);
-  forms = {raw, upper, lower, form, xml, json,
-           base64(percent_encode(id) + ":" + upper), base64(id + ":" + raw)};
+  forms = {raw,
+           upper,
+           lower,
+           form,
+           xml,
+           json,
+           base64(percent_encode(id) + ":" + upper),
+           base64(id + ":" + raw)};
   // Longest first, so a form that contains another is masked whole.
   std::sort(forms.begin(), forms.end(),
             [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
@@ -279,7 +296,8 @@ boost::asio::awaitable<result<std::string>> oauth2_client_credentials::resolve_t
   }
   if (r->status < 200 || r->status >= 300) {
     auto e =
-        status_error(r->status, req.url, token_refusal_detail(r->body, settings_.client_secret, settings_.client_id));
+        status_error(r->status, req.url,
+                     token_refusal_detail(r->body, settings_.client_secret, settings_.client_id));
     e.message = "Domain API lookup of the sentinel host refused: " + e.message;
     co_return e;
   }
@@ -336,7 +354,9 @@ boost::asio::awaitable<result<std::string>> oauth2_client_credentials::fetch_tok
     co_return e;
   }
   if (r->status < 200 || r->status >= 300) {
-    auto e = status_error(r->status, *url, token_refusal_detail(r->body, settings_.client_secret, settings_.client_id));
+    auto e =
+        status_error(r->status, *url,
+                     token_refusal_detail(r->body, settings_.client_secret, settings_.client_id));
     e.message = "OAuth 2.0 token request refused: " + e.message;
     if (e.code != make_error_code(errc::server_error) && e.code != make_error_code(errc::throttled))
       e.code = make_error_code(errc::auth_failed);

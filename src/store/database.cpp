@@ -906,7 +906,7 @@ result<std::optional<std::int64_t>> database::watermark(std::string_view account
 }
 
 result<std::optional<std::int64_t>> database::newest_scope_end(std::string_view account,
-                                                                std::string_view data_type) {
+                                                               std::string_view data_type) {
   auto& d = *impl_;
   const std::string acc(account);
   const std::string type(data_type);

@@ -226,8 +226,8 @@ TEST_SUITE("integration_sync") {
     CHECK(account_status(status_json(config), "555")["last_error"].IsString());
 
     // A listing's retry line names its window in ISO 8601.
-    emulator_process emu(emulator_args(
-        4, {"--fault", "503", "--fault-target", "listing", "--fault-first", "1"}));
+    emulator_process emu(
+        emulator_args(4, {"--fault", "503", "--fault-target", "listing", "--fault-first", "1"}));
     temp_dir dir2;
     const auto config2 = write_config(dir2, emu.url(), {"555"});
     const auto r2 = run_lpda("once --config '" + config2 + "'");

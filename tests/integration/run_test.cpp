@@ -368,11 +368,11 @@ TEST_SUITE("integration_run") {
        // listener would answer anything), and says so.
       const auto h = run_lpda("health --config '" + config + "'");
       CHECK_MESSAGE(h.status == 0, h.err);
-      CHECK_MESSAGE(h.err.find("the running daemon serves on 127.0.0.1:" +
-                               std::to_string(second_port) +
-                               ", not on the config's listen 127.0.0.1:" +
-                               std::to_string(taken_port)) != std::string::npos,
-                    h.err);
+      CHECK_MESSAGE(
+          h.err.find("the running daemon serves on 127.0.0.1:" + std::to_string(second_port) +
+                     ", not on the config's listen 127.0.0.1:" + std::to_string(taken_port)) !=
+              std::string::npos,
+          h.err);
       CHECK(h.err.find("/healthz ok") != std::string::npos);
     }
     ::close(taken);

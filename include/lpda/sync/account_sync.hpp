@@ -108,9 +108,9 @@ using progress_fn = std::function<void(const poll_report&, std::size_t files_tot
 /// recorded as a failed file (empty href, first slice it is listed in) whose error names every
 /// href; identical duplicates are fetched once. A 0-byte 200 body is stored as a file with no
 /// events and logged as a warning naming the file. The spool directory (and `quarantine/`
-/// below it, where a quarantined file's body is kept) is made mode 0700; its files are 0600. A ledger row without href that `retry-failed` put back to
-/// pending is not fetched either: it fails again with an error saying so, until a listing shows
-/// the file well-formed.
+/// below it, where a quarantined file's body is kept) is made mode 0700; its files are 0600. A
+/// ledger row without href that `retry-failed` put back to pending is not fetched either: it fails
+/// again with an error saying so, until a listing shows the file well-formed.
 boost::asio::awaitable<std::vector<poll_report>> poll_account(api::data_access_client& client,
                                                               store_worker& store,
                                                               account_settings settings,

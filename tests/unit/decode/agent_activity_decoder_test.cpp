@@ -518,8 +518,7 @@ TEST_SUITE("decode") {
     CHECK(has_code(e, errc::malformed_json));
     CHECK(e.message.find("nesting deeper than 256 levels") != std::string::npos);
     // 200 levels is fine.
-    CHECK(ok(R"({"recordCollection":[],"x":)" + std::string(200, '[') + std::string(200, ']') +
-             "}")
+    CHECK(ok(R"({"recordCollection":[],"x":)" + std::string(200, '[') + std::string(200, ']') + "}")
               .empty());
   }
 

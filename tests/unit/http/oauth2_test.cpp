@@ -180,15 +180,14 @@ TEST_SUITE("http") {
     const std::string basic_raw = "bXktY2xpZW50OlMzY3IzdCt3aXRoL3NwZWNpYWwmY2hhcnM9b2slNDEgeA==";
     for (const auto& echo : {secret, pct, pct_lower, form, xml, basic_pct, basic_raw}) {
       CAPTURE(echo);
-      const auto d = token_refusal_detail(R"({"error":"invalid_client","error_description":"got )" +
-                                              echo + R"("})",
-                                          secret, id);
+      const auto d = token_refusal_detail(
+          R"({"error":"invalid_client","error_description":"got )" + echo + R"("})", secret, id);
       CHECK(d == "invalid_client (got ***)");
     }
     const auto j = token_refusal_detail(R"({"message":"got )" + json_escaped + R"("})", secret, id);
     CHECK(j == "got ***");
-    const auto x = token_refusal_detail("<error><message>secret " + xml + " refused</message></error>",
-                                        secret, id);
+    const auto x = token_refusal_detail(
+        "<error><message>secret " + xml + " refused</message></error>", secret, id);
     CHECK(x == "secret *** refused");
     // Cut after masking: a secret that straddles the 200-byte cut leaves no prefix behind.
     const auto cut = token_refusal_detail(std::string(195, 'x') + secret, secret, id);

@@ -278,7 +278,8 @@ TEST_SUITE("integration_sync") {
     const std::string name = file_name(0);
     api.set_listing("[" + entry(name, api.base + "/f/a.gz") + "]");
     // A maintenance page served as the file: valid JSON, no events, no envelope.
-    api.bodies["/f/a.gz"] = R"({"status":"maintenance","message":"service temporarily unavailable"})";
+    api.bodies["/f/a.gz"] =
+        R"({"status":"maintenance","message":"service temporarily unavailable"})";
     harness h(api, 3);
     auto r = h.poll();
     CHECK(r.files_done == 0);
