@@ -524,6 +524,8 @@ struct client::impl {
       // Every attempt is reported once, before the redirect, refresh or retry it leads to.
       const auto notify = [&](std::optional<errc> failure_kind, const retry_decision& d) {
         if (!observer_) return;
+        // `r.error()` is a copy: the event's view needs a string that outlives the call.
+        std::string failure_detail;
         request_event ev;
         ev.method = method;
         ev.host = t->host;
@@ -535,7 +537,8 @@ struct client::impl {
                                req.is_expected_answer(r->status, r->body);
         } else {
           ev.error = failure_kind;
-          ev.detail = r.error().message;
+          failure_detail = r.error().message;
+          ev.detail = failure_detail;
         }
         ev.attempt = attempt;
         ev.retrying = d.retry;

@@ -823,6 +823,12 @@ std::vector<std::string> faketime_env(const std::string& offset,
                                       const std::string& offset_file = "") {
   std::vector<std::string> env{"LD_PRELOAD=" + faketime_library(),
                                "FAKETIME_DONT_FAKE_MONOTONIC=1"};
+  // A sanitized lpda-sync refuses to start with a preloaded library ahead of its runtime unless
+  // told to allow it; libfaketime only wraps the clock calls.
+  (void)sanitizer_log_dir();  // sets ASAN_OPTIONS for the children first
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  env.push_back(std::string("ASAN_OPTIONS=") + (asan ? std::string(asan) + ":" : std::string()) +
+                "verify_asan_link_order=0");
   if (offset_file.empty()) {
     env.push_back("FAKETIME=" + offset);
   } else {
