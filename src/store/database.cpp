@@ -159,10 +159,15 @@ constexpr std::string_view sql_newest_scope_end = R"sql(
 SELECT max(scope_end_ms) FROM files WHERE account_id = ?1 AND data_type = ?2
 )sql";
 
+// ?5: the watermark the poll started from, or NULL. A stored watermark moved back below it
+// meanwhile (reset-watermark, or another process's repair) stays: the poll's end must not undo it.
 constexpr std::string_view sql_advance_watermark = R"sql(
 INSERT INTO checkpoints (account_id, data_type, watermark_ms, updated_ms) VALUES (?1, ?2, ?3, ?4)
 ON CONFLICT DO UPDATE SET watermark_ms = excluded.watermark_ms, updated_ms = excluded.updated_ms
-WHERE checkpoints.watermark_ms IS NULL OR excluded.watermark_ms > checkpoints.watermark_ms
+WHERE (?5 IS NULL AND (checkpoints.watermark_ms IS NULL
+                       OR excluded.watermark_ms > checkpoints.watermark_ms))
+   OR (?5 IS NOT NULL AND checkpoints.watermark_ms >= ?5
+       AND excluded.watermark_ms > checkpoints.watermark_ms)
 )sql";
 
 constexpr std::string_view sql_reset_watermark = R"sql(
@@ -922,7 +927,8 @@ result<std::optional<std::int64_t>> database::newest_scope_end(std::string_view 
 
 result<std::int64_t> database::advance_watermark(std::string_view account,
                                                  std::string_view data_type,
-                                                 std::int64_t watermark_ms, std::int64_t now_ms) {
+                                                 std::int64_t watermark_ms, std::int64_t now_ms,
+                                                 std::optional<std::int64_t> polled_from_ms) {
   auto& d = *impl_;
   const std::string acc(account);
   const std::string type(data_type);
@@ -934,6 +940,7 @@ result<std::int64_t> database::advance_watermark(std::string_view account,
       bind_text(st, 2, type);
       bind_int(st, 3, watermark_ms);
       bind_int(st, 4, now_ms);
+      bind_opt(st, 5, polled_from_ms);
       st.exec();
     }
     auto& q = d.stmt(sql_watermark);

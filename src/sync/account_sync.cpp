@@ -627,7 +627,7 @@ asio::awaitable<poll_report> poll_data_type(api::data_access_client* client, sto
   auto saved = co_await store->run([&](store::database& db) -> result<std::optional<std::int64_t>> {
     std::optional<std::int64_t> in_force = *wm;
     if (next && next != *wm) {
-      auto r = db.advance_watermark(account, data_type, *next, end_now);
+      auto r = db.advance_watermark(account, data_type, *next, end_now, *wm);
       if (!r) return r.error();
       in_force = *r;
     }
@@ -639,6 +639,11 @@ asio::awaitable<poll_report> poll_data_type(api::data_access_client* client, sto
     if (!report.error) report.error = saved.error();
   } else {
     report.watermark_after = *saved;
+    if (next && *saved && **saved < *next && *wm && **saved < **wm)
+      spdlog::info(
+          "account={} data_type={}: the watermark was moved back to {} while this poll ran "
+          "(reset-watermark); it stays there",
+          account, data_type, format_iso8601_ms(**saved));
   }
   if (report.watermark_after &&
       client->server_time().now_ms().value_or(end_now) - *report.watermark_after >

@@ -201,9 +201,12 @@ class database {
                                                        std::string_view data_type);
 
   /// Moves the watermark forward to `watermark_ms`; a value behind the stored one changes
-  /// nothing. Returns the watermark in force afterwards.
+  /// nothing. `polled_from_ms`: the watermark the poll started from — when the stored one has
+  /// been moved back below it since (reset-watermark while the poll ran), it is left as it is.
+  /// Returns the watermark in force afterwards.
   result<std::int64_t> advance_watermark(std::string_view account, std::string_view data_type,
-                                         std::int64_t watermark_ms, std::int64_t now_ms);
+                                         std::int64_t watermark_ms, std::int64_t now_ms,
+                                         std::optional<std::int64_t> polled_from_ms = std::nullopt);
 
   /// Sets the watermark to any value, backwards included (backfill), or clears it (nullopt).
   result<void> reset_watermark(std::string_view account, std::string_view data_type,

@@ -581,6 +581,21 @@ TEST_SUITE("store") {
     CHECK(db.advance_watermark(test_account, dtype, 200, 6).value() == 200);
   }
 
+  TEST_CASE("a poll's advance does not undo a reset made while it ran") {
+    lpda::test::temp_dir dir;
+    auto db = database::open(settings_for(dir / "lpda.db"));
+    REQUIRE(db.advance_watermark(test_account, dtype, 9000, 1).has_value());
+    // A poll starts from 9000; meanwhile an operator resets the watermark to 1000.
+    REQUIRE(db.reset_watermark(test_account, dtype, 1000, 2).has_value());
+    CHECK(db.advance_watermark(test_account, dtype, 12000, 3, 9000).value() == 1000);
+    CHECK(db.watermark(test_account, dtype).value() == std::optional<std::int64_t>(1000));
+    // A poll that started from the reset value moves it on; one that started from a value the
+    // store has passed (another process went further) keeps the further one.
+    CHECK(db.advance_watermark(test_account, dtype, 5000, 4, 1000).value() == 5000);
+    CHECK(db.advance_watermark(test_account, dtype, 4000, 5, 1000).value() == 5000);
+    CHECK(db.advance_watermark(test_account, dtype, 7000, 6, 1000).value() == 7000);
+  }
+
   TEST_CASE("quarantine after N failed polls then list and reset") {
     lpda::test::temp_dir dir;
     const auto p = dir / "lpda.db";
