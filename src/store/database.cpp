@@ -895,13 +895,17 @@ result<int> database::reset_quarantined(std::optional<std::string_view> account,
   });
 }
 
-result<std::optional<std::int64_t>> database::watermark(std::string_view account,
-                                                        std::string_view data_type) {
-  auto& d = *impl_;
+namespace {
+
+// One optional integer read by (account, data type): `sql` binds them as ?1 and ?2.
+template <class Impl>
+result<std::optional<std::int64_t>> read_int_of(Impl& d, const char* what, std::string_view sql,
+                                                std::string_view account,
+                                                std::string_view data_type) {
   const std::string acc(account);
   const std::string type(data_type);
-  return d.read("watermark", [&]() -> std::optional<std::int64_t> {
-    auto& st = d.stmt(sql_watermark);
+  return d.read(what, [&]() -> std::optional<std::int64_t> {
+    auto& st = d.stmt(sql);
     reset_guard g(st);
     bind_text(st, 1, acc);
     bind_text(st, 2, type);
@@ -910,19 +914,16 @@ result<std::optional<std::int64_t>> database::watermark(std::string_view account
   });
 }
 
+}  // namespace
+
+result<std::optional<std::int64_t>> database::watermark(std::string_view account,
+                                                        std::string_view data_type) {
+  return read_int_of(*impl_, "watermark", sql_watermark, account, data_type);
+}
+
 result<std::optional<std::int64_t>> database::newest_scope_end(std::string_view account,
                                                                std::string_view data_type) {
-  auto& d = *impl_;
-  const std::string acc(account);
-  const std::string type(data_type);
-  return d.read("newest_scope_end", [&]() -> std::optional<std::int64_t> {
-    auto& st = d.stmt(sql_newest_scope_end);
-    reset_guard g(st);
-    bind_text(st, 1, acc);
-    bind_text(st, 2, type);
-    if (!st.executeStep()) return std::nullopt;
-    return opt_int(st.getColumn(0));
-  });
+  return read_int_of(*impl_, "newest_scope_end", sql_newest_scope_end, account, data_type);
 }
 
 result<std::int64_t> database::advance_watermark(std::string_view account,
