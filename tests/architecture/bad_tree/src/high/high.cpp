@@ -1,0 +1,1 @@
+#include "lpda/low/low.hpp"

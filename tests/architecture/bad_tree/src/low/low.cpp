@@ -1,0 +1,2 @@
+#include "lpda/low/low.hpp"
+#include "lpda/high/high.hpp"
