@@ -1,13 +1,8 @@
 #include "lpda/api/listing.hpp"
 
+#include "lpda/core/clock.hpp"
 #include "lpda/http/status.hpp"
 
-// date::parse's seconds field goes through a long double that GCC 12 cannot prove is set before
-// use on the failure path (the stream is failed then and the value is never read).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <date/date.h>
-#pragma GCC diagnostic pop
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
@@ -16,7 +11,6 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <sstream>
 
 namespace lpda::api {
 namespace {
@@ -38,17 +32,6 @@ bool contains_ci(std::string_view hay, std::string_view needle) {
            return std::tolower(static_cast<unsigned char>(a)) ==
                   std::tolower(static_cast<unsigned char>(b));
          }) != hay.end();
-}
-
-std::string_view xml_element(std::string_view body, std::string_view tag) {
-  const std::string open = "<" + std::string(tag) + ">";
-  const std::string close = "</" + std::string(tag) + ">";
-  const auto a = body.find(open);
-  if (a == std::string_view::npos) return {};
-  const auto start = a + open.size();
-  const auto b = body.find(close, start);
-  if (b == std::string_view::npos) return {};
-  return body.substr(start, b - start);
 }
 
 std::string snippet(std::string_view body) {
@@ -237,31 +220,11 @@ result<file_name_parts> parse_file_name(std::string_view name) {
 }
 
 result<std::int64_t> parse_iso8601_ms(std::string_view text) {
-  using namespace std::chrono;
-  const std::string s(text);
-  date::sys_time<milliseconds> tp;
-  {
-    std::istringstream in(s);
-    in >> date::parse("%FT%T%Ez", tp);
-    if (!in.fail() && in.peek() == std::char_traits<char>::eof())
-      return tp.time_since_epoch().count();
-  }
-  {
-    std::istringstream in(s);
-    in >> date::parse("%FT%TZ", tp);
-    if (!in.fail() && in.peek() == std::char_traits<char>::eof())
-      return tp.time_since_epoch().count();
-  }
-  return error(errc::bad_listing,
-               "\"" + escape_text(s) + "\" is not an ISO 8601 date-time with an offset");
-}
-
-std::optional<api_error_body> parse_error_body(std::string_view body) {
-  api_error_body out;
-  out.message = std::string(xml_element(body, "message"));
-  out.internal_code = std::string(xml_element(body, "internalCode"));
-  if (out.message.empty() && out.internal_code.empty()) return std::nullopt;
-  return out;
+  auto ms = lpda::parse_iso8601_ms(text, iso8601_form::date_time);
+  if (!ms)
+    return error(errc::bad_listing,
+                 "\"" + escape_text(text) + "\" is not an ISO 8601 date-time with an offset");
+  return *ms;
 }
 
 bool is_empty_listing_answer(unsigned status, std::string_view body) {

@@ -7,6 +7,7 @@
 #include "lpda/cli/exit_codes.hpp"
 #include "lpda/config/config.hpp"
 #include "lpda/config/units.hpp"
+#include "lpda/core/error_kind.hpp"
 #include "lpda/core/text.hpp"
 #include "lpda/http/auth.hpp"
 #include "lpda/http/client.hpp"
@@ -32,32 +33,14 @@ namespace {
 
 namespace asio = boost::asio;
 
-// Exit codes ranked from best to worst: with several accounts the worst one is the answer.
-// Refused credentials (78) need a person and outrank a failure of another kind (1), which
-// outranks a temporary one (75).
-int rank(int code) {
-  switch (code) {
-    case exit_ok:
-      return 0;
-    case exit_temp_fail:
-      return 1;
-    case exit_partial:
-      return 2;
-    default:
-      return 3;
-  }
-}
-
-int worst(int a, int b) {
-  return rank(b) > rank(a) ? b : a;
-}
-
+// Credentials refused need a person (78); an API that cannot be reached from here — DNS,
+// connect, TLS, timeout — may be a passing outage (75); anything else is 1. With several steps
+// or accounts the worst is the answer (`worse_exit_code`: 78 > 1 > 75 > 0).
 int exit_code_of(const error& e) {
-  if (e.code == make_error_code(errc::auth_failed)) return exit_config;
-  if (e.code == make_error_code(errc::network) || e.code == make_error_code(errc::timeout) ||
-      e.code == make_error_code(errc::tls))
-    return exit_temp_fail;
-  return exit_partial;
+  const auto* kind = traits_of(e.code);
+  if (kind == nullptr) return exit_partial;
+  if (kind->scope == failure_scope::account) return exit_config;
+  return kind->unreachable ? exit_temp_fail : exit_partial;
 }
 
 // What one account's check found: verdict lines in order and the exit code.
@@ -77,7 +60,7 @@ struct account_check {
   void warn(std::string_view step, const std::string& text) { line("warn", step, text); }
   void fail(std::string_view step, const error& e, const std::string& hint = {}) {
     line("FAIL", step, e.what() + (hint.empty() ? std::string() : " — " + hint));
-    exit_code = worst(exit_code, exit_code_of(e));
+    exit_code = worse_exit_code(exit_code, exit_code_of(e));
     failed = true;
   }
   void skip(std::string_view step, const std::string& why) { line("skip", step, why); }
@@ -329,7 +312,7 @@ int run_check(const check_options& opts, std::ostream& out, std::ostream& err) {
         << env->result.lines.str();
     out << "  => " << (env->result.failed ? "FAILED" : "ok") << " (exit " << env->result.exit_code
         << ")\n";
-    rc = worst(rc, env->result.exit_code);
+    rc = worse_exit_code(rc, env->result.exit_code);
   }
   if (opts.download_one) {
     std::error_code ec;

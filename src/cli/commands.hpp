@@ -3,6 +3,7 @@
 // cli.cpp. A command returns the process exit code (lpda/cli/exit_codes.hpp).
 #include "lpda/cli/exit_codes.hpp"
 #include "lpda/core/error.hpp"
+#include "lpda/core/error_kind.hpp"
 
 #include <cstdint>
 #include <iosfwd>
@@ -22,13 +23,14 @@ namespace lpda::cli {
 std::optional<int> load_config_without_secrets(const std::string& config_path, config::config& out,
                                                std::ostream& err);
 
-/// The exit code for a store that could not be opened or written: 75 when another process holds
-/// the write lock (a retry may succeed), 78 when the database's schema is newer than this binary
-/// (a person must act, and systemd does not restart a 78 in a loop), else 1.
+/// The exit code for a store that could not be opened or written, from its error kind
+/// (lpda/core/error_kind.hpp) when it is a failure of this machine (`failure_scope::poll`): 75
+/// when another process holds the write lock (a retry may succeed), 78 when the database's
+/// schema is newer than this binary (a person must act, and systemd does not restart a 78 in a
+/// loop); 1 for any other kind (a `file_mode` the store refuses among them).
 inline int exit_code_for_store_error(const error& e) {
-  if (e.code == make_error_code(errc::store_busy)) return exit_temp_fail;
-  if (e.code == make_error_code(errc::store_schema)) return exit_config;
-  return exit_partial;
+  const auto* kind = traits_of(e.code);
+  return kind && kind->scope == failure_scope::poll ? kind->exit_code : exit_partial;
 }
 
 /// Default config path (the systemd unit's ConfigurationDirectory).

@@ -4,6 +4,7 @@
 #include "compose.hpp"
 #include "logging.hpp"
 #include "lpda/cli/exit_codes.hpp"
+#include "lpda/core/error_kind.hpp"
 #include "lpda/store/database.hpp"
 
 #include <spdlog/spdlog.h>
@@ -182,30 +183,24 @@ void log_report(const sync::poll_report& r) {
     spdlog::warn("{}{}", msg, r.error ? "; stopped: " + r.error->what() : std::string());
 }
 
-namespace {
-bool temporary(const lpda::error& e) {
-  return e.code == make_error_code(errc::network) || e.code == make_error_code(errc::timeout) ||
-         e.code == make_error_code(errc::throttled) ||
-         e.code == make_error_code(errc::server_error) ||
-         e.code == make_error_code(errc::store_busy);
-}
-}  // namespace
-
 int exit_code_for(const std::vector<sync::poll_report>& reports, bool any_crash) {
-  bool any_failure = any_crash;
-  bool only_temporary = !any_crash;
-  bool refused = false;
+  // The worst over the reports (error_kind.hpp's ranking): credentials refused need a person
+  // whatever else failed; a run stopped only by temporary failures may pass next time; failed
+  // or quarantined files, and a crash, are a failure.
+  int code = any_crash ? exit_partial : exit_ok;
   for (const auto& r : reports) {
     if (r.ok()) continue;
-    any_failure = true;
-    // Credentials or a token refused (401/403): a person must act, whatever else failed.
-    if (r.error && r.error->code == make_error_code(errc::auth_failed)) refused = true;
-    if (!r.error || !temporary(*r.error) || r.files_failed || r.files_quarantined)
-      only_temporary = false;
+    // Credentials refused (the account's scope) need a person; a temporary kind may pass next
+    // time; any other stop, a system error among them, is a failure.
+    const auto* kind = r.error ? traits_of(r.error->code) : nullptr;
+    const int stopped = kind == nullptr                         ? exit_partial
+                        : kind->scope == failure_scope::account ? exit_config
+                        : kind->temporary                       ? exit_temp_fail
+                                                                : exit_partial;
+    code = worse_exit_code(code, stopped);
+    if (r.files_failed || r.files_quarantined) code = worse_exit_code(code, exit_partial);
   }
-  if (!any_failure) return exit_ok;
-  if (refused) return exit_config;
-  return only_temporary ? exit_temp_fail : exit_partial;
+  return code;
 }
 
 }  // namespace lpda::cli

@@ -1,6 +1,7 @@
 #include "lpda/config/config.hpp"
 
 #include "lpda/config/units.hpp"
+#include "lpda/core/host.hpp"
 #include "lpda/core/text.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -129,14 +130,6 @@ bool valid_ipv6_literal(std::string_view h) {
                               (c >= 'A' && c <= 'F') || c == ':' || c == '.';
                      }) &&
          h.find(':') != std::string_view::npos;
-}
-
-// 127.0.0.0/8 written as a dotted IPv4 literal, ::1 or localhost (a name such as
-// "127.example.com" is not loopback).
-bool is_loopback(std::string_view host) {
-  const bool ipv4_literal = std::all_of(host.begin(), host.end(),
-                                        [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
-  return host == "localhost" || host == "::1" || (ipv4_literal && host.substr(0, 4) == "127.");
 }
 
 std::optional<std::uint16_t> parse_port(std::string_view p) {
@@ -1113,7 +1106,7 @@ void loader::check_http_url(const YAML::Node& n, const std::string& path, const 
     ok = false;
     return;
   }
-  if (u.scheme == "http" && !is_loopback(u.host) && !c.client.allow_insecure_http) {
+  if (u.scheme == "http" && !is_loopback_host(u.host) && !c.client.allow_insecure_http) {
     error_at(n, path,
              "plain http to a host other than loopback needs client.allow_insecure_http: true");
     ok = false;
@@ -1214,7 +1207,7 @@ void loader::load_auth(const map_view& a, account& acc, const config& c, bool& o
                    "got " +
                        in_quotes(*h));
           ok = false;
-        } else if (!sentinel && !is_loopback(name)) {
+        } else if (!sentinel && !is_loopback_host(name)) {
           error_at(*v, m.child("token_host"),
                    in_quotes(*h) +
                        " is not under .sentinel.liveperson.net; the client secret goes to no "

@@ -200,10 +200,7 @@ std::string token_refusal_detail(std::string_view body, std::string_view secret,
     if (!description.empty()) detail += detail.empty() ? description : " (" + description + ")";
     if (detail.empty()) detail = member("message");
   } else {
-    const auto a = body.find("<message>");
-    const auto b = body.find("</message>");
-    if (a != std::string_view::npos && b != std::string_view::npos && b > a)
-      detail = std::string(body.substr(a + 9, b - a - 9));
+    if (auto e = parse_error_body(body)) detail = e->message;
   }
   if (detail.empty()) {
     detail = std::string(body);

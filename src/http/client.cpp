@@ -96,10 +96,7 @@ bool is_redirect(unsigned s) {
 }
 
 std::string body_detail(std::string_view body) {
-  const auto a = body.find("<message>");
-  const auto b = body.find("</message>");
-  if (a != std::string_view::npos && b != std::string_view::npos && b > a)
-    return std::string(body.substr(a + 9, b - a - 9));
+  if (auto e = parse_error_body(body); e && !e->message.empty()) return e->message;
   std::string s(body.substr(0, 200));
   for (char& c : s)
     if (std::iscntrl(static_cast<unsigned char>(c)) != 0) c = ' ';

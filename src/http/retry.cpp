@@ -1,5 +1,6 @@
 #include "lpda/http/retry.hpp"
 
+#include "lpda/core/error_kind.hpp"
 #include "lpda/http/server_time.hpp"
 
 #include <algorithm>
@@ -12,26 +13,17 @@ using std::chrono::milliseconds;
 
 retry_decision decide_retry(errc kind, int attempt, std::optional<milliseconds> retry_after,
                             const retry_settings& s, double jitter_fraction) {
-  if (attempt >= s.max_attempts) return {};
-  switch (kind) {
-    case errc::throttled: {
-      milliseconds wait = std::max(retry_after.value_or(std::chrono::seconds(1)), s.throttle_min);
-      const double j = std::clamp(jitter_fraction, 0.0, 1.0);
-      wait += milliseconds(
-          static_cast<std::int64_t>(std::floor(j * static_cast<double>(s.jitter.count()))));
-      return {true, std::min(wait, s.max_retry_after)};
-    }
-    case errc::server_error:
-    case errc::timeout:
-    case errc::network: {
-      if (s.delays.empty()) return {true, milliseconds(0)};
-      const auto i =
-          std::min(static_cast<std::size_t>(std::max(attempt, 1) - 1), s.delays.size() - 1);
-      return {true, s.delays[i]};
-    }
-    default:
-      return {};
+  if (attempt >= s.max_attempts || !traits_of(kind).retry_request) return {};
+  if (kind == errc::throttled) {
+    milliseconds wait = std::max(retry_after.value_or(std::chrono::seconds(1)), s.throttle_min);
+    const double j = std::clamp(jitter_fraction, 0.0, 1.0);
+    wait += milliseconds(
+        static_cast<std::int64_t>(std::floor(j * static_cast<double>(s.jitter.count()))));
+    return {true, std::min(wait, s.max_retry_after)};
   }
+  if (s.delays.empty()) return {true, milliseconds(0)};
+  const auto i = std::min(static_cast<std::size_t>(std::max(attempt, 1) - 1), s.delays.size() - 1);
+  return {true, s.delays[i]};
 }
 
 std::optional<milliseconds> parse_retry_after(std::string_view value, std::int64_t now_ms) {

@@ -1,6 +1,28 @@
 #include "lpda/http/status.hpp"
 
 namespace lpda::http {
+namespace {
+
+std::string_view xml_element(std::string_view body, std::string_view tag) {
+  const std::string open = "<" + std::string(tag) + ">";
+  const std::string close = "</" + std::string(tag) + ">";
+  const auto a = body.find(open);
+  if (a == std::string_view::npos) return {};
+  const auto start = a + open.size();
+  const auto b = body.find(close, start);
+  if (b == std::string_view::npos) return {};
+  return body.substr(start, b - start);
+}
+
+}  // namespace
+
+std::optional<api_error_body> parse_error_body(std::string_view body) {
+  api_error_body out;
+  out.message = std::string(xml_element(body, "message"));
+  out.internal_code = std::string(xml_element(body, "internalCode"));
+  if (out.message.empty() && out.internal_code.empty()) return std::nullopt;
+  return out;
+}
 
 std::optional<errc> classify_status(unsigned status) {
   if (status >= 100 && status < 400) return std::nullopt;

@@ -1,5 +1,6 @@
 #include "lpda/metrics/daemon_metrics.hpp"
 
+#include "lpda/core/error_kind.hpp"
 #include "lpda/core/version.hpp"
 
 #include <algorithm>
@@ -184,57 +185,7 @@ void daemon_metrics::record_token_fetch(const std::string& account_id, std::stri
 }
 
 std::string_view daemon_metrics::errc_label(errc e) noexcept {
-  switch (e) {
-    case errc::unreadable:
-      return "unreadable";
-    case errc::unsupported_format:
-      return "unsupported_format";
-    case errc::gzip_corrupt:
-      return "gzip_corrupt";
-    case errc::gzip_truncated:
-      return "gzip_truncated";
-    case errc::trailing_data:
-      return "trailing_data";
-    case errc::inflated_limit:
-      return "inflated_limit";
-    case errc::document_limit:
-      return "document_limit";
-    case errc::malformed_json:
-      return "malformed_json";
-    case errc::bad_field:
-      return "bad_field";
-    case errc::network:
-      return "network";
-    case errc::timeout:
-      return "timeout";
-    case errc::tls:
-      return "tls";
-    case errc::throttled:
-      return "throttled";
-    case errc::server_error:
-      return "server_error";
-    case errc::auth_failed:
-      return "auth_failed";
-    case errc::client_error:
-      return "client_error";
-    case errc::protocol:
-      return "protocol";
-    case errc::host_not_allowed:
-      return "host_not_allowed";
-    case errc::bad_listing:
-      return "bad_listing";
-    case errc::store_busy:
-      return "store_busy";
-    case errc::store_schema:
-      return "store_schema";
-    case errc::store_io:
-      return "store_io";
-    case errc::config_invalid:
-      return "config_invalid";
-    case errc::cancelled:
-      return "cancelled";
-  }
-  return "other";
+  return traits_of(e).label;
 }
 
 }  // namespace lpda::metrics

@@ -1,6 +1,7 @@
 #include "lpda/sync/account_sync.hpp"
 
 #include "lpda/api/data_access_client.hpp"
+#include "lpda/core/error_kind.hpp"
 #include "lpda/decode/agent_activity_decoder.hpp"
 
 #include <spdlog/spdlog.h>
@@ -30,8 +31,20 @@ constexpr std::int64_t retention_warning_ms = 25LL * 24 * 3600 * 1000;
 // that cannot be written (disk full, missing directory). They stop the poll instead of counting
 // against the file, so a full disk never quarantines good files.
 bool is_local_failure(const boost::system::error_code& ec) {
-  return ec == make_error_code(errc::store_busy) || ec == make_error_code(errc::store_io) ||
-         ec == make_error_code(errc::store_schema) || ec == make_error_code(errc::unreadable);
+  const auto* t = traits_of(ec);
+  return t != nullptr && t->scope == failure_scope::poll;
+}
+
+// Credentials or a token refused (401/403): the account stops until its next poll.
+bool stops_account(const boost::system::error_code& ec) {
+  const auto* t = traits_of(ec);
+  return t != nullptr && t->scope == failure_scope::account;
+}
+
+// A failure that stops the poll rather than counting against one file: a local one, or
+// credentials refused (which would fail every other file of the account too).
+bool stops_poll(const boost::system::error_code& ec) {
+  return is_local_failure(ec) || stops_account(ec);
 }
 
 // The spool holds bodies with agent names, so only the database's owner may read it (the
@@ -179,7 +192,7 @@ asio::awaitable<void> fetch_and_store(slice_run* run, data_file file) {
   auto downloaded = co_await run->client->download(file, spool);
   if (!downloaded) {
     const auto& err = downloaded.error();
-    if (err.code == make_error_code(errc::auth_failed) || is_local_failure(err.code)) {
+    if (stops_poll(err.code)) {
       if (is_local_failure(err.code))
         spdlog::error("account={} data_type={} file={}: {}", s.account_id, run->data_type, file.key,
                       err.what());
@@ -453,7 +466,7 @@ asio::awaitable<std::vector<bool>> sync_slices(api::data_access_client* client, 
     complete[i] = run.complete && !run.fatal;
     if (run.fatal) {
       report->error = run.fatal;
-      if (run.fatal->code == make_error_code(errc::auth_failed))
+      if (stops_account(run.fatal->code))
         spdlog::error("account={} data_type={}: not authorized, poll stopped: {}", account,
                       data_type, run.fatal->what());
       break;
@@ -665,8 +678,7 @@ asio::awaitable<std::vector<poll_report>> poll_account(api::data_access_client& 
   std::vector<poll_report> reports;
   for (const auto& dt : settings.data_types) {
     reports.push_back(co_await poll_data_type(&client, &store, &settings, dt, clock));
-    if (reports.back().error && reports.back().error->code == make_error_code(errc::auth_failed))
-      break;
+    if (reports.back().error && stops_account(reports.back().error->code)) break;
   }
   note_clocks(client, settings);
   co_return reports;

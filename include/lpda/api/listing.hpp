@@ -6,6 +6,7 @@
 #include "lpda/core/data_file.hpp"
 #include "lpda/core/error.hpp"
 #include "lpda/core/text.hpp"
+#include "lpda/http/status.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -34,19 +35,13 @@ using ::lpda::escape_text;
 result<file_name_parts> parse_file_name(std::string_view name);
 
 /// Parses an ISO 8601 date-time with an offset ("2016-04-23T01:00:00-04:00", optional
-/// fractional seconds, "Z" accepted) to epoch ms UTC. Error `errc::bad_listing`.
+/// fractional seconds, "Z" accepted) to epoch ms UTC with `lpda::parse_iso8601_ms`
+/// (`iso8601_form::date_time`). Error `errc::bad_listing` quoting `text` escaped.
 result<std::int64_t> parse_iso8601_ms(std::string_view text);
 
-/// The `<error><message>…</message><internalCode>…</internalCode></error>` body the API returns
-/// on errors (seen in LivePersonInc/developer-center issue #129).
-struct api_error_body {
-  std::string message;
-  std::string internal_code;
-};
-
-/// Extracts `<message>` and `<internalCode>` from an XML error body; nullopt when `body` has
-/// neither.
-std::optional<api_error_body> parse_error_body(std::string_view body);
+/// LivePerson's XML error body and its parser live in the http module (lpda/http/status.hpp).
+using ::lpda::http::api_error_body;
+using ::lpda::http::parse_error_body;
 
 /// A listing entry that `parse_listing` could not read as a file: not an object, `@name`,
 /// `@href` or a scope date missing or not a string, a name that is not

@@ -41,7 +41,8 @@ std::string format_size(std::uint64_t bytes);
 /// "YYYY-MM-DD" (midnight UTC), "YYYY-MM-DDThh:mm[:ss[.fff]]" followed by "Z" or "±hh:mm"
 /// (a lower-case "t"/"z" or a space instead of "T" is also accepted). A date-time without a zone
 /// is rejected: the host's zone must never decide which hour is fetched.
-/// Errors (`errc::config_invalid`): any other shape, an invalid calendar date or time of day.
+/// Errors (`errc::config_invalid`, "bad ISO 8601 time \"TEXT\": why"): any other shape, an invalid
+/// calendar date or time of day. The parser is `lpda::parse_iso8601_ms` (lpda/core/clock.hpp).
 result<std::int64_t> parse_iso8601(std::string_view text);
 
 }  // namespace lpda::config

@@ -1,5 +1,7 @@
 #pragma once
 /// Which hosts may receive credentials, and which may be reached over plain http.
+#include "lpda/core/host.hpp"
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,7 +13,8 @@ namespace lpda::http {
 /// given with or without brackets.
 bool host_allowed(std::string_view host, const std::vector<std::string>& patterns);
 
-/// True for "localhost", 127.0.0.0/8 and ::1.
-bool is_loopback_host(std::string_view host);
+/// True for "localhost", 127.0.0.0/8 (as the resolver reads it: "127.1" too) and ::1; the one
+/// check the config and the client share (lpda/core/host.hpp).
+using ::lpda::is_loopback_host;
 
 }  // namespace lpda::http

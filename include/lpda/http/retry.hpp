@@ -25,6 +25,7 @@ struct retry_decision {
 ///   `delays[attempt - 1]` (the last entry repeats).
 /// - everything else (`auth_failed`, `client_error`, `tls`, `protocol`, `host_not_allowed`, …)
 ///   → no retry.
+/// Which kinds are retried is `error_kind_traits::retry_request` (lpda/core/error_kind.hpp).
 /// `jitter_fraction` is in [0, 1), from an injected random source.
 retry_decision decide_retry(errc kind, int attempt,
                             std::optional<std::chrono::milliseconds> retry_after,

@@ -13,7 +13,8 @@ struct client_settings {
   std::string ca_file;
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};        ///< TCP connect
   std::chrono::milliseconds tls_handshake_timeout{std::chrono::seconds(10)};  ///< TLS handshake
-  std::chrono::milliseconds io_timeout{std::chrono::seconds(30)};  ///< each read/write (idle)
+  /// Each read/write (idle); the same default as the config's `client.io_timeout`.
+  std::chrono::milliseconds io_timeout{std::chrono::seconds(60)};
   /// Whole attempt (connect to last body byte); bounds a server that drips bytes.
   std::chrono::milliseconds request_timeout{std::chrono::minutes(5)};
   std::size_t max_concurrent = 8;  ///< requests in flight, all hosts together

@@ -924,6 +924,25 @@ accounts:
     check_diag(d[9], "accounts[11].id", 14, 10, "must be 1–64 letters, digits, - or _");
   }
 
+  TEST_CASE("127.1 is loopback, as the resolver reads it, and 127.999.1.1 is not an address") {
+    // The client sends to what this accepts (http_integration_test "... written as 127.1 ...").
+    const auto c = cfg::load_string(yaml(R"(
+database: d.db
+accounts:
+  - {id: a, base_url: "http://127.1:8080", auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
+  - {id: b, base_url: "http://2130706433:8080", auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
+)"),
+                                    "t.yaml", no_env());
+    CHECK(cfg::effective_base_url(c.accounts[0]) == "http://127.1:8080");
+    CHECK(cfg::effective_base_url(c.accounts[1]) == "http://2130706433:8080");
+    const auto d = only_diagnostic(yaml(R"(
+database: d.db
+accounts:
+  - {id: a, base_url: "http://127.999.1.1:8080", auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
+)"));
+    check_diag(d, "accounts[0].base_url", 3, 23, "needs client.allow_insecure_http: true");
+  }
+
   TEST_CASE("a tab in indentation is named with its line and column") {
     const std::string text =
         "database: d.db\n"

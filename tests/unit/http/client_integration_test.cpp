@@ -710,6 +710,18 @@ TEST_SUITE("integration_http") {
     CHECK(r.error().message.find("allow_insecure_http") != std::string::npos);
   }
 
+  TEST_CASE("plain http to loopback written as 127.1 is sent, as the config accepts it") {
+    // "127.1" is 127.0.0.1 to the resolver, and `validate-config` accepts it as loopback
+    // (config_test "127.1 is loopback"): the request must reach the server, not be refused.
+    test_server srv({}, [](const received_request&, std::size_t) { return ok("here"); });
+    asio::io_context io;
+    client c(io.get_executor(), fast_settings(), fast_retry(), lpda::system_now_ms, no_jitter);
+    auto r = run(io, c.send(get(url_of(srv, "127.1", "/x")), nullptr));
+    REQUIRE(r.has_value());
+    CHECK(r->body == "here");
+    CHECK(srv.requests().size() == 1);
+  }
+
   TEST_CASE("an in-memory body over body_limit is refused") {
     test_server srv({}, [](const received_request&, std::size_t) { return ok(big_body(5000)); });
     asio::io_context io;

@@ -1,5 +1,6 @@
 #include "lpda/http/hosts.hpp"
 #include "lpda/http/retry.hpp"
+#include "lpda/http/settings.hpp"
 #include "lpda/http/status.hpp"
 
 #include <doctest/doctest.h>
@@ -10,6 +11,24 @@ using namespace std::chrono_literals;
 using std::chrono::milliseconds;
 
 TEST_SUITE("http") {
+  TEST_CASE("the client's defaults are the config's defaults") {
+    // config_test's check_documented_defaults pins the config's: client.io_timeout 60s,
+    // connect and TLS 10s, request 5m, 8 downloads, 4 per host; retry 4 attempts, 5/10/15 s,
+    // Retry-After cap 5m.
+    const client_settings c;
+    CHECK(c.io_timeout == 60s);
+    CHECK(c.connect_timeout == 10s);
+    CHECK(c.tls_handshake_timeout == 10s);
+    CHECK(c.request_timeout == 5min);
+    CHECK(c.max_concurrent == 8);
+    CHECK(c.max_per_host == 4);
+    CHECK_FALSE(c.allow_insecure_http);
+    const retry_settings r;
+    CHECK(r.max_attempts == 4);
+    CHECK(r.delays == std::vector<milliseconds>{5s, 10s, 15s});
+    CHECK(r.max_retry_after == 5min);
+  }
+
   TEST_CASE("5xx - timeouts and resets wait 5 s - 10 s - 15 s and stop at max_attempts") {
     const retry_settings s;  // defaults: 4 attempts, 5/10/15 s
     for (errc k : {errc::server_error, errc::timeout, errc::network}) {
