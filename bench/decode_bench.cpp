@@ -3,11 +3,11 @@
 // Generates a realistic gzip file (the real-file framing: one compact union-wrapped document per
 // agent session per line, 1–20 events per session, names, employee ids, some userProfileIDs) of N
 // events into a temp file, then times (1) inflate alone through content_reader and (2) the full
-// decode through agent_activity_decoder, and prints peak RSS (getrusage ru_maxrss). MB = 10^6
+// decode through agent_activity::decoder, and prints peak RSS (getrusage ru_maxrss). MB = 10^6
 // bytes.
 //
 //   decode_bench [--events N] [--level 0-9] [--keep]
-#include "lpda/decode/agent_activity_decoder.hpp"
+#include "lpda/agent_activity/decoder.hpp"
 #include "lpda/decode/content.hpp"
 
 #include <zlib.h>
@@ -196,9 +196,9 @@ int main(int argc, char** argv) {
   // 2. full decode
   t0 = clock_type::now();
   cpu0 = cpu_seconds();
-  auto decoder = lpda::decode::agent_activity_decoder::open_file(path, lim);
+  auto decoder = lpda::agent_activity::decoder::open_file(path, lim);
   if (!decoder) fail(decoder.error());
-  std::vector<lpda::agent_activity_event> batch;
+  std::vector<lpda::agent_activity::event> batch;
   std::uint64_t decoded = 0;
   std::int64_t ts_sum = 0;
   for (;;) {

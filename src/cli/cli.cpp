@@ -4,6 +4,7 @@
 #include "report_command.hpp"
 #include "lpda/cli/exit_codes.hpp"
 #include "lpda/core/version.hpp"
+#include "lpda/datatypes/registry.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -179,11 +180,15 @@ int run(int argc, char** argv) {
 
   decode_options decode_opts;
   auto* decode_cmd = app.add_subcommand(
-      "decode", "Decode one Data Access file (gzip or plain JSON) and print one line per event; "
-                "needs no config");
+      "decode", "Decode one Data Access file (gzip or plain JSON) and print one line per record "
+                "(for Agent Activity, per event); needs no config");
   decode_cmd->add_option("FILE", decode_opts.file, "the file to decode")->required();
   decode_cmd->add_option("--format", decode_opts.format, "output format")
       ->check(CLI::IsMember({"ndjson", "csv"}))
+      ->capture_default_str();
+  decode_opts.data_type = std::string(datatypes::default_name);
+  decode_cmd->add_option("--data-type", decode_opts.data_type, "the file's data type")
+      ->check(CLI::IsMember(datatypes::known_names()))
       ->capture_default_str();
   // `--config` may follow any command (README); decode reads no config, so it is accepted there
   // and ignored rather than refused.

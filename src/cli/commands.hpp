@@ -39,10 +39,11 @@ inline constexpr const char* default_config_path = "/etc/lpda-sync/config.yaml";
 struct decode_options {
   std::string file;
   std::string format = "ndjson";  // ndjson | csv
+  std::string data_type = "agentActivity";  // a name of the registry (datatypes::default_name)
 };
 
-/// `lpda-sync decode FILE`: one line per decoded event on `out` (no dedupe), diagnostics on
-/// `err`. 0 on success, 65 on bad data, 66 when the file cannot be read.
+/// `lpda-sync decode FILE [--data-type NAME]`: one line per decoded record on `out` (no dedupe),
+/// diagnostics on `err`. 0 on success, 65 on bad data, 66 when the file cannot be read.
 int run_decode(const decode_options& opts, std::ostream& out, std::ostream& err);
 
 /// `lpda-sync validate-config [--print]`: 0 when valid (with --print, the effective config with

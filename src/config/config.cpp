@@ -3,6 +3,7 @@
 #include "lpda/config/units.hpp"
 #include "lpda/core/host.hpp"
 #include "lpda/core/text.hpp"
+#include "lpda/datatypes/registry.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -202,11 +203,6 @@ std::string effective_base_url(const account& a) {
   if (a.base_url) return *a.base_url;
   if (a.domain) return "https://" + *a.domain;
   return "https://" + std::string(region_host(a.region.value_or("")));
-}
-
-const std::vector<std::string>& known_data_types() {
-  static const std::vector<std::string> types{"agentActivity"};
-  return types;
 }
 
 std::optional<host_port> split_host_port(std::string_view text) {
@@ -1006,7 +1002,7 @@ std::optional<std::vector<std::string>> loader::data_types(const YAML::Node& n,
       ok = false;
       continue;
     }
-    const auto& known = known_data_types();
+    const auto known = datatypes::known_names();
     if (std::find(known.begin(), known.end(), *s) == known.end()) {
       std::vector<std::string_view> names(known.begin(), known.end());
       error_at((*items)[i], p,

@@ -1,8 +1,9 @@
 #include "lpda/sync/account_sync.hpp"
 
 #include "lpda/api/data_access_client.hpp"
+#include "lpda/agent_activity/event.hpp"
 #include "lpda/core/error_kind.hpp"
-#include "lpda/decode/agent_activity_decoder.hpp"
+#include "lpda/datatypes/registry.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
@@ -216,9 +217,14 @@ asio::awaitable<void> fetch_and_store(slice_run* run, data_file file) {
   spdlog::debug("account={} data_type={} file={}: downloaded {} bytes, storing", account, data_type,
                 file.key, downloaded->bytes);
   auto stored = co_await run->store->run([&](store::database& db) -> result<store::ingest_summary> {
-    auto decoder = decode::agent_activity_decoder::open_file(spool, limits);
+    // The data type's decoder, from the registry (config admits only registered names).
+    const auto* type = datatypes::find(data_type);
+    if (!type) return lpda::error{errc::config_invalid, "unknown data type " + data_type};
+    auto decoder = type->open_file(spool, limits);
     if (!decoder) return decoder.error();
-    stoppable_source source(**decoder, *stopping);
+    auto* events = as_typed<agent_activity::event>(**decoder);
+    if (!events) return lpda::error{errc::config_invalid, data_type + ": no store writer"};
+    stoppable_source source(*events, *stopping);
     return db.ingest_file(account, data_type, file, source, now, bytes);
   });
   if (!stored && stored.error().code == make_error_code(errc::cancelled)) {

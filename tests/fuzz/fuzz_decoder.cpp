@@ -1,8 +1,8 @@
 // libFuzzer target: any byte string through the Agent Activity decoder, with small caps so that
 // bombs and monster documents are reached quickly, draining every batch and formatting each event.
 // Crashes, sanitizer reports, leaks and timeouts are findings; decode errors are expected results.
-#include "lpda/decode/agent_activity_decoder.hpp"
-#include "lpda/decode/event_format.hpp"
+#include "lpda/agent_activity/columns.hpp"
+#include "lpda/agent_activity/decoder.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -15,9 +15,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   lim.max_inflated_bytes = 1 << 20;
   lim.max_document_bytes = 64 << 10;
   lim.batch_size = 7;
-  auto decoder = lpda::decode::agent_activity_decoder::from_bytes(
+  auto decoder = lpda::agent_activity::decoder::from_bytes(
       std::string(reinterpret_cast<const char*>(data), size), lim);
-  std::vector<lpda::agent_activity_event> batch;
+  std::vector<lpda::agent_activity::event> batch;
   std::uint64_t events = 0;
   for (;;) {
     auto r = decoder->next_batch(batch);
@@ -33,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     if (batch.empty() || batch.size() > lim.batch_size) std::abort();
     for (const auto& e : batch) {
-      if (lpda::decode::to_ndjson(e).empty() || lpda::decode::to_csv(e).empty()) std::abort();
+      if (lpda::agent_activity::to_ndjson(e).empty() || lpda::agent_activity::to_csv(e).empty()) std::abort();
     }
     events += batch.size();
   }

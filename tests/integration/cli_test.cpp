@@ -314,6 +314,29 @@ TEST_SUITE("integration_cli") {
     }
   }
 
+  TEST_CASE("decode --data-type names a registered type, agentActivity by default") {
+    const auto file = (data_dir() / "agent_activity_docs_example.json").string();
+    const auto plain = run_lpda("decode '" + file + "'");
+    REQUIRE_MESSAGE(plain.status == 0, plain.err);
+    for (const std::string& args : {"decode --data-type agentActivity '" + file + "'",
+                                    "decode '" + file + "' --data-type=agentActivity"}) {
+      CAPTURE(args);
+      const auto r = run_lpda(args);
+      CHECK_MESSAGE(r.status == 0, r.err);
+      CHECK(r.out == plain.out);
+      CHECK(r.err == plain.err);
+    }
+    // An unknown name is a usage error that says which names exist, and nothing is decoded.
+    for (const std::string name : {"engagement", "agentactivity", "''"}) {
+      CAPTURE(name);
+      const auto r = run_lpda("decode --data-type " + name + " '" + file + "'");
+      CHECK(r.status == 64);
+      CHECK(r.out.empty());
+      CHECK_MESSAGE(contains(r.err, "--data-type"), r.err);
+      CHECK_MESSAGE(contains(r.err, "agentActivity"), r.err);
+    }
+  }
+
   TEST_CASE("decode of JSON that is not a Data Access file says so with exit 65") {
     temp_dir dir;
     write_file(dir / "other.json", "{\"a\":1}\n");

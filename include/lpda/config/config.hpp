@@ -124,7 +124,7 @@ struct account {
   start_point initial_start;
   int quarantine_after = 0;  ///< failed polls before a file is quarantined (≥ 1)
   std::chrono::milliseconds backoff_max{};
-  std::vector<std::string> data_types;  ///< each one of `known_data_types()`
+  std::vector<std::string> data_types;  ///< each one of `datatypes::known_names()` (the registry)
   /// How each credential was written, by key ("app_key", …, "client_secret"): "file:<path>"
   /// for `<key>_file`, "env:<NAME>" for "${NAME}", "inline" for a literal; `to_yaml` shows the
   /// first two as written and only redacts literals.
@@ -136,9 +136,6 @@ struct account {
 /// the region's host — us → va.da.liveperson.net, uk → lo.da.liveperson.net,
 /// apac → sy.da.liveperson.net (https://developers.liveperson.com/data-access-api-overview.html).
 std::string effective_base_url(const account& a);
-
-/// The Data Access data types this build can sync ("agentActivity").
-const std::vector<std::string>& known_data_types();
 
 /// `store:` — the SQLite database settings.
 struct store_settings {

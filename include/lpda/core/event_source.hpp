@@ -1,10 +1,10 @@
 #pragma once
-/// The record source of Agent Activity: batches of `agent_activity_event`.
+/// Forwarding header: Agent Activity's record source lives in its data type's folder
+/// (`lpda/agent_activity/event.hpp`). Kept for code not yet moved there.
 #include "lpda/core/agent_activity_event.hpp"
-#include "lpda/core/record_source.hpp"
 
 namespace lpda {
 
-using event_source = typed_record_source<agent_activity_event>;
+using event_source = agent_activity::event_source;
 
 }  // namespace lpda

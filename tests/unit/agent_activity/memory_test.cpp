@@ -1,7 +1,7 @@
 // Memory bounds of the decoder: a gzip bomb, a monster document and a long file must not raise
 // the process's peak RSS by more than a few MiB. Peak RSS is VmHWM from /proc/self/status, reset
 // before each measurement through /proc/self/clear_refs.
-#include "lpda/decode/agent_activity_decoder.hpp"
+#include "lpda/agent_activity/decoder.hpp"
 
 #include "decode_test_util.hpp"
 #include "test_support.hpp"
@@ -11,7 +11,7 @@
 #include <string>
 
 using lpda::errc;
-using lpda::decode::agent_activity_decoder;
+using agent_activity_decoder = lpda::agent_activity::decoder;
 using lpda::decode::limits;
 namespace tu = lpda::decode::test_util;
 
@@ -34,7 +34,7 @@ constexpr bool rss_meaningful = true;
 #endif
 
 struct measured {
-  lpda::result<std::vector<lpda::agent_activity_event>> result;
+  lpda::result<std::vector<lpda::agent_activity::event>> result;
   long growth_kib;
 };
 
@@ -43,9 +43,9 @@ measured decode_measured(std::string bytes, limits lim) {
   auto d = agent_activity_decoder::from_bytes(std::move(bytes), lim);
   REQUIRE(tu::reset_peak_rss());
   const long before = tu::proc_status_kib("VmRSS");
-  std::vector<lpda::agent_activity_event> batch;
-  lpda::result<std::vector<lpda::agent_activity_event>> res =
-      std::vector<lpda::agent_activity_event>{};
+  std::vector<lpda::agent_activity::event> batch;
+  lpda::result<std::vector<lpda::agent_activity::event>> res =
+      std::vector<lpda::agent_activity::event>{};
   std::size_t count = 0;
   for (;;) {
     auto r = d->next_batch(batch);

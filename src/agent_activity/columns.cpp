@@ -1,31 +1,13 @@
-#include "lpda/decode/event_format.hpp"
+#include "lpda/agent_activity/columns.hpp"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-namespace lpda::decode {
-namespace {
+#include <stdexcept>
 
-void csv_field(std::string& out, std::string_view v) {
-  if (v.empty()) {
-    out += "\"\"";  // an empty string, as opposed to an absent value (empty field)
-    return;
-  }
-  if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out += v;
-    return;
-  }
-  out += '"';
-  for (char c : v) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-}
+namespace lpda::agent_activity {
 
-}  // namespace
-
-std::string to_ndjson(const agent_activity_event& e) {
+std::string to_ndjson(const event& e) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
   auto opt_int = [&](const char* key, const std::optional<std::int64_t>& v) {
@@ -83,10 +65,10 @@ std::string_view csv_header() noexcept {
          "userProfileIDs";
 }
 
-std::string to_csv(const agent_activity_event& e) {
+std::string to_csv(const event& e) {
   std::string out;
   out.reserve(160);
-  csv_field(out, e.agent_session_id);
+  decode::append_csv_field(out, e.agent_session_id);
   for (std::int64_t v : {e.agent_id, e.timestamp_ms, e.type, e.state, e.prev_state,
                          e.prev_concurrent_eng, e.concurrent_eng}) {
     out += ',';
@@ -99,7 +81,7 @@ std::string to_csv(const agent_activity_event& e) {
   for (const auto* v :
        {&e.agent_employee_id, &e.agent_username, &e.agent_nickname, &e.agent_loginname}) {
     out += ',';
-    if (*v) csv_field(out, **v);
+    if (*v) decode::append_csv_field(out, **v);
   }
   out += ',';
   if (e.user_profile_ids) {
@@ -115,4 +97,16 @@ std::string to_csv(const agent_activity_event& e) {
   return out;
 }
 
-}  // namespace lpda::decode
+const decode::text_columns<event>& columns() noexcept {
+  static const decode::text_columns<event> c{csv_header(), &to_ndjson, &to_csv};
+  return c;
+}
+
+result<std::uint64_t> write_text(record_source& source, decode::text_format format,
+                                 std::ostream& out) {
+  auto* events = as_typed<event>(source);
+  if (!events) throw std::logic_error("agent_activity::write_text: not a source of events");
+  return decode::write_text(*events, format, columns(), out);
+}
+
+}  // namespace lpda::agent_activity

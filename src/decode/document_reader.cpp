@@ -1,13 +1,12 @@
-#include "lpda/decode/agent_activity_decoder.hpp"
+#include "lpda/decode/document_reader.hpp"
 
-#include "event_handler.hpp"
+#include "envelope_handler.hpp"
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
 
 #include <algorithm>
 #include <cassert>
-#include <deque>
 #include <limits>
 
 namespace lpda::decode {
@@ -106,23 +105,23 @@ class json_input {
   std::optional<error> failure_;
 };
 
-// Recursive descent is safe here: the handler refuses nesting deeper than detail::max_depth
-// before the parser recurses further. Full-precision doubles are not needed: fields read are
-// integers.
+// Recursive descent is safe here: the handler refuses nesting deeper than max_depth before the
+// parser recurses further. Full-precision doubles are not needed: the data types read integers
+// (exact up to 2^53 either way) and strings.
 constexpr unsigned parse_flags = rapidjson::kParseStopWhenDoneFlag;
 
 }  // namespace
 
-struct agent_activity_decoder::impl {
-  impl(content_reader r, limits l) : lim(l), reader(std::move(r)), input(reader), handler(ready) {
+struct document_reader::impl {
+  impl(content_reader r, limits l, record_mapping& m)
+      : lim(l), reader(std::move(r)), input(reader), handler(m) {
     if (lim.batch_size == 0) lim.batch_size = 1;
   }
 
   limits lim;
   content_reader reader;
   json_input input;
-  std::deque<agent_activity_event> ready;
-  detail::event_handler handler;
+  detail::envelope_handler handler;
   rapidjson::Reader parser;
   decode_stats stats;
   std::optional<error> failure;
@@ -139,7 +138,7 @@ struct agent_activity_decoder::impl {
     return "document " + std::to_string(document) + " at byte offset " + std::to_string(offset);
   }
 
-  // Parses the next top-level document (its events go to `ready`), or notes the end.
+  // Parses the next top-level document (its records go to the mapping), or notes the end.
   result<void> parse_document() {
     if (!started) {
       started = true;
@@ -162,7 +161,7 @@ struct agent_activity_decoder::impl {
       if (input.at_end()) {
         done = true;
         // Valid JSON of some other kind (a listing, an error page, an export) would otherwise
-        // read as an hour without events, and be stored as one.
+        // read as an hour without records, and be stored as one.
         if (stats.documents > 0 && stats.envelopes == 0)
           return error{errc::unsupported_format,
                        "not a Data Access file: none of its " + std::to_string(stats.documents) +
@@ -179,7 +178,7 @@ struct agent_activity_decoder::impl {
     input.end_document();
     if (!parser.HasParseError()) {
       ++stats.documents;
-      if (handler.has_record_collection()) ++stats.envelopes;
+      if (handler.has_envelope()) ++stats.envelopes;
       return {};
     }
     const std::uint64_t offset = parser.GetErrorOffset();
@@ -204,48 +203,34 @@ struct agent_activity_decoder::impl {
   }
 };
 
-agent_activity_decoder::agent_activity_decoder(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
-agent_activity_decoder::~agent_activity_decoder() = default;
+document_reader::document_reader(content_reader reader, limits lim, record_mapping& mapping)
+    : impl_(std::make_unique<impl>(std::move(reader), lim, mapping)) {}
+document_reader::~document_reader() = default;
 
-result<std::unique_ptr<agent_activity_decoder>> agent_activity_decoder::open_file(
-    const std::filesystem::path& path, limits lim) {
-  auto reader = content_reader::open_file(path, lim.max_inflated_bytes);
-  if (!reader) return reader.error();
-  return std::unique_ptr<agent_activity_decoder>(
-      new agent_activity_decoder(std::make_unique<impl>(std::move(*reader), lim)));
-}
-
-std::unique_ptr<agent_activity_decoder> agent_activity_decoder::from_bytes(std::string bytes,
-                                                                           limits lim) {
-  auto reader = content_reader::from_bytes(std::move(bytes), lim.max_inflated_bytes);
-  return std::unique_ptr<agent_activity_decoder>(
-      new agent_activity_decoder(std::make_unique<impl>(std::move(reader), lim)));
-}
-
-result<bool> agent_activity_decoder::next_batch(std::vector<agent_activity_event>& out) {
+result<bool> document_reader::next_document() {
   impl& m = *impl_;
-  out.clear();
   if (m.failure) return *m.failure;
-  while (!m.done && m.ready.size() < m.lim.batch_size) {
-    auto r = m.parse_document();
-    if (!r) {
-      m.ready.clear();
-      m.sync_stats();
-      m.failure = r.error();
-      return r.error();
-    }
+  if (m.done) return false;
+  const std::uint64_t before = m.stats.documents;
+  auto r = m.parse_document();
+  if (!r) {
+    m.sync_stats();
+    m.failure = r.error();
+    return r.error();
   }
-  const std::size_t n = std::min(m.lim.batch_size, m.ready.size());
-  for (std::size_t i = 0; i < n; ++i) {
-    out.push_back(std::move(m.ready.front()));
-    m.ready.pop_front();
-  }
-  m.stats.events += n;
-  m.sync_stats();
-  return n > 0;
+  return m.stats.documents > before;
 }
 
-const decode_stats& agent_activity_decoder::stats() const {
+std::size_t document_reader::batch_size() const noexcept {
+  return impl_->lim.batch_size;
+}
+
+void document_reader::count_records(std::size_t n) noexcept {
+  impl_->stats.events += n;
+  impl_->sync_stats();
+}
+
+const decode_stats& document_reader::stats() const noexcept {
   return impl_->stats;
 }
 

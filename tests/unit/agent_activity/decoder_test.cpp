@@ -1,4 +1,4 @@
-#include "lpda/decode/agent_activity_decoder.hpp"
+#include "lpda/agent_activity/decoder.hpp"
 
 #include "decode_test_util.hpp"
 #include "test_support.hpp"
@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-using lpda::agent_activity_event;
+using agent_activity_event = lpda::agent_activity::event;
 using lpda::errc;
-using lpda::decode::agent_activity_decoder;
+using agent_activity_decoder = lpda::agent_activity::decoder;
 using lpda::decode::content_kind;
 using lpda::decode::limits;
 namespace tu = lpda::decode::test_util;
@@ -120,14 +120,14 @@ agent_activity_event base_expected(std::string session = "S-1") {
 
 // Decodes and expects success.
 std::vector<agent_activity_event> ok(std::string bytes, limits lim = {}) {
-  auto r = tu::decode_bytes(std::move(bytes), lim);
+  auto r = tu::decode_bytes<agent_activity_decoder>(std::move(bytes), lim);
   REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
   return *r;
 }
 
 // Decodes and expects failure.
 lpda::error fails(std::string bytes, limits lim = {}) {
-  auto r = tu::decode_bytes(std::move(bytes), lim);
+  auto r = tu::decode_bytes<agent_activity_decoder>(std::move(bytes), lim);
   REQUIRE_FALSE(r.has_value());
   return r.error();
 }

@@ -1,12 +1,13 @@
-#include "lpda/decode/event_format.hpp"
+#include "lpda/agent_activity/columns.hpp"
+#include "lpda/agent_activity/decoder.hpp"
 
 #include "decode_test_util.hpp"
 #include "test_support.hpp"
 
 #include <doctest/doctest.h>
 
-using lpda::agent_activity_event;
-using namespace lpda::decode;
+using agent_activity_event = lpda::agent_activity::event;
+using namespace lpda::agent_activity;
 
 namespace {
 
@@ -57,14 +58,14 @@ TEST_SUITE("decode") {
   TEST_CASE("ndjson lines of decoded events decode again to the same events") {
     const std::string text =
         lpda::test::read_file(lpda::test::data_dir() / "agent_activity_wrapped.ndjson");
-    auto first = test_util::decode_bytes(text);
+    auto first = lpda::decode::test_util::decode_bytes<decoder>(text);
     REQUIRE(first.has_value());
     // Re-wrap each line as an event of a document (the NDJSON keys are the API's field names).
     for (const auto& e : *first) {
       const std::string doc = R"({"recordCollection":[{"body":{"header":{"agentSessionId":")" +
                               e.agent_session_id + R"("},"agentSessionsData":[)" + to_ndjson(e) +
                               "]}}]}";
-      auto again = test_util::decode_bytes(doc);
+      auto again = lpda::decode::test_util::decode_bytes<decoder>(doc);
       REQUIRE(again.has_value());
       REQUIRE(again->size() == 1);
       CHECK((*again)[0] == e);

@@ -1,7 +1,10 @@
 #pragma once
-// Helpers shared by the decode tests: draining a decoder, streaming gzip of large generated
-// content (so a test never holds the inflated bytes), and peak-RSS measurement.
-#include "lpda/decode/agent_activity_decoder.hpp"
+// Helpers shared by the decode tests (the generic layer's and every data type's): draining a
+// decoder, streaming gzip of large generated content (so a test never holds the inflated bytes),
+// and peak-RSS measurement.
+#include "lpda/core/error.hpp"
+#include "lpda/core/record_source.hpp"
+#include "lpda/decode/content.hpp"
 
 #include <zlib.h>
 
@@ -22,16 +25,17 @@ inline std::ostream& operator<<(std::ostream& os, const error& e) {
 
 namespace lpda::decode::test_util {
 
-/// Drains a decoder; returns all events or the first error. `batches` receives each batch size.
-inline result<std::vector<agent_activity_event>> drain(
-    agent_activity_decoder& d, std::vector<std::size_t>* batches = nullptr) {
-  std::vector<agent_activity_event> all;
-  std::vector<agent_activity_event> batch;
+/// Drains a decoder; returns all records or the first error. `batches` receives each batch size.
+template <class Record>
+result<std::vector<Record>> drain(typed_record_source<Record>& d,
+                                  std::vector<std::size_t>* batches = nullptr) {
+  std::vector<Record> all;
+  std::vector<Record> batch;
   for (;;) {
     auto r = d.next_batch(batch);
     if (!r) return r.error();
     if (!*r) {
-      if (!batch.empty()) throw std::logic_error("next_batch returned false with events");
+      if (!batch.empty()) throw std::logic_error("next_batch returned false with records");
       return all;
     }
     if (batches) batches->push_back(batch.size());
@@ -39,8 +43,10 @@ inline result<std::vector<agent_activity_event>> drain(
   }
 }
 
-inline result<std::vector<agent_activity_event>> decode_bytes(std::string bytes, limits lim = {}) {
-  auto d = agent_activity_decoder::from_bytes(std::move(bytes), lim);
+/// Decodes an in-memory body with `Decoder::from_bytes` (a data type's decoder) and drains it.
+template <class Decoder>
+auto decode_bytes(std::string bytes, limits lim = {}) {
+  auto d = Decoder::from_bytes(std::move(bytes), lim);
   return drain(*d);
 }
 

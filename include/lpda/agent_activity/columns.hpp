@@ -1,11 +1,17 @@
 #pragma once
-/// Text forms of one `agent_activity_event`, for `lpda-sync decode` output and exports.
-#include "lpda/core/agent_activity_event.hpp"
+/// Agent Activity's `decode` columns: text forms of one `event`, for `lpda-sync decode` output and
+/// exports.
+#include "lpda/agent_activity/event.hpp"
+#include "lpda/core/error.hpp"
+#include "lpda/core/record_source.hpp"
+#include "lpda/decode/text_columns.hpp"
 
+#include <cstdint>
+#include <ostream>
 #include <string>
 #include <string_view>
 
-namespace lpda::decode {
+namespace lpda::agent_activity {
 
 /// One event as one compact JSON object (one NDJSON line, https://github.com/ndjson/ndjson-spec),
 /// without the trailing newline. Keys, in this order: agentSessionId, agentID, timestamp, type,
@@ -13,7 +19,7 @@ namespace lpda::decode {
 /// agentEmployeeId, agentUsername, agentNickname, agentLoginname, userProfileIDs. Integers are JSON
 /// numbers (timestamp in epoch ms), absent attributes are `null`, userProfileIDs an array of
 /// numbers. Strings are escaped per RFC 8259 §7; UTF-8 is passed through.
-std::string to_ndjson(const agent_activity_event& e);
+std::string to_ndjson(const event& e);
 
 /// The CSV header line (no line break): the NDJSON key names, in the same order, comma-separated.
 std::string_view csv_header() noexcept;
@@ -22,6 +28,14 @@ std::string_view csv_header() noexcept;
 /// order; a field containing a comma, double quote, CR or LF is enclosed in double quotes with
 /// inner quotes doubled; an absent attribute is an empty field and an empty string is `""`, so the
 /// two stay distinguishable; userProfileIDs are joined with ';' (e.g. `2438730312;2438730212`).
-std::string to_csv(const agent_activity_event& e);
+std::string to_csv(const event& e);
 
-}  // namespace lpda::decode
+/// The columns above, for `decode::write_text`.
+const decode::text_columns<event>& columns() noexcept;
+
+/// `decode::write_text` over a source of Agent Activity events (e.g. a `decoder`); throws
+/// `std::logic_error` when `source` yields another record type (a wiring error).
+result<std::uint64_t> write_text(record_source& source, decode::text_format format,
+                                 std::ostream& out);
+
+}  // namespace lpda::agent_activity
