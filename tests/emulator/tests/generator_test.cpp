@@ -250,6 +250,38 @@ TEST_SUITE("emulator") {
     CHECK(emu::render_file(sessions, v) == text);
   }
 
+  // Defaults stay byte-identical: the digest of everything the generator serves for a default
+  // configuration (file names, creation times, documents, expected set) as computed before any
+  // option that changes the data's shape was added. A change here changes every test's data.
+  TEST_CASE("default data is pinned: the digest of its files and expected set") {
+    auto digest = [](const emu::generator_config& c) {
+      const emu::generator g(c);
+      std::string all;
+      std::vector<emu::expected_event> expected;
+      for (const auto& account : c.accounts)
+        for (const auto& f : g.files(account)) {
+          const auto sessions = g.sessions(f);
+          all += f.name() + " " + std::to_string(f.created_ms) + (f.late ? " late\n" : "\n");
+          all += emu::render_documents(sessions, emu::variants{});
+          emu::collect_expected(f, sessions, expected);
+        }
+      emu::sort_unique(expected);
+      all += emu::render_expected_ndjson(expected);
+      return std::to_string(all.size()) + ":" + std::to_string(emu::hash_string(all));
+    };
+    auto c = config();
+    c.late_percent = 20;
+    CHECK(digest(c) == "1790299:3283739688526208503");
+    // lpda-emulator's defaults (one account, 6 agents, 24 hours, up to 3 parts), and sync_bench's
+    // scenario-1 shape (200 agents), over two days.
+    emu::generator_config d;
+    d.from_ms = 1772928000000;
+    CHECK(digest(d) == "379824:2663536760528102161");
+    d.agents = 200;
+    d.hours = 48;
+    CHECK(digest(d) == "31915602:13475672098697846296");
+  }
+
   TEST_CASE("expected set: CSV quoting and NDJSON shape") {
     emu::expected_event e;
     e.account = "1";
