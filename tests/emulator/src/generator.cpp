@@ -8,7 +8,7 @@
 namespace lpda::emulator {
 namespace {
 
-constexpr std::int64_t block_ms = 6 * hour_ms;
+constexpr std::int64_t default_block_ms = 6 * hour_ms;
 constexpr std::int64_t minute_ms = 60'000;
 
 // Display names with accents, CJK, Hangul, Greek and emoji: decoders must keep UTF-8 intact.
@@ -80,9 +80,27 @@ std::string file_info::name() const {
   return buf;
 }
 
+std::optional<std::string> apply_preset(std::string_view name, generator_config& cfg) {
+  if (name == "large-account") {
+    cfg.agents = 200;
+    cfg.session_min_ms = 5 * hour_ms;
+    cfg.session_max_ms = 9 * hour_ms;
+    cfg.event_gap_min_ms = 10'000;
+    cfg.event_gap_max_ms = 150'000;
+    cfg.max_parts = 1;
+    return std::nullopt;
+  }
+  return "unknown preset '" + std::string(name) + "' (expected large-account)";
+}
+
 generator::generator(generator_config cfg) : cfg_(std::move(cfg)) {
   if (cfg_.hours < 0 || cfg_.agents < 0 || cfg_.max_parts < 1)
     throw std::invalid_argument("generator: hours and agents must be >= 0, max_parts >= 1");
+  if (cfg_.session_min_ms < 0 || cfg_.session_max_ms < cfg_.session_min_ms ||
+      (cfg_.session_max_ms > 0 && cfg_.session_min_ms == 0))
+    throw std::invalid_argument("generator: session lengths must be 0 < min <= max (or both 0)");
+  if (cfg_.event_gap_min_ms < 1 || cfg_.event_gap_max_ms < cfg_.event_gap_min_ms)
+    throw std::invalid_argument("generator: event gaps must be 1 <= min <= max (ms)");
   cfg_.from_ms = floor_div(cfg_.from_ms, hour_ms) * hour_ms;
 }
 
@@ -102,18 +120,23 @@ std::vector<generator::session_plan> generator::hour_plans(const std::string& ac
   std::vector<session_plan> out;
   const std::uint64_t acc = hash_string(account);
   const std::int64_t hour_end = hour + hour_ms;
+  // The default shape, or blocks long enough for the longest session starting within the first
+  // hour of its block (so no session is cut short by its block's end).
+  const bool custom = cfg_.session_max_ms > 0;
+  const std::int64_t block = custom ? cfg_.session_max_ms + 2 * hour_ms : default_block_ms;
+  const std::int64_t shortest = custom ? cfg_.session_min_ms : 15 * minute_ms;
+  const std::int64_t longest = custom ? cfg_.session_max_ms : 4 * hour_ms + 45 * minute_ms;
   for (int agent = 0; agent < cfg_.agents; ++agent) {
-    const std::int64_t offset = pick(mix(cfg_.seed, acc, u(agent), 0x0ff5e7), 0, block_ms - 1);
-    const std::int64_t b0 = floor_div(hour - offset, block_ms);
-    const std::int64_t b1 = floor_div(hour_end - 1 - offset, block_ms);
+    const std::int64_t offset = pick(mix(cfg_.seed, acc, u(agent), 0x0ff5e7), 0, block - 1);
+    const std::int64_t b0 = floor_div(hour - offset, block);
+    const std::int64_t b1 = floor_div(hour_end - 1 - offset, block);
     for (std::int64_t b = b0; b <= b1; ++b) {
       const std::uint64_t h = mix(cfg_.seed, acc, u(agent), u(b));
       if (h % 10 >= 8) continue;  // 80 % of blocks have a session
-      const std::int64_t block_start = b * block_ms + offset;
+      const std::int64_t block_start = b * block + offset;
       const std::int64_t start = block_start + pick(h >> 8, 0, hour_ms);
       const std::int64_t end =
-          std::min(start + pick(h >> 24, 15 * minute_ms, 4 * hour_ms + 45 * minute_ms),
-                   block_start + block_ms - 1);
+          std::min(start + pick(h >> 24, shortest, longest), block_start + block - 1);
       if (end < hour || end >= hour_end) continue;
       const std::int64_t n =
           std::int64_t{agent + 1} * 1'000'000 + ((b % 1'000'000) + 1'000'000) % 1'000'000;
@@ -263,7 +286,7 @@ agent_session generator::make_session(const std::string& account, int agent, std
   std::int64_t t = start_ms;
   const std::int64_t stop = end_ms - 2 * minute_ms;
   while (true) {
-    t += pick(next(), 20'000, 9 * minute_ms);
+    t += pick(next(), cfg_.event_gap_min_ms, cfg_.event_gap_max_ms);
     if (t >= stop) break;
     const auto roll = next() % 100;
     if (state == 2) {

@@ -10,6 +10,9 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <stdexcept>
+#include <tuple>
+#include <utility>
 
 namespace emu = lpda::emulator;
 
@@ -22,6 +25,32 @@ std::vector<std::string> split_list(const std::string& s) {
   while (std::getline(in, item, ','))
     if (!item.empty()) out.push_back(item);
   return out;
+}
+
+// "MIN-MAX" of non-negative decimal numbers in `unit_ms` (e.g. hours), as ms; throws naming the
+// option otherwise.
+std::pair<std::int64_t, std::int64_t> parse_range(const std::string& option,
+                                                  const std::string& text, double unit_ms) {
+  const auto dash = text.find('-');
+  auto number = [&](const std::string& part) {
+    std::size_t used = 0;
+    double v = -1;
+    try {
+      v = std::stod(part, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (part.empty() || used != part.size() || !(v >= 0))
+      throw std::invalid_argument(option + ": expected MIN-MAX (e.g. 5-9), got '" + text + "'");
+    return static_cast<std::int64_t>(v * unit_ms + 0.5);
+  };
+  if (dash == std::string::npos)
+    throw std::invalid_argument(option + ": expected MIN-MAX (e.g. 5-9), got '" + text + "'");
+  const auto lo = number(text.substr(0, dash));
+  const auto hi = number(text.substr(dash + 1));
+  if (lo <= 0 || hi < lo)
+    throw std::invalid_argument(option + ": expected 0 < MIN <= MAX, got '" + text + "'");
+  return {lo, hi};
 }
 
 void write_expected(const emu::server& srv, const std::string& path, const std::string& format,
@@ -82,12 +111,32 @@ int main(int argc, char** argv) {
   std::string now;
   app.add_option("--seed", o.data.seed, "Seed of all generated data")->capture_default_str();
   app.add_option("--accounts", accounts, "Comma-separated account ids")->capture_default_str();
-  app.add_option("--agents", o.data.agents, "Agents per account")->capture_default_str();
+  auto* agents_opt =
+      app.add_option("--agents", o.data.agents, "Agents per account")->capture_default_str();
   app.add_option("--from", from,
                  "First scope hour: epoch ms or YYYY-MM-DDTHH:MM[:SS]Z (default: now - hours)");
   app.add_option("--hours", o.data.hours, "Number of scope hours")->capture_default_str();
-  app.add_option("--max-parts", o.data.max_parts, "Each hour has 1..N part files")
-      ->capture_default_str();
+  auto* max_parts_opt =
+      app.add_option("--max-parts", o.data.max_parts, "Each hour has 1..N part files")
+          ->capture_default_str();
+  std::string session_hours;
+  std::string event_gap_s;
+  std::string preset;
+  auto* session_opt = app.add_option(
+      "--session-hours", session_hours,
+      "Sessions last MIN-MAX hours (e.g. 5-9; default: 0.25-4.75 in 6-hour blocks); each is "
+      "published in the file of its logout hour");
+  auto* gap_opt =
+      app.add_option("--event-gap-s", event_gap_s,
+                     "Seconds between a session's event ticks, MIN-MAX (default 20-540)");
+  app.add_option("--preset", preset,
+                 "large-account: dense files (200 agents, 5-9 h sessions, an event tick every "
+                 "10-150 s, 1 part per hour: ~4,000 events per file reaching ~9 h back); "
+                 "--agents, --session-hours, --event-gap-s and --max-parts given explicitly win");
+  bool pregenerate = false;
+  app.add_flag("--pregenerate", pregenerate,
+               "Render every file that exists at start into memory before printing the URL, so "
+               "downloads cost no generation");
   app.add_option("--now", now,
                  "Fixed 'now' (epoch ms or ISO UTC); files exist once created <= now (default: "
                  "the system clock)");
@@ -177,6 +226,26 @@ int main(int argc, char** argv) {
     if (!mode) throw std::invalid_argument("--data-access-auth: expected oauth1, bearer or both");
     o.da_auth = *mode;
     o.data.accounts = split_list(accounts);
+    if (!preset.empty()) {
+      emu::generator_config p = o.data;
+      if (auto err = emu::apply_preset(preset, p)) throw std::invalid_argument("--preset: " + *err);
+      if (agents_opt->count() == 0) o.data.agents = p.agents;
+      if (max_parts_opt->count() == 0) o.data.max_parts = p.max_parts;
+      if (session_opt->count() == 0) {
+        o.data.session_min_ms = p.session_min_ms;
+        o.data.session_max_ms = p.session_max_ms;
+      }
+      if (gap_opt->count() == 0) {
+        o.data.event_gap_min_ms = p.event_gap_min_ms;
+        o.data.event_gap_max_ms = p.event_gap_max_ms;
+      }
+    }
+    if (!session_hours.empty())
+      std::tie(o.data.session_min_ms, o.data.session_max_ms) =
+          parse_range("--session-hours", session_hours, static_cast<double>(emu::hour_ms));
+    if (!event_gap_s.empty())
+      std::tie(o.data.event_gap_min_ms, o.data.event_gap_max_ms) =
+          parse_range("--event-gap-s", event_gap_s, 1000.0);
     if (!now.empty()) {
       o.now_ms = emu::parse_time_arg(now);
       if (!o.now_ms) throw std::invalid_argument("--now: expected epoch ms or ISO UTC: " + now);
@@ -214,6 +283,11 @@ int main(int argc, char** argv) {
 
     emu::server srv(o);
     srv.start();
+    if (pregenerate) {
+      const auto p = srv.pregenerate();
+      std::cerr << "lpda-emulator: pregenerated " << p.files << " file(s), " << p.bytes
+                << " bytes, in " << p.seconds << " s\n";
+    }
     if (!expected_out.empty()) write_expected(srv, expected_out, expected_format, "available");
     std::cout << srv.base_url() << std::endl;
     std::cerr << "lpda-emulator: serving " << o.data.accounts.size() << " account(s), "

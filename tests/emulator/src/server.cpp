@@ -374,6 +374,9 @@ struct server::impl {
   std::int64_t fault_seen = 0;
   request_counts cnt;
   std::set<std::pair<std::string, std::string>> served;
+  // (account, file name) -> the file's bytes, rendered ahead by pregenerate_locked() with the
+  // variants of that time; dropped whenever the variants change.
+  std::map<std::pair<std::string, std::string>, std::string> pregenerated;
   std::map<std::string, std::chrono::steady_clock::time_point> bearer_tokens;
   std::uint64_t token_serial = 0;
   int revoke_after = 0;  // accepted bearer requests until every token is revoked; 0 = none
@@ -683,7 +686,9 @@ struct server::impl {
         r = xml_error(500, "Internal Server Error", 500);
       } else {
         r.content_type = "application/octet-stream";
-        r.body = render_file(gen.sessions(*f), opts.variant);
+        const auto ahead = pregenerated.find({account, f->name()});
+        r.body = ahead != pregenerated.end() ? ahead->second
+                                             : render_file(gen.sessions(*f), opts.variant);
         if (opts.variant.content_encoding_gzip) {
           r.body = gzip_member(r.body);
           r.headers.emplace_back("Content-Encoding", "gzip");
@@ -853,6 +858,23 @@ struct server::impl {
     return {sb.GetString(), sb.GetSize()};
   }
 
+  pregenerate_result pregenerate_locked() {
+    const auto t0 = std::chrono::steady_clock::now();
+    pregenerated.clear();
+    pregenerate_result r;
+    const std::int64_t now = now_locked();
+    for (const auto& account : gen.config().accounts)
+      for (const auto& f : gen.files(account)) {
+        if (!exists_at(f, now)) continue;
+        std::string body = render_file(gen.sessions(f), opts.variant);
+        ++r.files;
+        r.bytes += static_cast<std::int64_t>(body.size());
+        pregenerated.emplace(std::pair{account, f.name()}, std::move(body));
+      }
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return r;
+  }
+
   std::string expected_locked(std::string_view format, std::string_view which) const {
     if (format != "ndjson" && format != "csv")
       throw std::invalid_argument("expected: format must be ndjson or csv");
@@ -924,6 +946,7 @@ struct server::impl {
           gen.set_late(static_cast<int>(*p), static_cast<int>(*lo), static_cast<int>(*hi));
         }
         opts.variant = v;
+        pregenerated.clear();
         return json_reply(state_json());
       }
       if (cmd == "fault") {
@@ -994,6 +1017,12 @@ struct server::impl {
         const auto f = gen.add_file(account, *scope, *created, static_cast<int>(*sessions));
         return json_reply("{\"name\":\"" + f.name() +
                           "\",\"created\":" + std::to_string(f.created_ms) + "}");
+      }
+      if (cmd == "pregenerate") {
+        const auto p = pregenerate_locked();
+        return json_reply("{\"files\":" + std::to_string(p.files) +
+                          ",\"bytes\":" + std::to_string(p.bytes) +
+                          ",\"seconds\":" + std::to_string(p.seconds) + "}");
       }
       if (cmd == "files") {
         return json_reply(
@@ -1253,6 +1282,12 @@ void server::set_now_ms(std::optional<std::int64_t> now) {
 void server::set_variants(const variants& v) {
   std::lock_guard lock(impl_->mu);
   impl_->opts.variant = v;
+  impl_->pregenerated.clear();
+}
+
+pregenerate_result server::pregenerate() {
+  std::lock_guard lock(impl_->mu);
+  return impl_->pregenerate_locked();
 }
 
 variants server::current_variants() const {

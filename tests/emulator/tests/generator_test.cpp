@@ -8,10 +8,12 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <regex>
 #include <set>
+#include <stdexcept>
 
 namespace emu = lpda::emulator;
 namespace t = lpda::emulator::test;
@@ -248,6 +250,160 @@ TEST_SUITE("emulator") {
     CHECK(t::gunzip_all(padded) == text);
     v.plain_body = true;
     CHECK(emu::render_file(sessions, v) == text);
+  }
+
+  // Defaults stay byte-identical: the digest of everything the generator serves for a default
+  // configuration (file names, creation times, documents, expected set) as computed before any
+  // option that changes the data's shape was added. A change here changes every test's data.
+  TEST_CASE("default data is pinned: the digest of its files and expected set") {
+    auto digest = [](const emu::generator_config& c) {
+      const emu::generator g(c);
+      std::string all;
+      std::vector<emu::expected_event> expected;
+      for (const auto& account : c.accounts)
+        for (const auto& f : g.files(account)) {
+          const auto sessions = g.sessions(f);
+          all += f.name() + " " + std::to_string(f.created_ms) + (f.late ? " late\n" : "\n");
+          all += emu::render_documents(sessions, emu::variants{});
+          emu::collect_expected(f, sessions, expected);
+        }
+      emu::sort_unique(expected);
+      all += emu::render_expected_ndjson(expected);
+      return std::to_string(all.size()) + ":" + std::to_string(emu::hash_string(all));
+    };
+    auto c = config();
+    c.late_percent = 20;
+    CHECK(digest(c) == "1790299:3283739688526208503");
+    // lpda-emulator's defaults (one account, 6 agents, 24 hours, up to 3 parts), and sync_bench's
+    // scenario-1 shape (200 agents), over two days.
+    emu::generator_config d;
+    d.from_ms = 1772928000000;
+    CHECK(digest(d) == "379824:2663536760528102161");
+    d.agents = 200;
+    d.hours = 48;
+    CHECK(digest(d) == "31915602:13475672098697846296");
+  }
+
+  TEST_CASE(
+      "session lengths: every session lasts MIN..MAX, closes in its file's hour, never "
+      "overlaps its agent's others") {
+    auto c = config();
+    c.session_min_ms = 5 * emu::hour_ms;
+    c.session_max_ms = 9 * emu::hour_ms;
+    c.hours = 48;
+    const emu::generator g(c);
+    std::map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>> by_agent;
+    int sessions = 0, reaching_before_scope = 0;
+    for (const auto& account : c.accounts)
+      for (const auto& f : g.files(account))
+        for (const auto& s : g.sessions(f)) {
+          ++sessions;
+          CHECK(s.end_ms - s.start_ms >= 5 * emu::hour_ms);
+          CHECK(s.end_ms - s.start_ms <= 9 * emu::hour_ms);
+          CHECK(s.end_ms >= f.scope_start_ms);
+          CHECK(s.end_ms < f.scope_end_ms);
+          REQUIRE(s.events.size() >= 2);
+          CHECK(s.events.front().timestamp == s.start_ms);
+          CHECK(s.events.back().timestamp == s.end_ms);
+          if (s.start_ms < f.scope_start_ms - 4 * emu::hour_ms) ++reaching_before_scope;
+          by_agent[account + "/" + std::to_string(s.events.front().agent_id)].emplace_back(
+              s.start_ms, s.end_ms);
+        }
+    // 2 accounts x 8 agents x 48 h, 80 % of 11-hour blocks: about 56 sessions.
+    CHECK(sessions > 30);
+    CHECK(reaching_before_scope == sessions);  // all are longer than 5 h
+    for (auto& [agent, spans] : by_agent) {
+      std::sort(spans.begin(), spans.end());
+      for (std::size_t i = 1; i < spans.size(); ++i) CHECK(spans[i].first > spans[i - 1].second);
+    }
+    // The default sessions last 15 min to 4 h 45 min.
+    const emu::generator d(config());
+    for (const auto& f : d.files("12345678"))
+      for (const auto& s : d.sessions(f)) {
+        CHECK(s.end_ms - s.start_ms >= 15 * 60'000);
+        CHECK(s.end_ms - s.start_ms <= 4 * emu::hour_ms + 45 * 60'000);
+      }
+  }
+
+  TEST_CASE("preset large-account: one dense file per hour whose events reach hours back") {
+    auto c = config();
+    c.accounts = {"12345678"};
+    c.hours = 12;
+    REQUIRE_FALSE(emu::apply_preset("large-account", c).has_value());
+    CHECK(c.agents == 200);
+    CHECK(c.max_parts == 1);
+    CHECK(c.hours == 12);  // fields the preset does not define are kept
+    CHECK(c.seed == 7);
+    const emu::generator g(c);
+    const auto files = g.files("12345678");
+    REQUIRE(files.size() == 12);
+    std::int64_t events = 0;
+    double span_sum = 0;
+    std::set<std::int64_t> agents;
+    for (const auto& f : files) {
+      std::int64_t lo = f.scope_end_ms, hi = 0, n = 0;
+      for (const auto& s : g.sessions(f)) {
+        for (const auto& e : s.events) {
+          lo = std::min(lo, e.timestamp);
+          hi = std::max(hi, e.timestamp);
+          agents.insert(e.agent_id);
+          ++n;
+        }
+      }
+      CHECK(n > 1'000);
+      events += n;
+      span_sum += static_cast<double>(hi - lo) / static_cast<double>(emu::hour_ms);
+    }
+    // 200 agents, a session in 80 % of 11-hour blocks, 5-9 h long with a tick every 10-150 s:
+    // about 14.5 sessions of about 280 events per hour.
+    const double per_file = static_cast<double>(events) / 12.0;
+    CHECK(per_file > 2'500);
+    CHECK(per_file < 6'500);
+    CHECK(span_sum / 12.0 > 7.0);  // a file's events span its longest session
+    CHECK(span_sum / 12.0 < 10.0);
+    CHECK(agents.size() > 100);
+    auto other = config();
+    const auto err = emu::apply_preset("huge", other);
+    REQUIRE(err.has_value());
+    CHECK(err->find("large-account") != std::string::npos);
+    CHECK(other.agents == 8);  // an unknown preset changes nothing
+  }
+
+  TEST_CASE("event gaps set the density; shapes outside their ranges are refused") {
+    auto sparse = config();
+    sparse.hours = 12;
+    auto dense = sparse;
+    dense.event_gap_min_ms = 10'000;
+    dense.event_gap_max_ms = 30'000;
+    auto count = [](const emu::generator_config& cfg) {
+      const emu::generator g(cfg);
+      std::int64_t n = 0;
+      for (const auto& f : g.files("12345678"))
+        for (const auto& s : g.sessions(f)) {
+          for (std::size_t i = 1; i < s.events.size(); ++i) {
+            // Ticks are at least event_gap_min_ms apart (two events may share a tick); the
+            // chats still open 2 minutes before logout end a second apart.
+            if (s.events[i].timestamp >= s.end_ms - 2 * 60'000) break;
+            const auto gap = s.events[i].timestamp - s.events[i - 1].timestamp;
+            CHECK((gap == 0 || gap >= cfg.event_gap_min_ms));
+          }
+          n += static_cast<std::int64_t>(s.events.size());
+        }
+      return n;
+    };
+    // The same sessions (gaps do not move sessions): mean tick 20 s against 280 s.
+    CHECK(count(dense) > 8 * count(sparse));
+    auto bad = config();
+    bad.session_min_ms = 2 * emu::hour_ms;  // max 0
+    CHECK_THROWS_AS(emu::generator{bad}, std::invalid_argument);
+    bad.session_max_ms = emu::hour_ms;  // max < min
+    CHECK_THROWS_AS(emu::generator{bad}, std::invalid_argument);
+    bad = config();
+    bad.event_gap_min_ms = 0;
+    CHECK_THROWS_AS(emu::generator{bad}, std::invalid_argument);
+    bad.event_gap_min_ms = 5'000;
+    bad.event_gap_max_ms = 4'000;
+    CHECK_THROWS_AS(emu::generator{bad}, std::invalid_argument);
   }
 
   TEST_CASE("expected set: CSV quoting and NDJSON shape") {

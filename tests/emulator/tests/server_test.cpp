@@ -8,8 +8,11 @@
 #include <rapidjson/document.h>
 
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <limits>
+#include <map>
 #include <regex>
 #include <set>
 #include <thread>
@@ -104,6 +107,29 @@ std::string xml_message(const std::string& body) {
   std::smatch m;
   if (!std::regex_match(body, m, error_xml)) return "<not LivePerson XML: " + body + ">";
   return m[1];
+}
+
+// Starts lpda-emulator with `args` (args[0] the binary), its stdout on a pipe; returns its pid
+// and the URL it prints first ("" if it printed none).
+std::pair<pid_t, std::string> spawn_emulator(std::vector<std::string> args) {
+  int pipefd[2];
+  REQUIRE(pipe(pipefd) == 0);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
+  posix_spawn_file_actions_addclose(&fa, pipefd[0]);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  REQUIRE(posix_spawn(&pid, args[0].c_str(), &fa, nullptr, argv.data(), environ) == 0);
+  posix_spawn_file_actions_destroy(&fa);
+  close(pipefd[1]);
+  std::string line;
+  char ch = 0;
+  while (read(pipefd[0], &ch, 1) == 1 && ch != '\n') line.push_back(ch);
+  close(pipefd[0]);
+  return {pid, line};
 }
 
 }  // namespace
@@ -679,6 +705,51 @@ TEST_SUITE("integration_emulator") {
     }
   }
 
+  TEST_CASE(
+      "pregenerated files are served byte for byte as generated ones; a variant change "
+      "drops them") {
+    running plain(options());
+    running ahead(options());
+    const auto p = ahead.srv.pregenerate();
+    const auto files = ahead.srv.files(account);
+    const auto other = ahead.srv.files("555");
+    CHECK(p.files == static_cast<std::int64_t>(files.size() + other.size()));
+    std::int64_t bytes = 0;
+    for (const auto& f : files) {
+      const auto a = t::signed_get(ahead.href(f));
+      const auto b = t::signed_get(plain.href(f));
+      REQUIRE(a.status == 200);
+      CHECK(a.body == b.body);
+      bytes += static_cast<std::int64_t>(a.body.size());
+    }
+    for (const auto& f : other)
+      bytes += static_cast<std::int64_t>(t::signed_get(ahead.href(f)).body.size());
+    CHECK(p.bytes == bytes);
+    // Per-request framing still applies to a pregenerated body.
+    auto v = ahead.srv.current_variants();
+    v.content_encoding_gzip = true;
+    ahead.srv.set_variants(v);
+    plain.srv.set_variants(v);
+    CHECK(ahead.srv.pregenerate().files == p.files);
+    const auto gz = t::signed_get(ahead.href(files.front()));
+    CHECK(gz.header("content-encoding") == "gzip");
+    CHECK(gz.body == t::signed_get(plain.href(files.front())).body);
+    // After a variant change the files are rendered with the new variant, not served stale.
+    v.multi_member = true;
+    ahead.srv.set_variants(v);
+    plain.srv.set_variants(v);
+    const auto multi = t::signed_get(ahead.href(files.front()));
+    CHECK(multi.body == t::signed_get(plain.href(files.front())).body);
+    CHECK(multi.body != gz.body);
+    // The control endpoint does the same.
+    const auto c = t::request("GET", ahead.url + "/_control/pregenerate");
+    REQUIRE(c.status == 200);
+    rapidjson::Document d;
+    d.Parse(c.body.c_str());
+    CHECK(d["files"].GetInt64() == p.files);
+    CHECK(d["bytes"].GetInt64() > 0);
+  }
+
   TEST_CASE("control endpoint over HTTP") {
     running r(options());
     const auto state = t::request("GET", r.url + "/_control/state");
@@ -816,6 +887,10 @@ TEST_SUITE("integration_emulator") {
                             "--from",
                             "--hours",
                             "--max-parts",
+                            "--session-hours",
+                            "--event-gap-s",
+                            "--preset",
+                            "--pregenerate",
                             "--now",
                             "--late-percent",
                             "--late-min-hours",
@@ -850,36 +925,9 @@ TEST_SUITE("integration_emulator") {
 
     lpda::test::temp_dir dir;
     const std::string expected = (dir / "expected.ndjson").string();
-    int pipefd[2];
-    REQUIRE(pipe(pipefd) == 0);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
-    posix_spawn_file_actions_addclose(&fa, pipefd[0]);
-    std::vector<std::string> args{bin,
-                                  "--port",
-                                  "0",
-                                  "--from",
-                                  "2026-03-08T00:00:00Z",
-                                  "--hours",
-                                  "4",
-                                  "--now",
-                                  "2026-03-09T00:00:00Z",
-                                  "--expected-out",
-                                  expected,
-                                  "--expected-files",
-                                  "served"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    REQUIRE(posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv.data(), environ) == 0);
-    posix_spawn_file_actions_destroy(&fa);
-    close(pipefd[1]);
-    std::string line;
-    char ch = 0;
-    while (read(pipefd[0], &ch, 1) == 1 && ch != '\n') line.push_back(ch);
-    close(pipefd[0]);
+    const auto [pid, line] = spawn_emulator(
+        {bin, "--port", "0", "--from", "2026-03-08T00:00:00Z", "--hours", "4", "--now",
+         "2026-03-09T00:00:00Z", "--expected-out", expected, "--expected-files", "served"});
     CHECK(std::regex_match(line, std::regex(R"(http://127\.0\.0\.1:\d+)")));
     const auto at_start = t::parse_expected_ndjson(lpda::test::read_file(expected));
     CHECK(at_start.size() > 10);
@@ -900,6 +948,86 @@ TEST_SUITE("integration_emulator") {
     CHECK(WEXITSTATUS(status) == 0);
     // At exit the file holds the served set: the one downloaded file.
     CHECK(t::parse_expected_ndjson(lpda::test::read_file(expected)) == rows);
+  }
+
+  TEST_CASE(
+      "lpda-emulator: --preset large-account with --agents and --session-hours given "
+      "explicitly; bad shapes are refused") {
+    const std::string bin = (lpda::test::bin_dir() / "lpda-emulator").string();
+    for (const char* bad : {"--preset huge", "--session-hours 9-5", "--session-hours 5",
+                            "--session-hours 0-2", "--session-hours x-2", "--event-gap-s 30-10"}) {
+      const auto r = lpda::test::run_command(bin + " --port 0 " + bad);
+      CHECK_MESSAGE(r.status == 2, bad);
+      CHECK_MESSAGE(
+          r.err.find(std::string(bad).substr(0, std::string(bad).find(' '))) != std::string::npos,
+          r.err);
+    }
+    // The expected set written at start describes the data: sessions (login to logout) per agent.
+    struct shape {
+      std::set<std::int64_t> agents;
+      std::int64_t shortest = std::numeric_limits<std::int64_t>::max(), longest = 0;
+      std::size_t rows = 0;
+      std::size_t files = 0;
+    };
+    auto run = [&](std::vector<std::string> extra) {
+      lpda::test::temp_dir dir;
+      const std::string expected = (dir / "expected.ndjson").string();
+      std::vector<std::string> args{bin,
+                                    "--port",
+                                    "0",
+                                    "--from",
+                                    "2026-03-08T00:00:00Z",
+                                    "--hours",
+                                    "6",
+                                    "--now",
+                                    "2026-03-09T00:00:00Z",
+                                    "--pregenerate",
+                                    "--expected-out",
+                                    expected};
+      args.insert(args.end(), extra.begin(), extra.end());
+      const auto [pid, url] = spawn_emulator(args);
+      shape s;
+      const auto l = t::signed_get(
+          url +
+          "/data_access_le/account/12345678/le/agentActivity?startTime=0&endTime=1800000000000");
+      CHECK(l.status == 200);
+      s.files = parse_listing(l.body).size();
+      kill(pid, SIGTERM);
+      int status = 0;
+      waitpid(pid, &status, 0);
+      CHECK(WIFEXITED(status));
+      const auto rows = t::parse_expected_ndjson(lpda::test::read_file(expected));
+      s.rows = rows.size();
+      std::map<std::string, std::pair<std::int64_t, std::int64_t>> span;
+      for (const auto& r : rows) {
+        s.agents.insert(r.agent);
+        auto [it, fresh] = span.try_emplace(r.session, r.timestamp, r.timestamp);
+        it->second.first = std::min(it->second.first, r.timestamp);
+        it->second.second = std::max(it->second.second, r.timestamp);
+      }
+      for (const auto& [id, se] : span) {
+        s.shortest = std::min(s.shortest, se.second - se.first);
+        s.longest = std::max(s.longest, se.second - se.first);
+      }
+      return s;
+    };
+    const auto preset = run({"--preset", "large-account"});
+    CHECK(preset.files == 6);          // one part per hour
+    CHECK(preset.agents.size() > 40);  // 200 agents: about 87 sessions in 6 hours
+    CHECK(preset.shortest >= 5 * emu::hour_ms);
+    CHECK(preset.longest <= 9 * emu::hour_ms);
+    CHECK(preset.rows > 6 * 1'000);
+    const auto mine =
+        run({"--preset", "large-account", "--agents", "20", "--session-hours", "2-3"});
+    CHECK(mine.files == 6);
+    CHECK(mine.agents.size() <= 20);
+    CHECK(mine.agents.size() > 5);
+    CHECK(mine.shortest >= 2 * emu::hour_ms);
+    CHECK(mine.longest <= 3 * emu::hour_ms);
+    const auto plain = run({"--agents", "20"});
+    CHECK(plain.agents.size() <= 20);
+    CHECK(plain.longest <= 4 * emu::hour_ms + 45 * 60'000);
+    CHECK(plain.rows * 4 < mine.rows);  // the preset's event gaps stay: denser than the default
   }
 }
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lpda::emulator {
@@ -69,12 +70,31 @@ struct generator_config {
   int late_percent = 0;  ///< share of files created hours late (0 = none)
   int late_min_hours = 2;
   int late_max_hours = 8;
+  /// Session length range (ms). Both 0 (the default): each agent has at most one session per
+  /// 6-hour block, 15 min to 4 h 45 min long. Otherwise at most one per block of
+  /// session_max_ms + 2 h, session_min_ms..session_max_ms long (0 < min <= max).
+  std::int64_t session_min_ms = 0;
+  std::int64_t session_max_ms = 0;
+  /// Time between two ticks of a session, uniform in this range (ms); most ticks emit an event
+  /// (a chat starts or ends, or the state changes), so it sets the events per session hour.
+  std::int64_t event_gap_min_ms = 20'000;
+  std::int64_t event_gap_max_ms = 9 * 60'000;
 };
+
+/// Named data shapes for lpda-emulator's `--preset`:
+/// - "large-account": dense files like a large contact centre's — 200 agents whose sessions
+///   last 5 to 9 hours with an event every 10 to 150 s, one part file per hour: about 4,000
+///   events per hourly file, a file's events reaching about 9 hours back (each file holds the
+///   sessions that ended in its hour).
+/// Sets the fields of `cfg` the preset defines (agents, session and event-gap ranges,
+/// max_parts) and leaves the rest. Returns an error message for an unknown name.
+std::optional<std::string> apply_preset(std::string_view name, generator_config& cfg);
 
 /// Deterministic data source. A session is published in the part file of the hour its logout
 /// falls in (LivePerson groups sessions "once they are considered closed",
 /// https://developers.liveperson.com/data-access-api-architecture.html). Each agent has at most
-/// one session per 6-hour block, so an agent's sessions never overlap. An hour has
+/// one session per block (6 hours, or session_max_ms + 2 h), so an agent's sessions never
+/// overlap; a session reaches up to its length back from the hour that publishes it. An hour has
 /// min(1..max_parts, its session count) part files (at least one, possibly empty) and its
 /// sessions are dealt to the parts round-robin, so no part is empty unless the hour is. Not
 /// thread-safe for writes (add_hours/add_file/set_late); const calls are pure.

@@ -109,6 +109,13 @@ std::optional<std::string> set_variant(variants& v, std::string_view name, std::
 /// drip-bytes, drip-ms) into `f`. Returns an error message, or nullopt.
 std::optional<std::string> set_fault(fault_spec& f, std::string_view name, std::string_view value);
 
+/// What server::pregenerate did: files rendered, their bytes as served, and how long it took.
+struct pregenerate_result {
+  std::int64_t files = 0;
+  std::int64_t bytes = 0;
+  double seconds = 0;
+};
+
 /// The emulator. start() binds; run() or run_in_background() serves on one io_context thread.
 /// Control methods are thread-safe.
 class server {
@@ -134,8 +141,13 @@ class server {
   std::int64_t now_ms() const;
   /// Fixes "now" (epoch ms), or returns to the system clock with nullopt.
   void set_now_ms(std::optional<std::int64_t> now);
-  /// Replaces every variant at once (see variants for the defaults).
+  /// Replaces every variant at once (see variants for the defaults); drops pregenerated files.
   void set_variants(const variants& v);
+  /// Renders every file that exists now (all accounts) with the current variants and keeps its
+  /// bytes in memory, so their downloads cost no generation (benchmarks time the client, not
+  /// the emulator). Files added or created later are generated per request as before; a
+  /// variant change drops the rendered files.
+  pregenerate_result pregenerate();
   variants current_variants() const;
   /// Replaces the fault schedule and resets its count of eligible requests.
   void set_fault(const fault_spec& f);
