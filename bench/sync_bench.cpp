@@ -443,6 +443,23 @@ struct db_figures {
   key_list keys;                 // sorted, duplicates kept
 };
 
+// The natural keys of the events table of either database (lpda-sync's and the baseline's use
+// the same table and column names), sorted.
+key_list event_keys(const fs::path& db_path) {
+  SQLite::Database db(db_path.string(), SQLite::OPEN_READONLY);
+  SQLite::Statement q(db,
+                      "SELECT account_id, agent_session_id, agent_id, timestamp_ms, type, state, "
+                      "prev_state, prev_concurrent_eng, concurrent_eng FROM agent_activity_events");
+  key_list keys;
+  while (q.executeStep())
+    keys.push_back(
+        key_of(q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt64(),
+               q.getColumn(3).getInt64(), q.getColumn(4).getInt64(), q.getColumn(5).getInt64(),
+               q.getColumn(6).getInt64(), q.getColumn(7).getInt64(), q.getColumn(8).getInt64()));
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
 db_figures read_database(const fs::path& db_path) {
   SQLite::Database db(db_path.string(), SQLite::OPEN_READONLY);
   db_figures f;
@@ -458,16 +475,7 @@ db_figures read_database(const fs::path& db_path) {
       f.files_other = files.getColumn(1).getInt64();
     }
   }
-  SQLite::Statement q(db,
-                      "SELECT account_id, agent_session_id, agent_id, timestamp_ms, type, state, "
-                      "prev_state, prev_concurrent_eng, concurrent_eng FROM agent_activity_events");
-  f.keys.reserve(static_cast<std::size_t>(f.events));
-  while (q.executeStep())
-    f.keys.push_back(
-        key_of(q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt64(),
-               q.getColumn(3).getInt64(), q.getColumn(4).getInt64(), q.getColumn(5).getInt64(),
-               q.getColumn(6).getInt64(), q.getColumn(7).getInt64(), q.getColumn(8).getInt64()));
-  std::sort(f.keys.begin(), f.keys.end());
+  f.keys = event_keys(db_path);
   return f;
 }
 
@@ -730,23 +738,6 @@ std::int64_t size_or_zero(const fs::path& p) {
   std::error_code ec;
   const auto n = fs::file_size(p, ec);
   return ec ? 0 : static_cast<std::int64_t>(n);
-}
-
-// The natural keys of the events table of either database (lpda-sync's and the baseline's use
-// the same table and column names), sorted.
-key_list event_keys(const fs::path& db_path) {
-  SQLite::Database db(db_path.string(), SQLite::OPEN_READONLY);
-  SQLite::Statement q(db,
-                      "SELECT account_id, agent_session_id, agent_id, timestamp_ms, type, state, "
-                      "prev_state, prev_concurrent_eng, concurrent_eng FROM agent_activity_events");
-  key_list keys;
-  while (q.executeStep())
-    keys.push_back(
-        key_of(q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt64(),
-               q.getColumn(3).getInt64(), q.getColumn(4).getInt64(), q.getColumn(5).getInt64(),
-               q.getColumn(6).getInt64(), q.getColumn(7).getInt64(), q.getColumn(8).getInt64()));
-  std::sort(keys.begin(), keys.end());
-  return keys;
 }
 
 // Sizes and the check of a finished run's database.
