@@ -285,7 +285,7 @@ TEST_SUITE("emulator") {
   }
 
   TEST_CASE(
-      "session lengths: every session lasts MIN..MAX, closes in its file's hour, never "
+      "session lengths: every session lasts MIN..MAX and closes in its file's hour and never "
       "overlaps its agent's others") {
     auto c = config();
     c.session_min_ms = 5 * emu::hour_ms;
@@ -369,7 +369,7 @@ TEST_SUITE("emulator") {
     CHECK(other.agents == 8);  // an unknown preset changes nothing
   }
 
-  TEST_CASE("event gaps set the density; shapes outside their ranges are refused") {
+  TEST_CASE("event gaps set the density and shapes outside their ranges are refused") {
     auto sparse = config();
     sparse.hours = 12;
     auto dense = sparse;

@@ -706,7 +706,7 @@ TEST_SUITE("integration_emulator") {
   }
 
   TEST_CASE(
-      "pregenerated files are served byte for byte as generated ones; a variant change "
+      "pregenerated files are served byte for byte as generated ones and a variant change "
       "drops them") {
     running plain(options());
     running ahead(options());
@@ -952,7 +952,7 @@ TEST_SUITE("integration_emulator") {
 
   TEST_CASE(
       "lpda-emulator: --preset large-account with --agents and --session-hours given "
-      "explicitly; bad shapes are refused") {
+      "explicitly and bad shapes are refused") {
     const std::string bin = (lpda::test::bin_dir() / "lpda-emulator").string();
     for (const char* bad : {"--preset huge", "--session-hours 9-5", "--session-hours 5",
                             "--session-hours 0-2", "--session-hours x-2", "--event-gap-s 30-10"}) {
