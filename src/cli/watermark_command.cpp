@@ -54,8 +54,8 @@ int run_reset_watermark(const watermark_options& opts) {
     return exit_code_for_store_error(lock.error());
   }
   try {
-    auto db = store::database::open(store_settings_of(cfg));
-    auto r = db.reset_watermark(opts.account, opts.data_type, to, now);
+    auto db = open_store(cfg);
+    auto r = db->reset_watermark(opts.account, opts.data_type, to, now);
     if (!r) {
       std::cerr << "lpda-sync reset-watermark: " << r.error().what() << '\n';
       return exit_code_for_store_error(r.error());
