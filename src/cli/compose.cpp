@@ -93,7 +93,7 @@ std::unique_ptr<http::auth_strategy> make_auth(
 }
 
 std::filesystem::path spool_dir_of(const config::config& c) {
-  return std::filesystem::path(c.database + ".spool");
+  return std::filesystem::path(c.spool_dir);
 }
 
 sync::account_settings account_settings_of(const config::config& c, const config::account& a,
