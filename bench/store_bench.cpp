@@ -4,6 +4,9 @@
 // conflict) — beside a raw INSERT of the same rows into a table without a key, one transaction
 // per file. Prints rows/s side by side and the database size per million events.
 //   store_bench [total events] [events per file] [directory]
+#include "lpda/agent_activity/sqlite/store.hpp"
+#include "lpda/core/event_source.hpp"
+#include "lpda/sqlite/database.hpp"
 #include "lpda/store/database.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -194,7 +197,7 @@ class raw_table {
   static sqlite3_stmt* prepare(SQLite::Database& db) {
     // The same page size, journal, sync and cache settings as the store's own database.
     db.exec("PRAGMA page_size = 8192; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL");
-    db.exec("PRAGMA cache_size = -" + std::to_string(lpda::store::settings{}.cache_kib));
+    db.exec("PRAGMA cache_size = -" + std::to_string(lpda::sqlite::settings{}.cache_kib));
     db.exec(R"sql(CREATE TABLE raw_events (
       account_id TEXT NOT NULL, agent_session_id TEXT NOT NULL, agent_id INTEGER NOT NULL,
       timestamp_ms INTEGER NOT NULL, type INTEGER NOT NULL, state INTEGER NOT NULL,
@@ -262,9 +265,9 @@ int main(int argc, char** argv) {
   run_result raw, fresh, again, changed;
   {
     raw_table table(raw_path);
-    lpda::store::settings s;
+    lpda::sqlite::settings s;
     s.path = store_path;
-    auto db = lpda::store::database::open(s);
+    auto db = lpda::sqlite::database::open(s, {lpda::agent_activity::sqlite::data_type()});
     for (int i = 0; i < files; ++i) {
       const auto events = make_file_events(i, per_file, "");
       table.insert_file(events, file_for(i).key, raw);

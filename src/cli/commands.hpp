@@ -118,7 +118,7 @@ struct watermark_options {
 int run_reset_watermark(const watermark_options& opts);
 
 /// `lpda-sync snapshot FILE`: a consistent copy of the config's database in FILE (SQLite's
-/// backup API, `store::snapshot`), e.g. for BI tools that cannot read the service's files.
+/// backup API, `sqlite::snapshot`), e.g. for BI tools that cannot read the service's files.
 /// 0 on success; 66 when there is no database yet; 78 on a config error; 1 otherwise.
 int run_snapshot(const std::string& config_path, const std::string& target, std::ostream& out,
                  std::ostream& err);

@@ -1,17 +1,30 @@
 #include "compose.hpp"
 
+#include "lpda/agent_activity/sqlite/store.hpp"
+
 #include <variant>
 
 namespace lpda::cli {
 
-store::settings store_settings_of(const config::config& c) {
-  store::settings s;
+sqlite::settings store_settings_of(const config::config& c) {
+  sqlite::settings s;
   s.path = c.database;
   s.synchronous = c.store.synchronous == config::synchronous_mode::full
-                      ? store::synchronous_mode::full
-                      : store::synchronous_mode::normal;
+                      ? sqlite::synchronous_mode::full
+                      : sqlite::synchronous_mode::normal;
   s.file_mode = c.store.file_mode;
   return s;
+}
+
+std::vector<sqlite::data_type_store> sqlite_data_types() {
+  std::vector<sqlite::data_type_store> types;
+  types.push_back(agent_activity::sqlite::data_type());
+  return types;
+}
+
+std::unique_ptr<store::database> open_store(const config::config& c) {
+  return std::make_unique<sqlite::database>(
+      sqlite::database::open(store_settings_of(c), sqlite_data_types()));
 }
 
 http::client_settings client_settings_of(const config::config& c) {
@@ -80,7 +93,7 @@ std::unique_ptr<http::auth_strategy> make_auth(
 }
 
 std::filesystem::path spool_dir_of(const config::config& c) {
-  return std::filesystem::path(c.database + ".spool");
+  return std::filesystem::path(c.spool_dir);
 }
 
 sync::account_settings account_settings_of(const config::config& c, const config::account& a,

@@ -6,6 +6,7 @@
 #include "lpda/http/auth.hpp"
 #include "lpda/http/client.hpp"
 #include "lpda/http/settings.hpp"
+#include "lpda/sqlite/database.hpp"
 #include "lpda/store/database.hpp"
 #include "lpda/sync/account_sync.hpp"
 
@@ -13,10 +14,17 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace lpda::cli {
 
-store::settings store_settings_of(const config::config& c);
+/// The SQLite store's settings from `database` and `store:`.
+sqlite::settings store_settings_of(const config::config& c);
+/// The per-data-type parts of the SQLite store: one per data type this build syncs.
+std::vector<sqlite::data_type_store> sqlite_data_types();
+/// Opens (creating and migrating) the config's store with every data type's writer. Throws
+/// `lpda::error_exception` as `sqlite::database::open` does.
+std::unique_ptr<store::database> open_store(const config::config& c);
 http::client_settings client_settings_of(const config::config& c);
 http::retry_settings retry_settings_of(const config::config& c);
 /// The account's poll settings; `now_ms` resolves a relative `initial_start`.

@@ -35,9 +35,8 @@ std::string holder_of(int fd) {
 
 }  // namespace
 
-result<database_lock> database_lock::acquire(const std::string& database,
+result<database_lock> database_lock::acquire(const std::string& path, const std::string& database,
                                              std::string_view command) {
-  const std::string path = database + ".lock";
   bool writable = true;
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   // An operator may read the lock of a daemon running as another user; flock needs no write.
@@ -75,8 +74,7 @@ void database_lock::announce_listen(const std::string& listen) {
   if (fd_ >= 0) write_line(" listen=" + listen);
 }
 
-lock_holder database_lock::holder(const std::string& database) {
-  const std::string path = database + ".lock";
+lock_holder database_lock::holder(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return {};
   lock_holder out;

@@ -9,7 +9,7 @@
 
 namespace lpda::cli {
 
-/// What `<database>.lock` says of the process holding it.
+/// What the lock file (`lock_file`, default `<database>.lock`) says of the process holding it.
 struct lock_holder {
   bool held = false;  ///< a process holds the lock now (false: none, or the file is unreadable)
   /// The address its metrics and health endpoint serves ("" when it serves none); nullopt when
@@ -17,22 +17,24 @@ struct lock_holder {
   std::optional<std::string> listen;
 };
 
-/// An exclusive flock(2) on `<database>.lock`, held until destruction. The holder writes
+/// An exclusive flock(2) on the lock file, held until destruction. The holder writes
 /// "PID COMMAND [listen=ADDR]" into the file, so a refused process can name it and
 /// `lpda-sync health` can find the endpoint the daemon really serves.
 class database_lock {
  public:
-  /// Reads the lock of `database` without taking it.
-  static lock_holder holder(const std::string& database);
+  /// Reads the lock file `path` without taking it.
+  static lock_holder holder(const std::string& path);
 
   /// Rewrites the holder's line as "PID COMMAND listen=ADDR" (`listen` "" when the endpoint is
   /// off). Best effort: the lock is the flock, the text only describes its holder.
   void announce_listen(const std::string& listen);
 
-  /// Takes the lock without waiting, as `command` ("run", "reset-watermark"). Errors:
+  /// Takes the lock file `path` of `database` without waiting, as `command` ("run",
+  /// "reset-watermark"). Errors:
   /// `errc::store_busy` when another process holds it — the message names the lock file and the
   /// holder ("lpda-sync run, pid 1234") —, `errc::store_io` when the lock file cannot be opened.
-  static result<database_lock> acquire(const std::string& database, std::string_view command);
+  static result<database_lock> acquire(const std::string& path, const std::string& database,
+                                       std::string_view command);
 
   database_lock(database_lock&& other) noexcept
       : fd_(other.fd_), command_(std::move(other.command_)) {

@@ -21,7 +21,7 @@ int run_health(const std::string& config_path) {
   // A running daemon says in its lock file which address it serves: a reload that could not
   // bind a new `listen` keeps the old one, and the file's address may then be another service.
   std::string listen = cfg.listen;
-  const auto daemon = database_lock::holder(cfg.database);
+  const auto daemon = database_lock::holder(cfg.lock_file);
   if (daemon.held && daemon.listen && *daemon.listen != cfg.listen) {
     std::cerr << "lpda-sync health: the running daemon serves "
               << (daemon.listen->empty() ? std::string("no endpoint") : "on " + *daemon.listen)

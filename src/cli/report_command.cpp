@@ -1,37 +1,16 @@
 #include "report_command.hpp"
 
+#include "lpda/agent_activity/sqlite/availability.hpp"
 #include "lpda/cli/exit_codes.hpp"
 #include "lpda/config/config.hpp"
 #include "lpda/core/clock.hpp"
 #include "lpda/daemon/availability_report.hpp"
-#include "lpda/store/database.hpp"
-
-#include <SQLiteCpp/SQLiteCpp.h>
 
 #include <optional>
 #include <ostream>
-#include <system_error>
 #include <tuple>
 
 namespace lpda::cli {
-namespace {
-
-// `PRAGMA user_version` of an existing database file, read without writing anything (a report
-// may run as a user who can only read the file). nullopt when the file is missing or cannot be
-// read: the report's own query then says why.
-std::optional<int> schema_version_of(const std::filesystem::path& database) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(database, ec)) return std::nullopt;
-  try {
-    SQLite::Database db(database.string(), SQLite::OPEN_READONLY);
-    db.setBusyTimeout(5000);
-    return db.execAndGet("PRAGMA user_version").getInt();
-  } catch (const SQLite::Exception&) {
-    return std::nullopt;
-  }
-}
-
-}  // namespace
 
 int report_availability(const std::filesystem::path& database,
                         const report_availability_options& opts, std::int64_t now_ms,
@@ -54,20 +33,20 @@ int report_availability(const std::filesystem::path& database,
     }
     *target = *t;
   }
-  // The other commands refuse a database from a newer lpda-sync when the store opens it; the
-  // report reads the views directly, so it checks the same thing first. Exit 78 as they do: a
-  // person must pick another binary or file, and a retry would not help.
-  if (const auto version = schema_version_of(database);
-      version && *version > store::latest_schema_version()) {
-    err << "lpda-sync report availability: " << database.string() << ": database schema version "
-        << *version << " is newer than this lpda-sync knows (" << store::latest_schema_version()
-        << "); use a newer lpda-sync or another database file\n";
-    return exit_config;
+  // A database from a newer lpda-sync is refused as the other commands refuse it, with exit 78:
+  // a person must pick another binary or file, and a retry would not help.
+  auto reader = agent_activity::sqlite::open_availability_reader(database);
+  if (!reader) {
+    err << "lpda-sync report availability: " << reader.error().what() << '\n';
+    const auto code = reader.error().code;
+    return code == make_error_code(errc::unreadable)     ? exit_no_input
+           : code == make_error_code(errc::store_schema) ? exit_config
+                                                         : exit_partial;
   }
-  auto rows = daemon::query_availability(database, q);
+  auto rows = (*reader)->availability(q);
   if (!rows) {
     err << "lpda-sync report availability: " << rows.error().what() << '\n';
-    return rows.error().code == make_error_code(errc::unreadable) ? exit_no_input : exit_partial;
+    return exit_partial;
   }
   daemon::write_availability(out, *rows, *format);
   out.flush();

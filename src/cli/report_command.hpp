@@ -21,8 +21,8 @@ struct report_availability_options {
 /// `lpda-sync report availability [--account ID] [--from T] [--to T] [--format F]`: loads the
 /// config for the database path, then prints the report on `out`. Exit codes
 /// (lpda/cli/exit_codes.hpp): 0 success; 64 bad --from/--to/--format; 66 no database yet;
-/// 78 config error, or a database whose schema (`PRAGMA user_version`) is newer than
-/// `store::latest_schema_version()` (read without writing; the file is left unchanged);
+/// 78 config error, or a database from a newer lpda-sync (its schema version or a component's
+/// migration is newer than this build's; read without writing, the file is left unchanged);
 /// 1 other database failures. Diagnostics on `err`.
 int run_report_availability(const std::string& config_path, const report_availability_options& opts,
                             std::ostream& out, std::ostream& err);

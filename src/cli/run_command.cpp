@@ -87,10 +87,12 @@ void apply_listen(run_state* st, const std::string& listen) {
   }
 }
 
-// The top-level keys a reload does not apply: the database, the HTTP client and the store
-// worker are built once at start-up, and the logger is shared with the store thread.
+// The top-level keys a reload does not apply: the database and its paths, the HTTP client and the
+// store worker are built once at start-up, and the logger is shared with the store thread.
 void warn_restart_only(const config::config& now, const config::config& next) {
   const std::pair<const char*, bool> keys[] = {{"database", now.database != next.database},
+                                               {"spool_dir", now.spool_dir != next.spool_dir},
+                                               {"lock_file", now.lock_file != next.lock_file},
                                                {"store", now.store != next.store},
                                                {"log", now.log != next.log},
                                                {"client", now.client != next.client},
@@ -180,7 +182,7 @@ int run_daemon(const std::string& config_path) {
   if (auto rc = load_config(config_path, cfg)) return *rc;
 
   // One daemon per database: a second would poll the same accounts twice.
-  auto lock = database_lock::acquire(cfg.database, "run");
+  auto lock = database_lock::acquire(cfg.lock_file, cfg.database, "run");
   if (!lock) {
     spdlog::error("{}", lock.error().what());
     return exit_temp_fail;  // the holder may stop (systemd restarts a 75)

@@ -1,7 +1,7 @@
 #include "commands.hpp"
 #include "lpda/cli/exit_codes.hpp"
 #include "lpda/config/config.hpp"
-#include "lpda/store/database.hpp"
+#include "lpda/sqlite/database.hpp"
 
 #include <ostream>
 
@@ -11,7 +11,7 @@ int run_snapshot(const std::string& config_path, const std::string& target, std:
                  std::ostream& err) {
   config::config cfg;
   if (auto rc = load_config_without_secrets(config_path, cfg, err)) return *rc;
-  auto bytes = store::snapshot(cfg.database, target);
+  auto bytes = sqlite::snapshot(cfg.database, target);
   if (!bytes) {
     err << "lpda-sync snapshot: " << bytes.error().what() << '\n';
     return bytes.error().code == make_error_code(errc::unreadable) ? exit_no_input : exit_partial;

@@ -125,8 +125,8 @@ int run_status(const std::string& config_path, bool json, std::ostream& out, std
   std::vector<store::account_status> rows;
   std::vector<store::file_record> problems;  // pending, failed and quarantined files
   try {
-    auto db = store::database::open(store_settings_of(cfg));
-    auto st = db.status(now);
+    auto db = open_store(cfg);
+    auto st = db->status(now);
     if (!st) {
       err << "lpda-sync status: " << st.error().what() << '\n';
       return exit_code_for_store_error(st.error());
@@ -138,7 +138,7 @@ int run_status(const std::string& config_path, bool json, std::ostream& out, std
     // file that is in neither the table nor the list would be invisible.
     for (const auto which : {store::file_status::pending, store::file_status::failed,
                              store::file_status::quarantined}) {
-      auto files = db.list_files(std::nullopt, which);
+      auto files = db->list_files(std::nullopt, which);
       if (!files) {
         err << "lpda-sync status: " << files.error().what() << '\n';
         return exit_code_for_store_error(files.error());

@@ -73,7 +73,7 @@ std::unique_ptr<sync_context> sync_context::open(const config::config& cfg, int&
     return nullptr;
   }
   try {
-    ctx->store_.emplace(store::database::open(store_settings_of(cfg)));
+    ctx->store_.emplace(open_store(cfg));
   } catch (const error_exception& e) {
     spdlog::error("database {}: {}", cfg.database, e.what());
     // A busy database may free up (75, retried); a schema from a newer lpda-sync needs a person

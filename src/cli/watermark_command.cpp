@@ -48,14 +48,14 @@ int run_reset_watermark(const watermark_options& opts) {
   }
   // A running daemon would move the watermark again at the end of its poll in flight, so the
   // reset takes the daemon's lock for its write, and a daemon holding it refuses the reset.
-  auto lock = database_lock::acquire(cfg.database, "reset-watermark");
+  auto lock = database_lock::acquire(cfg.lock_file, cfg.database, "reset-watermark");
   if (!lock) {
     std::cerr << "lpda-sync reset-watermark: " << lock.error().what() << '\n';
     return exit_code_for_store_error(lock.error());
   }
   try {
-    auto db = store::database::open(store_settings_of(cfg));
-    auto r = db.reset_watermark(opts.account, opts.data_type, to, now);
+    auto db = open_store(cfg);
+    auto r = db->reset_watermark(opts.account, opts.data_type, to, now);
     if (!r) {
       std::cerr << "lpda-sync reset-watermark: " << r.error().what() << '\n';
       return exit_code_for_store_error(r.error());

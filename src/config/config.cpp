@@ -796,9 +796,9 @@ config loader::load(const YAML::Node& root) {
              "the configuration is empty: it needs at least database and accounts");
     return c;
   }
-  const map_view m(
-      *this, root, "",
-      {"database", "store", "log", "listen", "client", "retry", "decode", "defaults", "accounts"});
+  const map_view m(*this, root, "",
+                   {"database", "store", "log", "listen", "client", "retry", "decode", "defaults",
+                    "accounts", "spool_dir", "lock_file"});
   if (!m.ok()) return c;
 
   if (const auto n = m.get("database")) {
@@ -813,6 +813,19 @@ config loader::load(const YAML::Node& root) {
   } else {
     error_at(root, "database", "missing: the path of the SQLite database file is required");
   }
+  // Paths beside the database unless given, so nothing else depends on it being a file.
+  const auto path_key = [&](const char* key, std::string& value, const char* suffix) {
+    if (const auto n = m.get(key)) {
+      if (auto s = string_value(*n, key)) {
+        if (s->empty()) error_at(*n, key, "must name a path (leave it out for the default)");
+        value = std::move(*s);
+      }
+    } else if (!c.database.empty()) {
+      value = c.database + suffix;
+    }
+  };
+  path_key("spool_dir", c.spool_dir, ".spool");
+  path_key("lock_file", c.lock_file, ".lock");
   load_store(m, c);
   load_log(m, c);
   load_listen(m, c);

@@ -3,7 +3,6 @@
 #include "lpda/config/units.hpp"
 #include "lpda/core/text.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <rapidjson/ostreamwrapper.h>
 #include <rapidjson/writer.h>
 
@@ -16,11 +15,6 @@
 
 namespace lpda::daemon {
 namespace {
-
-std::optional<std::string> optional_text(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  return c.getString();
-}
 
 // Minutes with two decimals ("50.00"): exact for whole minutes, readable in spreadsheets.
 std::string minutes_text(std::int64_t ms) {
@@ -188,56 +182,6 @@ void write_json(std::ostream& out, const std::vector<availability_row>& rows) {
 }
 
 }  // namespace
-
-result<std::vector<availability_row>> query_availability(const std::filesystem::path& database,
-                                                         const availability_query& query) {
-  std::error_code fs_ec;
-  if (!std::filesystem::is_regular_file(database, fs_ec))
-    return lpda::error(errc::unreadable, database.string() + ": no such database file");
-  try {
-    SQLite::Database db(database.string(), SQLite::OPEN_READONLY);
-    db.setBusyTimeout(5000);
-    SQLite::Statement has_view(db,
-                               "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = "
-                               "'agent_daily_availability'");
-    if (!has_view.executeStep() || has_view.getColumn(0).getInt64() == 0)
-      return lpda::error(errc::store_schema,
-                         database.string() +
-                             ": no agent_daily_availability view (not an lpda-sync database, or "
-                             "one older than schema version 2; run the daemon once to migrate it)");
-    SQLite::Statement q(db, R"sql(
-      SELECT v.account_id, v.agent_id, a.agent_username, a.agent_nickname, v.day_utc,
-             v.day_start_ms, v.logged_in_ms, v.online_ms, v.away_ms, v.back_soon_ms, v.chats
-      FROM agent_daily_availability AS v
-      LEFT JOIN agents AS a ON a.account_id = v.account_id AND a.agent_id = v.agent_id
-      WHERE (?1 IS NULL OR v.account_id = ?1)
-        AND (?2 IS NULL OR v.day_start_ms + 86400000 > ?2)
-        AND (?3 IS NULL OR v.day_start_ms < ?3)
-      ORDER BY v.account_id, v.day_start_ms, v.agent_id)sql");
-    if (query.account_id) q.bind(1, *query.account_id);
-    if (query.from_ms) q.bind(2, static_cast<std::int64_t>(*query.from_ms));
-    if (query.to_ms) q.bind(3, static_cast<std::int64_t>(*query.to_ms));
-    std::vector<availability_row> rows;
-    while (q.executeStep()) {
-      availability_row r;
-      r.account_id = q.getColumn(0).getString();
-      r.agent_id = q.getColumn(1).getInt64();
-      r.agent_username = optional_text(q.getColumn(2));
-      r.agent_nickname = optional_text(q.getColumn(3));
-      r.day_utc = q.getColumn(4).getString();
-      r.day_start_ms = q.getColumn(5).getInt64();
-      r.logged_in_ms = q.getColumn(6).getInt64();
-      r.online_ms = q.getColumn(7).getInt64();
-      r.away_ms = q.getColumn(8).getInt64();
-      r.back_soon_ms = q.getColumn(9).getInt64();
-      r.chats = q.getColumn(10).getInt64();
-      rows.push_back(std::move(r));
-    }
-    return rows;
-  } catch (const SQLite::Exception& e) {
-    return lpda::error(errc::store_io, database.string() + ": availability report: " + e.what());
-  }
-}
 
 std::optional<report_format> parse_report_format(std::string_view text) noexcept {
   if (text == "table") return report_format::table;

@@ -1,7 +1,8 @@
 // The lpda-sync command line through the real binary: a mistyped command, durations beyond their
 // ceilings, and a database written by a newer lpda-sync.
 #include "harness.hpp"
-#include "lpda/store/database.hpp"
+#include "lpda/agent_activity/sqlite/store.hpp"
+#include "lpda/sqlite/database.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
@@ -144,8 +145,11 @@ TEST_SUITE("integration_cli") {
     temp_dir dir;
     const auto db_path = dir / "lpda.db";
     // A real lpda-sync database (tables and views) whose schema number a newer build raised.
-    { lpda::store::database::open(lpda::store::settings{.path = db_path}); }
-    const int newer = lpda::store::latest_schema_version() + 1;
+    {
+      lpda::sqlite::database::open(lpda::sqlite::settings{.path = db_path},
+                                   {lpda::agent_activity::sqlite::data_type()});
+    }
+    const int newer = lpda::sqlite::latest_schema_version() + 1;
     {
       SQLite::Database raw(db_path.string(), SQLite::OPEN_READWRITE);
       raw.exec("PRAGMA user_version = " + std::to_string(newer));
@@ -162,7 +166,7 @@ TEST_SUITE("integration_cli") {
       CHECK(r.out.empty());
       CHECK_MESSAGE(contains(r.err, db_path.string()), r.err);
       CHECK(contains(r.err, "schema version " + std::to_string(newer)));
-      CHECK(contains(r.err, "(" + std::to_string(lpda::store::latest_schema_version()) + ")"));
+      CHECK(contains(r.err, "(" + std::to_string(lpda::sqlite::latest_schema_version()) + ")"));
       CHECK(contains(r.err, "newer"));
     }
     CHECK(read_file(db_path) == before);
@@ -172,7 +176,7 @@ TEST_SUITE("integration_cli") {
     // The same database at the current version is read (an empty report, exit 0).
     {
       SQLite::Database raw(db_path.string(), SQLite::OPEN_READWRITE);
-      raw.exec("PRAGMA user_version = " + std::to_string(lpda::store::latest_schema_version()));
+      raw.exec("PRAGMA user_version = " + std::to_string(lpda::sqlite::latest_schema_version()));
     }
     const auto ok = run_lpda("report availability --format csv --config '" + config + "'");
     CHECK_MESSAGE(ok.status == 0, ok.err);
@@ -360,7 +364,10 @@ TEST_SUITE("integration_cli") {
   TEST_CASE("report availability names an account that is not in the config") {
     temp_dir dir;
     const auto db_path = dir / "lpda.db";
-    { lpda::store::database::open(lpda::store::settings{.path = db_path}); }
+    {
+      lpda::sqlite::database::open(lpda::sqlite::settings{.path = db_path},
+                                   {lpda::agent_activity::sqlite::data_type()});
+    }
     const auto config = write_minimal_config(dir, db_path.string());
     const auto other = run_lpda("report availability --account 999 --config '" + config + "'");
     CHECK_MESSAGE(other.status == 0, other.err);

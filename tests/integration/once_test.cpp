@@ -376,6 +376,30 @@ TEST_SUITE("integration_sync") {
     CHECK(std::filesystem::exists(dir / "lpda.db.spool" / "quarantine"));
   }
 
+  TEST_CASE("spool_dir and lock_file put the spool and the lock where the config says") {
+    emulator_process emu(emulator_args(6));
+    rapidjson::Document files;
+    files.Parse(emu.control("files", "account=555").c_str());
+    emu.control("fail-file", "name=" + std::string(files[1]["name"].GetString()));
+    temp_dir dir;
+    std::filesystem::create_directory(dir / "var");
+    const auto spool = dir / "var" / "spool";
+    const auto lock = dir / "var" / "sync.lock";
+    const auto config =
+        write_config(dir, emu.url(), {"555"}, "  quarantine_after: 1\n",
+                     "spool_dir: " + spool.string() + "\nlock_file: " + lock.string() + "\n");
+    CHECK(run_lpda("once --config '" + config + "'").status == 1);
+    CHECK(std::filesystem::is_directory(spool / "quarantine"));
+    CHECK(account_status(status_json(config), "555")["files_quarantined"].GetInt64() == 1);
+    CHECK(run_lpda("reset-watermark --account 555 --clear --config '" + config + "'").status == 0);
+    CHECK(std::filesystem::exists(lock));
+    CHECK(read_file(lock).find("reset-watermark") != std::string::npos);
+    // Nothing beside the database but the database and its WAL files.
+    CHECK_FALSE(std::filesystem::exists(dir / "lpda.db.spool"));
+    CHECK_FALSE(std::filesystem::exists(dir / "lpda.db.lock"));
+    CHECK(std::filesystem::exists(dir / "lpda.db"));
+  }
+
   TEST_CASE("files put back by retry-failed show as pending in status until the next poll") {
     emulator_process emu(emulator_args(6));
     rapidjson::Document files;

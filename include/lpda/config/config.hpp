@@ -201,6 +201,11 @@ struct account_defaults {
 /// The whole configuration, defaults filled in.
 struct config {
   std::string database;  ///< SQLite file path (required)
+  /// Downloads in flight and quarantined bodies; default `<database>.spool`.
+  std::string spool_dir;
+  /// The lock that keeps one `lpda-sync run` per database (it names the holder); default
+  /// `<database>.lock`.
+  std::string lock_file;
   store_settings store;
   log_settings log;
   std::string listen = "127.0.0.1:9464";  ///< "host:port" or "[v6]:port"; "" = no endpoint

@@ -1,12 +1,12 @@
 #pragma once
 /// `lpda-sync report availability`: per agent and UTC day, logged-in, online, away and back-soon
-/// time and chats, read from the store's `agent_daily_availability` view (semantics in DESIGN.md
-/// "Availability semantics" and the view's definition in src/store/schema.cpp), with the agent's
-/// names from `agents`, printed as a table, CSV (RFC 4180) or JSON (RFC 8259).
+/// time and chats, as rows a store read (semantics in DESIGN.md "Availability semantics" and the
+/// view's definition in src/agent_activity/sqlite/schema.cpp), printed as a table, CSV
+/// (RFC 4180) or JSON (RFC 8259). No store access here.
 #include "lpda/core/error.hpp"
+#include "lpda/store/availability.hpp"
 
 #include <cstdint>
-#include <filesystem>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -15,39 +15,10 @@
 
 namespace lpda::daemon {
 
-/// Which rows to report. Times are epoch ms UTC; days are whole UTC days.
-struct availability_query {
-  std::optional<std::string> account_id;  ///< nullopt: every account
-  /// Keep the days that end after `from_ms` (the UTC day containing `from_ms` is included).
-  std::optional<std::int64_t> from_ms;
-  /// Keep the days that start before `to_ms` (exclusive: a `to_ms` at midnight excludes that day).
-  std::optional<std::int64_t> to_ms;
-};
-
-/// One agent on one UTC day. Durations in ms.
-struct availability_row {
-  std::string account_id;
-  std::int64_t agent_id = 0;
-  std::optional<std::string> agent_username;  ///< from `agents` (latest event's attributes)
-  std::optional<std::string> agent_nickname;
-  std::string day_utc;            ///< "YYYY-MM-DD"
-  std::int64_t day_start_ms = 0;  ///< the day's midnight UTC, epoch ms
-  std::int64_t logged_in_ms = 0;
-  std::int64_t online_ms = 0;
-  std::int64_t away_ms = 0;
-  std::int64_t back_soon_ms = 0;
-  std::int64_t chats = 0;
-  bool operator==(const availability_row&) const = default;
-};
-
-/// Reads the report from the SQLite file at `database` through its own read-only connection
-/// (never creating, migrating or writing it; a concurrent writer is not blocked, WAL:
-/// https://www.sqlite.org/wal.html). Rows ordered by account, day, agent id.
-/// Errors: `errc::unreadable` when the file is missing; `errc::store_schema` when it has no
-/// `agent_daily_availability` view (a database older than schema version 2); `errc::store_io`
-/// for other SQLite failures. Messages name the file.
-result<std::vector<availability_row>> query_availability(const std::filesystem::path& database,
-                                                         const availability_query& query);
+/// The report's rows and query (lpda/store/availability.hpp); a store reads them, this module
+/// only formats them.
+using availability_query = store::availability_query;
+using availability_row = store::availability_row;
 
 /// Output formats of the report.
 enum class report_format { table, csv, json };

@@ -1,5 +1,6 @@
 #pragma once
-/// The store executor: the one thread that owns the SQLite connection (SQLite has one writer).
+/// The store executor: the one thread that owns the store's connection (the store has one
+/// writer, lpda/store/database.hpp).
 /// Coroutines on the network thread hand it work and await the result; decoding runs there too,
 /// because the store pulls events from the decoder inside its transaction.
 #include "lpda/store/database.hpp"
@@ -11,6 +12,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <memory>
 #include <type_traits>
 #include <utility>
 
@@ -18,8 +20,8 @@ namespace lpda::sync {
 
 class store_worker {
  public:
-  /// Takes ownership of an open database; starts one worker thread.
-  explicit store_worker(store::database db) : db_(std::move(db)), pool_(1) {}
+  /// Takes ownership of an open store (not null); starts one worker thread.
+  explicit store_worker(std::unique_ptr<store::database> db) : db_(std::move(db)), pool_(1) {}
   ~store_worker() { pool_.join(); }
   store_worker(const store_worker&) = delete;
   store_worker& operator=(const store_worker&) = delete;
@@ -43,7 +45,7 @@ class store_worker {
   }
 
   /// Direct access for code already on the store thread or when nothing else runs (start-up).
-  store::database& database_unsafe() noexcept { return db_; }
+  store::database& database_unsafe() noexcept { return *db_; }
 
   /// Waits for queued work to finish and stops the thread.
   void join() { pool_.join(); }
@@ -52,10 +54,10 @@ class store_worker {
   template <class F>
   static boost::asio::awaitable<std::invoke_result_t<F&, store::database&>> call(store_worker* self,
                                                                                  F f) {
-    co_return f(self->db_);
+    co_return f(*self->db_);
   }
 
-  store::database db_;
+  std::unique_ptr<store::database> db_;
   boost::asio::thread_pool pool_;
 };
 

@@ -240,6 +240,22 @@ accounts:
           cfg::oauth1_credentials{"k1", "s1", "t1", "ts1"});
   }
 
+  TEST_CASE("spool_dir and lock_file default beside the database and may be set elsewhere") {
+    const cfg::config c = cfg::load_string(minimal, "minimal.yaml", no_env());
+    CHECK(c.spool_dir == "/tmp/lpda-test.db.spool");
+    CHECK(c.lock_file == "/tmp/lpda-test.db.lock");
+    const cfg::config set = cfg::load_string(
+        "spool_dir: /var/spool/lpda\nlock_file: /run/lpda-sync/run.lock\n" + minimal, "set.yaml",
+        no_env());
+    CHECK(set.database == "/tmp/lpda-test.db");
+    CHECK(set.spool_dir == "/var/spool/lpda");
+    CHECK(set.lock_file == "/run/lpda-sync/run.lock");
+    const auto d = diagnostics_of("spool_dir: \"\"\nlock_file: [a]\n" + minimal);
+    REQUIRE(d.size() == 2);
+    check_diag(d[0], "spool_dir", 1, 12, "must name a path (leave it out for the default)");
+    check_diag(d[1], "lock_file", 2, 12, "expected a string");
+  }
+
   TEST_CASE("the minimal data file gets every default too") {
     const cfg::config c = cfg::load_file(lpda::test::data_dir() / "config/minimal.yaml", no_env());
     check_documented_defaults(c);

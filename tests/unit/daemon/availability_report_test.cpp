@@ -1,5 +1,9 @@
 // The availability report on a real database built through the store's own ingest.
 #include "lpda/daemon/availability_report.hpp"
+#include "lpda/agent_activity/sqlite/availability.hpp"
+#include "lpda/agent_activity/sqlite/store.hpp"
+#include "lpda/core/event_source.hpp"
+#include "lpda/sqlite/database.hpp"
 #include "lpda/store/database.hpp"
 #include "report_command.hpp"
 
@@ -13,6 +17,7 @@
 
 using namespace lpda;
 using namespace lpda::daemon;
+using lpda::agent_activity::sqlite::query_availability;
 
 namespace {
 
@@ -72,9 +77,9 @@ data_file file_named(const std::string& key) {
 // Agent 1002: online 23:30 → logout 00:30 the next day, split at UTC midnight (30 + 30 min),
 // with 5 min back soon at 00:10. Account "200": agent 2001 online 08:00 → 08:45 on day 0.
 std::filesystem::path build_db(const lpda::test::temp_dir& dir) {
-  store::settings s;
+  lpda::sqlite::settings s;
   s.path = dir / "lpda.db";
-  auto db = store::database::open(s);
+  auto db = lpda::sqlite::database::open(s, {agent_activity::sqlite::data_type()});
   vector_source a({
       ev("s1", 1001, day0 + 9 * hour, login, online, offline),
       ev("s1", 1001, day0 + 9 * hour + 10 * minute, state_change, away, online),

@@ -1,7 +1,7 @@
 // Child process of the store crash test: ingests generated files into a database, skipping those
 // the ledger already has as done (as the daemon does after a restart), until killed or finished.
 //   store_crash_child <db path> <seed> <files> <events per file>
-#include "lpda/store/database.hpp"
+#include "lpda/sqlite/database.hpp"
 
 #include "event_sources.hpp"
 
@@ -16,12 +16,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    lpda::store::settings s;
+    lpda::sqlite::settings s;
     s.path = argv[1];
     const auto seed = std::strtoull(argv[2], nullptr, 10);
     const int files = std::atoi(argv[3]);
     const int events = std::atoi(argv[4]);
-    auto db = lpda::store::database::open(s);
+    auto db = lpda::store::test::open_store(s);
     for (int i = 0; i < files; ++i) {
       const std::string key = "gen-" + std::to_string(i);
       if (db.status_of("acct", "agentActivity", key).value() == lpda::store::file_status::done)

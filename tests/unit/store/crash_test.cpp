@@ -1,7 +1,7 @@
 // Kills a child process that ingests generated files with SIGKILL at random instants; after
 // every kill the database must be intact and hold exactly the files whose ledger row is done,
 // each complete.
-#include "lpda/store/database.hpp"
+#include "lpda/sqlite/database.hpp"
 
 #include "event_sources.hpp"
 #include "test_support.hpp"
@@ -147,13 +147,13 @@ TEST_SUITE("integration_store") {
   TEST_CASE("the sqlite3 shell holding the write lock for 3 s makes ingest wait and succeed") {
     lpda::test::temp_dir dir;
     const auto path = dir / "locked.db";
-    lpda::store::settings s;
+    lpda::sqlite::settings s;
     s.path = path;
     s.busy_timeout = std::chrono::milliseconds(500);
     s.busy_retries = 8;
     s.busy_backoff = std::chrono::milliseconds(100);
     s.busy_backoff_max = std::chrono::milliseconds(800);
-    auto db = lpda::store::database::open(s);
+    auto db = lpda::store::test::open_store(s);
 
     // The shell takes the write lock, writes a row, sleeps 3 s, commits.
     const std::string script =

@@ -1,5 +1,5 @@
+#include "lpda/sqlite/database.hpp"
 #include "lpda/store/database.hpp"
-#include "lpda/store/schema.hpp"
 
 #include "event_sources.hpp"
 #include "test_support.hpp"
@@ -17,7 +17,10 @@
 
 using namespace lpda;
 using namespace lpda::store;
+using lpda::sqlite::latest_schema_version;
+using lpda::sqlite::settings;
 using lpda::store::test::make_file;
+using lpda::store::test::open_store;
 using lpda::store::test::vector_event_source;
 
 namespace {
@@ -107,7 +110,7 @@ TEST_SUITE("store") {
   TEST_CASE("a new database is created at the latest schema with mode 0600 and WAL") {
     lpda::test::temp_dir dir;
     const auto p = dir / "lpda.db";
-    auto db = database::open(settings_for(p));
+    auto db = open_store(settings_for(p));
     CHECK(db.schema_version() == 4);
     CHECK(latest_schema_version() == 4);
     CHECK(file_mode_of(p) == 0600U);
@@ -120,7 +123,7 @@ TEST_SUITE("store") {
     CHECK(dump(p, "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name") ==
           std::vector<std::string>{"agent_activity_events|", "agent_daily_availability|",
                                    "agent_sessions|", "agent_state_intervals|", "agents|",
-                                   "checkpoints|", "files|"});
+                                   "checkpoints|", "files|", "schema_migrations|"});
   }
 
   TEST_CASE("file_mode 0640 is applied exactly and modes open to others are refused") {
@@ -129,14 +132,14 @@ TEST_SUITE("store") {
     {
       auto s = settings_for(dir / "group.db");
       s.file_mode = 0640;
-      auto db = database::open(s);
+      auto db = open_store(s);
       CHECK(file_mode_of(dir / "group.db") == 0640U);
     }
     ::umask(old_mask);
     auto s = settings_for(dir / "world.db");
     s.file_mode = 0644;
     try {
-      (void)database::open(s);
+      (void)open_store(s);
       FAIL("open accepted a world-readable mode");
     } catch (const error_exception& e) {
       CHECK(e.err().code == make_error_code(errc::config_invalid));
@@ -147,7 +150,7 @@ TEST_SUITE("store") {
   TEST_CASE("the same file ingested twice leaves the same rows") {
     lpda::test::temp_dir dir;
     const auto p = dir / "lpda.db";
-    auto db = database::open(settings_for(p));
+    auto db = open_store(settings_for(p));
     auto first = ingest(db, "f1", events_range(0, 10), day0 + 1000);
     CHECK(first.events_read == 10);
     CHECK(first.events_inserted == 10);
@@ -172,7 +175,7 @@ TEST_SUITE("store") {
   TEST_CASE("overlapping files dedupe on the natural key") {
     lpda::test::temp_dir dir;
     const auto p = dir / "lpda.db";
-    auto db = database::open(settings_for(p));
+    auto db = open_store(settings_for(p));
     ingest(db, "a", events_range(0, 10));
     auto b = ingest(db, "b", events_range(6, 16));
     CHECK(b.events_inserted == 6);
@@ -192,7 +195,7 @@ TEST_SUITE("store") {
   TEST_CASE("two events of one agent in the same millisecond stay two rows") {
     lpda::test::temp_dir dir;
     const auto p = dir / "lpda.db";
-    auto db = database::open(settings_for(p));
+    auto db = open_store(settings_for(p));
     std::vector<agent_activity_event> pair{ev("s", 7, day0, 1, 2, 2, 0, 1),
                                            ev("s", 7, day0, 1, 2, 2, 1, 2)};
     CHECK(ingest(db, "f", pair).events_inserted == 2);
@@ -203,7 +206,7 @@ TEST_SUITE("store") {
   TEST_CASE("an event with unknown state (-1) ingested twice stays one row") {
     lpda::test::temp_dir dir;
     const auto p = dir / "lpda.db";
-    auto db = database::open(settings_for(p));
+    auto db = open_store(settings_for(p));
     auto e = ev("s", 7, day0, -1, -1, -1, -1, -1);
     e.agent_nickname.reset();
     ingest(db, "f", {e});
@@ -216,7 +219,7 @@ TEST_SUITE("store") {
   TEST_CASE("every field of an event is stored") {
     lpda::test::temp_dir dir;
     const auto p = dir / "lpda.db";
-    auto db = database::open(settings_for(p));
+    auto db = open_store(settings_for(p));
     auto e = ev("75555851-684867733", 2188742612, 1461387700123, 1, 2, 4, 1, 2);
     e.user_profile_ids = std::vector<std::int64_t>{1111, 2222};
     auto bare = ev("75555851-684867733", 2188742612, 1461387700999, 4, 1, 2, 2, 0);
@@ -243,7 +246,7 @@ TEST_SUITE("store") {
   TEST_CASE("a changed attribute in a later file updates only the attribute") {
     lpda::test::temp_dir dir;
     const auto p = dir / "lpda.db";
-    auto db = database::open(settings_for(p));
+    auto db = open_store(settings_for(p));
     auto e = ev("s", 7, day0 + 5000, 2, 4, 2);
     ingest(db, "f1", {e, ev("s", 7, day0 + 9000, 2, 2, 4)}, day0 + 100);
     const auto before = dump(p, all_events);
@@ -266,7 +269,7 @@ TEST_SUITE("store") {
   TEST_CASE("an older file ingested after a newer one does not roll back agents") {
     lpda::test::temp_dir dir;
     const auto p = dir / "lpda.db";
-    auto db = database::open(settings_for(p));
+    auto db = open_store(settings_for(p));
     auto newer = ev("s2", 7, day0 + 7200000, 2, 2, 4);
     newer.agent_nickname = "New Name";
     newer.agent_group_id = 9;
@@ -359,21 +362,21 @@ TEST_SUITE("store") {
 
     std::vector<std::string> first_events;
     // Runs bounded by events, and by bytes: 8 KiB holds about 20 of these events.
-    const std::size_t no_byte_bound = settings{}.sort_run_bytes;
+    const std::size_t no_byte_bound = agent_activity::sqlite::writer_settings{}.sort_run_bytes;
     for (const auto& [run, run_bytes] : std::vector<std::pair<std::size_t, std::size_t>>{
              {1, no_byte_bound},
              {7, no_byte_bound},
              {100, no_byte_bound},
-             {settings{}.sort_run_events, 8192},
-             {settings{}.sort_run_events, no_byte_bound}}) {
+             {agent_activity::sqlite::writer_settings{}.sort_run_events, 8192},
+             {agent_activity::sqlite::writer_settings{}.sort_run_events, no_byte_bound}}) {
       CAPTURE(run);
       CAPTURE(run_bytes);
       lpda::test::temp_dir dir;
       const auto p = dir / "lpda.db";
-      auto s = settings_for(p);
-      s.sort_run_events = run;
-      s.sort_run_bytes = run_bytes;
-      auto db = database::open(s);
+      agent_activity::sqlite::writer_settings w;
+      w.sort_run_events = run;
+      w.sort_run_bytes = run_bytes;
+      auto db = open_store(settings_for(p), w);
       const auto sum = ingest(db, "f1", events, day0 + 86400000, 37);
       CHECK(sum.events_read == 1001);
       CHECK(sum.events_inserted == 1000);
@@ -402,7 +405,7 @@ TEST_SUITE("store") {
   TEST_CASE("sessions keep first/last event and login/logout times across files") {
     lpda::test::temp_dir dir;
     const auto p = dir / "lpda.db";
-    auto db = database::open(settings_for(p));
+    auto db = open_store(settings_for(p));
     ingest(db, "late",
            {ev("s", 7, day0 + 50 * minute, 2, 4, 2), ev("s", 7, day0 + 60 * minute, 4, 1, 4)});
     CHECK(
@@ -424,7 +427,7 @@ TEST_SUITE("store") {
   TEST_CASE("a source failing mid-file leaves no row of that file and no ledger row") {
     lpda::test::temp_dir dir;
     const auto p = dir / "lpda.db";
-    auto db = database::open(settings_for(p));
+    auto db = open_store(settings_for(p));
     ingest(db, "good", events_range(0, 4));
     const auto before = dump(p, all_events);
 
@@ -459,7 +462,7 @@ TEST_SUITE("store") {
     {
       auto s = settings_for(p);
       s.file_mode = 0640;
-      auto db = database::open(s);
+      auto db = open_store(s);
       ingest(db, "f1", events_range(0, 4));
     }
     // The writer is gone; its -wal and -shm files stay (emptied), as a reader needs them.
@@ -486,9 +489,8 @@ TEST_SUITE("store") {
     lpda::test::temp_dir dir;
     const auto p = dir / "v1.db";
     {
-      SQLite::Database raw(p, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-      raw.exec(std::string(migrations()[0].sql));
-      raw.exec("PRAGMA user_version = 1");
+      lpda::store::test::make_legacy_database(p, 1, lpda::test::data_dir());
+      SQLite::Database raw(p, SQLite::OPEN_READWRITE);
       raw.exec(
           "INSERT INTO agent_activity_events (account_id, agent_session_id, agent_id, "
           "timestamp_ms, type, "
@@ -498,7 +500,7 @@ TEST_SUITE("store") {
           "('13350576', 's', 7, 1709543400000, 4, 1, 2, 0, 0, 'old', 1)");
     }
     CHECK(scalar(p, "SELECT count(*) FROM sqlite_master WHERE type = 'view'") == 0);
-    auto db = database::open(settings_for(p));
+    auto db = open_store(settings_for(p));
     CHECK(db.schema_version() == 4);
     CHECK(scalar(p, "PRAGMA user_version") == 4);
     // Version 4's columns exist on the migrated checkpoints table.
@@ -511,10 +513,10 @@ TEST_SUITE("store") {
           std::vector<std::string>{"2|600000|"});
 
     const auto fresh = dir / "fresh.db";
-    auto db2 = database::open(settings_for(fresh));
+    auto db2 = open_store(settings_for(fresh));
     CHECK(scalar(fresh, "PRAGMA user_version") == 4);
     // Reopening an up-to-date database changes nothing.
-    auto db3 = database::open(settings_for(fresh));
+    auto db3 = open_store(settings_for(fresh));
     CHECK(db3.schema_version() == 4);
   }
 
@@ -522,16 +524,14 @@ TEST_SUITE("store") {
     lpda::test::temp_dir dir;
     const auto p = dir / "v2.db";
     {
-      SQLite::Database raw(p, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-      raw.exec(std::string(migrations()[0].sql));
-      raw.exec(std::string(migrations()[1].sql));
-      raw.exec("PRAGMA user_version = 2");
+      lpda::store::test::make_legacy_database(p, 2, lpda::test::data_dir());
+      SQLite::Database raw(p, SQLite::OPEN_READWRITE);
       raw.exec(
           "INSERT INTO checkpoints (account_id, data_type, watermark_ms, last_poll_ms, "
           "last_poll_ok, last_success_ms, updated_ms) VALUES ('13350576', 'agentActivity', "
           "1709542800000, 1709542800001, 1, 1709542800001, 1709542800001)");
     }
-    auto db = database::open(settings_for(p));
+    auto db = open_store(settings_for(p));
     CHECK(scalar(p, "PRAGMA user_version") == 4);
     auto st = db.status(1709542800000 + 60000).value();
     REQUIRE(st.size() == 1);
@@ -539,6 +539,145 @@ TEST_SUITE("store") {
     CHECK(st[0].last_poll_ms == std::optional<std::int64_t>(1709542800001));
     CHECK_FALSE(st[0].server_time_ms.has_value());
     CHECK_FALSE(st[0].clock_skew_ms.has_value());
+  }
+
+  TEST_CASE("a new database records each component's migrations in schema_migrations") {
+    lpda::test::temp_dir dir;
+    const auto p = dir / "lpda.db";
+    { auto db = open_store(settings_for(p)); }
+    CHECK(dump(p, "SELECT component, number FROM schema_migrations ORDER BY component, number") ==
+          std::vector<std::string>{"agentActivity|1|", "agentActivity|2|", "core|1|", "core|2|",
+                                   "core|3|"});
+    CHECK(scalar(p, "PRAGMA user_version") == 4);
+  }
+
+  TEST_CASE("databases at user_version 1 to 4 convert to schema_migrations and sync on") {
+    // What each global version had applied, by component (docs/schema.md, "Schema versions"):
+    // 1 = core 1 + agentActivity 1, 2 = + agentActivity 2, 3 = + core 2, 4 = + core 3.
+    const std::vector<std::string> all{"agentActivity|1|", "agentActivity|2|", "core|1|", "core|2|",
+                                       "core|3|"};
+    for (int version = 1; version <= 4; ++version) {
+      CAPTURE(version);
+      lpda::test::temp_dir dir;
+      const auto p = dir / "old.db";
+      lpda::store::test::make_legacy_database(p, version, lpda::test::data_dir());
+      {
+        SQLite::Database raw(p, SQLite::OPEN_READWRITE);
+        raw.exec(
+            "INSERT INTO files (account_id, data_type, file_key, name, href, part, "
+            "scope_start_ms, scope_end_ms, status, events, events_inserted, first_seen_ms, "
+            "updated_ms) VALUES ('13350576', 'agentActivity', 'old', 'old.gz', 'https://x/old', "
+            "1, 1709542800000, 1709546400000, 'done', 2, 2, 1, 1)");
+        raw.exec(
+            "INSERT INTO checkpoints (account_id, data_type, watermark_ms, updated_ms) VALUES "
+            "('13350576', 'agentActivity', 1709546400000, 1)");
+        raw.exec(
+            "INSERT INTO agent_activity_events (account_id, agent_session_id, agent_id, "
+            "timestamp_ms, type, state, prev_state, prev_concurrent_eng, concurrent_eng, "
+            "source_file_key, ingested_at_ms) VALUES "
+            "('13350576', 's', 7, 1709542800000, 3, 2, 1, 0, 0, 'old', 1), "
+            "('13350576', 's', 7, 1709543400000, 4, 1, 2, 0, 0, 'old', 1)");
+      }
+      REQUIRE_FALSE(lpda::test::read_file(p).empty());
+      CHECK(scalar(p, "SELECT count(*) FROM sqlite_master WHERE name = 'schema_migrations'") == 0);
+      {
+        auto db = open_store(settings_for(p));
+        CHECK(db.schema_version() == 4);
+        CHECK(
+            dump(p, "SELECT component, number FROM schema_migrations ORDER BY component, number") ==
+            all);
+        // The file's rows are kept, and the store goes on from them.
+        CHECK(db.watermark(test_account, dtype).value() ==
+              std::optional<std::int64_t>(1709546400000));
+        CHECK(db.status_of(test_account, dtype, "old").value() ==
+              std::optional<file_status>(file_status::done));
+        CHECK(dump(p, "SELECT state, duration_ms FROM agent_state_intervals") ==
+              std::vector<std::string>{"2|600000|"});
+        const auto sum = ingest(db, "new", events_range(0, 4));
+        CHECK(sum.events_inserted == 4);
+        CHECK(db.advance_watermark(test_account, dtype, 1709550000000, 2).value() == 1709550000000);
+        auto st = db.status(1709550000000).value();
+        REQUIRE(st.size() == 1);
+        CHECK(st[0].files_done == 2);
+        CHECK(st[0].events_stored == 6);
+        CHECK(scalar(p,
+                     "SELECT count(*) FROM pragma_table_info('checkpoints') WHERE name IN "
+                     "('server_time_ms', 'clock_skew_ms', 'last_error', "
+                     "'last_error_since_ms')") == 4);
+      }
+      // Opening it again applies nothing more.
+      const auto converted = dump(p, "SELECT * FROM schema_migrations ORDER BY component, number");
+      { auto db = open_store(settings_for(p)); }
+      CHECK(dump(p, "SELECT * FROM schema_migrations ORDER BY component, number") == converted);
+      CHECK(scalar(p, "PRAGMA user_version") == 4);
+    }
+  }
+
+  TEST_CASE("a database written by the previous lpda-sync converts and syncs on like a new one") {
+    // tests/data/store/lpda-v4.db: written by lpda-sync before schema_migrations (user_version 4)
+    // running store_crash_child with seed 7, 3 files of 20 events (tests/data/README.md).
+    lpda::test::temp_dir dir;
+    const auto old_path = dir / "old.db";
+    std::filesystem::copy_file(lpda::test::data_dir() / "store" / "lpda-v4.db", old_path);
+    REQUIRE(scalar(old_path, "PRAGMA user_version") == 4);
+    REQUIRE(scalar(old_path,
+                   "SELECT count(*) FROM sqlite_master WHERE name = "
+                   "'schema_migrations'") == 0);
+    const auto fresh_path = dir / "fresh.db";
+    auto old_db = open_store(settings_for(old_path));
+    auto fresh_db = open_store(settings_for(fresh_path));
+    const auto ingest_generated = [](database& db, int index) {
+      vector_event_source src(lpda::store::test::generate_file_events(7, index, 20), 250);
+      REQUIRE(db.ingest_file("acct", dtype, make_file("gen-" + std::to_string(index)), src,
+                             1700000000000 + index)
+                  .has_value());
+    };
+    for (int i = 0; i < 3; ++i) {
+      CHECK(old_db.status_of("acct", dtype, "gen-" + std::to_string(i)).value() ==
+            std::optional<file_status>(file_status::done));
+      ingest_generated(fresh_db, i);
+    }
+    ingest_generated(old_db, 3);
+    ingest_generated(fresh_db, 3);
+    CHECK(dump(old_path, "SELECT component, number FROM schema_migrations ORDER BY 1, 2") ==
+          dump(fresh_path, "SELECT component, number FROM schema_migrations ORDER BY 1, 2"));
+    CHECK(scalar(old_path, "PRAGMA user_version") == 4);
+    CHECK(scalar(old_path, "SELECT count(*) FROM agent_activity_events") == 80);
+    for (const std::string& sql :
+         {all_events, std::string("SELECT * FROM agents ORDER BY 1, 2"),
+          std::string("SELECT * FROM agent_sessions ORDER BY 1, 2"),
+          std::string("SELECT * FROM files ORDER BY 1, 2, 3"),
+          std::string("SELECT * FROM agent_daily_availability ORDER BY 1, 2, 3")}) {
+      CAPTURE(sql);
+      CHECK(dump(old_path, sql) == dump(fresh_path, sql));
+    }
+  }
+
+  TEST_CASE("a database holding a migration newer than this build's is refused unchanged") {
+    for (const std::string component : {"core", "agentActivity"}) {
+      CAPTURE(component);
+      lpda::test::temp_dir dir;
+      const auto p = dir / "lpda.db";
+      { auto db = open_store(settings_for(p)); }
+      {
+        SQLite::Database raw(p, SQLite::OPEN_READWRITE);
+        raw.exec(
+            "INSERT INTO schema_migrations (component, number, applied_at_ms, description) "
+            "VALUES ('" +
+            component + "', 9, 1, 'from a newer lpda-sync')");
+      }
+      const auto bytes = lpda::test::read_file(p);
+      try {
+        (void)open_store(settings_for(p));
+        FAIL("a newer migration was accepted");
+      } catch (const error_exception& e) {
+        CHECK(e.err().code == make_error_code(errc::store_schema));
+        const std::string what = e.what();
+        CHECK_MESSAGE(what.find(component + " is at migration 9") != std::string::npos, what);
+        CHECK(what.find("newer") != std::string::npos);
+      }
+      CHECK(lpda::test::read_file(p) == bytes);
+    }
   }
 
   TEST_CASE("a database newer than this build or with a negative version is refused unchanged") {
@@ -552,7 +691,7 @@ TEST_SUITE("store") {
       }
       const auto bytes = lpda::test::read_file(p);
       try {
-        (void)database::open(settings_for(p));
+        (void)open_store(settings_for(p));
         FAIL("the schema version was accepted");
       } catch (const error_exception& e) {
         CHECK(e.err().code == make_error_code(errc::store_schema));
@@ -567,7 +706,7 @@ TEST_SUITE("store") {
 
   TEST_CASE("the watermark only moves forward except through a reset") {
     lpda::test::temp_dir dir;
-    auto db = database::open(settings_for(dir / "lpda.db"));
+    auto db = open_store(settings_for(dir / "lpda.db"));
     CHECK_FALSE(db.watermark(test_account, dtype).value().has_value());
     CHECK(db.advance_watermark(test_account, dtype, 5000, 1).value() == 5000);
     CHECK(db.advance_watermark(test_account, dtype, 4000, 2).value() == 5000);
@@ -583,7 +722,7 @@ TEST_SUITE("store") {
 
   TEST_CASE("a poll's advance does not undo a reset made while it ran") {
     lpda::test::temp_dir dir;
-    auto db = database::open(settings_for(dir / "lpda.db"));
+    auto db = open_store(settings_for(dir / "lpda.db"));
     REQUIRE(db.advance_watermark(test_account, dtype, 9000, 1).has_value());
     // A poll starts from 9000; meanwhile an operator resets the watermark to 1000.
     REQUIRE(db.reset_watermark(test_account, dtype, 1000, 2).has_value());
@@ -599,7 +738,7 @@ TEST_SUITE("store") {
   TEST_CASE("quarantine after N failed polls then list and reset") {
     lpda::test::temp_dir dir;
     const auto p = dir / "lpda.db";
-    auto db = database::open(settings_for(p));
+    auto db = open_store(settings_for(p));
     const auto f = make_file("broken");
     const error err(errc::gzip_corrupt, "broken.gz: bad deflate data at byte 17");
     CHECK(db.record_failure(test_account, dtype, f, err, 3, day0 + 1).value() ==
@@ -645,7 +784,7 @@ TEST_SUITE("store") {
   TEST_CASE("an empty file is recorded as done with its size and zero events") {
     lpda::test::temp_dir dir;
     const auto p = dir / "lpda.db";
-    auto db = database::open(settings_for(p));
+    auto db = open_store(settings_for(p));
     vector_event_source none({});
     auto r = db.ingest_file(test_account, dtype, make_file("empty"), none, day0 + 5, 20);
     REQUIRE(r.has_value());
@@ -664,7 +803,7 @@ TEST_SUITE("store") {
 
   TEST_CASE("status reports per account and data type") {
     lpda::test::temp_dir dir;
-    auto db = database::open(settings_for(dir / "lpda.db"));
+    auto db = open_store(settings_for(dir / "lpda.db"));
     ingest(db, "a", events_range(0, 6));
     ingest(db, "b", events_range(4, 10));
     REQUIRE(
@@ -725,7 +864,7 @@ TEST_SUITE("store") {
     s.busy_retries = 8;
     s.busy_backoff = std::chrono::milliseconds(100);
     s.busy_backoff_max = std::chrono::milliseconds(800);
-    auto db = database::open(s);
+    auto db = open_store(s);
 
     SQLite::Database other(p, SQLite::OPEN_READWRITE);
     other.exec("BEGIN IMMEDIATE");
@@ -752,7 +891,7 @@ TEST_SUITE("store") {
     s.busy_timeout = std::chrono::milliseconds(50);
     s.busy_retries = 2;
     s.busy_backoff = std::chrono::milliseconds(20);
-    auto db = database::open(s);
+    auto db = open_store(s);
     SQLite::Database other(p, SQLite::OPEN_READWRITE);
     other.exec("BEGIN IMMEDIATE");
     vector_event_source src(events_range(0, 8), 3);
@@ -775,7 +914,7 @@ TEST_SUITE("store") {
   TEST_CASE("views give hand-computed state intervals and daily availability") {
     lpda::test::temp_dir dir;
     const auto p = dir / "lpda.db";
-    auto db = database::open(settings_for(p));
+    auto db = open_store(settings_for(p));
     const std::int64_t h9 = day0 + 9 * 60 * minute;
     // Login online 09:00, away 09:10, online 09:20, a chat accepted 09:35 (0→1), a chat closed
     // 09:45 (1→0, not a chat), logout 10:00.
@@ -800,7 +939,7 @@ TEST_SUITE("store") {
   TEST_CASE("views split a session at UTC midnight and order ties by concurrency") {
     lpda::test::temp_dir dir;
     const auto p = dir / "lpda.db";
-    auto db = database::open(settings_for(p));
+    auto db = open_store(settings_for(p));
     const std::int64_t midnight = day0 + 86400000;  // 2024-03-05T00:00Z
     // Online 23:30, back soon 00:20, logout 00:30.
     ingest(

@@ -1,16 +1,47 @@
 #pragma once
 // Test-only event sources and a deterministic event generator for the store tests.
+#include "lpda/agent_activity/sqlite/store.hpp"
 #include "lpda/core/data_file.hpp"
 #include "lpda/core/event_source.hpp"
+#include "lpda/sqlite/database.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace lpda::store::test {
+
+/// The SQLite store with Agent Activity's writer, as the composition root opens it.
+inline lpda::sqlite::database open_store(const lpda::sqlite::settings& s,
+                                         agent_activity::sqlite::writer_settings w = {}) {
+  return lpda::sqlite::database::open(s, {agent_activity::sqlite::data_type(w)});
+}
+
+/// Makes `path` a database of the version before `schema_migrations` at user_version `version`
+/// (1..4): the kept global migrations (tests/data/store/legacy_vN.sql, verbatim), each in one
+/// transaction with its user_version, as that version applied them.
+inline void make_legacy_database(const std::filesystem::path& path, int version,
+                                 const std::filesystem::path& data_dir) {
+  SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  for (int v = 1; v <= version; ++v) {
+    std::ifstream in(data_dir / "store" / ("legacy_v" + std::to_string(v) + ".sql"));
+    if (!in) throw std::runtime_error("missing legacy schema " + std::to_string(v));
+    std::ostringstream sql;
+    sql << in.rdbuf();
+    SQLite::Transaction tx(raw, SQLite::TransactionBehavior::IMMEDIATE);
+    raw.exec(sql.str());
+    raw.exec("PRAGMA user_version = " + std::to_string(v));
+    tx.commit();
+  }
+}
 
 /// Serves a vector in batches of `batch_size`. Optionally fails after `fail_after_batches`
 /// batches, by throwing (`throws`) or by returning `failure`.

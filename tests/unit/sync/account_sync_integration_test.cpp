@@ -1,9 +1,11 @@
 // One poll of one account against a scripted stand-in for the Data Access API on 127.0.0.1, with
 // a real SQLite store: listings the emulator cannot produce (one key with two hrefs, a bare
 // string as the one-file value, an empty 200 body).
+#include "lpda/agent_activity/sqlite/store.hpp"
 #include "lpda/api/data_access_client.hpp"
 #include "lpda/http/auth.hpp"
 #include "lpda/http/client.hpp"
+#include "lpda/sqlite/database.hpp"
 #include "lpda/store/database.hpp"
 #include "lpda/sync/account_sync.hpp"
 #include "lpda/sync/store_worker.hpp"
@@ -153,10 +155,11 @@ struct harness {
     r.jitter = 0ms;
     return r;
   }
-  static lpda::store::database open_db(const lpda::test::temp_dir& d) {
-    lpda::store::settings s;
+  static std::unique_ptr<lpda::store::database> open_db(const lpda::test::temp_dir& d) {
+    lpda::sqlite::settings s;
     s.path = d / "lpda.db";
-    return lpda::store::database::open(s);
+    return std::make_unique<lpda::sqlite::database>(
+        lpda::sqlite::database::open(s, {lpda::agent_activity::sqlite::data_type()}));
   }
 
   // The host's wall clock: the real one unless a test sets `host_now`; its monotonic clock,

@@ -2,6 +2,8 @@
 // drive both threads into a fixed order with latches, so an order that is rare in the daemon (a
 // stop request arriving just as a store result comes back) happens on every run.
 #include "lpda/sync/store_worker.hpp"
+#include "lpda/agent_activity/sqlite/store.hpp"
+#include "lpda/sqlite/database.hpp"
 #include "lpda/store/database.hpp"
 
 #include "test_support.hpp"
@@ -24,10 +26,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
-lpda::store::database open_db(const lpda::test::temp_dir& d) {
-  lpda::store::settings s;
+std::unique_ptr<lpda::store::database> open_db(const lpda::test::temp_dir& d) {
+  lpda::sqlite::settings s;
   s.path = d / "lpda.db";
-  return lpda::store::database::open(s);
+  return std::make_unique<lpda::sqlite::database>(
+      lpda::sqlite::database::open(s, {lpda::agent_activity::sqlite::data_type()}));
 }
 
 // Runs `f` on the store thread and records its result.

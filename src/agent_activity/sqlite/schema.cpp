@@ -1,17 +1,19 @@
-#include "lpda/store/schema.hpp"
-
-#include "lpda/store/database.hpp"
+// Agent Activity's component of the SQLite schema: its tables and views, numbered on their own
+// (docs/schema.md, "Schema versions"). Migrations 1 and 2 are the Agent Activity statements of the
+// global versions 1 and 2 from before `schema_migrations`, kept verbatim.
+#include "lpda/agent_activity/sqlite/store.hpp"
 
 #include <array>
 
-namespace lpda::store {
+namespace lpda::agent_activity::sqlite {
 namespace {
 
-// Version 1: the tables. Times are integer epoch ms UTC. The events table is keyed by the natural
+// Migration 1: the tables (the Agent Activity statements of global version 1). Times are
+// integer epoch ms UTC. The events table is keyed by the natural
 // key as a WITHOUT ROWID primary key (faster to upsert than a rowid table plus a unique index),
 // timestamp first: one file covers one hour, so its rows land in one narrow, mostly new range of
 // the B-tree, and most key comparisons end at the first (integer) column.
-constexpr std::string_view v1_tables = R"sql(
+constexpr std::string_view aa1_tables = R"sql(
 CREATE TABLE agent_activity_events (
   account_id          TEXT    NOT NULL,
   agent_session_id    TEXT    NOT NULL,
@@ -61,46 +63,14 @@ CREATE TABLE agent_sessions (
   PRIMARY KEY (account_id, agent_session_id),
   FOREIGN KEY (account_id, agent_id) REFERENCES agents (account_id, agent_id)
 ) WITHOUT ROWID;
-
-CREATE TABLE files (
-  account_id      TEXT    NOT NULL,
-  data_type       TEXT    NOT NULL,
-  file_key        TEXT    NOT NULL,
-  name            TEXT    NOT NULL,
-  href            TEXT    NOT NULL,
-  part            INTEGER NOT NULL,
-  scope_start_ms  INTEGER NOT NULL,
-  scope_end_ms    INTEGER NOT NULL,
-  status          TEXT    NOT NULL CHECK (status IN ('pending', 'done', 'failed', 'quarantined')),
-  bytes           INTEGER,
-  events          INTEGER,
-  events_inserted INTEGER,
-  attempts        INTEGER NOT NULL DEFAULT 0,
-  last_error_code TEXT,
-  last_error      TEXT,
-  first_seen_ms   INTEGER NOT NULL,
-  updated_ms      INTEGER NOT NULL,
-  PRIMARY KEY (account_id, data_type, file_key)
-) WITHOUT ROWID;
-CREATE INDEX files_by_status ON files (status, account_id, data_type);
-
-CREATE TABLE checkpoints (
-  account_id      TEXT    NOT NULL,
-  data_type       TEXT    NOT NULL,
-  watermark_ms    INTEGER,
-  last_poll_ms    INTEGER,
-  last_poll_ok    INTEGER,
-  last_success_ms INTEGER,
-  updated_ms      INTEGER NOT NULL,
-  PRIMARY KEY (account_id, data_type)
-) WITHOUT ROWID;
 )sql";
 
-// Version 2: the availability views (semantics in docs/schema.md). A session's events are ordered
-// by timestamp, ties by prev_concurrent_eng then concurrent_eng (then the rest of the key, so the
-// order is total); each event opens a stint in its state lasting until the session's next event;
-// the last event opens nothing. Days are UTC: day number = epoch ms / 86 400 000.
-constexpr std::string_view v2_views = R"sql(
+// Migration 2 (global version 2): the availability views (semantics in docs/schema.md). A session's
+// events are ordered by timestamp, ties by prev_concurrent_eng then concurrent_eng (then the rest
+// of the key, so the order is total); each event opens a stint in its state lasting until the
+// session's next event; the last event opens nothing. Days are UTC: day number = epoch ms / 86 400
+// 000.
+constexpr std::string_view aa2_views = R"sql(
 CREATE VIEW agent_state_intervals AS
 SELECT account_id, agent_id, agent_session_id, state,
        CASE state WHEN 2 THEN 'online' WHEN 3 THEN 'back_soon' WHEN 4 THEN 'away'
@@ -146,36 +116,16 @@ FROM parts
 GROUP BY account_id, agent_id, day;
 )sql";
 
-// Version 3: the clocks as the last poll saw them (docs/schema.md): the server's time from the
-// Date header of its answers, and how far the host's clock was from it. NULL when the poll had
-// no usable Date header.
-constexpr std::string_view v3_clock = R"sql(
-ALTER TABLE checkpoints ADD COLUMN server_time_ms INTEGER;
-ALTER TABLE checkpoints ADD COLUMN clock_skew_ms INTEGER;
-)sql";
-
-// Version 4: each account's last poll error and since when it has failed (for `status`).
-// `last_error_since_ms` is the end of the first poll of the current run of failed polls.
-constexpr std::string_view v4_last_error = R"sql(
-ALTER TABLE checkpoints ADD COLUMN last_error TEXT;
-ALTER TABLE checkpoints ADD COLUMN last_error_since_ms INTEGER;
-)sql";
-
-constexpr std::array<migration, 4> all_migrations{{
-    {1, "tables: agent_activity_events, agents, agent_sessions, files, checkpoints", v1_tables},
-    {2, "views: agent_state_intervals, agent_daily_availability", v2_views},
-    {3, "checkpoints: server_time_ms, clock_skew_ms", v3_clock},
-    {4, "checkpoints: last_error, last_error_since_ms", v4_last_error},
+constexpr std::array<lpda::sqlite::migration, 2> aa_migrations{{
+    {1, 1, "tables: agent_activity_events, agents, agent_sessions", aa1_tables},
+    {2, 2, "views: agent_state_intervals, agent_daily_availability", aa2_views},
 }};
 
 }  // namespace
 
-std::span<const migration> migrations() noexcept {
-  return all_migrations;
+const lpda::sqlite::component& schema() noexcept {
+  static constexpr lpda::sqlite::component c{"agentActivity", aa_migrations};
+  return c;
 }
 
-int latest_schema_version() noexcept {
-  return all_migrations.back().version;
-}
-
-}  // namespace lpda::store
+}  // namespace lpda::agent_activity::sqlite

@@ -1,4 +1,4 @@
-#include "lpda/store/database.hpp"
+#include "lpda/sqlite/database.hpp"
 
 #include <SQLiteCpp/Backup.h>
 #include <SQLiteCpp/Database.h>
@@ -8,7 +8,7 @@
 #include <string>
 #include <system_error>
 
-namespace lpda::store {
+namespace lpda::sqlite {
 
 result<std::uint64_t> snapshot(const std::filesystem::path& source,
                                const std::filesystem::path& target) {
@@ -39,4 +39,4 @@ result<std::uint64_t> snapshot(const std::filesystem::path& source,
   }
 }
 
-}  // namespace lpda::store
+}  // namespace lpda::sqlite

@@ -1,0 +1,88 @@
+#pragma once
+/// What a data type brings to the SQLite store: its migrations (a component of the schema with
+/// its own numbers, docs/schema.md "Schema versions") and its writer, which stores one file's
+/// records inside the store's transaction. The composition root hands the store one
+/// `data_type_store` per data type at open, so this module depends on no data type.
+#include "lpda/core/error.hpp"
+#include "lpda/core/record_source.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace SQLite {
+class Database;
+}
+
+namespace lpda::sqlite {
+
+/// One step of a component's schema. Applied in order of `number`, each in its own transaction
+/// together with its `schema_migrations` row. A migration that has landed is never renumbered or
+/// edited: a change is a new migration.
+struct migration {
+  int number;  ///< 1, 2, ...: its place in the component
+  /// The `PRAGMA user_version` a file has at least once this migration is applied: builds older
+  /// than `schema_migrations` refuse a file whose user_version is above theirs. Migrations of the
+  /// scheme before `schema_migrations` carry the global version that applied them (1..4): a file
+  /// at user_version N has applied exactly those with generation ≤ N. Every later migration
+  /// carries a generation above 4 (docs/schema.md).
+  int generation;
+  std::string_view description;  ///< one line, for logs and `schema_migrations.description`
+  std::string_view sql;          ///< statements run by `sqlite3_exec`
+};
+
+/// A part of the schema numbering its own migrations: "core" (ledger, checkpoints) or a data
+/// type's name ("agentActivity").
+struct component {
+  std::string_view name;
+  std::span<const migration> migrations;  ///< ascending by number, from 1, no gaps
+};
+
+/// What one data type's writer did with one file's records.
+struct write_counts {
+  std::uint64_t read = 0;      ///< records taken from the source
+  std::uint64_t inserted = 0;  ///< new rows (natural key not stored before)
+};
+
+/// Stores one file's records of a data type. Runs inside the store's open transaction, on the
+/// store's thread; keeps prepared statements for the connection's life.
+class record_writer {
+ public:
+  virtual ~record_writer() = default;
+  /// Takes every record of `records` and upserts it. Returns the source's error unchanged, or
+  /// `errc::config_invalid` when `records` is another data type's source; the store then rolls
+  /// back. Throws SQLite::Exception on SQLite failures (the store rolls back, retries on busy
+  /// before anything was read, and maps the error).
+  virtual result<write_counts> write(const std::string& account, const std::string& file_key,
+                                     std::int64_t now_ms, record_source& records) = 0;
+};
+
+/// One data type's part of the SQLite store.
+struct data_type_store {
+  std::string data_type;  ///< the Data Access name, e.g. "agentActivity"
+  component schema;       ///< its tables and views; `schema.name` == `data_type`
+  /// Makes the writer on the store's connection (after the migrations ran).
+  std::function<std::unique_ptr<record_writer>(SQLite::Database&)> make_writer;
+};
+
+/// The core component: the ledger (`files`), `checkpoints`.
+const component& core_component() noexcept;
+
+/// Opens `path` read-only for a report: never creates, migrates or writes it (a concurrent
+/// writer is not blocked, WAL), after the same checks `database::open` makes before it writes:
+/// the user_version guard and the core component's numbers. `sqlite_busy_timeout` 5 s.
+/// Errors: `errc::unreadable` when the file is missing; `errc::store_schema` for a file from a
+/// newer lpda-sync (the message says so and names the file); `errc::store_io` for other SQLite
+/// failures.
+result<std::unique_ptr<SQLite::Database>> open_read_only(const std::filesystem::path& path);
+
+/// `errc::store_schema` when the file `db` (named `path` in the message) holds a migration of
+/// `c` numbered above the last this build knows; nothing when it holds none or older ones.
+result<void> check_not_newer(SQLite::Database& db, const std::filesystem::path& path,
+                             const component& c);
+
+}  // namespace lpda::sqlite
