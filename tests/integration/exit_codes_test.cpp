@@ -93,7 +93,7 @@ std::string q(const std::string& s) {
 }  // namespace
 
 TEST_SUITE("integration_cli") {
-  TEST_CASE("exit codes of once, backfill and retry-failed") {
+  TEST_CASE("exit codes of once and backfill and retry-failed") {
     emulator_process emu(emulator_args());
     temp_dir dir;
     const auto config = write_config(dir, emu.url(), {"555"});
@@ -140,7 +140,7 @@ TEST_SUITE("integration_cli") {
     CHECK(status_of("retry-failed" + c) == 78);
   }
 
-  TEST_CASE("exit codes of status, report, reset-watermark and snapshot") {
+  TEST_CASE("exit codes of status and report and reset-watermark and snapshot") {
     emulator_process emu(emulator_args());
     temp_dir dir;
     const auto config = write_config(dir, emu.url(), {"555"});
@@ -179,7 +179,7 @@ TEST_SUITE("integration_cli") {
     CHECK(status_of("reset-watermark --account 555 --clear" + c) == 78);
   }
 
-  TEST_CASE("exit codes of validate-config, check, health and run") {
+  TEST_CASE("exit codes of validate-config and check and health and run") {
     emulator_process emu(emulator_args());
     temp_dir dir;
     const auto config = write_config(dir, emu.url(), {"555"});

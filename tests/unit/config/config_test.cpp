@@ -940,7 +940,7 @@ accounts:
     check_diag(d[9], "accounts[11].id", 14, 10, "must be 1–64 letters, digits, - or _");
   }
 
-  TEST_CASE("127.1 is loopback, as the resolver reads it, and 127.999.1.1 is not an address") {
+  TEST_CASE("127.1 is loopback as the resolver reads it and 127.999.1.1 is not an address") {
     // The client sends to what this accepts (http_integration_test "... written as 127.1 ...").
     const auto c = cfg::load_string(yaml(R"(
 database: d.db

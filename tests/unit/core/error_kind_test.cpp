@@ -28,7 +28,7 @@ constexpr errc all_kinds[] = {errc::unreadable,     errc::unsupported_format,
 }  // namespace
 
 TEST_SUITE("core") {
-  TEST_CASE("the error kind table has one row per errc, in order") {
+  TEST_CASE("the error kind table has one row per errc in order") {
     const auto table = lpda::error_kind_table();
     REQUIRE(table.size() == std::size(all_kinds));
     for (std::size_t i = 0; i < table.size(); ++i) {
@@ -38,7 +38,7 @@ TEST_SUITE("core") {
     }
   }
 
-  TEST_CASE("metric labels are the enumerators' names, each once") {
+  TEST_CASE("metric labels are the enumerators' names and each is unique") {
     CHECK(lpda::traits_of(errc::unreadable).label == "unreadable");
     CHECK(lpda::traits_of(errc::server_error).label == "server_error");
     CHECK(lpda::traits_of(errc::host_not_allowed).label == "host_not_allowed");
@@ -49,7 +49,7 @@ TEST_SUITE("core") {
       CHECK(seen.insert(std::string(row.label)).second);
   }
 
-  TEST_CASE("the HTTP client retries 429, 5xx, timeouts and network failures only") {
+  TEST_CASE("the HTTP client retries 429 and 5xx and timeouts and network failures only") {
     const std::set<errc> retried{errc::throttled, errc::server_error, errc::timeout, errc::network};
     for (const errc k : all_kinds) {
       CAPTURE(static_cast<int>(k));
@@ -57,7 +57,7 @@ TEST_SUITE("core") {
     }
   }
 
-  TEST_CASE("scopes: credentials stop the account, local failures the poll, the rest a file") {
+  TEST_CASE("scopes - credentials stop the account - local failures the poll - the rest a file") {
     const std::set<errc> poll{errc::store_busy, errc::store_io, errc::store_schema,
                               errc::unreadable};
     for (const errc k : all_kinds) {
@@ -69,7 +69,7 @@ TEST_SUITE("core") {
     }
   }
 
-  TEST_CASE("temporary, unreachable and exit codes") {
+  TEST_CASE("temporary and unreachable kinds and exit codes") {
     const std::set<errc> temporary{errc::network, errc::timeout, errc::throttled,
                                    errc::server_error, errc::store_busy};
     const std::set<errc> unreachable{errc::network, errc::timeout, errc::tls};

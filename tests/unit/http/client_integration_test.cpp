@@ -710,7 +710,7 @@ TEST_SUITE("integration_http") {
     CHECK(r.error().message.find("allow_insecure_http") != std::string::npos);
   }
 
-  TEST_CASE("plain http to loopback written as 127.1 is sent, as the config accepts it") {
+  TEST_CASE("plain http to loopback written as 127.1 is sent as the config accepts it") {
     // "127.1" is 127.0.0.1 to the resolver, and `validate-config` accepts it as loopback
     // (config_test "127.1 is loopback"): the request must reach the server, not be refused.
     test_server srv({}, [](const received_request&, std::size_t) { return ok("here"); });
