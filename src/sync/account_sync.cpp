@@ -1,7 +1,6 @@
 #include "lpda/sync/account_sync.hpp"
 
 #include "lpda/api/data_access_client.hpp"
-#include "lpda/agent_activity/event.hpp"
 #include "lpda/core/error_kind.hpp"
 #include "lpda/datatypes/registry.hpp"
 
@@ -92,25 +91,6 @@ struct slice_run {
   // Set when the poll is cancelled (the daemon stopping); read by the store thread between
   // batches, so a file's transaction ends (rolled back) instead of running to its end.
   std::shared_ptr<std::atomic<bool>> stopping = std::make_shared<std::atomic<bool>>(false);
-};
-
-// Hands the decoder's batches to the store until the poll is cancelled; then fails the file with
-// errc::cancelled, which rolls its transaction back (the file is stored on a later poll).
-class stoppable_source final : public event_source {
- public:
-  stoppable_source(event_source& inner, const std::atomic<bool>& stopping)
-      : inner_(inner), stopping_(stopping) {}
-  result<bool> next_batch(std::vector<agent_activity_event>& out) override {
-    if (stopping_.load(std::memory_order_relaxed)) {
-      out.clear();
-      return lpda::error{errc::cancelled, "stopping: the file's transaction is rolled back"};
-    }
-    return inner_.next_batch(out);
-  }
-
- private:
-  event_source& inner_;
-  const std::atomic<bool>& stopping_;
 };
 
 slice_run new_run(api::data_access_client* client, store_worker* store, const account_settings* s,
@@ -222,10 +202,10 @@ asio::awaitable<void> fetch_and_store(slice_run* run, data_file file) {
     if (!type) return lpda::error{errc::config_invalid, "unknown data type " + data_type};
     auto decoder = type->open_file(spool, limits);
     if (!decoder) return decoder.error();
-    auto* events = as_typed<agent_activity::event>(**decoder);
-    if (!events) return lpda::error{errc::config_invalid, data_type + ": no store writer"};
-    stoppable_source source(*events, *stopping);
-    return db.ingest_file(account, data_type, file, source, now, bytes);
+    // Cancelling the poll (the daemon stopping) fails the file with errc::cancelled between two
+    // batches, which rolls its transaction back (the file is stored on a later poll).
+    (*decoder)->stop_when(*stopping);
+    return db.ingest_file(account, data_type, file, **decoder, now, bytes);
   });
   if (!stored && stored.error().code == make_error_code(errc::cancelled)) {
     // Stopping: not a failure of the file, so no attempt is counted against it.

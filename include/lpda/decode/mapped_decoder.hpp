@@ -43,7 +43,7 @@ class mapped_decoder : public typed_record_source<Record>, public stats_reporter
 
   /// Clears `out` and fills it with the next 1..batch_size records in file order: true when `out`
   /// holds records, false at the end (then `out` is empty), or an error.
-  result<bool> next_batch(std::vector<Record>& out) override {
+  result<bool> read_batch(std::vector<Record>& out) override {
     out.clear();
     auto& ready = mapping_->ready();
     const std::size_t batch = reader_.batch_size();
