@@ -19,7 +19,7 @@ result<std::unique_ptr<record_source>> open_agent_activity(const std::filesystem
 std::deque<data_type>& types() {
   // A deque keeps the addresses `all` and `find` hand out when a type is added.
   static std::deque<data_type> list{
-      data_type{"agentActivity", "agent_activity", "events", &open_agent_activity,
+      data_type{"agentActivity", "events", &open_agent_activity,
                 &agent_activity::write_text},
   };
   return list;

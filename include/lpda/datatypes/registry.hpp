@@ -22,8 +22,6 @@ struct data_type {
   /// The Data Access name: the base resource's link name and the `data_types` config value, e.g.
   /// "agentActivity".
   std::string name;
-  /// The component that numbers this type's store migrations, e.g. "agent_activity".
-  std::string component;
   /// What its records are called in `decode`'s summary line, e.g. "events".
   std::string records_noun;
   /// Opens a decoder of a downloaded (spool) file: a `typed_record_source` of the type's record,

@@ -26,7 +26,7 @@ namespace {
 // The registry line of the test-only type (done once per process, whatever the test order).
 void register_probe_type() {
   static const bool done = [] {
-    dt::add(dt::data_type{probe_type::name, "probe_type", "probes", &probe_type::open_file,
+    dt::add(dt::data_type{probe_type::name, "probes", &probe_type::open_file,
                           &probe_type::write_text});
     return true;
   }();
@@ -82,7 +82,6 @@ TEST_SUITE("datatypes") {
     const auto* aa = dt::find(dt::default_name);
     REQUIRE(aa != nullptr);
     CHECK(aa->name == "agentActivity");
-    CHECK(aa->component == "agent_activity");
     CHECK(aa->records_noun == "events");
     CHECK(dt::all().front() == aa);
     CHECK(dt::find("agentactivity") == nullptr);  // exact spelling only
@@ -151,13 +150,13 @@ TEST_SUITE("datatypes") {
 
   TEST_CASE("adding a type twice or without its functions is refused") {
     register_probe_type();
-    CHECK_THROWS_AS(dt::add(dt::data_type{probe_type::name, "probe_type", "probes",
+    CHECK_THROWS_AS(dt::add(dt::data_type{probe_type::name, "probes",
                                           &probe_type::open_file, &probe_type::write_text}),
                     std::invalid_argument);
-    CHECK_THROWS_AS(dt::add(dt::data_type{"agentActivity", "x", "x", &probe_type::open_file,
+    CHECK_THROWS_AS(dt::add(dt::data_type{"agentActivity", "x", &probe_type::open_file,
                                           &probe_type::write_text}),
                     std::invalid_argument);
-    CHECK_THROWS_AS(dt::add(dt::data_type{"incomplete", "x", "x", nullptr, nullptr}),
+    CHECK_THROWS_AS(dt::add(dt::data_type{"incomplete", "x", nullptr, nullptr}),
                     std::invalid_argument);
     CHECK(dt::find("incomplete") == nullptr);
     CHECK_FALSE(is_known("incomplete"));
