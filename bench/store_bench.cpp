@@ -5,7 +5,7 @@
 // per file. Prints rows/s side by side and the database size per million events.
 //   store_bench [total events] [events per file] [directory]
 #include "lpda/agent_activity/sqlite/store.hpp"
-#include "lpda/core/event_source.hpp"
+#include "lpda/agent_activity/event.hpp"
 #include "lpda/sqlite/database.hpp"
 #include "lpda/store/database.hpp"
 
@@ -28,9 +28,9 @@ using clock_type = std::chrono::steady_clock;
 
 // Hands out pre-cut batches by swapping them into the caller's vector, so the timed ingest
 // measures the store, not copies of events (the decoder's own cost is decode_bench's business).
-class batch_source final : public lpda::event_source {
+class batch_source final : public lpda::agent_activity::event_source {
  public:
-  explicit batch_source(const std::vector<lpda::agent_activity_event>& events,
+  explicit batch_source(const std::vector<lpda::agent_activity::event>& events,
                         std::size_t batch = 1024) {
     for (std::size_t i = 0; i < events.size(); i += batch) {
       batches_.emplace_back(
@@ -38,7 +38,7 @@ class batch_source final : public lpda::event_source {
           events.begin() + static_cast<std::ptrdiff_t>(std::min(events.size(), i + batch)));
     }
   }
-  lpda::result<bool> next_batch(std::vector<lpda::agent_activity_event>& out) override {
+  lpda::result<bool> read_batch(std::vector<lpda::agent_activity::event>& out) override {
     out.clear();
     if (next_ == batches_.size()) return false;
     out.swap(batches_[next_++]);
@@ -46,7 +46,7 @@ class batch_source final : public lpda::event_source {
   }
 
  private:
-  std::vector<std::vector<lpda::agent_activity_event>> batches_;
+  std::vector<std::vector<lpda::agent_activity::event>> batches_;
   std::size_t next_ = 0;
 };
 
@@ -59,9 +59,9 @@ std::uint64_t mix(std::uint64_t x) {
 
 // File `index`: sessions of 20 events (login, state and chat changes, logout) of agents drawn
 // from 2,000, timestamps inside the file's hour, realistic attribute strings.
-std::vector<lpda::agent_activity_event> make_file_events(int index, int count,
+std::vector<lpda::agent_activity::event> make_file_events(int index, int count,
                                                          const std::string& nick_suffix) {
-  std::vector<lpda::agent_activity_event> out;
+  std::vector<lpda::agent_activity::event> out;
   out.reserve(static_cast<std::size_t>(count));
   const std::int64_t hour = 1709510400000 + std::int64_t{index} * 3600000;
   std::uint64_t r = mix(static_cast<std::uint64_t>(index) + 1);
@@ -71,7 +71,7 @@ std::vector<lpda::agent_activity_event> make_file_events(int index, int count,
     const std::int64_t session = std::int64_t{index} * 100000 + i / 20;
     const std::int64_t agent =
         1 + static_cast<std::int64_t>(mix(static_cast<std::uint64_t>(session)) % 2000);
-    lpda::agent_activity_event e;
+    lpda::agent_activity::event e;
     e.agent_session_id = "13350576-" + std::to_string(684867733 + session);
     e.agent_id = 2000000000 + agent;
     e.timestamp_ms = hour + in_session * 170000 + static_cast<std::int64_t>(r % 1000);
@@ -160,7 +160,7 @@ class raw_table {
   raw_table(const raw_table&) = delete;
   raw_table& operator=(const raw_table&) = delete;
 
-  void insert_file(const std::vector<lpda::agent_activity_event>& events, const std::string& key,
+  void insert_file(const std::vector<lpda::agent_activity::event>& events, const std::string& key,
                    run_result& res) {
     timer t(res);
     SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
@@ -221,7 +221,7 @@ class raw_table {
 };
 
 void ingest_file(lpda::store::database& db, int index,
-                 const std::vector<lpda::agent_activity_event>& events, run_result& res) {
+                 const std::vector<lpda::agent_activity::event>& events, run_result& res) {
   batch_source src(events);
   lpda::result<lpda::store::ingest_summary> r;
   {

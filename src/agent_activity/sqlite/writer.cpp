@@ -2,7 +2,7 @@
 // runs sorted by key, with one write per agent and per session of each run.
 #include "lpda/agent_activity/sqlite/store.hpp"
 
-#include "lpda/core/event_source.hpp"
+#include "lpda/agent_activity/event.hpp"
 #include "lpda/sqlite/hot_statement.hpp"
 
 #include <SQLiteCpp/Database.h>
@@ -108,7 +108,7 @@ std::string profile_ids_json(const std::vector<std::int64_t>& ids) {
 }
 
 // Bytes an event holds in memory: the object and what its strings and id list allocate.
-std::size_t memory_of(const agent_activity_event& e) {
+std::size_t memory_of(const agent_activity::event& e) {
   static const std::size_t in_place = std::string().capacity();  // short-string buffer
   auto heap = [](const std::string& s) { return s.capacity() > in_place ? s.capacity() + 1 : 0; };
   auto heap_opt = [&heap](const std::optional<std::string>& s) { return s ? heap(*s) : 0; };
@@ -125,7 +125,7 @@ class writer final : public lpda::sqlite::record_writer {
 
   result<lpda::sqlite::write_counts> write(const std::string& account, const std::string& file_key,
                                            std::int64_t now_ms, record_source& records) override {
-    auto* events = as_typed<agent_activity_event>(records);
+    auto* events = as_typed<agent_activity::event>(records);
     if (events == nullptr)
       return error(errc::config_invalid, "agentActivity writer: file " + file_key +
                                              ": the source yields another data type's records");
@@ -163,8 +163,8 @@ class writer final : public lpda::sqlite::record_writer {
   std::array<std::string, events_per_statement> profiles_;  // bound userProfileIDs texts
   std::unique_ptr<hot_statement> upsert_agent_;
   std::unique_ptr<hot_statement> upsert_session_;
-  std::vector<agent_activity_event> batch_;  // what the source last handed over
-  std::vector<agent_activity_event> run_;    // the events gathered for the next sorted run
+  std::vector<agent_activity::event> batch_;  // what the source last handed over
+  std::vector<agent_activity::event> run_;    // the events gathered for the next sorted run
   struct sort_key {
     std::int64_t timestamp_ms;
     std::int64_t agent_id;
@@ -196,7 +196,7 @@ class writer final : public lpda::sqlite::record_writer {
   std::vector<const session_acc*> session_rows_;
 
   // Binds `e` as row `row` of an event upsert (see upsert_events_sql).
-  void bind_event(hot_statement& st, int row, const agent_activity_event& e) {
+  void bind_event(hot_statement& st, int row, const agent_activity::event& e) {
     const int p = 4 + row * event_columns;
     st.text(p, e.agent_session_id);
     st.integer(p + 1, e.agent_id);
@@ -225,7 +225,7 @@ class writer final : public lpda::sqlite::record_writer {
   // the events in key order, then each agent's latest attributes and each session's extent, once
   // per run and in key order — neighbouring writes touch the same B-tree pages.
   void store_run(const std::string& account, const std::string& file_key, std::int64_t now_ms,
-                 const std::vector<agent_activity_event>& run, lpda::sqlite::write_counts& sum) {
+                 const std::vector<agent_activity::event>& run, lpda::sqlite::write_counts& sum) {
     if (!upsert_event_) {
       upsert_event_ = std::make_unique<hot_statement>(db_.getHandle(), upsert_events_sql(1));
       upsert_events_ =

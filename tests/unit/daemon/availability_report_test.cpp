@@ -2,7 +2,7 @@
 #include "lpda/daemon/availability_report.hpp"
 #include "lpda/agent_activity/sqlite/availability.hpp"
 #include "lpda/agent_activity/sqlite/store.hpp"
-#include "lpda/core/event_source.hpp"
+#include "lpda/agent_activity/event.hpp"
 #include "lpda/sqlite/database.hpp"
 #include "lpda/store/database.hpp"
 #include "report_command.hpp"
@@ -29,10 +29,10 @@ constexpr std::int64_t hour = 60 * minute;
 enum : std::int64_t { chat = 1, state_change = 2, login = 3, logout = 4 };
 enum : std::int64_t { offline = 1, online = 2, back_soon = 3, away = 4 };
 
-agent_activity_event ev(std::string sid, std::int64_t agent, std::int64_t ts, std::int64_t type,
+agent_activity::event ev(std::string sid, std::int64_t agent, std::int64_t ts, std::int64_t type,
                         std::int64_t state, std::int64_t prev_state, std::int64_t prev_conc = 0,
                         std::int64_t conc = 0) {
-  agent_activity_event e;
+  agent_activity::event e;
   e.agent_session_id = std::move(sid);
   e.agent_id = agent;
   e.timestamp_ms = ts;
@@ -46,10 +46,10 @@ agent_activity_event ev(std::string sid, std::int64_t agent, std::int64_t ts, st
   return e;
 }
 
-class vector_source final : public event_source {
+class vector_source final : public agent_activity::event_source {
  public:
-  explicit vector_source(std::vector<agent_activity_event> v) : events_(std::move(v)) {}
-  result<bool> next_batch(std::vector<agent_activity_event>& out) override {
+  explicit vector_source(std::vector<agent_activity::event> v) : events_(std::move(v)) {}
+  result<bool> read_batch(std::vector<agent_activity::event>& out) override {
     out.clear();
     if (done_) return false;
     out = events_;
@@ -58,7 +58,7 @@ class vector_source final : public event_source {
   }
 
  private:
-  std::vector<agent_activity_event> events_;
+  std::vector<agent_activity::event> events_;
   bool done_ = false;
 };
 

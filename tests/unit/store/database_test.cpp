@@ -36,10 +36,10 @@ settings settings_for(const std::filesystem::path& p) {
   return s;
 }
 
-agent_activity_event ev(std::string sid, std::int64_t agent, std::int64_t ts, std::int64_t type,
+agent_activity::event ev(std::string sid, std::int64_t agent, std::int64_t ts, std::int64_t type,
                         std::int64_t state, std::int64_t prev_state, std::int64_t prev_conc = 0,
                         std::int64_t conc = 0) {
-  agent_activity_event e;
+  agent_activity::event e;
   e.agent_session_id = std::move(sid);
   e.agent_id = agent;
   e.timestamp_ms = ts;
@@ -57,15 +57,15 @@ agent_activity_event ev(std::string sid, std::int64_t agent, std::int64_t ts, st
   return e;
 }
 
-std::vector<agent_activity_event> events_range(int from, int to) {
-  std::vector<agent_activity_event> v;
+std::vector<agent_activity::event> events_range(int from, int to) {
+  std::vector<agent_activity::event> v;
   for (int i = from; i < to; ++i)
     v.push_back(ev("s" + std::to_string(i / 4), 100 + i / 4, day0 + i * 1000, 2, 2, 4));
   return v;
 }
 
 ingest_summary ingest(database& db, const std::string& key,
-                      std::vector<agent_activity_event> events,
+                      std::vector<agent_activity::event> events,
                       std::int64_t now_ms = day0 + 86400000, std::size_t batch = 3) {
   vector_event_source src(std::move(events), batch);
   auto r = db.ingest_file(test_account, dtype, make_file(key), src, now_ms);
@@ -196,7 +196,7 @@ TEST_SUITE("store") {
     lpda::test::temp_dir dir;
     const auto p = dir / "lpda.db";
     auto db = open_store(settings_for(p));
-    std::vector<agent_activity_event> pair{ev("s", 7, day0, 1, 2, 2, 0, 1),
+    std::vector<agent_activity::event> pair{ev("s", 7, day0, 1, 2, 2, 0, 1),
                                            ev("s", 7, day0, 1, 2, 2, 1, 2)};
     CHECK(ingest(db, "f", pair).events_inserted == 2);
     CHECK(ingest(db, "g", pair).events_inserted == 0);
@@ -293,7 +293,7 @@ TEST_SUITE("store") {
     // repeated natural key (the later copy renamed): larger than one multi-row statement and
     // than the small sort runs below, and with a remainder. The expected rows are computed
     // here event by event, independently of the store's runs and statements.
-    std::vector<agent_activity_event> events;
+    std::vector<agent_activity::event> events;
     std::uint64_t r = 88172645463325252ULL;
     auto next = [&r] {  // xorshift64
       r ^= r << 13;
@@ -319,14 +319,14 @@ TEST_SUITE("store") {
     events.push_back(repeated);
 
     struct key_less {
-      bool operator()(const agent_activity_event& a, const agent_activity_event& b) const {
+      bool operator()(const agent_activity::event& a, const agent_activity::event& b) const {
         return std::tie(a.timestamp_ms, a.agent_id, a.agent_session_id, a.type, a.state,
                         a.prev_state, a.prev_concurrent_eng, a.concurrent_eng) <
                std::tie(b.timestamp_ms, b.agent_id, b.agent_session_id, b.type, b.state,
                         b.prev_state, b.prev_concurrent_eng, b.concurrent_eng);
       }
     };
-    std::map<agent_activity_event, std::string, key_less> rows;  // natural key → nickname
+    std::map<agent_activity::event, std::string, key_less> rows;  // natural key → nickname
     std::map<std::int64_t, std::pair<std::int64_t, std::string>> agents;  // → (ms, nickname)
     std::map<std::string, std::vector<std::int64_t>> sessions;  // → first, last, login, logout
     for (const auto& e : events) {

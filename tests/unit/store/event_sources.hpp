@@ -2,7 +2,7 @@
 // Test-only event sources and a deterministic event generator for the store tests.
 #include "lpda/agent_activity/sqlite/store.hpp"
 #include "lpda/core/data_file.hpp"
-#include "lpda/core/event_source.hpp"
+#include "lpda/agent_activity/event.hpp"
 #include "lpda/sqlite/database.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -45,9 +45,9 @@ inline void make_legacy_database(const std::filesystem::path& path, int version,
 
 /// Serves a vector in batches of `batch_size`. Optionally fails after `fail_after_batches`
 /// batches, by throwing (`throws`) or by returning `failure`.
-class vector_event_source final : public event_source {
+class vector_event_source final : public agent_activity::event_source {
  public:
-  explicit vector_event_source(std::vector<agent_activity_event> events,
+  explicit vector_event_source(std::vector<agent_activity::event> events,
                                std::size_t batch_size = 1000)
       : events_(std::move(events)), batch_size_(batch_size) {}
 
@@ -57,7 +57,7 @@ class vector_event_source final : public event_source {
     failure_ = std::move(failure);
   }
 
-  result<bool> next_batch(std::vector<agent_activity_event>& out) override {
+  result<bool> read_batch(std::vector<agent_activity::event>& out) override {
     out.clear();
     if (batches_served_ == fail_after_) {
       if (throws_) throw std::runtime_error("event source failed mid-file");
@@ -75,7 +75,7 @@ class vector_event_source final : public event_source {
   std::size_t calls() const { return calls_; }
 
  private:
-  std::vector<agent_activity_event> events_;
+  std::vector<agent_activity::event> events_;
   std::size_t batch_size_;
   std::size_t pos_ = 0;
   std::size_t batches_served_ = 0;
@@ -119,10 +119,10 @@ class splitmix64 {
 /// The events of generated file number `index`: `count` events in sessions of ~20 events, each
 /// session id unique to the file (so files never share a natural key), distinct timestamps
 /// within a session, agent attributes varying with the agent.
-inline std::vector<agent_activity_event> generate_file_events(std::uint64_t seed, int index,
+inline std::vector<agent_activity::event> generate_file_events(std::uint64_t seed, int index,
                                                               int count) {
   splitmix64 rng(seed * std::uint64_t{1000003} + static_cast<std::uint64_t>(index));
-  std::vector<agent_activity_event> out;
+  std::vector<agent_activity::event> out;
   out.reserve(static_cast<std::size_t>(count));
   const std::int64_t hour_start = 1709510400000 + static_cast<std::int64_t>(index) * 3600000;
   int session = 0;
@@ -134,7 +134,7 @@ inline std::vector<agent_activity_event> generate_file_events(std::uint64_t seed
     std::int64_t conc = 0;
     const int n = std::min<int>(20, count - static_cast<int>(out.size()));
     for (int i = 0; i < n; ++i) {
-      agent_activity_event e;
+      agent_activity::event e;
       e.agent_session_id = sid;
       e.agent_id = agent;
       e.timestamp_ms = t;
