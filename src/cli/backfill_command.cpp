@@ -1,7 +1,6 @@
 #include "commands.hpp"
 #include "lpda/cli/exit_codes.hpp"
 #include "lpda/config/units.hpp"
-#include "lpda/daemon/availability_report.hpp"
 #include "lpda/sync/window.hpp"
 #include "sync_context.hpp"
 
@@ -78,10 +77,10 @@ asio::awaitable<void> run_backfill(backfill_job* job) {
 result<backfill_range> backfill_range_of(const std::string& from_text, const std::string& to_text,
                                          std::int64_t now_ms) {
   backfill_range r;
-  auto from = daemon::parse_time_argument(from_text, now_ms);
+  auto from = config::parse_time_argument(from_text, now_ms);
   if (!from) return lpda::error{errc::config_invalid, "--from: " + from.error().message};
   auto to =
-      to_text.empty() ? result<std::int64_t>(now_ms) : daemon::parse_time_argument(to_text, now_ms);
+      to_text.empty() ? result<std::int64_t>(now_ms) : config::parse_time_argument(to_text, now_ms);
   if (!to) return lpda::error{errc::config_invalid, "--to: " + to.error().message};
   for (auto [t, name] : {std::pair{*from, "--from"}, std::pair{*to, "--to"}}) {
     if (t > now_ms)

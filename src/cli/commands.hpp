@@ -88,7 +88,7 @@ struct backfill_range {
 /// (sync::retention_ms) back is moved to that limit with a warning, because the Data Access API
 /// keeps files for 30 days (https://developers.liveperson.com/data-access-api-overview.html).
 /// Errors (`errc::config_invalid`, message starting with the option's name): a time
-/// daemon::parse_time_argument refuses, a time in the future, a --to at or before the 29-day limit,
+/// config::parse_time_argument refuses, a time in the future, a --to at or before the 29-day limit,
 /// and
 /// --from not before --to.
 result<backfill_range> backfill_range_of(const std::string& from_text, const std::string& to_text,

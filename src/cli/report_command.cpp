@@ -4,7 +4,8 @@
 #include "lpda/cli/exit_codes.hpp"
 #include "lpda/config/config.hpp"
 #include "lpda/core/clock.hpp"
-#include "lpda/daemon/availability_report.hpp"
+#include "lpda/config/units.hpp"
+#include "lpda/report/availability.hpp"
 
 #include <optional>
 #include <ostream>
@@ -15,18 +16,18 @@ namespace lpda::cli {
 int report_availability(const std::filesystem::path& database,
                         const report_availability_options& opts, std::int64_t now_ms,
                         std::ostream& out, std::ostream& err) {
-  const auto format = daemon::parse_report_format(opts.format);
+  const auto format = report::parse_report_format(opts.format);
   if (!format) {
     err << "lpda-sync report availability: --format \"" << opts.format
         << "\": expected table, csv or json\n";
     return exit_usage;
   }
-  daemon::availability_query q;
+  store::availability_query q;
   q.account_id = opts.account;
   for (auto [text, target, flag] :
        {std::tuple{&opts.from, &q.from_ms, "--from"}, std::tuple{&opts.to, &q.to_ms, "--to"}}) {
     if (!*text) continue;
-    auto t = daemon::parse_time_argument(**text, now_ms);
+    auto t = config::parse_time_argument(**text, now_ms);
     if (!t) {
       err << "lpda-sync report availability: " << flag << ": " << t.error().what() << '\n';
       return exit_usage;
@@ -48,7 +49,7 @@ int report_availability(const std::filesystem::path& database,
     err << "lpda-sync report availability: " << rows.error().what() << '\n';
     return exit_partial;
   }
-  daemon::write_availability(out, *rows, *format);
+  report::write_availability(out, *rows, *format);
   out.flush();
   return out ? exit_ok : exit_partial;
 }

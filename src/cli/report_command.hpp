@@ -1,6 +1,6 @@
 #pragma once
 // `lpda-sync report availability`: a thin adapter from the command line and the config to
-// lpda::daemon's availability report (lpda/daemon/availability_report.hpp).
+// lpda::report's availability report (lpda/report/availability.hpp).
 #include <cstdint>
 #include <filesystem>
 #include <iosfwd>

@@ -3,7 +3,7 @@
 #include "database_lock.hpp"
 #include "lpda/cli/exit_codes.hpp"
 #include "lpda/config/config.hpp"
-#include "lpda/daemon/availability_report.hpp"
+#include "lpda/config/units.hpp"
 #include "lpda/store/database.hpp"
 #include "lpda/sync/window.hpp"
 
@@ -21,7 +21,7 @@ int run_reset_watermark(const watermark_options& opts) {
   const std::int64_t now = system_now_ms();
   std::optional<std::int64_t> to;
   if (!opts.clear) {
-    auto t = daemon::parse_time_argument(opts.to, now);
+    auto t = config::parse_time_argument(opts.to, now);
     if (!t) {
       std::cerr << "lpda-sync reset-watermark: --to: " << t.error().what() << '\n';
       return exit_usage;

@@ -45,4 +45,17 @@ std::string format_size(std::uint64_t bytes);
 /// calendar date or time of day. The parser is `lpda::parse_iso8601_ms` (lpda/core/clock.hpp).
 result<std::int64_t> parse_iso8601(std::string_view text);
 
+/// 0001-01-01T00:00:00Z in epoch ms: the earliest point the ISO 8601 form (four-digit year)
+/// writes, and so the earliest a command-line time may name.
+inline constexpr std::int64_t earliest_time_argument_ms = -62'135'596'800'000;
+
+/// Parses a command-line time (`--from`, `--to` of every command: report, backfill, reset-watermark) into epoch ms: an ISO 8601
+/// date or date-time with zone ("2024-03-04", "2024-03-04T09:00:00Z"; `parse_iso8601`),
+/// integer epoch ms, or a duration back from `now_ms` ("7d", "12h"; `parse_duration`).
+/// Text made only of digits is always epoch ms.
+/// Errors: `errc::config_invalid` quoting the text: not one of these forms, or a point before
+/// 0001-01-01 (a date, or a duration like 1000000d or 9223372036854775807ms that would
+/// otherwise wrap). Callers prefix the option's name.
+result<std::int64_t> parse_time_argument(std::string_view text, std::int64_t now_ms);
+
 }  // namespace lpda::config

@@ -10,6 +10,9 @@ using lpda::config::format_size;
 using lpda::config::parse_duration;
 using lpda::config::parse_iso8601;
 using lpda::config::parse_size;
+using lpda::config::parse_time_argument;
+using lpda::config::earliest_time_argument_ms;
+using lpda::errc;
 
 TEST_SUITE("config") {
   TEST_CASE("parse_duration accepts every unit") {
@@ -153,5 +156,28 @@ TEST_SUITE("config") {
     CHECK(parse_iso8601("2026-01-01T10:00:00").error().message.find("needs a zone") !=
           std::string::npos);
     CHECK(parse_iso8601("2026-02-30").error().message.find("no such date") != std::string::npos);
+  }
+
+  TEST_CASE("command-line times: ISO 8601, epoch ms or a duration back from now") {
+    constexpr std::int64_t day0 = 1709510400000;  // 2024-03-04T00:00:00Z (date -u -d 2024-03-04 +%s)
+    constexpr std::int64_t day1 = day0 + 86400000;
+    constexpr std::int64_t hour = 3600000;
+    const std::int64_t now = day1 + 5 * hour;
+    CHECK(parse_time_argument("2024-03-04", now).value() == day0);
+    CHECK(parse_time_argument("2024-03-04T09:00:00Z", now).value() == day0 + 9 * hour);
+    CHECK(parse_time_argument("1709510400000", now).value() == day0);
+    CHECK(parse_time_argument("1d", now).value() == day0 + 5 * hour);
+    auto bad = parse_time_argument("yesterday", now);
+    REQUIRE(bad.has_error());
+    CHECK(bad.error().code == make_error_code(errc::config_invalid));
+    CHECK(bad.error().message.find("yesterday") != std::string::npos);
+    // Points before 0001-01-01, and durations that would wrap, are refused, not wrapped.
+    for (const char* early : {"9223372036854775807ms", "106751991167d", "1000000d", "0000-12-31"}) {
+      CAPTURE(early);
+      const auto e = parse_time_argument(early, now);
+      REQUIRE(e.has_error());
+      CHECK(e.error().message.find("lies before 0001-01-01") != std::string::npos);
+    }
+    CHECK(parse_time_argument("0001-01-01", now).value() == earliest_time_argument_ms);
   }
 }

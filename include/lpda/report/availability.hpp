@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-namespace lpda::daemon {
+namespace lpda::report {
 
 /// The report's rows and query (lpda/store/availability.hpp); a store reads them, this module
 /// only formats them.
@@ -45,17 +45,5 @@ std::string format_hms(std::int64_t ms);
 void write_availability(std::ostream& out, const std::vector<availability_row>& rows,
                         report_format format);
 
-/// 0001-01-01T00:00:00Z in epoch ms: the earliest point the ISO 8601 form (four-digit year)
-/// writes, and so the earliest a command-line time may name.
-inline constexpr std::int64_t earliest_time_argument_ms = -62'135'596'800'000;
 
-/// Parses a command-line time (`--from`, `--to` of every command) into epoch ms: an ISO 8601
-/// date or date-time with zone ("2024-03-04", "2024-03-04T09:00:00Z"; `config::parse_iso8601`),
-/// integer epoch ms, or a duration back from `now_ms` ("7d", "12h"; `config::parse_duration`).
-/// Text made only of digits is always epoch ms.
-/// Errors: `errc::config_invalid` quoting the text: not one of these forms, or a point before
-/// 0001-01-01 (a date, or a duration like 1000000d or 9223372036854775807ms that would
-/// otherwise wrap). Callers prefix the option's name.
-result<std::int64_t> parse_time_argument(std::string_view text, std::int64_t now_ms);
-
-}  // namespace lpda::daemon
+}  // namespace lpda::report

@@ -1,6 +1,5 @@
-#include "lpda/daemon/availability_report.hpp"
+#include "lpda/report/availability.hpp"
 
-#include "lpda/config/units.hpp"
 #include "lpda/core/text.hpp"
 
 #include <rapidjson/ostreamwrapper.h>
@@ -13,7 +12,7 @@
 #include <ostream>
 #include <system_error>
 
-namespace lpda::daemon {
+namespace lpda::report {
 namespace {
 
 // Minutes with two decimals ("50.00"): exact for whole minutes, readable in spreadsheets.
@@ -219,37 +218,4 @@ void write_availability(std::ostream& out, const std::vector<availability_row>& 
   }
 }
 
-result<std::int64_t> parse_time_argument(std::string_view text, std::int64_t now_ms) {
-  const std::string quoted = "'" + escape_text(text) + "'";
-  const auto too_early = [&quoted] {
-    return lpda::error(errc::config_invalid,
-                       quoted +
-                           " lies before 0001-01-01T00:00:00Z; give a shorter duration or a "
-                           "later date");
-  };
-  if (!text.empty() &&
-      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    std::int64_t v = 0;
-    const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec == std::errc() && p == text.data() + text.size()) return v;
-  }
-  if (auto t = config::parse_iso8601(text)) {
-    if (*t < earliest_time_argument_ms) return too_early();
-    return *t;
-  }
-  if (auto d = config::parse_duration(text)) {
-    // A duration longer than the time since 0001-01-01 would name a year the ISO 8601 form
-    // cannot write, and 2^63 ms would wrap: refused, not clamped, so a typo is seen.
-    std::int64_t t = 0;
-    if (__builtin_sub_overflow(now_ms, d->count(), &t) || t < earliest_time_argument_ms)
-      return too_early();
-    return t;
-  }
-  return lpda::error(errc::config_invalid,
-                     quoted +
-                         " is not a time: expected an ISO 8601 date (2024-03-04) or date-time "
-                         "with zone (2024-03-04T09:00:00Z), epoch milliseconds, or a duration "
-                         "back from now (7d, 12h)");
-}
-
-}  // namespace lpda::daemon
+}  // namespace lpda::report
