@@ -1,298 +1,31 @@
 #include "lpda/sync/account_sync.hpp"
 
+#include "sync/download_pool.hpp"
+#include "sync/file_pipeline.hpp"
+#include "sync/slice_run.hpp"
+
 #include "lpda/api/data_access_client.hpp"
-#include "lpda/core/error_kind.hpp"
-#include "lpda/datatypes/registry.hpp"
 
 #include <spdlog/spdlog.h>
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdlib>
 #include <map>
-#include <memory>
 #include <set>
-#include <system_error>
+#include <utility>
 
 namespace lpda::sync {
 namespace asio = boost::asio;
 namespace {
 
+using detail::create_private_dir;
+using detail::new_run;
+using detail::record_file_failure;
+using detail::run_slice;
+using detail::slice_run;
+using detail::stops_account;
+
 constexpr std::int64_t retention_warning_ms = 25LL * 24 * 3600 * 1000;
-
-// Failures of this machine rather than of the file: a locked or broken database, or a spool
-// that cannot be written (disk full, missing directory). They stop the poll instead of counting
-// against the file, so a full disk never quarantines good files.
-bool is_local_failure(const boost::system::error_code& ec) {
-  const auto* t = traits_of(ec);
-  return t != nullptr && t->scope == failure_scope::poll;
-}
-
-// Credentials or a token refused (401/403): the account stops until its next poll.
-bool stops_account(const boost::system::error_code& ec) {
-  const auto* t = traits_of(ec);
-  return t != nullptr && t->scope == failure_scope::account;
-}
-
-// A failure that stops the poll rather than counting against one file: a local one, or
-// credentials refused (which would fail every other file of the account too).
-bool stops_poll(const boost::system::error_code& ec) {
-  return is_local_failure(ec) || stops_account(ec);
-}
-
-// The spool holds bodies with agent names, so only the database's owner may read it (the
-// database is 0600): the directory is 0700, its files 0600 (the http client creates them so).
-void create_private_dir(const std::filesystem::path& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
-                               std::filesystem::perm_options::replace, ec);
-}
-
-// A file name safe for the spool directory: keys are "Agent.<ms>.<ms>.part-00001-0", but the
-// listing is remote input, so anything outside [A-Za-z0-9._-] is replaced.
-std::string spool_name(std::string_view account, std::string_view data_type, std::string_view key) {
-  std::string out;
-  for (std::string_view part :
-       {account, std::string_view("_"), data_type, std::string_view("_"), key})
-    for (char c : part) {
-      const bool safe = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                        (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-      out.push_back(safe ? c : '_');
-    }
-  if (!out.empty() && out.front() == '.') out.front() = '_';
-  return out;
-}
-
-// State shared by the download workers of one slice. Everything runs on one io_context thread,
-// so plain members need no synchronisation.
-struct slice_run {
-  api::data_access_client* client = nullptr;
-  store_worker* store = nullptr;
-  const account_settings* settings = nullptr;
-  std::string data_type;
-  clock_fn clock;
-  poll_report* report = nullptr;
-  std::vector<data_file> files;
-  std::size_t next = 0;
-  std::size_t running = 0;
-  progress_fn progress;                // called after each file, may be empty
-  std::size_t files_total = 0;         // files to fetch in this run (for progress)
-  bool complete = true;                // every file done or quarantined so far
-  std::optional<lpda::error> fatal;    // stops the poll (401/403, store failure)
-  asio::steady_timer* wake = nullptr;  // cancelled when a worker finishes
-  // Set when the poll is cancelled (the daemon stopping); read by the store thread between
-  // batches, so a file's transaction ends (rolled back) instead of running to its end.
-  std::shared_ptr<std::atomic<bool>> stopping = std::make_shared<std::atomic<bool>>(false);
-};
-
-slice_run new_run(api::data_access_client* client, store_worker* store, const account_settings* s,
-                  const std::string& data_type, const clock_fn& clock, poll_report* report) {
-  slice_run run;
-  run.client = client;
-  run.store = store;
-  run.settings = s;
-  run.data_type = data_type;
-  run.clock = clock;
-  run.report = report;
-  return run;
-}
-
-// `rejected` marks a listing entry that could not be read (never downloaded): its failures are
-// logged at error level, since no retry of the same listing can fix it.
-asio::awaitable<void> record_file_failure(slice_run* run, data_file file, lpda::error err,
-                                          std::filesystem::path spool, bool rejected = false) {
-  const auto& s = *run->settings;
-  const std::string account = s.account_id;
-  const std::string data_type = run->data_type;
-  const int quarantine_after = s.quarantine_after;
-  const std::int64_t now = run->clock();
-  int attempt = 0;
-  auto status = co_await run->store->run([&](store::database& db) {
-    return db.record_failure(account, data_type, file, err, quarantine_after, now, &attempt);
-  });
-  if (!status) {
-    spdlog::error("account={} data_type={} file={}: cannot record failure ({}): {}", account,
-                  data_type, file.key, err.what(), status.error().what());
-    run->complete = false;
-    run->fatal = status.error();
-    std::error_code ec;
-    std::filesystem::remove(spool, ec);
-    co_return;
-  }
-  if (*status == store::file_status::quarantined) {
-    ++run->report->files_quarantined;
-    // Keep the body for inspection: a quarantined file is never skipped silently.
-    const auto dir = s.spool_dir / "quarantine";
-    create_private_dir(dir);
-    std::error_code ec;
-    if (!spool.empty() && std::filesystem::exists(spool))
-      std::filesystem::rename(spool, dir / spool.filename(), ec);
-    spdlog::error(
-        "account={} data_type={} file={} attempt={}: quarantined after {} failed polls: {}",
-        account, data_type, file.key, attempt, quarantine_after, err.what());
-  } else if (*status == store::file_status::done) {
-    // Another process stored it meanwhile; nothing is lost.
-    std::error_code ec;
-    std::filesystem::remove(spool, ec);
-    if (rejected)
-      spdlog::error(
-          "account={} data_type={} file={}: listing entry rejected (the ledger already "
-          "has this file as done): {}",
-          account, data_type, file.key, err.what());
-  } else {
-    ++run->report->files_failed;
-    run->complete = false;
-    std::error_code ec;
-    std::filesystem::remove(spool, ec);
-    if (rejected)
-      spdlog::error(
-          "account={} data_type={} file={} attempt={}: listing entry rejected, not "
-          "downloaded; quarantined after {} failed polls: {}",
-          account, data_type, file.key, attempt, quarantine_after, err.what());
-    else
-      spdlog::warn("account={} data_type={} file={} attempt={}: failed, retried next poll: {}",
-                   account, data_type, file.key, attempt, err.what());
-  }
-}
-
-asio::awaitable<void> fetch_and_store(slice_run* run, data_file file) {
-  const auto& s = *run->settings;
-  // The process id keeps concurrent processes (run, backfill) from sharing a spool file.
-  const auto spool =
-      s.spool_dir / (std::to_string(::getpid()) + "-" +
-                     spool_name(s.account_id, run->data_type, file.key) + ".download");
-
-  auto downloaded = co_await run->client->download(file, spool);
-  if (!downloaded) {
-    const auto& err = downloaded.error();
-    if (stops_poll(err.code)) {
-      if (is_local_failure(err.code))
-        spdlog::error("account={} data_type={} file={}: {}", s.account_id, run->data_type, file.key,
-                      err.what());
-      run->complete = false;
-      if (!run->fatal) run->fatal = err;
-      std::error_code ec;
-      std::filesystem::remove(spool, ec);
-      co_return;
-    }
-    co_await record_file_failure(run, file, err, spool);
-    co_return;
-  }
-  run->report->bytes_downloaded += downloaded->bytes;
-
-  const std::string account = s.account_id;
-  const std::string data_type = run->data_type;
-  const auto limits = s.decode_limits;
-  const std::int64_t now = run->clock();
-  const auto bytes = static_cast<std::int64_t>(downloaded->bytes);
-  const auto stopping = run->stopping;
-  spdlog::debug("account={} data_type={} file={}: downloaded {} bytes, storing", account, data_type,
-                file.key, downloaded->bytes);
-  auto stored = co_await run->store->run([&](store::database& db) -> result<store::ingest_summary> {
-    // The data type's decoder, from the registry (config admits only registered names).
-    const auto* type = datatypes::find(data_type);
-    if (!type) return lpda::error{errc::config_invalid, "unknown data type " + data_type};
-    auto decoder = type->open_file(spool, limits);
-    if (!decoder) return decoder.error();
-    // Cancelling the poll (the daemon stopping) fails the file with errc::cancelled between two
-    // batches, which rolls its transaction back (the file is stored on a later poll).
-    (*decoder)->stop_when(*stopping);
-    return db.ingest_file(account, data_type, file, **decoder, now, bytes);
-  });
-  if (!stored && stored.error().code == make_error_code(errc::cancelled)) {
-    // Stopping: not a failure of the file, so no attempt is counted against it.
-    spdlog::info("account={} data_type={} file={}: not stored, stopping; stored on a later poll",
-                 account, data_type, file.key);
-    run->complete = false;
-    std::error_code ec;
-    std::filesystem::remove(spool, ec);
-    co_return;
-  }
-  if (!stored) {
-    if (is_local_failure(stored.error().code)) {
-      spdlog::error("account={} data_type={} file={}: store failed: {}", account, data_type,
-                    file.key, stored.error().what());
-      run->complete = false;
-      if (!run->fatal) run->fatal = stored.error();
-      std::error_code ec;
-      std::filesystem::remove(spool, ec);
-      co_return;
-    }
-    co_await record_file_failure(run, file, stored.error(), spool);
-    co_return;
-  }
-  std::error_code ec;
-  std::filesystem::remove(spool, ec);
-  if (s.on_store_transaction)
-    s.on_store_transaction(std::chrono::milliseconds(stored->duration_ms));
-  ++run->report->files_done;
-  if (downloaded->bytes == 0)
-    spdlog::warn(
-        "account={} data_type={} file={}: empty body (0 bytes) stored as a file with no events; "
-        "if the hour had events, `lpda-sync backfill --refetch` fetches it again",
-        account, data_type, file.key);
-  run->report->events_read += stored->events_read;
-  run->report->events_inserted += stored->events_inserted;
-  spdlog::debug("account={} data_type={} file={}: stored {} events ({} new), {} bytes", account,
-                data_type, file.key, stored->events_read, stored->events_inserted,
-                downloaded->bytes);
-}
-
-asio::awaitable<void> download_worker(slice_run* run) {
-  while (run->next < run->files.size() && !run->fatal) {
-    data_file f = run->files[run->next++];
-    co_await fetch_and_store(run, std::move(f));
-    if (run->progress) run->progress(*run->report, run->files_total);
-  }
-}
-
-// Fetches and stores `run->files` with at most max_concurrent_downloads at once.
-//
-// The workers are separate coroutines that point into `*run`, so this one must not return while
-// any of them runs: a cancellation of the poll (the daemon stopping) does not throw here; it
-// stops the workers from taking new files, and the wait goes on until the ones in flight end.
-asio::awaitable<void> run_slice(slice_run* run) {
-  co_await asio::this_coro::throw_if_cancelled(false);
-  auto ex = co_await asio::this_coro::executor;
-  asio::steady_timer wake(ex);
-  run->wake = &wake;
-  const std::size_t workers = std::min(
-      run->files.size(), std::max<std::size_t>(1, run->settings->max_concurrent_downloads));
-  for (std::size_t i = 0; i < workers; ++i) {
-    ++run->running;
-    asio::co_spawn(ex, download_worker(run), [run](std::exception_ptr e) {
-      if (e) {
-        try {
-          std::rethrow_exception(e);
-        } catch (const std::exception& ex2) {
-          if (!run->fatal) run->fatal = lpda::error{errc::store_io, ex2.what()};
-        }
-        run->complete = false;
-      }
-      --run->running;
-      run->wake->cancel();
-    });
-  }
-  while (run->running > 0) {
-    wake.expires_at(asio::steady_timer::time_point::max());
-    co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
-    const auto cs = co_await asio::this_coro::cancellation_state;
-    if (cs.cancelled() != asio::cancellation_type::none && !run->fatal) {
-      run->fatal = lpda::error{errc::cancelled, "poll cancelled (stopping)"};
-      run->complete = false;
-      run->stopping->store(true, std::memory_order_relaxed);
-    }
-  }
-  co_await asio::this_coro::throw_if_cancelled(true);
-}
 
 // A listing entry that could not be read, as the ledger row that stands for it. The href is left
 // empty: nothing may download a rejected entry, and a row without href cannot be fetched (see
