@@ -2,16 +2,14 @@
 
 #include "sync/download_pool.hpp"
 #include "sync/file_pipeline.hpp"
+#include "sync/listing_plan.hpp"
 #include "sync/slice_run.hpp"
 
 #include "lpda/api/data_access_client.hpp"
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <cstdlib>
-#include <map>
-#include <set>
 #include <utility>
 
 namespace lpda::sync {
@@ -19,49 +17,9 @@ namespace asio = boost::asio;
 namespace {
 
 using detail::create_private_dir;
-using detail::new_run;
-using detail::record_file_failure;
-using detail::run_slice;
-using detail::slice_run;
 using detail::stops_account;
 
 constexpr std::int64_t retention_warning_ms = 25LL * 24 * 3600 * 1000;
-
-// A listing entry that could not be read, as the ledger row that stands for it. The href is left
-// empty: nothing may download a rejected entry, and a row without href cannot be fetched (see
-// fetch_pending).
-struct rejected_file {
-  data_file file;
-  lpda::error reason;
-};
-
-rejected_file to_rejected_file(const api::rejected_entry& e, std::string key, const slice& sl) {
-  rejected_file out;
-  out.file.key = std::move(key);
-  out.file.name = e.name.value_or("");
-  if (e.name_parts) {
-    out.file.part = e.name_parts->part;
-    out.file.scope_start_ms = e.name_parts->scope_start_ms;
-    out.file.scope_end_ms = e.name_parts->scope_end_ms;
-  } else {
-    // No hour to go by: the listed slice places the row in the ledger's order.
-    out.file.scope_start_ms = sl.start_ms;
-    out.file.scope_end_ms = sl.end_ms;
-  }
-  std::string message = "listing entry rejected: " + e.reason.message;
-  if (e.href) message += " (@href " + api::escape_text(*e.href) + ")";
-  out.reason = lpda::error{e.reason.code, std::move(message)};
-  return out;
-}
-
-// Whether the ledger has the file as done or quarantined.
-asio::awaitable<result<bool>> is_terminal(store_worker* store, std::string account,
-                                          std::string data_type, std::string key) {
-  auto st = co_await store->run(
-      [&](store::database& db) { return db.status_of(account, data_type, key); });
-  if (!st) co_return st.error();
-  co_return *st && (**st == store::file_status::done || **st == store::file_status::quarantined);
-}
 
 // Lists `slices` in order (stopping at the first listing that fails), then fetches and stores
 // every listed file the ledger has not finished (all of them with `refetch`). A malformed entry
@@ -76,112 +34,24 @@ asio::awaitable<std::vector<bool>> sync_slices(api::data_access_client* client, 
                                                progress_fn progress) {
   const std::string account = s->account_id;
   std::vector<bool> complete(slices.size(), false);
-  std::vector<std::vector<data_file>> pending(slices.size());
-  std::vector<std::vector<rejected_file>> rejected(slices.size());
-  std::vector<api::file_listing> listings;
-  std::set<std::string> seen;
-
-  for (std::size_t i = 0; i < slices.size(); ++i) {
-    auto listing = co_await client->list_files(data_type, slices[i].start_ms, slices[i].end_ms);
-    if (!listing) {
-      report->error = listing.error();
-      spdlog::error("account={} data_type={}: listing [{}, {}) failed: {}", account, data_type,
-                    format_iso8601_ms(slices[i].start_ms), format_iso8601_ms(slices[i].end_ms),
-                    listing.error().what());
-      break;
-    }
-    listings.push_back(std::move(*listing));
-  }
-  const std::size_t listed_slices = listings.size();
-
-  // Well-formed entries of this poll that share a key but not a href: which one holds the file
-  // cannot be known, and storing either under the key could put one file's events under
-  // another's name. Neither is downloaded; the key fails (listed first, in its first slice).
-  std::map<std::string, std::vector<std::string>> hrefs_of;
-  for (const auto& l : listings)
-    for (const auto& f : l.files) {
-      auto& hrefs = hrefs_of[f.key];
-      if (std::find(hrefs.begin(), hrefs.end(), f.href) == hrefs.end()) hrefs.push_back(f.href);
-    }
-
-  for (std::size_t i = 0; i < listed_slices; ++i) {
-    for (auto& f : listings[i].files) {
-      if (!seen.insert(f.key).second) continue;
-      ++report->files_listed;
-      if (const auto& hrefs = hrefs_of[f.key]; hrefs.size() > 1) {
-        auto terminal = co_await is_terminal(store, account, data_type, f.key);
-        if (!terminal) {
-          report->error = terminal.error();
-          co_return complete;
-        }
-        if (*terminal) {
-          // Stored or quarantined before; a conflicting listing must not replace it either.
-          spdlog::warn(
-              "account={} data_type={} file={}: listed {} times with different hrefs; "
-              "the ledger has it finished, so it is not fetched again",
-              account, data_type, f.key, hrefs.size());
-          ++report->files_skipped;
-          continue;
-        }
-        std::string list;
-        for (const auto& h : hrefs) list += (list.empty() ? "" : ", ") + api::escape_text(h);
-        rejected_file r;
-        r.file = f;
-        r.file.href.clear();  // a row without href is never downloaded (see fetch_pending)
-        r.reason =
-            lpda::error{errc::bad_listing,
-                        "listing entry rejected: file " + f.key + " is listed " +
-                            std::to_string(hrefs.size()) + " times with different hrefs (" + list +
-                            "); neither is downloaded, since either could hold the other's events"};
-        rejected[i].push_back(std::move(r));
-        continue;
-      }
-      auto terminal = co_await is_terminal(store, account, data_type, f.key);
-      if (!terminal) {
-        report->error = terminal.error();
-        co_return complete;
-      }
-      if (*terminal && !refetch) {
-        ++report->files_skipped;
-        continue;
-      }
-      pending[i].push_back(std::move(f));
-    }
-    for (const auto& e : listings[i].rejected) {
-      std::string key = api::ledger_key(e);
-      // Keyed by its name, unless a well-formed entry of this poll has that name: then the file
-      // is fetched under its name and the bad entry gets its own derived key.
-      if (hrefs_of.count(key) != 0) key = e.entry_key;
-      if (!seen.insert(key).second) continue;
-      ++report->files_listed;
-      auto terminal = co_await is_terminal(store, account, data_type, key);
-      if (!terminal) {
-        report->error = terminal.error();
-        co_return complete;
-      }
-      // A quarantined entry was reported when it was quarantined; a done row is a file stored
-      // before its entry went bad. Neither is fetched again by a rejected entry.
-      if (*terminal) {
-        ++report->files_skipped;
-        continue;
-      }
-      rejected[i].push_back(to_rejected_file(e, std::move(key), slices[i]));
-    }
-  }
+  auto listings = co_await detail::list_slices(client, account, data_type, slices, report);
+  auto plans = co_await detail::plan_listed_files(store, account, data_type, std::move(listings),
+                                                  slices, refetch, report);
+  if (!plans) co_return complete;
 
   std::size_t total = 0;
-  for (const auto& p : pending) total += p.size();
+  for (const auto& p : *plans) total += p.fetch.size();
   if (progress) progress(*report, total);
-  for (std::size_t i = 0; i < listed_slices; ++i) {
-    slice_run run = new_run(client, store, s, data_type, clock, report);
-    run.files = std::move(pending[i]);
+  for (std::size_t i = 0; i < plans->size(); ++i) {
+    detail::slice_run run = detail::new_run(client, store, s, data_type, clock, report);
+    run.files = std::move((*plans)[i].fetch);
     run.progress = progress;
     run.files_total = total;
-    for (auto& r : rejected[i]) {
+    for (auto& r : (*plans)[i].rejected) {
       if (run.fatal) break;
-      co_await record_file_failure(&run, std::move(r.file), std::move(r.reason), {}, true);
+      co_await detail::record_file_failure(&run, std::move(r.file), std::move(r.reason), {}, true);
     }
-    if (!run.files.empty() && !run.fatal) co_await run_slice(&run);
+    if (!run.files.empty() && !run.fatal) co_await detail::run_slice(&run);
     complete[i] = run.complete && !run.fatal;
     if (run.fatal) {
       report->error = run.fatal;
@@ -207,35 +77,17 @@ asio::awaitable<void> fetch_pending(api::data_access_client* client, store_worke
     report->error = pending.error();
     co_return;
   }
-  slice_run run = new_run(client, store, s, data_type, clock, report);
-  std::vector<rejected_file> unfetchable;
-  for (const auto& f : *pending) {
-    if (f.data_type != data_type) continue;
-    data_file file{f.key, f.name, f.href, f.part, f.scope_start_ms, f.scope_end_ms};
-    ++report->files_listed;
-    if (f.href.empty()) {
-      // The row of a rejected listing entry: it has nothing to download. Only a listing that
-      // shows the file well-formed can fetch it, so this attempt fails (and counts) as such.
-      const std::string head = "ledger row " + f.key + " has no href to fetch (";
-      const std::string cause = f.last_error.value_or("its listing entry was rejected");
-      lpda::error err{
-          errc::bad_listing,
-          cause.rfind(head, 0) == 0
-              ? cause
-              : head + cause + "); it is fetched only when a listing shows it well-formed"};
-      unfetchable.push_back({std::move(file), std::move(err)});
-      continue;
-    }
-    run.files.push_back(std::move(file));
-  }
-  for (auto& u : unfetchable) {
+  auto plan = detail::plan_pending_rows(*pending, data_type, report);
+  detail::slice_run run = detail::new_run(client, store, s, data_type, clock, report);
+  run.files = std::move(plan.fetch);
+  for (auto& u : plan.rejected) {
     if (run.fatal) break;
-    co_await record_file_failure(&run, std::move(u.file), std::move(u.reason), {}, true);
+    co_await detail::record_file_failure(&run, std::move(u.file), std::move(u.reason), {}, true);
   }
   if (!run.files.empty() && !run.fatal) {
     spdlog::info("account={} data_type={}: fetching {} file(s) reset from quarantine", account,
                  data_type, run.files.size());
-    co_await run_slice(&run);
+    co_await detail::run_slice(&run);
   }
   if (run.fatal) report->error = run.fatal;
 }
