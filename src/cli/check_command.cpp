@@ -76,7 +76,7 @@ struct check_env {
   int hours = 24;
   bool download_one = false;
   std::filesystem::path spool_dir;
-  std::chrono::milliseconds skew_warning{300'000};  // client.clock_skew_warning
+  std::chrono::milliseconds skew_warning{};  // clock_skew_warning_of(config)
   unsigned last_status = 0;  // the status of the last response (the client's observer)
   account_check result;
 };
@@ -290,8 +290,8 @@ int run_check(const check_options& opts, std::ostream& out, std::ostream& err) {
     env->hours = opts.hours;
     env->download_one = opts.download_one;
     env->spool_dir = spool_dir;
-    env->skew_warning = cfg.client.clock_skew_warning;
-    env->client->set_clock_skew_warning(cfg.client.clock_skew_warning);
+    env->skew_warning = clock_skew_warning_of(cfg);
+    env->client->set_clock_skew_warning(clock_skew_warning_of(cfg));
     envs.push_back(std::move(env));
   }
   check_env* current = nullptr;

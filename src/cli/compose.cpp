@@ -2,17 +2,27 @@
 
 #include "lpda/agent_activity/sqlite/store.hpp"
 
+#include <optional>
 #include <variant>
 
 namespace lpda::cli {
 
+namespace {
+
+template <class T, class U>
+void apply(const std::optional<T>& set, U& target) {
+  if (set) target = static_cast<U>(*set);
+}
+
+}  // namespace
+
 sqlite::settings store_settings_of(const config::config& c) {
   sqlite::settings s;
   s.path = c.database;
-  s.synchronous = c.store.synchronous == config::synchronous_mode::full
-                      ? sqlite::synchronous_mode::full
-                      : sqlite::synchronous_mode::normal;
-  s.file_mode = c.store.file_mode;
+  if (c.store.synchronous)
+    s.synchronous = *c.store.synchronous == "full" ? sqlite::synchronous_mode::full
+                                                   : sqlite::synchronous_mode::normal;
+  apply(c.store.file_mode, s.file_mode);
   return s;
 }
 
@@ -29,24 +39,49 @@ std::unique_ptr<store::database> open_store(const config::config& c) {
 
 http::client_settings client_settings_of(const config::config& c) {
   http::client_settings s;
-  s.ca_file = c.client.ca_file;
-  s.connect_timeout = c.client.connect_timeout;
-  s.tls_handshake_timeout = c.client.tls_handshake_timeout;
-  s.io_timeout = c.client.io_timeout;
-  s.request_timeout = c.client.request_timeout;
-  s.max_concurrent = static_cast<std::size_t>(c.client.max_concurrent_downloads);
-  s.max_per_host = static_cast<std::size_t>(c.client.max_per_host);
-  s.allow_insecure_http = c.client.allow_insecure_http;
+  apply(c.client.ca_file, s.ca_file);
+  apply(c.client.connect_timeout, s.connect_timeout);
+  apply(c.client.tls_handshake_timeout, s.tls_handshake_timeout);
+  apply(c.client.io_timeout, s.io_timeout);
+  apply(c.client.request_timeout, s.request_timeout);
+  apply(c.client.max_concurrent_downloads, s.max_concurrent);
+  apply(c.client.max_per_host, s.max_per_host);
+  apply(c.client.allow_insecure_http, s.allow_insecure_http);
   s.max_download_bytes = c.decode.max_inflated_bytes;
   return s;
 }
 
 http::retry_settings retry_settings_of(const config::config& c) {
   http::retry_settings s;
-  s.max_attempts = c.retry.max_attempts;
-  s.delays = c.retry.delays;
-  s.max_retry_after = c.retry.max_retry_after;
+  apply(c.retry.max_attempts, s.max_attempts);
+  apply(c.retry.delays, s.delays);
+  apply(c.retry.max_retry_after, s.max_retry_after);
   return s;
+}
+
+std::chrono::milliseconds clock_skew_warning_of(const config::config& c) {
+  return c.client.clock_skew_warning.value_or(sync::account_settings{}.clock_skew_warning);
+}
+
+config::config effective_config(config::config c) {
+  const auto store = store_settings_of(c);
+  c.store.synchronous = store.synchronous == sqlite::synchronous_mode::full ? "full" : "normal";
+  c.store.file_mode = store.file_mode;
+  const auto client = client_settings_of(c);
+  c.client.ca_file = client.ca_file;
+  c.client.connect_timeout = client.connect_timeout;
+  c.client.tls_handshake_timeout = client.tls_handshake_timeout;
+  c.client.io_timeout = client.io_timeout;
+  c.client.request_timeout = client.request_timeout;
+  c.client.max_concurrent_downloads = static_cast<int>(client.max_concurrent);
+  c.client.max_per_host = static_cast<int>(client.max_per_host);
+  c.client.allow_insecure_http = client.allow_insecure_http;
+  c.client.clock_skew_warning = clock_skew_warning_of(c);
+  const auto retry = retry_settings_of(c);
+  c.retry.max_attempts = retry.max_attempts;
+  c.retry.delays = retry.delays;
+  c.retry.max_retry_after = retry.max_retry_after;
+  return c;
 }
 
 http::oauth2_settings oauth2_settings_of(const config::account& a,
@@ -81,8 +116,7 @@ std::unique_ptr<http::auth_strategy> make_auth(
     http::client& http, const config::account& a, http::csds_cache* cache,
     std::function<void(const std::string&, http::token_fetch_result)> on_token_fetch) {
   if (const auto* o1 = std::get_if<config::oauth1_credentials>(&a.auth))
-    return std::make_unique<http::oauth1_auth>(http::oauth1_signer(http::oauth1_credentials{
-        o1->app_key, o1->app_secret, o1->access_token, o1->access_token_secret}));
+    return std::make_unique<http::oauth1_auth>(http::oauth1_signer(*o1));
   auto s = oauth2_settings_of(a, std::get<config::oauth2_credentials>(a.auth));
   s.cache = cache;
   if (on_token_fetch)
@@ -105,11 +139,11 @@ sync::account_settings account_settings_of(const config::config& c, const config
   s.max_window = a.max_window;
   s.initial_start_ms = config::resolve_start(a.initial_start, now_ms);
   s.quarantine_after = a.quarantine_after;
-  s.max_concurrent_downloads = static_cast<std::size_t>(c.client.max_concurrent_downloads);
+  s.max_concurrent_downloads = client_settings_of(c).max_concurrent;
   s.decode_limits.max_inflated_bytes = c.decode.max_inflated_bytes;
   s.decode_limits.max_document_bytes = c.decode.max_document_bytes;
   s.spool_dir = spool_dir_of(c);
-  s.clock_skew_warning = c.client.clock_skew_warning;
+  s.clock_skew_warning = clock_skew_warning_of(c);
   return s;
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 // The composition root's mapping from the whole config to each component's own settings: only
-// the cli module sees the whole `config::config`; every component gets its part.
+// the cli module sees the whole `config::config`; every component gets its part. For `store:`,
+// `client:` and `retry:` the config holds only what the file set; each `*_of` applies that over
+// the component's own settings struct, whose defaults are the only defaults.
 #include "lpda/api/endpoint.hpp"
 #include "lpda/config/config.hpp"
 #include "lpda/http/auth.hpp"
@@ -10,6 +12,7 @@
 #include "lpda/store/database.hpp"
 #include "lpda/sync/account_sync.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -25,8 +28,15 @@ std::vector<sqlite::data_type_store> sqlite_data_types();
 /// Opens (creating and migrating) the config's store with every data type's writer. Throws
 /// `lpda::error_exception` as `sqlite::database::open` does.
 std::unique_ptr<store::database> open_store(const config::config& c);
+/// The HTTP client's settings: `client:` over `http::client_settings`' defaults.
 http::client_settings client_settings_of(const config::config& c);
+/// The retry policy: `retry:` over `http::retry_settings`' defaults.
 http::retry_settings retry_settings_of(const config::config& c);
+/// `client.clock_skew_warning`, else `sync::account_settings`' default.
+std::chrono::milliseconds clock_skew_warning_of(const config::config& c);
+/// `c` with every key of `store:`, `client:` and `retry:` set to the value in effect (the
+/// file's, else the owning module's default): what `validate-config --print` writes.
+config::config effective_config(config::config c);
 /// The account's poll settings; `now_ms` resolves a relative `initial_start`.
 sync::account_settings account_settings_of(const config::config& c, const config::account& a,
                                            std::int64_t now_ms);

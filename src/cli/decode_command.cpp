@@ -24,7 +24,7 @@ int run_decode(const decode_options& opts, std::ostream& out, std::ostream& err)
     out.flush();
     const auto code = written.error().code;
     err << "lpda-sync decode: " << opts.file << ": " << written.error().what() << '\n';
-    return code == make_error_code(errc::unreadable) ? exit_no_input : exit_data;
+    return input_exit_code(code, exit_data);
   }
   const auto& s = *decode::stats_of(source);
   err << "lpda-sync decode: " << opts.file << ": " << s.events << ' ' << type->records_noun

@@ -40,9 +40,7 @@ int report_availability(const std::filesystem::path& database,
   if (!reader) {
     err << "lpda-sync report availability: " << reader.error().what() << '\n';
     const auto code = reader.error().code;
-    return code == make_error_code(errc::unreadable)     ? exit_no_input
-           : code == make_error_code(errc::store_schema) ? exit_config
-                                                         : exit_partial;
+    return input_exit_code(code, exit_partial);
   }
   auto rows = (*reader)->availability(q);
   if (!rows) {

@@ -210,8 +210,7 @@ int run_daemon(const std::string& config_path) {
     if (!started) {
       spdlog::error("listen {}: {}", cfg.listen, started.error().what());
       // A port in use may free up (75, restarted); a malformed address will not (78).
-      return started.error().code == make_error_code(errc::config_invalid) ? exit_config
-                                                                           : exit_temp_fail;
+      return input_exit_code(started.error().code, exit_temp_fail);
     }
     st.endpoint = std::move(*started);
     st.listen = cfg.listen;

@@ -14,7 +14,7 @@ int run_snapshot(const std::string& config_path, const std::string& target, std:
   auto bytes = sqlite::snapshot(cfg.database, target);
   if (!bytes) {
     err << "lpda-sync snapshot: " << bytes.error().what() << '\n';
-    return bytes.error().code == make_error_code(errc::unreadable) ? exit_no_input : exit_partial;
+    return input_exit_code(bytes.error().code, exit_partial);
   }
   out << "snapshot of " << cfg.database << " written to " << target << " (" << *bytes
       << " bytes)\n";

@@ -174,7 +174,7 @@ int run_status(const std::string& config_path, bool json, std::ostream& out, std
     w.String(cfg.database.c_str());
     write_time(w, "now", now);
     w.Key("clock_skew_warning_seconds");
-    w.Int64(cfg.client.clock_skew_warning.count() / 1000);
+    w.Int64(clock_skew_warning_of(cfg).count() / 1000);
     w.Key("accounts");
     w.StartArray();
     for (const auto& r : rows) {
@@ -206,7 +206,7 @@ int run_status(const std::string& config_path, bool json, std::ostream& out, std
       else
         w.Null();
       w.Key("clock_skew_warning");
-      w.Bool(skew_beyond(r, cfg.client.clock_skew_warning));
+      w.Bool(skew_beyond(r, clock_skew_warning_of(cfg)));
       for (const auto& [key, n] :
            {std::pair{"files_pending", r.files_pending}, std::pair{"files_done", r.files_done},
             std::pair{"files_failed", r.files_failed},
@@ -283,7 +283,7 @@ int run_status(const std::string& config_path, bool json, std::ostream& out, std
           << ": " << *r.last_error << '\n';
     }
   }
-  write_clocks(out, rows, cfg.client.clock_skew_warning);
+  write_clocks(out, rows, clock_skew_warning_of(cfg));
   if (!problems.empty()) {
     out << "\nFiles not done (" << problems.size()
         << "; quarantined ones wait for `lpda-sync retry-failed`, pending ones for the next "

@@ -43,10 +43,6 @@ const environment& process_environment() {
   return env;
 }
 
-std::string_view to_string(synchronous_mode m) {
-  return m == synchronous_mode::full ? "full" : "normal";
-}
-
 std::string_view to_string(log_level l) {
   switch (l) {
     case log_level::trace:
@@ -843,8 +839,12 @@ void loader::load_store(const map_view& root, config& c) {
   const map_view m(*this, *n, "store", {"synchronous", "file_mode"}, true);
   if (!m.ok()) return;
   optional_key(m, "synchronous", c.store.synchronous,
-               [&](const YAML::Node& v, const std::string& p) {
-                 return enum_value(v, p, {synchronous_mode::normal, synchronous_mode::full});
+               [&](const YAML::Node& v, const std::string& p) -> std::optional<std::string> {
+                 auto s = scalar(v, p, "a name");
+                 if (!s) return std::nullopt;
+                 if (*s == "normal" || *s == "full") return s;
+                 error_at(v, p, "expected one of normal, full, got " + in_quotes(*s));
+                 return std::nullopt;
                });
   if (const auto v = m.get("file_mode")) {
     const std::string p = m.child("file_mode");
@@ -1115,7 +1115,7 @@ void loader::check_http_url(const YAML::Node& n, const std::string& path, const 
     ok = false;
     return;
   }
-  if (u.scheme == "http" && !is_loopback_host(u.host) && !c.client.allow_insecure_http) {
+  if (u.scheme == "http" && !is_loopback_host(u.host) && c.client.allow_insecure_http != true) {
     error_at(n, path,
              "plain http to a host other than loopback needs client.allow_insecure_http: true");
     ok = false;

@@ -72,12 +72,17 @@ std::string to_yaml(const config& c) {
   out << YAML::BeginMap;
   quoted(out, "database", c.database);
 
-  out << YAML::Key << "store" << YAML::Value << YAML::BeginMap;
-  plain(out, "synchronous", to_string(c.store.synchronous));
-  char mode[8];
-  std::snprintf(mode, sizeof mode, "%04o", c.store.file_mode);
-  quoted(out, "file_mode", mode);
-  out << YAML::EndMap;
+  // store, client and retry: only what the file set (their defaults belong to their modules).
+  if (c.store != store_settings{}) {
+    out << YAML::Key << "store" << YAML::Value << YAML::BeginMap;
+    if (c.store.synchronous) plain(out, "synchronous", *c.store.synchronous);
+    if (c.store.file_mode) {
+      char mode[8];
+      std::snprintf(mode, sizeof mode, "%04o", *c.store.file_mode);
+      quoted(out, "file_mode", mode);
+    }
+    out << YAML::EndMap;
+  }
 
   out << YAML::Key << "log" << YAML::Value << YAML::BeginMap;
   plain(out, "level", to_string(c.log.level));
@@ -86,25 +91,34 @@ std::string to_yaml(const config& c) {
 
   quoted(out, "listen", c.listen);
 
-  out << YAML::Key << "client" << YAML::Value << YAML::BeginMap;
-  quoted(out, "ca_file", c.client.ca_file);
-  duration(out, "connect_timeout", c.client.connect_timeout);
-  duration(out, "tls_handshake_timeout", c.client.tls_handshake_timeout);
-  duration(out, "io_timeout", c.client.io_timeout);
-  duration(out, "request_timeout", c.client.request_timeout);
-  plain(out, "max_concurrent_downloads", std::to_string(c.client.max_concurrent_downloads));
-  plain(out, "max_per_host", std::to_string(c.client.max_per_host));
-  plain(out, "allow_insecure_http", c.client.allow_insecure_http ? "true" : "false");
-  duration(out, "clock_skew_warning", c.client.clock_skew_warning);
-  out << YAML::EndMap;
+  if (c.client != client_settings{}) {
+    const auto& cl = c.client;
+    out << YAML::Key << "client" << YAML::Value << YAML::BeginMap;
+    if (cl.ca_file) quoted(out, "ca_file", *cl.ca_file);
+    if (cl.connect_timeout) duration(out, "connect_timeout", *cl.connect_timeout);
+    if (cl.tls_handshake_timeout) duration(out, "tls_handshake_timeout", *cl.tls_handshake_timeout);
+    if (cl.io_timeout) duration(out, "io_timeout", *cl.io_timeout);
+    if (cl.request_timeout) duration(out, "request_timeout", *cl.request_timeout);
+    if (cl.max_concurrent_downloads)
+      plain(out, "max_concurrent_downloads", std::to_string(*cl.max_concurrent_downloads));
+    if (cl.max_per_host) plain(out, "max_per_host", std::to_string(*cl.max_per_host));
+    if (cl.allow_insecure_http)
+      plain(out, "allow_insecure_http", *cl.allow_insecure_http ? "true" : "false");
+    if (cl.clock_skew_warning) duration(out, "clock_skew_warning", *cl.clock_skew_warning);
+    out << YAML::EndMap;
+  }
 
-  out << YAML::Key << "retry" << YAML::Value << YAML::BeginMap;
-  plain(out, "max_attempts", std::to_string(c.retry.max_attempts));
-  out << YAML::Key << "delays" << YAML::Value << YAML::Flow << YAML::BeginSeq;
-  for (const auto d : c.retry.delays) out << format_duration(d);
-  out << YAML::EndSeq;
-  duration(out, "max_retry_after", c.retry.max_retry_after);
-  out << YAML::EndMap;
+  if (c.retry != retry_settings{}) {
+    out << YAML::Key << "retry" << YAML::Value << YAML::BeginMap;
+    if (c.retry.max_attempts) plain(out, "max_attempts", std::to_string(*c.retry.max_attempts));
+    if (c.retry.delays) {
+      out << YAML::Key << "delays" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+      for (const auto d : *c.retry.delays) out << format_duration(d);
+      out << YAML::EndSeq;
+    }
+    if (c.retry.max_retry_after) duration(out, "max_retry_after", *c.retry.max_retry_after);
+    out << YAML::EndMap;
+  }
 
   out << YAML::Key << "decode" << YAML::Value << YAML::BeginMap;
   plain(out, "max_inflated_bytes", format_size(c.decode.max_inflated_bytes));

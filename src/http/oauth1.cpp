@@ -172,17 +172,15 @@ result<std::string> oauth1_authorization(std::string_view method, std::string_vi
                                          const oauth1_nonce_time& nt,
                                          const std::vector<param>& body_params) {
   std::vector<param> oauth = {
-      {"oauth_consumer_key", creds.consumer_key},
-      {"oauth_nonce", nt.nonce},
-      {"oauth_signature_method", "HMAC-SHA1"},
-      {"oauth_timestamp", std::to_string(nt.timestamp)},
-      {"oauth_token", creds.token},
+      {"oauth_consumer_key", creds.app_key},   {"oauth_nonce", nt.nonce},
+      {"oauth_signature_method", "HMAC-SHA1"}, {"oauth_timestamp", std::to_string(nt.timestamp)},
+      {"oauth_token", creds.access_token},
   };
   if (nt.include_version) oauth.emplace_back("oauth_version", "1.0");
   auto base = signature_base_string(method, url, oauth, body_params);
   if (!base) return base.error();
   oauth.emplace_back("oauth_signature",
-                     hmac_sha1_signature(*base, creds.consumer_secret, creds.token_secret));
+                     hmac_sha1_signature(*base, creds.app_secret, creds.access_token_secret));
   std::sort(oauth.begin(), oauth.end());
   std::string header = "OAuth ";
   bool first = true;

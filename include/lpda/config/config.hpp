@@ -6,6 +6,8 @@
 /// durations/sizes/enums, out-of-range numbers, duplicate account ids, missing secrets — and
 /// throws one `config_error` listing every problem as "FILE:LINE:COLUMN: PATH: message".
 /// Only `main` sees the whole `config`; each component receives its own part.
+#include "lpda/core/oauth1_credentials.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -46,18 +48,13 @@ enum class secrets { resolve, syntax_only, resolve_without_database };
 /// The process environment (getenv).
 const environment& process_environment();
 
-/// SQLite `PRAGMA synchronous` for the store
-/// (https://www.sqlite.org/pragma.html#pragma_synchronous).
-enum class synchronous_mode { normal, full };
-
 /// Log verbosity, lowest first.
 enum class log_level { trace, debug, info, warn, error, off };
 
 /// Log line format: human text or one JSON object per line.
 enum class log_format { text, json };
 
-/// "normal"/"full", "trace".."off", "text"/"json": the YAML spellings.
-std::string_view to_string(synchronous_mode m);
+/// "trace".."off", "text"/"json": the YAML spellings.
 std::string_view to_string(log_level l);
 std::string_view to_string(log_format f);
 
@@ -73,12 +70,9 @@ using start_point = std::variant<std::chrono::milliseconds, absolute_time>;
 /// The start of the first window as epoch ms, given the current time `now_ms` (epoch ms).
 std::int64_t resolve_start(const start_point& s, std::int64_t now_ms);
 
-/// OAuth 1.0a credentials (HMAC-SHA1, RFC 5849; LivePerson:
-/// https://developers.liveperson.com/oauth-1-0-api-keys.html).
-struct oauth1_credentials {
-  std::string app_key, app_secret, access_token, access_token_secret;
-  bool operator==(const oauth1_credentials&) const = default;
-};
+/// OAuth 1.0a credentials: app_key, app_secret, access_token, access_token_secret
+/// (`lpda::oauth1_credentials`, the type the HTTP client signs with).
+using oauth1_credentials = lpda::oauth1_credentials;
 
 /// Where the client id and secret go in the token request: form fields or HTTP Basic.
 enum class client_auth { body, basic };
@@ -137,10 +131,12 @@ struct account {
 /// apac → sy.da.liveperson.net (https://developers.liveperson.com/data-access-api-overview.html).
 std::string effective_base_url(const account& a);
 
-/// `store:` — the SQLite database settings.
+/// `store:` as the file sets it. Each key is nullopt when the file leaves it out: the store's own
+/// settings (`sqlite::settings`) hold the defaults, and the composition root applies these over
+/// them (`cli/compose.cpp`).
 struct store_settings {
-  synchronous_mode synchronous = synchronous_mode::normal;
-  unsigned file_mode = 0600;  ///< permission bits for a new database file
+  std::optional<std::string> synchronous;  ///< "normal" or "full" (PRAGMA synchronous)
+  std::optional<unsigned> file_mode;       ///< permission bits for a new database file
   bool operator==(const store_settings&) const = default;
 };
 
@@ -151,30 +147,32 @@ struct log_settings {
   bool operator==(const log_settings&) const = default;
 };
 
-/// `client:` — the HTTP client.
+/// `client:` as the file sets it; nullopt: left out. The defaults are those of
+/// `http::client_settings` (and `sync::account_settings` for `clock_skew_warning`), applied by
+/// the composition root.
 struct client_settings {
-  std::string ca_file;  ///< PEM bundle; empty: the system store
-  std::chrono::milliseconds connect_timeout{10'000};
-  std::chrono::milliseconds tls_handshake_timeout{10'000};
-  std::chrono::milliseconds io_timeout{60'000};        ///< longest silence within a request
-  std::chrono::milliseconds request_timeout{300'000};  ///< whole request, body included
-  int max_concurrent_downloads = 8;
-  int max_per_host = 4;
-  bool allow_insecure_http = false;  ///< plain http to hosts other than loopback
+  std::optional<std::string> ca_file;  ///< PEM bundle; empty: the system store
+  std::optional<std::chrono::milliseconds> connect_timeout;
+  std::optional<std::chrono::milliseconds> tls_handshake_timeout;
+  std::optional<std::chrono::milliseconds> io_timeout;       ///< longest silence within a request
+  std::optional<std::chrono::milliseconds> request_timeout;  ///< whole request, body included
+  std::optional<int> max_concurrent_downloads;
+  std::optional<int> max_per_host;
+  std::optional<bool> allow_insecure_http;  ///< plain http to hosts other than loopback
   /// Host and server clocks further apart than this (the server's from its `Date` header) are a
   /// warning in the log and in `status`.
-  std::chrono::milliseconds clock_skew_warning{300'000};
+  std::optional<std::chrono::milliseconds> clock_skew_warning;
   bool operator==(const client_settings&) const = default;
 };
 
-/// `retry:` — retries within one request (LivePerson's retry policy:
-/// https://developers.liveperson.com/retry-policy-recommendations.html).
+/// `retry:` as the file sets it — retries within one request (LivePerson's retry policy:
+/// https://developers.liveperson.com/retry-policy-recommendations.html); the defaults are
+/// `http::retry_settings`'s.
 struct retry_settings {
-  int max_attempts = 4;  ///< tries per request, the first included (≥ 1)
-  /// Wait before retry n (1-based) is delays[min(n, size) - 1]; never empty.
-  std::vector<std::chrono::milliseconds> delays{std::chrono::seconds{5}, std::chrono::seconds{10},
-                                                std::chrono::seconds{15}};
-  std::chrono::milliseconds max_retry_after{300'000};  ///< cap on an honoured Retry-After
+  std::optional<int> max_attempts;  ///< tries per request, the first included (≥ 1)
+  /// Wait before retry n (1-based) is delays[min(n, size) - 1]; never empty when set.
+  std::optional<std::vector<std::chrono::milliseconds>> delays;
+  std::optional<std::chrono::milliseconds> max_retry_after;  ///< cap on an honoured Retry-After
   bool operator==(const retry_settings&) const = default;
 };
 
@@ -198,7 +196,8 @@ struct account_defaults {
   bool operator==(const account_defaults&) const = default;
 };
 
-/// The whole configuration, defaults filled in.
+/// The whole configuration, defaults filled in — except `store`, `client` and `retry`, which hold
+/// what the file set; their defaults belong to the modules that use them.
 struct config {
   std::string database;  ///< SQLite file path (required)
   /// Downloads in flight and quarantined bodies; default `<database>.spool`.
@@ -277,7 +276,9 @@ config load_string(std::string_view yaml, std::string_view source_name, const en
 /// (an error naming the key), so printed text used as a config fails at once, not with a 401.
 inline constexpr std::string_view redacted_placeholder = "***";
 
-/// The effective configuration as YAML with every default written out. Credentials (the four
+/// The configuration as YAML: every key the file set, and every default of the sections whose
+/// defaults live here (`validate-config --print` first fills `store`, `client` and `retry` from
+/// their modules' defaults, `cli::effective_config`, so it writes every key). Credentials (the four
 /// OAuth 1.0a values, client_id and client_secret) are shown as they were written when that is a
 /// reference — `<key>_file: path` or "${NAME}" — and as "***" when they were literal values;
 /// token_url, token_host, csds_url, client_auth and scope are shown. `load_string(to_yaml(c), ...)`

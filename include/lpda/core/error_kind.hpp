@@ -9,6 +9,9 @@
 /// - `check`: 78 for `failure_scope::account`, 75 for `unreachable`, else 1;
 /// - a store that cannot be opened or written (cli/commands.hpp): `exit_code` of the local
 ///   (`failure_scope::poll`) kinds, else 1;
+/// - a command stopped opening or reading its own input — `decode`'s file, the database of
+///   `snapshot` and `report`, `run`'s listen address (`input_exit_code`): 66 for
+///   `missing_input`, 78 for the kinds a person must fix, else the command's own code;
 /// - the metrics: `label`.
 #include "lpda/core/error.hpp"
 
@@ -27,6 +30,7 @@ enum class failure_scope {
 /// Process exit codes an error kind leads to (sysexits.h values; `lpda::cli` names them).
 inline constexpr int exit_code_failure = 1;     ///< a person should look, nothing urgent
 inline constexpr int exit_code_temporary = 75;  ///< EX_TEMPFAIL: a later run may succeed
+inline constexpr int exit_code_no_input = 66;   ///< EX_NOINPUT: the input is missing or unreadable
 inline constexpr int exit_code_config = 78;     ///< EX_CONFIG: a person must act
 
 /// One row of the table.
@@ -49,6 +53,9 @@ struct error_kind_traits {
   /// must act (credentials refused, a database schema newer than this binary, a bad config),
   /// `exit_code_temporary` for `temporary` kinds, else `exit_code_failure`.
   int exit_code;
+  /// The input a command was given (a file, a database) is missing or cannot be read: a command
+  /// stopped by it while reading that input exits `exit_code_no_input`.
+  bool missing_input;
 };
 
 /// The row of `kind`. Every enumerator of `errc` has one.
@@ -60,6 +67,14 @@ const error_kind_traits* traits_of(const boost::system::error_code& code) noexce
 
 /// The whole table, in the order of `errc` (for tests and documentation).
 std::span<const error_kind_traits> error_kind_table() noexcept;
+
+/// The exit code of a command stopped while opening or reading its own input (`decode`'s file,
+/// the database of `snapshot` and `report`, `run`'s listen address): `exit_code_no_input` for a
+/// `missing_input` kind, `exit_code_config` for a kind whose `exit_code` it is (a bad config value,
+/// a database newer than this binary), else `otherwise`, the command's code for any other failure
+/// (65 for `decode`'s data, 75 for a port in use, 1); `otherwise` too for a code of another
+/// category.
+int input_exit_code(const boost::system::error_code& code, int otherwise) noexcept;
 
 /// Exit codes ranked best to worst for a run with several failures: 0, then 75 (temporary),
 /// then 1, then 78 (a person must act) and every other code. Returns the worse of `a` and `b`

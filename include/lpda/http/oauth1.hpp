@@ -6,6 +6,7 @@
 /// Everything here is pure except `oauth1_signer`, whose clock and nonce generator are injected.
 #include "lpda/core/clock.hpp"
 #include "lpda/core/error.hpp"
+#include "lpda/core/oauth1_credentials.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -16,13 +17,8 @@
 
 namespace lpda::http {
 
-/// LivePerson's four API-key values. Secrets: never log or print them.
-struct oauth1_credentials {
-  std::string consumer_key;     ///< "App key"
-  std::string consumer_secret;  ///< "Secret"
-  std::string token;            ///< "Access token"
-  std::string token_secret;     ///< "Access token secret"
-};
+/// LivePerson's four API-key values (`lpda::oauth1_credentials`).
+using oauth1_credentials = lpda::oauth1_credentials;
 
 /// A (name, value) pair, decoded (not percent-encoded).
 using param = std::pair<std::string, std::string>;

@@ -1,5 +1,6 @@
 #pragma once
-/// Settings of the HTTP client and its retry policy (mapped from the YAML config by `config`).
+/// Settings of the HTTP client and its retry policy. Their defaults are the defaults of the YAML
+/// config's `client:` and `retry:` sections, which the composition root applies over them.
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -13,7 +14,7 @@ struct client_settings {
   std::string ca_file;
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};        ///< TCP connect
   std::chrono::milliseconds tls_handshake_timeout{std::chrono::seconds(10)};  ///< TLS handshake
-  /// Each read/write (idle); the same default as the config's `client.io_timeout`.
+  /// Each read/write (idle).
   std::chrono::milliseconds io_timeout{std::chrono::seconds(60)};
   /// Whole attempt (connect to last body byte); bounds a server that drips bytes.
   std::chrono::milliseconds request_timeout{std::chrono::minutes(5)};

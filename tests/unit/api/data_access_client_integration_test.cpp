@@ -46,8 +46,8 @@ struct fake_api {
   reply answer(const received_request& rq) const {
     reply r;
     const auto [path, query] = split_target(rq.target);
-    if (!verify_oauth1(rq.header("Authorization"), rq.method, base + path, query,
-                       creds.consumer_secret, creds.token_secret)) {
+    if (!verify_oauth1(rq.header("Authorization"), rq.method, base + path, query, creds.app_secret,
+                       creds.access_token_secret)) {
       r.status = 401;
       r.body =
           "<error><time>2018-01-25T01:19:15.196-05:00</time><message>Unauthorized "

@@ -104,4 +104,20 @@ TEST_SUITE("core") {
     CHECK(lpda::worse_exit_code(78, 64) == 78);
     CHECK(lpda::worse_exit_code(0, 0) == 0);
   }
+
+  TEST_CASE("input_exit_code - 66 for an unreadable input - 78 for what a person must fix") {
+    for (const auto& row : lpda::error_kind_table()) {
+      CAPTURE(row.label);
+      CHECK(row.missing_input == (row.kind == errc::unreadable));
+    }
+    const auto code = [](errc e) { return lpda::make_error_code(e); };
+    CHECK(lpda::input_exit_code(code(errc::unreadable), 65) == 66);
+    CHECK(lpda::input_exit_code(code(errc::store_schema), 1) == 78);
+    CHECK(lpda::input_exit_code(code(errc::config_invalid), 75) == 78);
+    CHECK(lpda::input_exit_code(code(errc::network), 75) == 75);
+    CHECK(lpda::input_exit_code(code(errc::gzip_corrupt), 65) == 65);
+    CHECK(lpda::input_exit_code(code(errc::store_io), 1) == 1);
+    CHECK(lpda::input_exit_code(
+              boost::system::errc::make_error_code(boost::system::errc::address_in_use), 75) == 75);
+  }
 }

@@ -73,9 +73,9 @@ TEST_SUITE("http") {
           percent_encode("tR3+Ty81lMeYAr/Fid0kMTYa/WM="));
     // The published base string of that example.
     const std::vector<param> oauth = {
-        {"oauth_consumer_key", creds.consumer_key}, {"oauth_token", creds.token},
-        {"oauth_signature_method", "HMAC-SHA1"},    {"oauth_timestamp", "1191242096"},
-        {"oauth_nonce", "kllo9940pd9333jh"},        {"oauth_version", "1.0"}};
+        {"oauth_consumer_key", creds.app_key},   {"oauth_token", creds.access_token},
+        {"oauth_signature_method", "HMAC-SHA1"}, {"oauth_timestamp", "1191242096"},
+        {"oauth_nonce", "kllo9940pd9333jh"},     {"oauth_version", "1.0"}};
     CHECK(signature_base_string("GET", url, oauth).value() ==
           "GET&http%3A%2F%2Fphotos.example.net%2Fphotos&file%3Dvacation.jpg%26oauth_consumer_key%"
           "3Ddpf43f3p2l4k3l03%26oauth_nonce%3Dkllo9940pd9333jh%26oauth_signature_method%3DHMAC-"
