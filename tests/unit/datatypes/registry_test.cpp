@@ -23,16 +23,6 @@ namespace tu = lpda::decode::test_util;
 
 namespace {
 
-// The registry line of the test-only type (done once per process, whatever the test order).
-void register_probe_type() {
-  static const bool done = [] {
-    dt::add(dt::data_type{probe_type::name, "probes", &probe_type::open_file,
-                          &probe_type::write_text});
-    return true;
-  }();
-  (void)done;
-}
-
 std::vector<std::string> registered_names() {
   std::vector<std::string> out;
   for (const auto* t : dt::all()) out.push_back(t->name);
@@ -73,7 +63,7 @@ text_result decode_through_registry(const dt::data_type& type, const std::filesy
 TEST_SUITE("datatypes") {
   TEST_CASE("the names config checks against are the registry's types") {
     CHECK(dt::known_names() == registered_names());
-    register_probe_type();
+    probe_type::register_type();
     CHECK(dt::known_names() == registered_names());
   }
 
@@ -99,7 +89,7 @@ TEST_SUITE("datatypes") {
   }
 
   TEST_CASE("a test-only data type decodes through the registry once added") {
-    register_probe_type();
+    probe_type::register_type();
     const auto* probe = dt::find(probe_type::name);
     REQUIRE(probe != nullptr);
     CHECK(is_known(probe_type::name));
@@ -149,7 +139,7 @@ TEST_SUITE("datatypes") {
   }
 
   TEST_CASE("adding a type twice or without its functions is refused") {
-    register_probe_type();
+    probe_type::register_type();
     CHECK_THROWS_AS(dt::add(dt::data_type{probe_type::name, "probes",
                                           &probe_type::open_file, &probe_type::write_text}),
                     std::invalid_argument);
@@ -163,7 +153,7 @@ TEST_SUITE("datatypes") {
   }
 
   TEST_CASE("config validation accepts a registered type and lists every type when refusing") {
-    register_probe_type();
+    probe_type::register_type();
     const auto env = lpda::config::environment::from_map({});
     const std::string ok_text =
         "database: d.db\n"

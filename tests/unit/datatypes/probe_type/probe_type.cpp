@@ -1,5 +1,6 @@
 #include "probe_type.hpp"
 
+#include "lpda/datatypes/registry.hpp"
 #include "lpda/decode/record_mapping.hpp"
 
 #include <array>
@@ -100,6 +101,14 @@ result<std::uint64_t> write_text(record_source& source, decode::text_format form
   auto* probes = as_typed<probe>(source);
   if (!probes) throw std::logic_error("probe_type::write_text: not a source of probes");
   return decode::write_text(*probes, format, columns, out);
+}
+
+void register_type() {
+  static const bool done = [] {
+    datatypes::add(datatypes::data_type{name, "probes", &open_file, &write_text});
+    return true;
+  }();
+  (void)done;
 }
 
 }  // namespace lpda::test::probe_type

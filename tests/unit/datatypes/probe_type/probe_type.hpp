@@ -34,6 +34,9 @@ std::unique_ptr<decode::mapped_decoder<probe>> from_bytes(std::string bytes,
 result<std::unique_ptr<record_source>> open_file(const std::filesystem::path& path,
                                                  const decode::limits& lim);
 
+/// Its registry line: `datatypes::add` of this type, once per process (later calls do nothing).
+void register_type();
+
 /// `decode` columns: id,value (CSV: an absent value is an empty field).
 result<std::uint64_t> write_text(record_source& source, decode::text_format format,
                                  std::ostream& out);
