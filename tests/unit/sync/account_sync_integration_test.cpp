@@ -11,6 +11,7 @@
 #include "lpda/sync/store_worker.hpp"
 
 #include "run_awaitable.hpp"
+#include "sync_test_support.hpp"
 #include "test_server.hpp"
 #include "test_support.hpp"
 
@@ -49,9 +50,7 @@ std::string entry(const std::string& name, const std::string& href) {
 }
 
 std::string file_name(int part) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%05d", part);
-  return "Agent." + std::to_string(h9) + "." + std::to_string(h10) + ".part-" + buf + "-0";
+  return lpda::test::sync::file_key("Agent", h9, h10, part);
 }
 
 // An IMF-fixdate (RFC 9110 §5.6.7) of epoch ms, written with the C library, not the parser under
@@ -91,13 +90,9 @@ struct fake_api {
             r.body = listing;
             return r;
           }
-          ++downloads[path];
-          if (const auto it = bodies.find(path); it != bodies.end()) {
-            r.body = it->second;
-            return r;
-          }
-          r.status = 404;
-          return r;
+          auto d = lpda::test::sync::download(bodies, downloads, path);
+          d.headers = std::move(r.headers);
+          return d;
         });
     base = "http://127.0.0.1:" + std::to_string(server->port());
   }
@@ -147,14 +142,6 @@ struct harness {
   lpda::sync::store_worker store;
   lpda::sync::account_settings settings;
 
-  static lpda::http::retry_settings retry() {
-    lpda::http::retry_settings r;
-    r.max_attempts = 1;
-    r.delays = {5ms};
-    r.throttle_min = 5ms;
-    r.jitter = 0ms;
-    return r;
-  }
   static std::unique_ptr<lpda::store::database> open_db(const lpda::test::temp_dir& d) {
     lpda::sqlite::settings s;
     s.path = d / "lpda.db";
@@ -169,7 +156,7 @@ struct harness {
   std::int64_t host_clock() const { return host_now.value_or(lpda::system_now_ms()); }
 
   harness(const fake_api& api, int quarantine_after)
-      : http(io.get_executor(), {}, retry()),
+      : http(io.get_executor(), {}, lpda::test::sync::one_attempt()),
         client(http, auth, {api.base, account, {"127.0.0.1"}},
                lpda::http::server_clock([this] { return host_clock(); },
                                         [this] { return steady_ms; })),
@@ -189,11 +176,7 @@ struct harness {
   }
 
   std::map<std::string, lpda::store::file_record> ledger() {
-    auto files = store.database_unsafe().list_files(account, std::nullopt);
-    REQUIRE(files.has_value());
-    std::map<std::string, lpda::store::file_record> out;
-    for (auto& f : *files) out[f.key] = f;
-    return out;
+    return lpda::test::sync::ledger_of(store, account);
   }
 };
 
@@ -298,7 +281,7 @@ TEST_SUITE("integration_sync") {
     CHECK(api.downloads_of("/f/a.gz") == 2);
   }
 
-  TEST_CASE("an empty 200 body is stored with a warning; spool and quarantine are private") {
+  TEST_CASE("an empty 200 body is stored with a warning while spool and quarantine stay private") {
     fake_api api;
     const std::string empty = file_name(0), zip = file_name(1);
     api.set_listing("[" + entry(empty, api.base + "/f/empty.gz") + "," +
