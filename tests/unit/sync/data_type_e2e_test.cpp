@@ -5,13 +5,12 @@
 // the ledger and the watermark.
 //
 // What the type needed besides its folder and its registry line (`datatypes::add`, here
-// `register_probe_type`):
+// `probe_type::register_type`):
 // - the one line handing its store part to the store, `types.push_back(<type>::sqlite::
 //   data_type())` in src/cli/compose.cpp `sqlite_data_types()` (done here by `open_db`): the
 //   SQLite store knows no data type, so the composition root lists the parts it opens with;
-// - its generator in lpda-emulator (tests/emulator), for the product's integration tests against
-// the
-//   emulator — this test serves hand-written files instead, so it needs none;
+// - its generator in lpda-emulator (tests/emulator), for the product's integration tests
+//   against the emulator; this test serves hand-written files instead, so it needs none;
 // - nothing in sync, api, http, the ledger, the watermark or the quarantine: they take the type by
 //   name from `account_settings::data_types`, and the decoder from the registry.
 // One place still needs a change before a real type ships (src/sqlite/migrations.cpp): a type's
@@ -22,7 +21,6 @@
 // table" (its writer's statements). A fresh file, as here, or one already converted is unaffected.
 #include "lpda/agent_activity/sqlite/store.hpp"
 #include "lpda/api/data_access_client.hpp"
-#include "lpda/datatypes/registry.hpp"
 #include "lpda/http/auth.hpp"
 #include "lpda/http/client.hpp"
 #include "lpda/sqlite/database.hpp"
@@ -33,6 +31,7 @@
 #include "probe_type/sqlite/probe_store.hpp"
 
 #include "run_awaitable.hpp"
+#include "sync_test_support.hpp"
 #include "test_server.hpp"
 #include "test_support.hpp"
 
@@ -41,7 +40,6 @@
 #include <doctest/doctest.h>
 #include <boost/asio/io_context.hpp>
 
-#include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -65,19 +63,8 @@ constexpr std::int64_t h9 = 1767258000000;
 constexpr std::int64_t h10 = h9 + 3600000;
 constexpr std::int64_t first_now = h10 + 1800000;
 
-void register_probe_type() {
-  static const bool done = [] {
-    lpda::datatypes::add(lpda::datatypes::data_type{
-        probe_type::name, "probes", &probe_type::open_file, &probe_type::write_text});
-    return true;
-  }();
-  (void)done;
-}
-
 std::string key_of(int part) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%05d", part);
-  return "Probe." + std::to_string(h9) + "." + std::to_string(h10) + ".part-" + buf + "-0";
+  return lpda::test::sync::file_key("Probe", h9, h10, part);
 }
 
 // A Data Access envelope (one NDJSON line) holding `records` (JSON objects, written out).
@@ -112,13 +99,7 @@ struct fake_api {
             r.body = R"({"dataAccessFiles": {"@id": "42", "file": [)" + files + "]}}";
             return r;
           }
-          ++downloads[path];
-          if (const auto it = bodies.find(path); it != bodies.end()) {
-            r.body = it->second;
-            return r;
-          }
-          r.status = 404;
-          return r;
+          return lpda::test::sync::download(bodies, downloads, path);
         });
     base = "http://127.0.0.1:" + std::to_string(server->port());
   }
@@ -151,14 +132,6 @@ struct harness {
   lpda::sync::account_settings settings;
   std::int64_t host_now = first_now;
 
-  static lpda::http::retry_settings retry() {
-    lpda::http::retry_settings r;
-    r.max_attempts = 1;
-    r.delays = {5ms};
-    r.throttle_min = 5ms;
-    r.jitter = 0ms;
-    return r;
-  }
   // As the composition root opens it: every data type's store part.
   static std::unique_ptr<lpda::store::database> open_db(const lpda::test::temp_dir& d) {
     lpda::sqlite::settings s;
@@ -168,12 +141,12 @@ struct harness {
   }
 
   harness(const fake_api& api, int quarantine_after)
-      : http(io.get_executor(), {}, retry()),
+      : http(io.get_executor(), {}, lpda::test::sync::one_attempt()),
         client(
             http, auth, {api.base, account, {"127.0.0.1"}},
             lpda::http::server_clock([this] { return host_now; }, [] { return std::int64_t{0}; })),
         store(open_db(dir)) {
-    register_probe_type();
+    probe_type::register_type();
     settings.account_id = account;
     settings.data_types = {probe_type::name};
     settings.quarantine_after = quarantine_after;
@@ -191,11 +164,7 @@ struct harness {
   }
 
   std::map<std::string, lpda::store::file_record> ledger() {
-    auto files = store.database_unsafe().list_files(account, std::nullopt);
-    REQUIRE(files.has_value());
-    std::map<std::string, lpda::store::file_record> out;
-    for (auto& f : *files) out[f.key] = f;
-    return out;
+    return lpda::test::sync::ledger_of(store, account);
   }
 
   std::optional<std::int64_t> watermark() {
