@@ -60,9 +60,9 @@ ALTER TABLE checkpoints ADD COLUMN last_error_since_ms INTEGER;
 )sql";
 
 constexpr std::array<migration, 3> core_migrations{{
-    {1, 1, "tables: files, checkpoints", core1_ledger},
-    {2, 3, "checkpoints: server_time_ms, clock_skew_ms", core2_clock},
-    {3, 4, "checkpoints: last_error, last_error_since_ms", core3_last_error},
+    {1, 1, "tables: files, checkpoints", core1_ledger, 1},
+    {2, 3, "checkpoints: server_time_ms, clock_skew_ms", core2_clock, 3},
+    {3, 4, "checkpoints: last_error, last_error_since_ms", core3_last_error, 4},
 }};
 
 constexpr component core{"core", core_migrations};

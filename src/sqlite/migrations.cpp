@@ -6,9 +6,9 @@
 namespace lpda::sqlite {
 namespace {
 
-// The generation this build writes: the global version of the last migration before
-// schema_migrations, which a converted file keeps. Raised by the first migration that builds
-// without schema_migrations must not write past (docs/schema.md).
+// The largest user_version this build writes and opens: the global version of the last migration
+// before schema_migrations, which a converted file keeps. Raised together with the first migration
+// that builds without schema_migrations must not read past (`migration::generation`).
 constexpr int format_generation = 4;
 
 // The scheme's own table, created with the conversion (it cannot be a migration of a component:
@@ -104,9 +104,9 @@ void migrate(connection& c, const std::vector<const component*>& components) {
   // A current schema needs no write lock: readers (status, report) must not wait on, or be
   // refused by, a writer's long transaction just to learn nothing is to migrate.
   if (!db.tableExists("schema_migrations")) {
-    // The conversion: a file at user_version N applied exactly the migrations of generation ≤ N
-    // (the global versions 1..4 map onto the components' first migrations), recorded here with
-    // the conversion's time. One transaction: a kill leaves the file as it was.
+    // The conversion: a file at user_version N applied exactly the migrations whose
+    // legacy_version is 1..N (the global versions 1..4 map onto the first migrations of core and
+    // agentActivity), recorded here with the conversion's time; every other migration runs below. One transaction: a kill leaves the file as it was.
     auto r = c.write("conversion to schema_migrations", [&] {
       if (db.tableExists("schema_migrations")) return;  // another process converted meanwhile
       const int found = c.user_version();
@@ -115,7 +115,7 @@ void migrate(connection& c, const std::vector<const component*>& components) {
       for (const component* comp : components) {
         const std::string name(comp->name);
         for (const auto& m : comp->migrations) {
-          if (m.generation > found) continue;
+          if (m.legacy_version == 0 || m.legacy_version > found) continue;
           auto& st = c.stmt(sql_record_migration);
           reset_guard g(st);
           bind_text(st, 1, name);

@@ -25,14 +25,19 @@ namespace lpda::sqlite {
 /// edited: a change is a new migration.
 struct migration {
   int number;  ///< 1, 2, ...: its place in the component
-  /// The `PRAGMA user_version` a file has at least once this migration is applied: builds older
-  /// than `schema_migrations` refuse a file whose user_version is above theirs. Migrations of the
-  /// scheme before `schema_migrations` carry the global version that applied them (1..4): a file
-  /// at user_version N has applied exactly those with generation ≤ N. Every later migration
-  /// carries a generation above 4 (docs/schema.md).
+  /// The least `PRAGMA user_version` a file has once this migration is applied. Builds from
+  /// before `schema_migrations` check nothing else, so a migration changing what they read or
+  /// write (a table or view of `core` or `agentActivity`) carries a generation above 4 and raises
+  /// `latest_schema_version()` with it; a migration they never see (a new component's tables)
+  /// carries 0 and leaves user_version as it is. 1..4 belong to the migrations listed with a
+  /// `legacy_version` (docs/schema.md, "Schema versions").
   int generation;
   std::string_view description;  ///< one line, for logs and `schema_migrations.description`
   std::string_view sql;          ///< statements run by `sqlite3_exec`
+  /// The global version (1..4) that applied this migration before `schema_migrations` existed:
+  /// converting a file at user_version N records exactly the migrations with a legacy_version in
+  /// 1..N as applied. 0 for every migration added since: conversion never records it, so it runs.
+  int legacy_version = 0;
 };
 
 /// A part of the schema numbering its own migrations: "core" (ledger, checkpoints) or a data

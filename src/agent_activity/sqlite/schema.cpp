@@ -117,8 +117,8 @@ GROUP BY account_id, agent_id, day;
 )sql";
 
 constexpr std::array<lpda::sqlite::migration, 2> aa_migrations{{
-    {1, 1, "tables: agent_activity_events, agents, agent_sessions", aa1_tables},
-    {2, 2, "views: agent_state_intervals, agent_daily_availability", aa2_views},
+    {1, 1, "tables: agent_activity_events, agents, agent_sessions", aa1_tables, 1},
+    {2, 2, "views: agent_state_intervals, agent_daily_availability", aa2_views, 2},
 }};
 
 }  // namespace

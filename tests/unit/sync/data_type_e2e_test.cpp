@@ -13,12 +13,8 @@
 //   against the emulator; this test serves hand-written files instead, so it needs none;
 // - nothing in sync, api, http, the ledger, the watermark or the quarantine: they take the type by
 //   name from `account_settings::data_types`, and the decoder from the registry.
-// One place still needs a change before a real type ships (src/sqlite/migrations.cpp): a type's
-// migration must carry a `generation` of at most 4, the one this build writes (a higher one is
-// refused at open), yet converting a file from before `schema_migrations` at user_version 4
-// records every migration of generation <= 4 as applied without running it. So a new type's
-// migration 1 on such a file is recorded and never run, and every open after fails with "no such
-// table" (its writer's statements). A fresh file, as here, or one already converted is unaffected.
+// A file from before `schema_migrations` converts with the type's migration run, not recorded
+// unrun: the type's migration carries no `legacy_version` (the last test case).
 #include "lpda/agent_activity/sqlite/store.hpp"
 #include "lpda/api/data_access_client.hpp"
 #include "lpda/http/auth.hpp"
@@ -132,20 +128,23 @@ struct harness {
   lpda::sync::account_settings settings;
   std::int64_t host_now = first_now;
 
-  // As the composition root opens it: every data type's store part.
-  static std::unique_ptr<lpda::store::database> open_db(const lpda::test::temp_dir& d) {
+  // As the composition root opens it: every data type's store part; on a copy of `seed` when
+  // one is given.
+  static std::unique_ptr<lpda::store::database> open_db(const lpda::test::temp_dir& d,
+                                                        const std::filesystem::path& seed) {
     lpda::sqlite::settings s;
     s.path = d / "lpda.db";
+    if (!seed.empty()) std::filesystem::copy_file(seed, s.path);
     return std::make_unique<lpda::sqlite::database>(lpda::sqlite::database::open(
         s, {lpda::agent_activity::sqlite::data_type(), probe_type::sqlite::data_type()}));
   }
 
-  harness(const fake_api& api, int quarantine_after)
+  harness(const fake_api& api, int quarantine_after, const std::filesystem::path& seed = {})
       : http(io.get_executor(), {}, lpda::test::sync::one_attempt()),
         client(
             http, auth, {api.base, account, {"127.0.0.1"}},
             lpda::http::server_clock([this] { return host_now; }, [] { return std::int64_t{0}; })),
-        store(open_db(dir)) {
+        store(open_db(dir, seed)) {
     probe_type::register_type();
     settings.account_id = account;
     settings.data_types = {probe_type::name};
@@ -321,5 +320,28 @@ TEST_SUITE("integration_sync") {
       CHECK(lpda::test::read_file(f.path()) == api.bodies.at("/f/1.gz"));
     }
     CHECK(kept == 1);
+  }
+
+  TEST_CASE("a new type's tables are created on a database written before schema_migrations") {
+    // tests/data/store/lpda-v4.db: user_version 4, no schema_migrations, 60 Agent Activity events
+    // (tests/data/README.md). Converting it records core and agentActivity's migrations as
+    // applied; the probe type's migration 1 must run.
+    fake_api api;
+    api.serve(0, envelope(R"({"id":"a","value":1},{"id":"b","value":2})"));
+    harness h(api, 2, lpda::test::data_dir() / "store" / "lpda-v4.db");
+
+    auto r = h.poll();
+    CHECK_FALSE(r.error.has_value());
+    CHECK(r.files_done == 1);
+    CHECK(r.events_inserted == 2);
+    CHECK(h.probes().size() == 2);
+    CHECK(h.count("SELECT count(*) FROM schema_migrations WHERE component = 'probeType'") == 1);
+    CHECK(h.count("SELECT count(*) FROM schema_migrations") == 6);
+    CHECK(h.count("SELECT count(*) FROM agent_activity_events") == 60);
+    CHECK(h.count("PRAGMA user_version") == 4);
+    // Opened again: nothing more to apply, the rows stay.
+    { auto again = harness::open_db(h.dir, {}); }
+    CHECK(h.count("SELECT count(*) FROM schema_migrations") == 6);
+    CHECK(h.probes().size() == 2);
   }
 }

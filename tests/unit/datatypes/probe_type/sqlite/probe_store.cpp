@@ -15,9 +15,10 @@ namespace {
 
 using lpda::sqlite::hot_statement;
 
-// Generation 4, the one this build writes (src/sqlite/migrations.cpp refuses a higher one).
+// Generation 0: builds from before schema_migrations never read this table, so it leaves the
+// user_version guard as it is; no legacy_version, so converting an old file runs it.
 constexpr std::array<lpda::sqlite::migration, 1> migrations{{
-    {1, 4, "probes table", R"sql(
+    {1, 0, "probes table", R"sql(
 CREATE TABLE probes (
   account_id      TEXT    NOT NULL,
   id              TEXT    NOT NULL,
