@@ -14,7 +14,6 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
 if(LPDA_BUILD_TESTS)
   find_package(doctest REQUIRED)
-  include(${doctest_DIR}/doctest.cmake)
 endif()
 
 # RapidJSON's Debian config exports only include dirs; wrap them in a target.

@@ -53,7 +53,6 @@ function(lpda_test name)
   add_executable(${name} ${ARG_SOURCES} ${PROJECT_SOURCE_DIR}/tests/support/doctest_main.cpp)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} doctest::doctest lpda_test_support
                                         lpda_warnings lpda_sanitizers)
-  # Paths reach the tests as compile definitions of lpda_test_support (an ENVIRONMENT list here
-  # would be split by doctest_discover_tests and swallow the LABELS).
-  doctest_discover_tests(${name} ADD_LABELS 1)
+  # One ctest test per test case, labelled with its TEST_SUITE (cmake/LpdaDiscoverTests.cmake).
+  lpda_discover_tests(${name})
 endfunction()
