@@ -115,8 +115,8 @@ int run(int argc, char** argv) {
       "backfill", "Fetch and store the files of a past range; the watermark is not moved");
   backfill_cmd->add_option("--account", backfill_opts.account, "account id")->required();
   backfill_cmd->add_option("--from", backfill_opts.from,
-                           "start: ISO 8601 date (2026-01-01, 2026-01-01T06:00:00Z) or a "
-                           "duration before now (7d, 12h); at most 29 days back (files are kept "
+                           "start: ISO 8601 date (2026-01-01, 2026-01-01T06:00:00Z), epoch ms "
+                           "or a duration before now (7d, 12h); at most 29 days back (files are kept "
                            "30 days), an earlier start is moved there")
       ->required();
   backfill_cmd->add_option("--to", backfill_opts.to, "end, same forms (default: now)");
@@ -137,7 +137,8 @@ int run(int argc, char** argv) {
   wm_cmd->add_option("--account", wm_opts.account, "account id")->required();
   wm_cmd->add_option("--data-type", wm_opts.data_type, "data type")->capture_default_str();
   auto* wm_to = wm_cmd->add_option("--to", wm_opts.to,
-                                   "ISO 8601 date or date-time, or a duration before now (3d)");
+                                   "ISO 8601 date or date-time, epoch ms, or a duration before now "
+                                   "(3d)");
   auto* wm_clear = wm_cmd->add_flag("--clear", wm_opts.clear,
                                     "forget the watermark: the next poll starts at initial_start");
   wm_to->excludes(wm_clear);

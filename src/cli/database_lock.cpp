@@ -23,14 +23,20 @@ std::string line_of(int fd) {
 
 // "lpda-sync run, pid 1234" from the holder's line; the file may be empty or stale when its
 // writer died between taking the lock and writing it.
-std::string holder_of(int fd) {
+// Who holds the lock, from the line it wrote: a description and its pid (empty when unknown).
+struct holder_line {
+  std::string description;
+  std::string pid;
+};
+
+holder_line holder_of(int fd) {
   std::istringstream words(line_of(fd));
   std::string pid, command;
   words >> pid >> command;
   if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos)
-    return "another lpda-sync process (pid unknown)";
+    return {"another lpda-sync process (pid unknown)", {}};
   if (command.find('=') != std::string::npos) command.clear();
-  return "lpda-sync " + (command.empty() ? std::string() : command + ", ") + "pid " + pid;
+  return {"lpda-sync " + (command.empty() ? std::string() : command + ", ") + "pid " + pid, pid};
 }
 
 }  // namespace
@@ -48,14 +54,15 @@ result<database_lock> database_lock::acquire(const std::string& path, const std:
     return error(errc::store_io, "cannot open the lock file " + path + ": " + std::strerror(errno));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
-    std::string holder = err == EWOULDBLOCK ? holder_of(fd) : std::string();
+    const holder_line who = err == EWOULDBLOCK ? holder_of(fd) : holder_line{};
     ::close(fd);
     if (err != EWOULDBLOCK)
       return error(errc::store_io, "cannot lock " + path + ": " + std::strerror(err));
     return error(errc::store_busy,
-                 holder + " is using " + database + " (it holds the lock " + path +
-                     "); stop it first: `systemctl stop lpda-sync` for the service, else "
-                     "`kill -TERM <pid>`");
+                 who.description + " is using " + database + " (it holds the lock " + path +
+                     "); stop it first: `systemctl stop lpda-sync` for the service, else `kill "
+                     "-TERM " +
+                     (who.pid.empty() ? std::string("<pid>") : who.pid) + "`");
   }
   database_lock lock(fd, std::string(command));
   if (writable) lock.write_line({});

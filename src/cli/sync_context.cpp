@@ -177,10 +177,14 @@ void log_report(const sync::poll_report& r) {
       r.account_id, r.data_type, r.files_listed, r.files_skipped, r.files_done, r.events_read,
       r.events_inserted, r.bytes_downloaded, r.files_failed, r.files_quarantined,
       r.is_backfill ? std::string() : "; watermark " + wm);
+  // A poll that stopped early (its listing failed, credentials refused, the store failed) is an
+  // error; one that only left files to retry is a warning (docs/operations.md, "Logs").
   if (r.ok())
     spdlog::info("{}", msg);
+  else if (r.error)
+    spdlog::error("{}; stopped: {}", msg, r.error->what());
   else
-    spdlog::warn("{}{}", msg, r.error ? "; stopped: " + r.error->what() : std::string());
+    spdlog::warn("{}", msg);
 }
 
 int exit_code_for(const std::vector<sync::poll_report>& reports, bool any_crash) {

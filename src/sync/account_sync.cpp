@@ -54,10 +54,8 @@ asio::awaitable<std::vector<bool>> sync_slices(api::data_access_client* client, 
     if (!run.files.empty() && !run.fatal) co_await detail::run_slice(&run);
     complete[i] = run.complete && !run.fatal;
     if (run.fatal) {
+      // Logged once, at error, with the poll's summary line (cli log_report).
       report->error = run.fatal;
-      if (stops_account(run.fatal->code))
-        spdlog::error("account={} data_type={}: not authorized, poll stopped: {}", account,
-                      data_type, run.fatal->what());
       break;
     }
   }
@@ -201,8 +199,12 @@ asio::awaitable<poll_report> poll_data_type(api::data_access_client* client, sto
   if (report.error)
     poll_error = report.error->what();
   else if (!report.ok())
-    poll_error = std::to_string(report.files_failed + report.files_quarantined) +
-                 " file(s) failed this poll (see the files not done)";
+    poll_error = report.files_quarantined == 0
+                     ? std::to_string(report.files_failed) +
+                           " file(s) failed this poll (see the files not done)"
+                     : std::to_string(report.files_failed) + " file(s) failed and " +
+                           std::to_string(report.files_quarantined) +
+                           " quarantined this poll (see the files not done)";
   const std::int64_t end_now = clock();
   std::optional<store::clock_reading> clocks;
   report.clock_skew_ms = client->server_time().skew_ms();

@@ -46,8 +46,9 @@ boost::asio::awaitable<void> record_file_failure(slice_run* run, data_file file,
     if (!spool.empty() && std::filesystem::exists(spool))
       std::filesystem::rename(spool, dir / spool.filename(), ec);
     spdlog::error(
-        "account={} data_type={} file={} attempt={}: quarantined after {} failed polls: {}",
-        account, data_type, file.key, attempt, quarantine_after, err.what());
+        "account={} data_type={} file={} attempt={}: quarantined after {} failed poll{}: {}",
+        account, data_type, file.key, attempt, quarantine_after, quarantine_after == 1 ? "" : "s",
+        err.what());
   } else if (*status == store::file_status::done) {
     // Another process stored it meanwhile; nothing is lost.
     std::error_code ec;
@@ -65,8 +66,9 @@ boost::asio::awaitable<void> record_file_failure(slice_run* run, data_file file,
     if (rejected)
       spdlog::error(
           "account={} data_type={} file={} attempt={}: listing entry rejected, not "
-          "downloaded; quarantined after {} failed polls: {}",
-          account, data_type, file.key, attempt, quarantine_after, err.what());
+          "downloaded; quarantined after {} failed poll{}: {}",
+          account, data_type, file.key, attempt, quarantine_after, quarantine_after == 1 ? "" : "s",
+          err.what());
     else
       spdlog::warn("account={} data_type={} file={} attempt={}: failed, retried next poll: {}",
                    account, data_type, file.key, attempt, err.what());

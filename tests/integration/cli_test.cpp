@@ -356,7 +356,7 @@ TEST_SUITE("integration_cli") {
                "{\"dataType\": null, \"metaData\": null, \"recordCollection\": []}\n");
     const auto empty = run_lpda("decode '" + (dir / "empty-hour.json").string() + "'");
     CHECK_MESSAGE(empty.status == 0, empty.err);
-    CHECK(contains(empty.err, "0 events in 1 documents"));
+    CHECK(contains(empty.err, "0 events in 1 document ("));
     write_file(dir / "zero.json", "");
     CHECK(run_lpda("decode '" + (dir / "zero.json").string() + "'").status == 0);
   }
