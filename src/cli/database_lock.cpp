@@ -1,9 +1,13 @@
 #include "database_lock.hpp"
 
+#include "lpda/cli/exit_codes.hpp"
+
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <sstream>
@@ -39,27 +43,63 @@ holder_line holder_of(int fd) {
   return {"lpda-sync " + (command.empty() ? std::string() : command + ", ") + "pid " + pid, pid};
 }
 
+
+// An open(2) or flock(2) failure of the lock file: a path that cannot work as configured is a
+// config error (exit 78, names the key), anything else an I/O error.
+error lock_error(const std::string& what, const std::string& path, int err) {
+  const bool config_fault = err == ENOENT || err == ENOTDIR || err == EISDIR || err == EACCES ||
+                            err == EPERM || err == EROFS || err == ELOOP;
+  return error(config_fault ? errc::config_invalid : errc::store_io,
+               what + " " + path + " (lock_file): " + std::strerror(err));
+}
+
+// Whether `text` (the whole file, at most the bytes read) is a line lpda-sync wrote: "PID
+// COMMAND[ listen=ADDR]", or nothing.
+bool looks_like_lock_line(const std::string& text) {
+  if (text.empty()) return true;
+  std::istringstream words(text);
+  std::string pid, command;
+  words >> pid >> command;
+  return !pid.empty() && pid.find_first_not_of("0123456789") == std::string::npos &&
+         !command.empty() && text.size() < 512 &&
+         std::count(text.begin(), text.end(), '\n') <= 1;
+}
+
 }  // namespace
 
 result<database_lock> database_lock::acquire(const std::string& path, const std::string& database,
                                              std::string_view command) {
   bool writable = true;
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   // An operator may read the lock of a daemon running as another user; flock needs no write.
   if (fd < 0 && errno == EACCES) {
+    const int first = errno;
     writable = false;
-    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return lock_error("cannot open the lock file", path, errno == ENOENT ? first : errno);
   }
-  if (fd < 0)
-    return error(errc::store_io, "cannot open the lock file " + path + ": " + std::strerror(errno));
+  if (fd < 0) return lock_error("cannot open the lock file", path, errno);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return error(errc::config_invalid,
+                 "the lock file " + path + " (lock_file) is not a regular file");
+  }
+  // Taking the lock rewrites the file: never a file that holds anything but a holder's line
+  // (lock_file pointed at a database or a config by mistake).
+  if (!looks_like_lock_line(line_of(fd)) || st.st_size >= 512) {
+    ::close(fd);
+    return error(errc::config_invalid,
+                 "the lock file " + path + " (lock_file) holds " + std::to_string(st.st_size) +
+                     " bytes that are not an lpda-sync lock; lock_file needs a path of its own");
+  }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
     const holder_line who = err == EWOULDBLOCK ? holder_of(fd) : holder_line{};
     ::close(fd);
-    if (err != EWOULDBLOCK)
-      return error(errc::store_io, "cannot lock " + path + ": " + std::strerror(err));
+    if (err != EWOULDBLOCK) return lock_error("cannot lock", path, err);
     return error(errc::store_busy,
-                 who.description + " is using " + database + " (it holds the lock " + path +
+                 who.description + " holds " + path + " (the lock_file of " + database +
                      "); stop it first: `systemctl stop lpda-sync` for the service, else `kill "
                      "-TERM " +
                      (who.pid.empty() ? std::string("<pid>") : who.pid) + "`");
@@ -67,6 +107,10 @@ result<database_lock> database_lock::acquire(const std::string& path, const std:
   database_lock lock(fd, std::string(command));
   if (writable) lock.write_line({});
   return lock;
+}
+
+int database_lock::exit_code_for(const error& e) noexcept {
+  return e.code == make_error_code(errc::config_invalid) ? exit_config : exit_temp_fail;
 }
 
 void database_lock::write_line(const std::string& extra) {

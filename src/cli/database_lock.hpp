@@ -36,6 +36,11 @@ class database_lock {
   static result<database_lock> acquire(const std::string& path, const std::string& database,
                                        std::string_view command);
 
+  /// The exit code for an `acquire` error: 78 when `lock_file` cannot work as configured
+  /// (`errc::config_invalid`: missing directory, no permission, not a regular file, a file that
+  /// is not a lock), else 75 (held by another process, or an I/O error a retry may clear).
+  static int exit_code_for(const error& e) noexcept;
+
   database_lock(database_lock&& other) noexcept
       : fd_(other.fd_), command_(std::move(other.command_)) {
     other.fd_ = -1;

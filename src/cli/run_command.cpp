@@ -185,7 +185,8 @@ int run_daemon(const std::string& config_path) {
   auto lock = database_lock::acquire(cfg.lock_file, cfg.database, "run");
   if (!lock) {
     spdlog::error("{}", lock.error().what());
-    return exit_temp_fail;  // the holder may stop (systemd restarts a 75)
+    // 75: the holder may stop (systemd restarts a 75); 78: the lock_file needs fixing.
+    return database_lock::exit_code_for(lock.error());
   }
 
   int rc = exit_ok;

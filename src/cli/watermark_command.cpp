@@ -51,7 +51,7 @@ int run_reset_watermark(const watermark_options& opts) {
   auto lock = database_lock::acquire(cfg.lock_file, cfg.database, "reset-watermark");
   if (!lock) {
     std::cerr << "lpda-sync reset-watermark: " << lock.error().what() << '\n';
-    return exit_code_for_store_error(lock.error());
+    return database_lock::exit_code_for(lock.error());
   }
   try {
     auto db = open_store(cfg);

@@ -144,6 +144,10 @@ class loader {
   void load_log(const map_view& root, config& c);
   void load_listen(const map_view& root, config& c);
   void check_database_directory(const YAML::Node& n, const std::string& database);
+  /// `spool_dir` (is_dir) or `lock_file` set in the file: refused when it is the database, one
+  /// of its companion files, this file, or (lock_file) spool_dir; and, when secrets resolve (the
+  /// file system is the one that runs), when it exists as the wrong kind of file.
+  void check_state_path(const YAML::Node& n, const char* key, const config& c, bool is_dir);
   void load_client(const map_view& root, config& c);
   void load_retry(const map_view& root, config& c);
   void load_decode(const map_view& root, config& c);

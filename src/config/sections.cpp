@@ -1,4 +1,5 @@
 #include "loader.hpp"
+#include "lpda/core/paths.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -55,7 +56,8 @@ config loader::load(const YAML::Node& root) {
   }
   // Paths beside the database unless given, so nothing else depends on it being a file.
   const auto path_key = [&](const char* key, std::string& value, const char* suffix) {
-    if (const auto n = m.get(key)) {
+    const auto n = m.get(key);
+    if (n) {
       if (auto s = string_value(*n, key)) {
         if (s->empty()) error_at(*n, key, "must name a path (leave it out for the default)");
         value = std::move(*s);
@@ -63,9 +65,12 @@ config loader::load(const YAML::Node& root) {
     } else if (!c.database.empty()) {
       value = c.database + suffix;
     }
+    return n;
   };
-  path_key("spool_dir", c.spool_dir, ".spool");
-  path_key("lock_file", c.lock_file, ".lock");
+  const auto spool_node = path_key("spool_dir", c.spool_dir, ".spool");
+  const auto lock_node = path_key("lock_file", c.lock_file, ".lock");
+  if (spool_node && !c.spool_dir.empty()) check_state_path(*spool_node, "spool_dir", c, true);
+  if (lock_node && !c.lock_file.empty()) check_state_path(*lock_node, "lock_file", c, false);
   load_store(m, c);
   load_log(m, c);
   load_listen(m, c);
@@ -164,6 +169,38 @@ void loader::check_database_directory(const YAML::Node& n, const std::string& da
   } else if (!std::filesystem::is_directory(st)) {
     error_at(n, "database", in_quotes(dir.string()) + " is not a directory");
   }
+}
+
+void loader::check_state_path(const YAML::Node& n, const char* key, const config& c,
+                              bool is_dir) {
+  namespace fs = std::filesystem;
+  const std::string& value = is_dir ? c.spool_dir : c.lock_file;
+  // lpda-sync writes the lock file (its holder's line) and files in the spool directory: a
+  // path that is another file of lpda-sync's would be overwritten or its mode changed.
+  std::vector<std::pair<std::string, std::string>> taken;
+  if (!c.database.empty()) {
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+      taken.emplace_back(c.database + suffix, std::string("the database") +
+                                                  (*suffix != 0 ? std::string(" file's ") +
+                                                                      (suffix + 1)
+                                                                : std::string()));
+  }
+  if (!source_.empty()) taken.emplace_back(source_, "this configuration file");
+  if (!is_dir && !c.spool_dir.empty()) taken.emplace_back(c.spool_dir, "spool_dir");
+  for (const auto& [path, what] : taken) {
+    if (same_path(path, value)) {
+      error_at(n, key, in_quotes(value) + " is " + what + "; " + key + " needs a path of its own");
+      return;
+    }
+  }
+  if (mode_ != secrets::resolve) return;
+  std::error_code ec;
+  const auto st = fs::status(value, ec);
+  if (!fs::exists(st)) return;  // created when first needed
+  if (is_dir && !fs::is_directory(st))
+    error_at(n, key, in_quotes(value) + " exists and is not a directory");
+  else if (!is_dir && !fs::is_regular_file(st))
+    error_at(n, key, in_quotes(value) + " exists and is not a regular file");
 }
 
 void loader::load_client(const map_view& root, config& c) {

@@ -3,7 +3,9 @@
 #include "http/inflate.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <vector>
 
 namespace lpda::http::detail {
@@ -49,7 +51,8 @@ asio::awaitable<result<exchange_out>> exchange_on(Stream& s, connection& c,
     if (out.gzip_layer) out.written += ".transport";
     file = detail::create_private_file(out.written);
     if (file == nullptr)
-      co_return error(errc::unreadable, "cannot create spool file " + out.written.string());
+      co_return error(errc::unreadable, "cannot create spool file " + out.written.string() + ": " +
+                                            std::strerror(errno));
   }
   struct closer {
     std::FILE*& f;

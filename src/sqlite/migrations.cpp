@@ -1,5 +1,6 @@
 #include "migrations.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 
@@ -85,7 +86,18 @@ int latest_schema_version() noexcept {
 namespace detail {
 
 void refuse_newer(connection& c, const std::vector<const component*>& components) {
-  if (auto e = user_version_error(c.user_version(), c.config().path)) throw error_exception(*e);
+  const int found = c.user_version();
+  if (auto e = user_version_error(found, c.config().path)) throw error_exception(*e);
+  // Every lpda-sync file past its first migration has a user_version above 0: one at 0 that
+  // holds tables is another program's, and migrating it would add ours beside them.
+  if (found == 0 && !c.db().tableExists("schema_migrations") &&
+      c.db().execAndGet("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
+              .getInt() > 0)
+    throw error_exception(error(errc::store_schema,
+                                "store " + c.config().path.string() +
+                                    ": the file holds tables but is not an lpda-sync database "
+                                    "(user_version 0, no schema_migrations); point database at "
+                                    "a file of its own"));
   for (const component* comp : components)
     if (auto e = component_error(c.db(), c.config().path, *comp)) throw error_exception(*e);
 }
@@ -128,28 +140,50 @@ void migrate(connection& c, const std::vector<const component*>& components) {
     });
     if (!r) throw error_exception(r.error());
   }
+  // Pending migrations in order of generation across components (a migration of generation 0
+  // takes its predecessor's in the component): so at every instant a kill may leave, the file
+  // holds every migration of the generations up to its user_version, which is all a build from
+  // before schema_migrations checks. Stable: a component's own order is kept.
+  struct pending {
+    const component* comp;
+    const migration* m;
+    int order;
+  };
+  std::vector<pending> todo;
   for (const component* comp : components) {
-    const std::string name(comp->name);
-    int applied = last_applied(db, *comp);
+    const int applied = last_applied(db, *comp);
+    int order = 0;
     for (const auto& m : comp->migrations) {
-      if (m.number <= applied) continue;
-      auto r = c.write("migration " + std::to_string(m.number) + " of " + name, [&] {
-        // Re-read inside the write lock: another process may have migrated meanwhile.
-        if (last_applied(db, *comp) >= m.number) return;
-        db.exec(std::string(m.sql));
-        auto& st = c.stmt(sql_record_migration);
-        reset_guard g(st);
-        bind_text(st, 1, name);
-        st.bind(2, m.number);
-        bind_int(st, 3, now_ms());
-        st.bind(4, std::string(m.description));
-        st.exec();
-        if (c.user_version() < m.generation)
-          db.exec("PRAGMA user_version = " + std::to_string(m.generation));
-      });
-      if (!r) throw error_exception(r.error());
-      applied = m.number;
+      if (m.generation > 0) {
+        if (m.generation < order)
+          throw error_exception(error(
+              errc::config_invalid, "store: migration " + std::to_string(m.number) + " of " +
+                                        std::string(comp->name) + " has a generation below an "
+                                        "earlier one's"));
+        order = m.generation;
+      }
+      if (m.number > applied) todo.push_back({comp, &m, order});
     }
+  }
+  std::stable_sort(todo.begin(), todo.end(),
+                   [](const pending& a, const pending& b) { return a.order < b.order; });
+  for (const auto& [comp, m, order] : todo) {
+    const std::string name(comp->name);
+    auto r = c.write("migration " + std::to_string(m->number) + " of " + name, [&] {
+      // Re-read inside the write lock: another process may have migrated meanwhile.
+      if (last_applied(db, *comp) >= m->number) return;
+      db.exec(std::string(m->sql));
+      auto& st = c.stmt(sql_record_migration);
+      reset_guard g(st);
+      bind_text(st, 1, name);
+      st.bind(2, m->number);
+      bind_int(st, 3, now_ms());
+      st.bind(4, std::string(m->description));
+      st.exec();
+      if (c.user_version() < m->generation)
+        db.exec("PRAGMA user_version = " + std::to_string(m->generation));
+    });
+    if (!r) throw error_exception(r.error());
   }
 }
 

@@ -11,10 +11,14 @@
 namespace lpda::sync::detail {
 
 void create_private_dir(const std::filesystem::path& dir) {
+  // Only a directory made here gets mode 0700: an existing one keeps the mode its owner chose
+  // (e.g. a BI group's), and a path that is not a directory is left alone — creating a spool
+  // file in it then fails, naming it.
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
-                               std::filesystem::perm_options::replace, ec);
+  if (std::filesystem::exists(std::filesystem::symlink_status(dir, ec))) return;
+  if (std::filesystem::create_directories(dir, ec))
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
 }
 
 boost::asio::awaitable<void> record_file_failure(slice_run* run, data_file file, lpda::error err,

@@ -377,4 +377,37 @@ TEST_SUITE("integration_cli") {
     CHECK(listed.status == 0);
     CHECK_MESSAGE(listed.err.empty(), listed.err);
   }
+
+  TEST_CASE("lock_file and spool_dir never overwrite or re-mode a file they do not own") {
+    temp_dir dir;
+    const auto db_path = dir / "lpda.db";
+    // A lock_file naming a file that holds something else: refused with 78, the file unchanged.
+    write_file(dir / "notes.txt", "these notes are not a lock\n");
+    auto config = write_minimal_config(dir, db_path.string());
+    write_file(config, "lock_file: '" + (dir / "notes.txt").string() + "'\n" + read_file(config));
+    const auto r = run_lpda("reset-watermark --account 12345678 --clear --config '" + config + "'");
+    CHECK(r.status == 78);
+    CHECK_MESSAGE(contains(r.err, "(lock_file) holds 27 bytes that are not an lpda-sync lock"),
+                  r.err);
+    CHECK(read_file(dir / "notes.txt") == "these notes are not a lock\n");
+
+    // A lock_file whose directory does not exist is a config error (78) naming the key.
+    config = write_minimal_config(dir, db_path.string());
+    write_file(config, "lock_file: '" + (dir / "no" / "x.lock").string() + "'\n" + read_file(config));
+    const auto missing =
+        run_lpda("reset-watermark --account 12345678 --clear --config '" + config + "'");
+    CHECK(missing.status == 78);
+    CHECK_MESSAGE(contains(missing.err, "(lock_file): No such file or directory"), missing.err);
+
+    // An existing spool directory keeps its mode (here a group's 0750).
+    std::filesystem::create_directory(dir / "spool");
+    std::filesystem::permissions(dir / "spool", std::filesystem::perms(0750));
+    config = write_minimal_config(dir, db_path.string());
+    write_file(config, "spool_dir: '" + (dir / "spool").string() +
+                           "'\nretry: {max_attempts: 1}\n" + read_file(config));
+    // No server answers here: the poll fails at once, after the spool directory is set up.
+    (void)run_lpda("once --config '" + config + "'");
+    CHECK((std::filesystem::status(dir / "spool").permissions() & std::filesystem::perms::all) ==
+          std::filesystem::perms(0750));
+  }
 }

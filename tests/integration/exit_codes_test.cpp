@@ -168,6 +168,13 @@ TEST_SUITE("integration_cli") {
     CHECK(status_of("reset-watermark --account 555 --to 1h --clear" + c) == 64);
     CHECK(status_of("snapshot" + c) == 64);
     {
+      // A snapshot over the database or a file SQLite keeps beside it is refused, the file kept.
+      const auto before = read_file(db);
+      for (const std::string& over : {db, db + "-wal", (dir / "." / "lpda.db").string()})
+        CHECK(status_of("snapshot " + q(over) + c) == 64);
+      CHECK(read_file(db) == before);
+    }
+    {
       held_lock lock(db);
       CHECK(status_of("reset-watermark --account 555 --clear" + c) == 75);
       // Readers do not take the lock.

@@ -571,8 +571,11 @@ TEST_SUITE("integration_run") {
     const auto second = run_lpda("run --config '" + good + "'");
     CHECK(second.status == 75);
     const std::string holder = "lpda-sync run, pid " + std::to_string(first.pid());
-    CHECK_MESSAGE(second.err.find(holder + " is using") != std::string::npos, second.err);
+    CHECK_MESSAGE(second.err.find(holder + " holds ") != std::string::npos, second.err);
     CHECK(second.err.find("lpda.db.lock") != std::string::npos);
+    CHECK_MESSAGE(second.err.find("`kill -TERM " + std::to_string(first.pid()) + "`") !=
+                      std::string::npos,
+                  second.err);
     first.signal(SIGTERM);
     CHECK(first.wait(10000) == 0);
   }
@@ -591,7 +594,7 @@ TEST_SUITE("integration_run") {
         run_lpda("reset-watermark --config '" + config + "' --account 555 --to 3d");
     CHECK(refused.status == 75);
     const std::string holder = "lpda-sync run, pid " + std::to_string(daemon.pid());
-    CHECK_MESSAGE(refused.err.find(holder + " is using") != std::string::npos, refused.err);
+    CHECK_MESSAGE(refused.err.find(holder + " holds ") != std::string::npos, refused.err);
     CHECK_MESSAGE(refused.err.find("stop it first") != std::string::npos, refused.err);
     CHECK(refused.out.empty());
     CHECK(watermark_of(config, "555") == before);

@@ -227,6 +227,48 @@ accounts:
     check_diag(d[1], "lock_file", 2, 12, "expected a string");
   }
 
+  TEST_CASE("spool_dir and lock_file are refused where lpda-sync would overwrite another file") {
+    const auto find = [](const std::vector<cfg::diagnostic>& ds, const std::string& path) {
+      for (const auto& x : ds)
+        if (x.path == path) return x;
+      FAIL("no diagnostic for " << path);
+      return cfg::diagnostic{};
+    };
+    auto d = diagnostics_of("lock_file: /tmp/lpda-test.db\nspool_dir: /tmp/./lpda-test.db-wal\n" +
+                            minimal);
+    REQUIRE(d.size() == 2);
+    check_diag(find(d, "lock_file"), "lock_file", 1, 12,
+               "\"/tmp/lpda-test.db\" is the database; lock_file needs a path of its own");
+    check_diag(find(d, "spool_dir"), "spool_dir", 2, 12,
+               "\"/tmp/./lpda-test.db-wal\" is the database file's wal; spool_dir needs a path of "
+               "its own");
+    d = diagnostics_of("lock_file: /tmp/s\nspool_dir: /tmp/s/\n" + minimal);
+    REQUIRE(d.size() == 1);
+    check_diag(d[0], "lock_file", 1, 12, "\"/tmp/s\" is spool_dir; lock_file needs a path of its own");
+    d = diagnostics_of("lock_file: ./test.yaml\n" + minimal);
+    REQUIRE(d.size() == 1);
+    check_diag(d[0], "lock_file", 1, 12,
+               "\"./test.yaml\" is this configuration file; lock_file needs a path of its own");
+
+    // Existing paths of the wrong kind, when secrets resolve (the machine that runs it).
+    lpda::test::temp_dir dir;
+    lpda::test::write_file(dir / "notes.txt", "keep me\n");
+    std::filesystem::create_directory(dir / "adir");
+    d = diagnostics_of("spool_dir: " + (dir / "notes.txt").string() + "\nlock_file: " +
+                       (dir / "adir").string() + "\n" + minimal);
+    REQUIRE(d.size() == 2);
+    check_diag(find(d, "spool_dir"), "spool_dir", 1, 12,
+               "\"" + (dir / "notes.txt").string() + "\" exists and is not a directory");
+    check_diag(find(d, "lock_file"), "lock_file", 2, 12,
+               "\"" + (dir / "adir").string() + "\" exists and is not a regular file");
+    // Paths that do not exist yet, or of the right kind, are fine.
+    const cfg::config ok = cfg::load_string("spool_dir: " + (dir / "adir").string() +
+                                                "\nlock_file: " + (dir / "new.lock").string() +
+                                                "\n" + minimal,
+                                            "ok.yaml", no_env());
+    CHECK(ok.spool_dir == (dir / "adir").string());
+  }
+
   TEST_CASE("the minimal data file gets every default too") {
     const cfg::config c = cfg::load_file(lpda::test::data_dir() / "config/minimal.yaml", no_env());
     check_documented_defaults(c);

@@ -10,8 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
 #include <map>
+#include <memory>
+#include <span>
 #include <thread>
 #include <tuple>
 
@@ -651,6 +654,57 @@ TEST_SUITE("store") {
       CAPTURE(sql);
       CHECK(dump(old_path, sql) == dump(fresh_path, sql));
     }
+  }
+
+  TEST_CASE("pending migrations run in order of generation across components") {
+    // b's migration 1 creates the table a's migration 2 (generation 4) writes into: applied
+    // component by component, a's migration 2 would run first and fail. Generation 0 takes its
+    // predecessor's order, so b's migration 1 runs before everything of generation 1 and above.
+    static constexpr std::array<lpda::sqlite::migration, 2> a_migrations{{
+        {1, 0, "a: table", "CREATE TABLE a_rows (x INTEGER);"},
+        {2, 4, "a: writes b", "INSERT INTO b_rows VALUES (42);"},
+    }};
+    static constexpr std::array<lpda::sqlite::migration, 1> b_migrations{{
+        {1, 0, "b: table", "CREATE TABLE b_rows (y INTEGER);"},
+    }};
+    const auto part = [](const char* name, std::span<const lpda::sqlite::migration> ms) {
+      lpda::sqlite::data_type_store t;
+      t.data_type = name;
+      t.schema = {name, ms};
+      t.make_writer = [](SQLite::Database&) { return std::unique_ptr<lpda::sqlite::record_writer>(); };
+      return t;
+    };
+    lpda::test::temp_dir dir;
+    const auto p = dir / "lpda.db";
+    {
+      auto db = lpda::sqlite::database::open(settings_for(p),
+                                             {part("a", a_migrations), part("b", b_migrations)});
+    }
+    CHECK(scalar(p, "SELECT y FROM b_rows") == 42);
+    CHECK(scalar(p, "SELECT count(*) FROM schema_migrations") == 6);
+    CHECK(scalar(p, "PRAGMA user_version") == 4);
+  }
+
+  TEST_CASE("a file with tables that is not an lpda-sync database is refused unchanged") {
+    lpda::test::temp_dir dir;
+    const auto p = dir / "other.db";
+    {
+      SQLite::Database raw(p, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+      raw.exec("CREATE TABLE files (name TEXT); INSERT INTO files VALUES ('mine');");
+    }
+    const auto bytes = lpda::test::read_file(p);
+    try {
+      (void)open_store(settings_for(p));
+      FAIL("another program's database was opened");
+    } catch (const error_exception& e) {
+      CHECK(e.err().code == make_error_code(errc::store_schema));
+      CHECK_MESSAGE(std::string(e.what()).find("is not an lpda-sync database") != std::string::npos,
+                    e.what());
+    }
+    CHECK(lpda::test::read_file(p) == bytes);
+    // An empty file is a new database.
+    lpda::test::write_file(dir / "empty.db", "");
+    CHECK_NOTHROW((void)open_store(settings_for(dir / "empty.db")));
   }
 
   TEST_CASE("a database holding a migration newer than this build's is refused unchanged") {
