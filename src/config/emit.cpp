@@ -71,6 +71,8 @@ std::string to_yaml(const config& c) {
   YAML::Emitter out;
   out << YAML::BeginMap;
   quoted(out, "database", c.database);
+  quoted(out, "spool_dir", c.spool_dir);
+  quoted(out, "lock_file", c.lock_file);
 
   // store, client and retry: only what the file set (their defaults belong to their modules).
   if (c.store != store_settings{}) {

@@ -126,6 +126,8 @@ retry: {delays: [0s, 250ms]}
     const std::string printed_minimal =
         cfg::to_yaml(cli::effective_config(cfg::load_string(minimal, "m", no_env())));
     for (const char* key : {"database:",
+                            "spool_dir:",
+                            "lock_file:",
                             "synchronous:",
                             "file_mode:",
                             "level:",
@@ -157,5 +159,9 @@ retry: {delays: [0s, 250ms]}
     }
     CHECK(printed_minimal.find("max_inflated_bytes: 4GiB") != std::string::npos);
     CHECK(printed_minimal.find("request_timeout: 5m") != std::string::npos);
+    // The state paths as the daemon uses them, so the printed file moves nothing.
+    const auto loaded = cfg::load_string(minimal, "m", no_env());
+    CHECK(printed_minimal.find("spool_dir: \"" + loaded.spool_dir + "\"") != std::string::npos);
+    CHECK(printed_minimal.find("lock_file: \"" + loaded.lock_file + "\"") != std::string::npos);
   }
 }
