@@ -1,4 +1,5 @@
 #include "commands.hpp"
+#include "compose.hpp"
 #include "database_lock.hpp"
 #include "lpda/cli/exit_codes.hpp"
 #include "lpda/daemon/service.hpp"
@@ -89,6 +90,8 @@ void apply_listen(run_state* st, const std::string& listen) {
 // The top-level keys a reload does not apply: the database and its paths, the HTTP client and the
 // store worker are built once at start-up, and the logger is shared with the store thread.
 void warn_restart_only(const config::config& now, const config::config& next) {
+  // The limits in effect: a file that writes out a default changes nothing.
+  const bool decode_changed = effective_config(now).decode != effective_config(next).decode;
   const std::pair<const char*, bool> keys[] = {{"database", now.database != next.database},
                                                {"spool_dir", now.spool_dir != next.spool_dir},
                                                {"lock_file", now.lock_file != next.lock_file},
@@ -96,7 +99,7 @@ void warn_restart_only(const config::config& now, const config::config& next) {
                                                {"log", now.log != next.log},
                                                {"client", now.client != next.client},
                                                {"retry", now.retry != next.retry},
-                                               {"decode", now.decode != next.decode}};
+                                               {"decode", decode_changed}};
   for (const auto& [key, changed] : keys)
     if (changed)
       spdlog::warn(
