@@ -47,7 +47,7 @@ http::client_settings client_settings_of(const config::config& c) {
   apply(c.client.max_concurrent_downloads, s.max_concurrent);
   apply(c.client.max_per_host, s.max_per_host);
   apply(c.client.allow_insecure_http, s.allow_insecure_http);
-  s.max_download_bytes = c.decode.max_inflated_bytes;
+  s.max_download_bytes = decode_limits_of(c).max_inflated_bytes;
   return s;
 }
 
@@ -57,6 +57,13 @@ http::retry_settings retry_settings_of(const config::config& c) {
   apply(c.retry.delays, s.delays);
   apply(c.retry.max_retry_after, s.max_retry_after);
   return s;
+}
+
+decode::limits decode_limits_of(const config::config& c) {
+  decode::limits l;
+  apply(c.decode.max_inflated_bytes, l.max_inflated_bytes);
+  apply(c.decode.max_document_bytes, l.max_document_bytes);
+  return l;
 }
 
 std::chrono::milliseconds clock_skew_warning_of(const config::config& c) {
@@ -81,6 +88,9 @@ config::config effective_config(config::config c) {
   c.retry.max_attempts = retry.max_attempts;
   c.retry.delays = retry.delays;
   c.retry.max_retry_after = retry.max_retry_after;
+  const auto decode = decode_limits_of(c);
+  c.decode.max_inflated_bytes = decode.max_inflated_bytes;
+  c.decode.max_document_bytes = decode.max_document_bytes;
   return c;
 }
 
@@ -140,8 +150,7 @@ sync::account_settings account_settings_of(const config::config& c, const config
   s.initial_start_ms = config::resolve_start(a.initial_start, now_ms);
   s.quarantine_after = a.quarantine_after;
   s.max_concurrent_downloads = client_settings_of(c).max_concurrent;
-  s.decode_limits.max_inflated_bytes = c.decode.max_inflated_bytes;
-  s.decode_limits.max_document_bytes = c.decode.max_document_bytes;
+  s.decode_limits = decode_limits_of(c);
   s.spool_dir = spool_dir_of(c);
   s.clock_skew_warning = clock_skew_warning_of(c);
   return s;

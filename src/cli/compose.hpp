@@ -1,10 +1,11 @@
 #pragma once
 // The composition root's mapping from the whole config to each component's own settings: only
 // the cli module sees the whole `config::config`; every component gets its part. For `store:`,
-// `client:` and `retry:` the config holds only what the file set; each `*_of` applies that over
-// the component's own settings struct, whose defaults are the only defaults.
+// `client:`, `retry:` and `decode:` the config holds only what the file set; each `*_of` applies
+// that over the component's own settings struct, whose defaults are the only defaults.
 #include "lpda/api/endpoint.hpp"
 #include "lpda/config/config.hpp"
+#include "lpda/decode/content.hpp"
 #include "lpda/http/auth.hpp"
 #include "lpda/http/client.hpp"
 #include "lpda/http/settings.hpp"
@@ -32,10 +33,12 @@ std::unique_ptr<store::database> open_store(const config::config& c);
 http::client_settings client_settings_of(const config::config& c);
 /// The retry policy: `retry:` over `http::retry_settings`' defaults.
 http::retry_settings retry_settings_of(const config::config& c);
+/// The decoding limits: `decode:` over `decode::limits`' defaults.
+decode::limits decode_limits_of(const config::config& c);
 /// `client.clock_skew_warning`, else `sync::account_settings`' default.
 std::chrono::milliseconds clock_skew_warning_of(const config::config& c);
-/// `c` with every key of `store:`, `client:` and `retry:` set to the value in effect (the
-/// file's, else the owning module's default): what `validate-config --print` writes.
+/// `c` with every key of `store:`, `client:`, `retry:` and `decode:` set to the value in effect
+/// (the file's, else the owning module's default): what `validate-config --print` writes.
 config::config effective_config(config::config c);
 /// The account's poll settings; `now_ms` resolves a relative `initial_start`.
 sync::account_settings account_settings_of(const config::config& c, const config::account& a,

@@ -2,7 +2,7 @@
 #include "database_lock.hpp"
 #include "lpda/cli/exit_codes.hpp"
 #include "lpda/config/config.hpp"
-#include "lpda/metrics/health.hpp"
+#include "lpda/endpoint/health_probe.hpp"
 
 #include <iostream>
 #include <string>
@@ -33,7 +33,7 @@ int run_health(const std::string& config_path) {
     std::cerr << "lpda-sync health: no endpoint configured (listen is \"\")\n";
     return exit_partial;
   }
-  const auto r = metrics::check_health(listen, std::chrono::seconds(3));
+  const auto r = endpoint::check_health(listen, std::chrono::seconds(3));
   std::cerr << "lpda-sync health: http://" << listen << "/healthz "
             << (r ? std::string("ok") : "failed: " + std::string(r.error().what())) << '\n';
   return r ? exit_ok : exit_partial;

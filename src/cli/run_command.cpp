@@ -1,10 +1,11 @@
 #include "commands.hpp"
+#include "compose.hpp"
 #include "database_lock.hpp"
 #include "lpda/cli/exit_codes.hpp"
 #include "lpda/daemon/service.hpp"
 #include "lpda/daemon/sync_outcome.hpp"
+#include "lpda/endpoint/server.hpp"
 #include "lpda/metrics/daemon_metrics.hpp"
-#include "lpda/metrics/endpoint.hpp"
 #include "sync_context.hpp"
 
 #include <spdlog/spdlog.h>
@@ -25,22 +26,21 @@ struct run_state {
   sync_context* ctx = nullptr;
   metrics::daemon_metrics* metrics = nullptr;
   std::map<std::string, std::shared_ptr<account_runtime>> runtimes;
-  std::unique_ptr<metrics::endpoint> endpoint;  // null when `listen` is ""
-  std::string listen;                           // the address `endpoint` serves
-  database_lock* lock = nullptr;                // says `listen` to `lpda-sync health`
+  std::unique_ptr<endpoint::server> endpoint;  // null when `listen` is ""
+  std::string listen;                          // the address `endpoint` serves
+  database_lock* lock = nullptr;               // says `listen` to `lpda-sync health`
 };
 
 // Starts the metrics and health endpoint on `listen` (on the daemon's event loop).
-result<std::unique_ptr<metrics::endpoint>> start_endpoint(run_state* st,
-                                                          const std::string& listen) {
-  metrics::endpoint_hooks h;
+result<std::unique_ptr<endpoint::server>> start_endpoint(run_state* st, const std::string& listen) {
+  endpoint::server_hooks h;
   metrics::daemon_metrics* m = st->metrics;
   h.metrics = [m] { return m->render(); };
-  h.store_writable = [db = st->ctx->cfg().database] { return metrics::store_writable(db); };
+  h.store_writable = [db = st->ctx->cfg().database] { return endpoint::store_writable(db); };
   h.ready = [m] { return m->check_ready(); };
-  metrics::endpoint_settings es;
+  endpoint::server_settings es;
   es.listen = listen;
-  auto started = metrics::endpoint::start(st->ctx->io().get_executor(), es, std::move(h));
+  auto started = endpoint::server::start(st->ctx->io().get_executor(), es, std::move(h));
   if (started)
     spdlog::info("metrics and health endpoint on http://{}/ (/metrics, /healthz, /readyz)", listen);
   return started;
@@ -90,6 +90,8 @@ void apply_listen(run_state* st, const std::string& listen) {
 // The top-level keys a reload does not apply: the database and its paths, the HTTP client and the
 // store worker are built once at start-up, and the logger is shared with the store thread.
 void warn_restart_only(const config::config& now, const config::config& next) {
+  // The limits in effect: a file that writes out a default changes nothing.
+  const bool decode_changed = effective_config(now).decode != effective_config(next).decode;
   const std::pair<const char*, bool> keys[] = {{"database", now.database != next.database},
                                                {"spool_dir", now.spool_dir != next.spool_dir},
                                                {"lock_file", now.lock_file != next.lock_file},
@@ -97,7 +99,7 @@ void warn_restart_only(const config::config& now, const config::config& next) {
                                                {"log", now.log != next.log},
                                                {"client", now.client != next.client},
                                                {"retry", now.retry != next.retry},
-                                               {"decode", now.decode != next.decode}};
+                                               {"decode", decode_changed}};
   for (const auto& [key, changed] : keys)
     if (changed)
       spdlog::warn(

@@ -122,10 +122,14 @@ std::string to_yaml(const config& c) {
     out << YAML::EndMap;
   }
 
-  out << YAML::Key << "decode" << YAML::Value << YAML::BeginMap;
-  plain(out, "max_inflated_bytes", format_size(c.decode.max_inflated_bytes));
-  plain(out, "max_document_bytes", format_size(c.decode.max_document_bytes));
-  out << YAML::EndMap;
+  if (c.decode != decode_settings{}) {
+    out << YAML::Key << "decode" << YAML::Value << YAML::BeginMap;
+    if (c.decode.max_inflated_bytes)
+      plain(out, "max_inflated_bytes", format_size(*c.decode.max_inflated_bytes));
+    if (c.decode.max_document_bytes)
+      plain(out, "max_document_bytes", format_size(*c.decode.max_document_bytes));
+    out << YAML::EndMap;
+  }
 
   const auto& d = c.defaults;
   out << YAML::Key << "defaults" << YAML::Value << YAML::BeginMap;

@@ -176,10 +176,11 @@ struct retry_settings {
   bool operator==(const retry_settings&) const = default;
 };
 
-/// `decode:` — limits against gzip bombs and monster documents.
+/// `decode:` as the file sets it — limits against gzip bombs and monster documents; the defaults
+/// are `decode::limits`'s.
 struct decode_settings {
-  std::uint64_t max_inflated_bytes = 4ULL << 30;   ///< per file
-  std::uint64_t max_document_bytes = 64ULL << 20;  ///< per JSON document
+  std::optional<std::uint64_t> max_inflated_bytes;  ///< per file
+  std::optional<std::uint64_t> max_document_bytes;  ///< per JSON document
   bool operator==(const decode_settings&) const = default;
 };
 
@@ -196,8 +197,8 @@ struct account_defaults {
   bool operator==(const account_defaults&) const = default;
 };
 
-/// The whole configuration, defaults filled in — except `store`, `client` and `retry`, which hold
-/// what the file set; their defaults belong to the modules that use them.
+/// The whole configuration, defaults filled in — except `store`, `client`, `retry` and `decode`,
+/// which hold what the file set; their defaults belong to the modules that use them.
 struct config {
   std::string database;  ///< SQLite file path (required)
   /// Downloads in flight and quarantined bodies; default `<database>.spool`.

@@ -1,5 +1,6 @@
 #include "lpda/agent_activity/decoder.hpp"
 
+#include "agent_activity_events.hpp"
 #include "decode_test_util.hpp"
 #include "test_support.hpp"
 
@@ -44,15 +45,8 @@ agent_activity_event make(std::string session, std::int64_t agent, std::int64_t 
                           std::int64_t prev_conc, std::int64_t conc, std::int64_t max_conc,
                           std::int64_t group, std::string employee, std::string user,
                           std::string nick, std::string login) {
-  agent_activity_event e;
-  e.agent_session_id = std::move(session);
-  e.agent_id = agent;
-  e.timestamp_ms = ts;
-  e.type = type;
-  e.state = state;
-  e.prev_state = prev_state;
-  e.prev_concurrent_eng = prev_conc;
-  e.concurrent_eng = conc;
+  agent_activity_event e = lpda::test::activity_event(std::move(session), agent, ts, type, state,
+                                                      prev_state, prev_conc, conc);
   e.max_concurrent_eng = max_conc;
   e.agent_group_id = group;
   e.agent_employee_id = std::move(employee);

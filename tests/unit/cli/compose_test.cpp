@@ -23,8 +23,8 @@ namespace {
 
 const std::string& minimal = lpda::test::minimal_config;
 
-// `store:`, `client:` and `retry:` as issue 6 documents their defaults, written out literally
-// (moved from config_test when the defaults moved to the modules that use them).
+// `store:`, `client:`, `retry:` and `decode:` as issue 6 documents their defaults, written out
+// literally (moved from config_test when the defaults moved to the modules that use them).
 void check_documented_defaults(const cfg::config& c) {
   CHECK(c.store.synchronous == "normal");
   CHECK(c.store.file_mode == 0600U);
@@ -40,6 +40,8 @@ void check_documented_defaults(const cfg::config& c) {
   CHECK(c.retry.max_attempts == 4);
   CHECK(c.retry.delays == std::vector<std::chrono::milliseconds>{5s, 10s, 15s});
   CHECK(c.retry.max_retry_after == 5min);
+  CHECK(c.decode.max_inflated_bytes == 4ULL * 1024 * 1024 * 1024);
+  CHECK(c.decode.max_document_bytes == 64ULL * 1024 * 1024);
 }
 
 }  // namespace
@@ -71,6 +73,8 @@ TEST_SUITE("cli") {
     const auto account = cli::account_settings_of(c, c.accounts.at(0), 0);
     CHECK(account.max_concurrent_downloads == 8);
     CHECK(account.clock_skew_warning == 5min);
+    CHECK(account.decode_limits.max_inflated_bytes == 4ULL * 1024 * 1024 * 1024);
+    CHECK(account.decode_limits.max_document_bytes == 64ULL * 1024 * 1024);
   }
 
   TEST_CASE("compose: sections with no value and the minimal data file get the defaults") {
@@ -92,6 +96,7 @@ TEST_SUITE("cli") {
 store: {synchronous: full, file_mode: "0640"}
 client: {io_timeout: 3s, max_concurrent_downloads: 16, allow_insecure_http: true, clock_skew_warning: 90s}
 retry: {delays: [0s, 250ms]}
+decode: {max_document_bytes: 4KiB}
 )"),
                                     "t.yaml", no_env());
     const auto client = cli::client_settings_of(c);
@@ -108,6 +113,10 @@ retry: {delays: [0s, 250ms]}
     CHECK(store.file_mode == 0640U);
     CHECK(cli::clock_skew_warning_of(c) == 90s);
     CHECK(cli::account_settings_of(c, c.accounts.at(0), 0).max_concurrent_downloads == 16);
+    const auto decode = cli::decode_limits_of(c);
+    CHECK(decode.max_document_bytes == 4096);
+    CHECK(decode.max_inflated_bytes == 4ULL * 1024 * 1024 * 1024);  // not set: the default
+    CHECK(cli::client_settings_of(c).max_download_bytes == decode.max_inflated_bytes);
     // Printed: the set values and the other keys' defaults.
     const auto effective = cli::effective_config(c);
     const auto printed = cfg::to_yaml(effective);
@@ -119,6 +128,8 @@ retry: {delays: [0s, 250ms]}
     CHECK(effective.client.request_timeout == 5min);
     CHECK(effective.retry.max_attempts == 4);
     CHECK(effective.store.synchronous == "full");
+    CHECK(effective.decode.max_document_bytes == 4096);
+    CHECK(effective.decode.max_inflated_bytes == 4ULL * 1024 * 1024 * 1024);
   }
 
   TEST_CASE("compose: validate-config --print writes every key with its default") {

@@ -7,6 +7,7 @@
 #include "lpda/store/database.hpp"
 #include "report_command.hpp"
 
+#include "agent_activity_events.hpp"
 #include "test_support.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -30,17 +31,10 @@ enum : std::int64_t { chat = 1, state_change = 2, login = 3, logout = 4 };
 enum : std::int64_t { offline = 1, online = 2, back_soon = 3, away = 4 };
 
 agent_activity::event ev(std::string sid, std::int64_t agent, std::int64_t ts, std::int64_t type,
-                        std::int64_t state, std::int64_t prev_state, std::int64_t prev_conc = 0,
-                        std::int64_t conc = 0) {
-  agent_activity::event e;
-  e.agent_session_id = std::move(sid);
-  e.agent_id = agent;
-  e.timestamp_ms = ts;
-  e.type = type;
-  e.state = state;
-  e.prev_state = prev_state;
-  e.prev_concurrent_eng = prev_conc;
-  e.concurrent_eng = conc;
+                         std::int64_t state, std::int64_t prev_state, std::int64_t prev_conc = 0,
+                         std::int64_t conc = 0) {
+  auto e = lpda::test::activity_event(std::move(sid), agent, ts, type, state, prev_state, prev_conc,
+                                      conc);
   e.agent_username = "user" + std::to_string(agent);
   e.agent_nickname = "Nick, \"" + std::to_string(agent) + "\"";  // needs CSV quoting
   return e;

@@ -1,6 +1,7 @@
 #include "lpda/sqlite/database.hpp"
 #include "lpda/store/database.hpp"
 
+#include "agent_activity_events.hpp"
 #include "event_sources.hpp"
 #include "test_support.hpp"
 
@@ -40,17 +41,10 @@ settings settings_for(const std::filesystem::path& p) {
 }
 
 agent_activity::event ev(std::string sid, std::int64_t agent, std::int64_t ts, std::int64_t type,
-                        std::int64_t state, std::int64_t prev_state, std::int64_t prev_conc = 0,
-                        std::int64_t conc = 0) {
-  agent_activity::event e;
-  e.agent_session_id = std::move(sid);
-  e.agent_id = agent;
-  e.timestamp_ms = ts;
-  e.type = type;
-  e.state = state;
-  e.prev_state = prev_state;
-  e.prev_concurrent_eng = prev_conc;
-  e.concurrent_eng = conc;
+                         std::int64_t state, std::int64_t prev_state, std::int64_t prev_conc = 0,
+                         std::int64_t conc = 0) {
+  auto e = lpda::test::activity_event(std::move(sid), agent, ts, type, state, prev_state, prev_conc,
+                                      conc);
   e.max_concurrent_eng = 3;
   e.agent_group_id = 42;
   e.agent_employee_id = "emp" + std::to_string(agent);

@@ -12,7 +12,6 @@
 
 #include "run_awaitable.hpp"
 #include "sync_test_support.hpp"
-#include "test_server.hpp"
 #include "test_support.hpp"
 
 #include <doctest/doctest.h>
@@ -22,17 +21,15 @@
 
 #include <sys/stat.h>
 
-#include <ctime>
-
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 namespace asio = boost::asio;
 using namespace lpda::test::http;
 using namespace std::chrono_literals;
+using lpda::test::sync::listing_entry;
 
 namespace {
 
@@ -43,75 +40,13 @@ const std::string prefix = "/data_access_le/account/42/le/agentActivity";
 constexpr std::int64_t h9 = 1767258000000;
 constexpr std::int64_t h10 = h9 + 3600000;
 
-std::string entry(const std::string& name, const std::string& href) {
-  return R"({"@name": ")" + name + R"(", "@scopeStartDate": "2026-01-01T09:00:00Z",
-             "@scopeEndDate": "2026-01-01T10:00:00Z", "@href": ")" +
-         href + R"("})";
-}
-
 std::string file_name(int part) {
   return lpda::test::sync::file_key("Agent", h9, h10, part);
 }
 
-// An IMF-fixdate (RFC 9110 §5.6.7) of epoch ms, written with the C library, not the parser under
-// test.
-std::string http_date(std::int64_t ms) {
-  const std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return buf;
-}
-
-// The stand-in: a listing set by the test, and file bodies by path. Counts downloads by path.
-// Every answer carries `date` as its Date header, when set; `listing_status` answers listings.
-struct fake_api {
-  std::mutex mu;
-  std::string listing;
-  std::optional<std::string> date;
-  unsigned listing_status = 200;
-  std::vector<std::string> listing_queries;  ///< the query of each listing request
-  std::map<std::string, std::string> bodies;
-  std::map<std::string, int> downloads;
-  std::unique_ptr<test_server> server;
-  std::string base;
-
-  fake_api() {
-    server = std::make_unique<test_server>(
-        server_options{}, [this](const received_request& rq, std::size_t) {
-          std::lock_guard lock(mu);
-          reply r;
-          if (date) r.headers.emplace_back("Date", *date);
-          const std::string path = rq.target.substr(0, rq.target.find('?'));
-          if (path == prefix) {
-            listing_queries.push_back(rq.target.substr(path.size()));
-            r.status = listing_status;
-            r.body = listing;
-            return r;
-          }
-          auto d = lpda::test::sync::download(bodies, downloads, path);
-          d.headers = std::move(r.headers);
-          return d;
-        });
-    base = "http://127.0.0.1:" + std::to_string(server->port());
-  }
-  void set_listing(const std::string& files_json) {
-    std::lock_guard lock(mu);
-    listing = R"({"dataAccessFiles": {"@id": "42", "file": )" + files_json + "}}";
-  }
-  int downloads_of(const std::string& path) {
-    std::lock_guard lock(mu);
-    return downloads[path];
-  }
-  void set_date(std::optional<std::int64_t> ms) {
-    std::lock_guard lock(mu);
-    date = ms ? std::optional(http_date(*ms)) : std::nullopt;
-  }
-  std::vector<std::string> queries() {
-    std::lock_guard lock(mu);
-    return listing_queries;
-  }
+// The stand-in, listing Agent Activity of account 42.
+struct fake_api : lpda::test::sync::fake_api {
+  fake_api() : lpda::test::sync::fake_api(prefix) {}
 };
 
 // Captures every log line of the code under test.
@@ -197,9 +132,10 @@ TEST_SUITE("integration_sync") {
   TEST_CASE("two entries with one key and different hrefs: neither is downloaded, the key fails") {
     fake_api api;
     const std::string x = file_name(0), y = file_name(1);
-    api.set_listing("[" + entry(x + ".gz", api.base + "/f/a.gz") + "," +
-                    entry(x, api.base + "/f/b.gz") + "," + entry(y, api.base + "/f/y.gz") + "," +
-                    entry(y, api.base + "/f/y.gz") + "]");
+    api.set_listing("[" + listing_entry(x + ".gz", api.base + "/f/a.gz") + "," +
+                    listing_entry(x, api.base + "/f/b.gz") + "," +
+                    listing_entry(y, api.base + "/f/y.gz") + "," +
+                    listing_entry(y, api.base + "/f/y.gz") + "]");
     api.bodies["/f/a.gz"] = api.bodies["/f/b.gz"] = api.bodies["/f/y.gz"] = docs_example_gz();
     harness h(api, 2);
     log_capture logs;
@@ -262,7 +198,7 @@ TEST_SUITE("integration_sync") {
   TEST_CASE("a 200 whose JSON is not a Data Access file fails the file, and it is fetched again") {
     fake_api api;
     const std::string name = file_name(0);
-    api.set_listing("[" + entry(name, api.base + "/f/a.gz") + "]");
+    api.set_listing("[" + listing_entry(name, api.base + "/f/a.gz") + "]");
     // A maintenance page served as the file: valid JSON, no events, no envelope.
     api.bodies["/f/a.gz"] =
         R"({"status":"maintenance","message":"service temporarily unavailable"})";
@@ -284,8 +220,8 @@ TEST_SUITE("integration_sync") {
   TEST_CASE("an empty 200 body is stored with a warning while spool and quarantine stay private") {
     fake_api api;
     const std::string empty = file_name(0), zip = file_name(1);
-    api.set_listing("[" + entry(empty, api.base + "/f/empty.gz") + "," +
-                    entry(zip, api.base + "/f/zip.gz") + "]");
+    api.set_listing("[" + listing_entry(empty, api.base + "/f/empty.gz") + "," +
+                    listing_entry(zip, api.base + "/f/zip.gz") + "]");
     api.bodies["/f/empty.gz"] = "";
     api.bodies["/f/zip.gz"] = std::string("PK\x03\x04", 4) + "not a file the decoder reads";
     harness h(api, 1);
@@ -340,7 +276,7 @@ TEST_SUITE("integration_sync") {
              9'000, 6 * hour_ms, 2 * day_ms, -9'000, -6 * hour_ms, -2 * day_ms}) {
       CAPTURE(offset);
       fake_api api;
-      api.set_listing("[" + entry(file_name(0), api.base + "/f/a.gz") + "]");
+      api.set_listing("[" + listing_entry(file_name(0), api.base + "/f/a.gz") + "]");
       api.bodies["/f/a.gz"] = docs_example_gz();
       api.set_date(server_now);
       harness h(api, 2);
@@ -379,7 +315,7 @@ TEST_SUITE("integration_sync") {
 
   TEST_CASE("a watermark beyond the server's now is pulled back and the files since are fetched") {
     fake_api api;
-    api.set_listing("[" + entry(file_name(0), api.base + "/f/a.gz") + "]");
+    api.set_listing("[" + listing_entry(file_name(0), api.base + "/f/a.gz") + "]");
     api.bodies["/f/a.gz"] = docs_example_gz();
     api.set_date(server_now);
     harness h(api, 2);
@@ -426,7 +362,7 @@ TEST_SUITE("integration_sync") {
 
   TEST_CASE("without a Date header the host's clock ends the window, said once") {
     fake_api api;
-    api.set_listing("[" + entry(file_name(0), api.base + "/f/a.gz") + "]");
+    api.set_listing("[" + listing_entry(file_name(0), api.base + "/f/a.gz") + "]");
     api.bodies["/f/a.gz"] = docs_example_gz();
     harness h(api, 2);
     h.host_now = server_now;

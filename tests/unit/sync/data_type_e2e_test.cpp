@@ -28,7 +28,6 @@
 
 #include "run_awaitable.hpp"
 #include "sync_test_support.hpp"
-#include "test_server.hpp"
 #include "test_support.hpp"
 
 #include <SQLiteCpp/Database.h>
@@ -68,46 +67,26 @@ std::string envelope(const std::string& records) {
   return R"({"dataType":"probeType","recordCollection":[)" + records + "]}\n";
 }
 
-// The stand-in: the probe listing, and file bodies by path; counts downloads by path.
-struct fake_api {
-  std::mutex mu;
-  std::vector<int> parts;  ///< listed, as key_of(part) + ".gz" at /f/<part>.gz
-  std::map<std::string, std::string> bodies;
-  std::map<std::string, int> downloads;
-  std::unique_ptr<test_server> server;
-  std::string base;
+// The stand-in listing the parts served so far, each at /f/<part>.gz.
+struct fake_api : lpda::test::sync::fake_api {
+  std::vector<int> parts;
 
-  fake_api() {
-    server = std::make_unique<test_server>(
-        server_options{}, [this](const received_request& rq, std::size_t) {
-          std::lock_guard lock(mu);
-          reply r;
-          const std::string path = rq.target.substr(0, rq.target.find('?'));
-          if (path == listing_path) {
-            std::string files;
-            for (int p : parts) {
-              if (!files.empty()) files += ',';
-              files += R"({"@name": ")" + key_of(p) +
-                       R"(.gz", "@scopeStartDate": "2026-01-01T09:00:00Z",
-                          "@scopeEndDate": "2026-01-01T10:00:00Z", "@href": ")" +
-                       base + "/f/" + std::to_string(p) + R"(.gz"})";
-            }
-            r.body = R"({"dataAccessFiles": {"@id": "42", "file": [)" + files + "]}}";
-            return r;
-          }
-          return lpda::test::sync::download(bodies, downloads, path);
-        });
-    base = "http://127.0.0.1:" + std::to_string(server->port());
-  }
+  fake_api() : lpda::test::sync::fake_api(listing_path) { set_listing("[]"); }
   void serve(int part, const std::string& ndjson) {
-    std::lock_guard lock(mu);
-    parts.push_back(part);
-    bodies["/f/" + std::to_string(part) + ".gz"] = lpda::test::gzip(ndjson);
+    std::string files;
+    {
+      std::lock_guard lock(mu);
+      parts.push_back(part);
+      bodies[path_of(part)] = lpda::test::gzip(ndjson);
+      for (int p : parts) {
+        if (!files.empty()) files += ',';
+        files += lpda::test::sync::listing_entry(key_of(p) + ".gz", base + path_of(p));
+      }
+    }
+    set_listing("[" + files + "]");
   }
-  int downloads_of(int part) {
-    std::lock_guard lock(mu);
-    return downloads["/f/" + std::to_string(part) + ".gz"];
-  }
+  int downloads_of(int part) { return lpda::test::sync::fake_api::downloads_of(path_of(part)); }
+  static std::string path_of(int part) { return "/f/" + std::to_string(part) + ".gz"; }
 };
 
 // One row of `probes`, read back with plain SQL.

@@ -6,7 +6,7 @@
 #include <chrono>
 #include <string>
 
-namespace lpda::metrics {
+namespace lpda::endpoint {
 
 /// What one GET returned.
 struct probe_response {
@@ -29,4 +29,4 @@ result<probe_response> probe(const std::string& listen_address, const std::strin
 /// body>". Never throws.
 result<void> check_health(std::string listen_address, std::chrono::milliseconds timeout);
 
-}  // namespace lpda::metrics
+}  // namespace lpda::endpoint

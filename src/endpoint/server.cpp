@@ -1,4 +1,4 @@
-#include "lpda/metrics/endpoint.hpp"
+#include "lpda/endpoint/server.hpp"
 
 #include "lpda/config/config.hpp"
 #include "lpda/core/version.hpp"
@@ -17,7 +17,7 @@
 #include <filesystem>
 #include <map>
 
-namespace lpda::metrics {
+namespace lpda::endpoint {
 namespace {
 
 namespace asio = boost::asio;
@@ -38,12 +38,12 @@ std::string format_endpoint(const tcp::endpoint& ep) {
 
 }  // namespace
 
-struct endpoint::state {
-  state(asio::any_io_executor ex, endpoint_settings s, endpoint_hooks h)
+struct server::state {
+  state(asio::any_io_executor ex, server_settings s, server_hooks h)
       : acceptor(std::move(ex)), settings(std::move(s)), hooks(std::move(h)) {}
   tcp::acceptor acceptor;
-  endpoint_settings settings;
-  endpoint_hooks hooks;
+  server_settings settings;
+  server_hooks hooks;
   bool stopped = false;
   std::uint64_t next_id = 0;
   std::map<std::uint64_t, std::weak_ptr<beast::tcp_stream>> connections;
@@ -53,7 +53,7 @@ namespace {
 
 using response_t = bhttp::response<bhttp::string_body>;
 
-response_t answer(const endpoint::state& st, const bhttp::request<bhttp::empty_body>& req) {
+response_t answer(const server::state& st, const bhttp::request<bhttp::empty_body>& req) {
   response_t res{bhttp::status::ok, req.version()};
   res.set(bhttp::field::server, std::string(user_agent()));
   res.set(bhttp::field::content_type, "text/plain; charset=utf-8");
@@ -67,14 +67,14 @@ response_t answer(const endpoint::state& st, const bhttp::request<bhttp::empty_b
       res.set(bhttp::field::allow, "GET, HEAD");
       res.body() = "method not allowed\n";
     } else if (path == "/metrics") {
-      res.set(bhttp::field::content_type, std::string(text_format_content_type));
+      res.set(bhttp::field::content_type, std::string(metrics::text_format_content_type));
       if (st.hooks.metrics) res.body() = st.hooks.metrics();
     } else if (path == "/healthz") {
       const bool writable = !st.hooks.store_writable || st.hooks.store_writable();
       res.result(writable ? bhttp::status::ok : bhttp::status::service_unavailable);
       res.body() = writable ? "ok\n" : "store not writable\n";
     } else if (path == "/readyz") {
-      const readiness r = st.hooks.ready ? st.hooks.ready() : readiness{true, {}};
+      const metrics::readiness r = st.hooks.ready ? st.hooks.ready() : metrics::readiness{true, {}};
       res.result(r.ready ? bhttp::status::ok : bhttp::status::service_unavailable);
       res.body() = r.ready ? std::string("ok\n") : r.reason + "\n";
     } else {
@@ -108,7 +108,7 @@ bool is_parse_error(const beast::error_code& ec) {
          ec == bhttp::error::header_limit || ec == bhttp::error::body_limit;
 }
 
-asio::awaitable<void> serve(std::shared_ptr<endpoint::state> st,
+asio::awaitable<void> serve(std::shared_ptr<server::state> st,
                             std::shared_ptr<beast::tcp_stream> stream, std::uint64_t id) {
   // The buffer's own cap stops a client from growing it past the header limit plus slack.
   beast::flat_buffer buffer(st->settings.header_limit + 1024);
@@ -140,7 +140,7 @@ asio::awaitable<void> serve(std::shared_ptr<endpoint::state> st,
   stream->socket().close(ignored);
 }
 
-asio::awaitable<void> accept_loop(std::shared_ptr<endpoint::state> st) {
+asio::awaitable<void> accept_loop(std::shared_ptr<server::state> st) {
   for (;;) {
     auto [ec, socket] = co_await st->acceptor.async_accept(use_tuple);
     if (st->stopped || ec == asio::error::operation_aborted) co_return;
@@ -166,15 +166,14 @@ asio::awaitable<void> accept_loop(std::shared_ptr<endpoint::state> st) {
 
 }  // namespace
 
-endpoint::endpoint(std::shared_ptr<state> s) : state_(std::move(s)) {}
+server::server(std::shared_ptr<state> s) : state_(std::move(s)) {}
 
-endpoint::~endpoint() {
+server::~server() {
   stop();
 }
 
-result<std::unique_ptr<endpoint>> endpoint::start(asio::any_io_executor ex,
-                                                  endpoint_settings settings,
-                                                  endpoint_hooks hooks) {
+result<std::unique_ptr<server>> server::start(asio::any_io_executor ex, server_settings settings,
+                                              server_hooks hooks) {
   const std::string where = settings.listen;
   const auto hp = config::split_host_port(where);
   if (!hp)
@@ -211,22 +210,22 @@ result<std::unique_ptr<endpoint>> endpoint::start(asio::any_io_executor ex,
   st->acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return fail("listen");
   asio::co_spawn(ex, accept_loop(st), asio::detached);
-  return std::unique_ptr<endpoint>(new endpoint(std::move(st)));
+  return std::unique_ptr<server>(new server(std::move(st)));
 }
 
-std::uint16_t endpoint::port() const noexcept {
+std::uint16_t server::port() const noexcept {
   beast::error_code ec;
   const auto ep = state_->acceptor.local_endpoint(ec);
   return ec ? 0 : ep.port();
 }
 
-std::string endpoint::address() const {
+std::string server::address() const {
   beast::error_code ec;
   const auto ep = state_->acceptor.local_endpoint(ec);
   return ec ? std::string() : format_endpoint(ep);
 }
 
-void endpoint::stop() noexcept {
+void server::stop() noexcept {
   if (!state_ || state_->stopped) return;
   state_->stopped = true;
   beast::error_code ignored;
@@ -250,4 +249,4 @@ bool store_writable(const std::string& db_path) noexcept {
   }
 }
 
-}  // namespace lpda::metrics
+}  // namespace lpda::endpoint

@@ -21,10 +21,10 @@
 #include <memory>
 #include <string>
 
-namespace lpda::metrics {
+namespace lpda::endpoint {
 
 /// Settings of the endpoint.
-struct endpoint_settings {
+struct server_settings {
   /// "host:port" or "[v6]:port" (see `config::split_host_port`); port 0 picks a free port (tests).
   /// The host is an IP literal or a name resolved once at `start` (e.g. "localhost").
   std::string listen = "127.0.0.1:9464";
@@ -37,29 +37,29 @@ struct endpoint_settings {
 
 /// What the endpoint asks the rest of the daemon. Called on the endpoint's executor; each must be
 /// cheap, must not throw and, when it reads state owned by other threads, must synchronise.
-struct endpoint_hooks {
+struct server_hooks {
   /// The body of `/metrics` (e.g. `daemon_metrics::render`).
   std::function<std::string()> metrics;
   /// True when the store can take writes (e.g. `store_writable(db_path)`); `/healthz` is 503
   /// "store not writable" otherwise. Empty: always true.
   std::function<bool()> store_writable;
   /// `/readyz`'s answer (e.g. `daemon_metrics::check_ready`). Empty: always ready.
-  std::function<readiness()> ready;
+  std::function<metrics::readiness()> ready;
 };
 
 /// A running endpoint. Create it, use it and destroy it on the thread running its executor.
-class endpoint {
+class server {
  public:
   /// Resolves and binds `settings.listen`, starts listening and spawns the accept loop on `ex`
   /// (it serves once the executor runs). Errors: `errc::config_invalid` for an address that is
   /// not host:port or does not resolve, `errc::network` when binding fails (e.g. the port is in
   /// use); the message names the address.
-  static result<std::unique_ptr<endpoint>> start(boost::asio::any_io_executor ex,
-                                                 endpoint_settings settings, endpoint_hooks hooks);
+  static result<std::unique_ptr<server>> start(boost::asio::any_io_executor ex,
+                                               server_settings settings, server_hooks hooks);
   /// Stops (see `stop`).
-  ~endpoint();
-  endpoint(const endpoint&) = delete;
-  endpoint& operator=(const endpoint&) = delete;
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
 
   /// The bound port (the real one when `listen` asked for 0).
   std::uint16_t port() const noexcept;
@@ -73,13 +73,13 @@ class endpoint {
   struct state;
 
  private:
-  explicit endpoint(std::shared_ptr<state> s);
+  explicit server(std::shared_ptr<state> s);
   std::shared_ptr<state> state_;
 };
 
-/// A cheap check for `endpoint_hooks::store_writable`: true when the database file `db_path`
+/// A cheap check for `server_hooks::store_writable`: true when the database file `db_path`
 /// exists and is writable by this process and so is its directory (SQLite creates its journal
 /// or WAL files there); uses access(2) with W_OK, no write is made.
 bool store_writable(const std::string& db_path) noexcept;
 
-}  // namespace lpda::metrics
+}  // namespace lpda::endpoint

@@ -1,8 +1,8 @@
 // The /metrics /healthz /readyz endpoint on 127.0.0.1 (port 0), its health probe, and the
 // rendered families checked by Prometheus' own promtool.
-#include "lpda/metrics/endpoint.hpp"
+#include "lpda/endpoint/server.hpp"
+#include "lpda/endpoint/health_probe.hpp"
 #include "lpda/metrics/daemon_metrics.hpp"
-#include "lpda/metrics/health.hpp"
 
 #include "test_support.hpp"
 
@@ -21,6 +21,7 @@
 #include <thread>
 
 namespace asio = boost::asio;
+using namespace lpda::endpoint;
 using namespace lpda::metrics;
 using namespace std::chrono_literals;
 using tcp = asio::ip::tcp;
@@ -30,8 +31,8 @@ namespace {
 // An endpoint running on its own io_context thread, as in the daemon.
 class running_endpoint {
  public:
-  running_endpoint(endpoint_settings s, endpoint_hooks h) : guard_(io_.get_executor()) {
-    auto e = endpoint::start(io_.get_executor(), std::move(s), std::move(h));
+  running_endpoint(server_settings s, server_hooks h) : guard_(io_.get_executor()) {
+    auto e = server::start(io_.get_executor(), std::move(s), std::move(h));
     REQUIRE_MESSAGE(e.has_value(), (e ? "" : e.error().what()));
     endpoint_ = std::move(*e);
     thread_ = std::thread([this] { io_.run(); });
@@ -53,12 +54,12 @@ class running_endpoint {
  private:
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> guard_;
-  std::unique_ptr<endpoint> endpoint_;
+  std::unique_ptr<server> endpoint_;
   std::thread thread_;
 };
 
-endpoint_settings local_settings() {
-  endpoint_settings s;
+server_settings local_settings() {
+  server_settings s;
   s.listen = "127.0.0.1:0";
   s.io_timeout = 300ms;
   return s;
@@ -85,11 +86,11 @@ std::string raw_exchange(std::uint16_t port, const std::string& bytes, bool half
 
 }  // namespace
 
-TEST_SUITE("integration_metrics") {
+TEST_SUITE("integration_endpoint") {
   TEST_CASE("endpoint serves /metrics /healthz /readyz following the callables") {
     std::atomic<bool> writable{true};
     daemon_metrics m;
-    endpoint_hooks h;
+    server_hooks h;
     h.metrics = [&m] { return m.render(); };
     h.store_writable = [&writable] { return writable.load(); };
     h.ready = [&m] { return m.check_ready(); };
@@ -149,7 +150,7 @@ TEST_SUITE("integration_metrics") {
   }
 
   TEST_CASE("endpoint: content type - HEAD without body - 405 for POST - keep-alive") {
-    endpoint_hooks h;
+    server_hooks h;
     h.metrics = [] { return std::string("x_total 1\n"); };
     running_endpoint ep(local_settings(), h);
 
@@ -179,7 +180,7 @@ TEST_SUITE("integration_metrics") {
   }
 
   TEST_CASE("endpoint: a request with a body or oversized headers gets 400 and is closed") {
-    endpoint_settings s = local_settings();
+    server_settings s = local_settings();
     s.header_limit = 1024;
     running_endpoint ep(s, {});
     const auto body = raw_exchange(ep.port(),
@@ -207,7 +208,7 @@ TEST_SUITE("integration_metrics") {
   }
 
   TEST_CASE("endpoint: connections beyond max_connections are closed at once") {
-    endpoint_settings s = local_settings();
+    server_settings s = local_settings();
     s.max_connections = 1;
     s.io_timeout = 2s;
     running_endpoint ep(s, {});
@@ -231,11 +232,11 @@ TEST_SUITE("integration_metrics") {
 
   TEST_CASE("stop closes open connections so the event loop runs out of work") {
     asio::io_context io;
-    endpoint_settings s = local_settings();
+    server_settings s = local_settings();
     s.io_timeout = 30s;  // only stop() can end the connection in time
-    auto e = endpoint::start(io.get_executor(), s, {});
+    auto e = server::start(io.get_executor(), s, {});
     REQUIRE(e.has_value());
-    std::unique_ptr<endpoint> ep = std::move(*e);
+    std::unique_ptr<server> ep = std::move(*e);
     const auto port = ep->port();
     std::thread loop([&io] { io.run(); });
 
@@ -258,18 +259,18 @@ TEST_SUITE("integration_metrics") {
 
   TEST_CASE("endpoint start errors: bad address and port in use") {
     asio::io_context io;
-    endpoint_settings s;
+    server_settings s;
     s.listen = "no-port-here";
-    auto e = endpoint::start(io.get_executor(), s, {});
+    auto e = server::start(io.get_executor(), s, {});
     REQUIRE_FALSE(e.has_value());
     CHECK(e.error().code == lpda::make_error_code(lpda::errc::config_invalid));
     CHECK(e.error().message.find("no-port-here") != std::string::npos);
 
     s.listen = "127.0.0.1:0";
-    auto first = endpoint::start(io.get_executor(), s, {});
+    auto first = server::start(io.get_executor(), s, {});
     REQUIRE(first.has_value());
     s.listen = "127.0.0.1:" + std::to_string((*first)->port());
-    auto second = endpoint::start(io.get_executor(), s, {});
+    auto second = server::start(io.get_executor(), s, {});
     REQUIRE_FALSE(second.has_value());
     CHECK(second.error().code == lpda::make_error_code(lpda::errc::network));
     CHECK(second.error().message.find(s.listen) != std::string::npos);
@@ -286,17 +287,17 @@ TEST_SUITE("integration_metrics") {
       MESSAGE("skipped the IPv6 case: ::1 is not available here (" << ec.message() << ")");
     } else {
       v6.close();
-      endpoint_settings s = local_settings();
+      server_settings s = local_settings();
       s.listen = "[::1]:0";
       running_endpoint ep(s, {});
       CHECK(check_health("[::1]:" + std::to_string(ep.port()), 2s).has_value());
     }
-    endpoint_settings s = local_settings();
+    server_settings s = local_settings();
     s.listen = "localhost:0";
     running_endpoint ep(s, {});
     CHECK(ep.port() != 0);
     // A wildcard listen value is probed on loopback.
-    endpoint_settings any = local_settings();
+    server_settings any = local_settings();
     any.listen = "0.0.0.0:0";
     running_endpoint all(any, {});
     CHECK(check_health("0.0.0.0:" + std::to_string(all.port()), 2s).has_value());
@@ -360,7 +361,7 @@ TEST_SUITE("integration_metrics") {
     m.record_http(t);
     m.observe_store_transaction(std::chrono::milliseconds(12));
 
-    endpoint_hooks h;
+    server_hooks h;
     h.metrics = [&m] { return m.render(); };
     running_endpoint ep(local_settings(), h);
     auto r = probe(ep.address(), "/metrics", 2s);

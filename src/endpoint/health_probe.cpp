@@ -1,4 +1,4 @@
-#include "lpda/metrics/health.hpp"
+#include "lpda/endpoint/health_probe.hpp"
 
 #include "lpda/config/config.hpp"
 #include "lpda/core/version.hpp"
@@ -15,7 +15,7 @@
 #include <algorithm>
 #include <optional>
 
-namespace lpda::metrics {
+namespace lpda::endpoint {
 namespace {
 
 namespace asio = boost::asio;
@@ -134,4 +134,4 @@ result<void> check_health(std::string listen_address, std::chrono::milliseconds 
   }
 }
 
-}  // namespace lpda::metrics
+}  // namespace lpda::endpoint
