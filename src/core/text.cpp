@@ -1,5 +1,8 @@
 #include "lpda/core/text.hpp"
 
+#include <locale.h>
+#include <wchar.h>
+
 #include <cstdint>
 
 namespace lpda {
@@ -58,6 +61,42 @@ std::string escape_text(std::string_view text) {
     i += len;
   }
   return out;
+}
+
+std::size_t display_width(std::string_view text) {
+  // One C.UTF-8 locale for the process, made on first use; wcwidth reads the calling thread's
+  // locale, so it is switched for this call only.
+  static const locale_t utf8 = ::newlocale(LC_CTYPE_MASK, "C.UTF-8", locale_t{});
+  const locale_t previous = utf8 != locale_t{} ? ::uselocale(utf8) : locale_t{};
+  std::size_t width = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    const std::size_t len = b < 0x80           ? 1
+                            : (b >> 5) == 0x6  ? 2
+                            : (b >> 4) == 0xE  ? 3
+                            : (b >> 3) == 0x1E ? 4
+                                               : 0;
+    char32_t cp = 0;
+    bool ok = len != 0 && i + len <= text.size();
+    if (ok) {
+      cp = len == 1 ? b : static_cast<char32_t>(b & (0x7F >> len));
+      for (std::size_t k = 1; k < len && ok; ++k) {
+        const auto c = static_cast<unsigned char>(text[i + k]);
+        ok = (c & 0xC0) == 0x80;
+        cp = (cp << 6) | (c & 0x3F);
+      }
+    }
+    if (!ok) {
+      width += 1;
+      i += 1;
+      continue;
+    }
+    const int w = utf8 != locale_t{} ? ::wcwidth(static_cast<wchar_t>(cp)) : 1;
+    width += w < 0 ? 1 : static_cast<std::size_t>(w);
+    i += len;
+  }
+  if (utf8 != locale_t{}) ::uselocale(previous);
+  return width;
 }
 
 }  // namespace lpda

@@ -96,12 +96,8 @@ void write_table(std::ostream& out, const std::vector<availability_row>& rows) {
     i = j;
   }
   std::array<std::size_t, table_columns> width{};
-  // Widths in code points, so names with accents still line up.
-  const auto columns = [](const std::string& text) {
-    return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-      return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-    }));
-  };
+  // Widths in terminal columns, so accented, CJK and emoji names still line up.
+  const auto columns = [](const std::string& text) { return display_width(text); };
   for (std::size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
   for (const auto& row : cells)
     for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], columns(row[i]));

@@ -1,5 +1,6 @@
 #pragma once
 // Text made safe for messages.
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -12,5 +13,11 @@ namespace lpda {
 /// through this before it enters an error message, so it cannot forge log lines or make JSON
 /// output invalid UTF-8. Pure.
 std::string escape_text(std::string_view text);
+
+/// The columns `text` (UTF-8) takes on a terminal, for aligning tables: each code point's
+/// `wcwidth(3)` in glibc's C.UTF-8 locale — 2 for East Asian wide and fullwidth characters and
+/// most emoji, 0 for combining marks and zero-width joiners, 1 otherwise (also for a byte that
+/// is not well-formed UTF-8, or when that locale is not installed). Thread-safe.
+std::size_t display_width(std::string_view text);
 
 }  // namespace lpda

@@ -24,4 +24,16 @@ TEST_SUITE("core") {
     CHECK(escape_text("\xc2\x9b") == R"(\xc2\x9b)");                  // C1 CSI
     CHECK(escape_text("\xc2\xa0") == "\xc2\xa0");                     // U+00A0 is printable
   }
+
+  TEST_CASE("display_width counts terminal columns") {
+    CHECK(lpda::display_width("") == 0);
+    CHECK(lpda::display_width("abc") == 3);
+    CHECK(lpda::display_width("J\u00fcrgen M\u00fcller") == 13);   // precomposed ü: 1 each
+    CHECK(lpda::display_width("\u5c71\u7530 \u592a\u90ce") == 9);  // 山田 太郎: 4 wide + space
+    CHECK(lpda::display_width("\uae40\ubbfc\uc900") == 6);         // 김민준: Hangul, wide
+    CHECK(lpda::display_width("Mia \U0001F600 Chen") == 11);       // 😀 takes 2
+    CHECK(lpda::display_width("Jose\u0301") == 4);                 // combining acute: 0
+    CHECK(lpda::display_width("\xff\xfe") == 2);                   // not UTF-8: 1 per byte
+    CHECK(lpda::display_width("\xe5\xb1") == 2);                   // truncated sequence
+  }
 }

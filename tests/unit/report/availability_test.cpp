@@ -1,8 +1,8 @@
 // The availability report on a real database built through the store's own ingest.
 #include "lpda/report/availability.hpp"
+#include "lpda/agent_activity/event.hpp"
 #include "lpda/agent_activity/sqlite/availability.hpp"
 #include "lpda/agent_activity/sqlite/store.hpp"
-#include "lpda/agent_activity/event.hpp"
 #include "lpda/sqlite/database.hpp"
 #include "lpda/store/database.hpp"
 #include "report_command.hpp"
@@ -11,6 +11,8 @@
 #include "test_support.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include "lpda/core/text.hpp"
+
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
 
@@ -206,6 +208,29 @@ TEST_SUITE("report") {
     CHECK(lines[0].find("ONLINE ") + 6 == lines[1].find("0:50:00") + 7);
     CHECK(lines[0].find("ONLINE_%") + 8 == lines[1].find("83.3%") + 5);
     CHECK(render({}, report_format::table) == "(no rows)\n");
+  }
+
+  TEST_CASE("the table lines up names of wide and combining characters") {
+    // Display widths by hand: 山田 太郎 = 2+2+1+2+2 = 9 columns in 13 bytes of 5 code points;
+    // Mia 😀 Chen = 11 columns; "José" with a combining accent (e + U+0301) = 4 columns.
+    availability_row cjk = session_1001, emoji = session_1001, combining = session_1001;
+    cjk.agent_username = "山田 太郎";
+    emoji.agent_id = 1002;
+    emoji.agent_username = "Mia 😀 Chen";
+    combining.agent_id = 1003;
+    combining.agent_username = "Jose\u0301";
+    const auto lines = split(render({cjk, emoji, combining}, report_format::table), "\n");
+    REQUIRE(lines.size() >= 4);
+    // The day column starts at the same display column on the header and each agent's line.
+    const auto column_of_day = [](const std::string& line) {
+      const auto at = line.find("2024-03-04");
+      return at == std::string::npos ? std::string::npos : lpda::display_width(line.substr(0, at));
+    };
+    const auto header_day = lpda::display_width(lines[0].substr(0, lines[0].find("DAY")));
+    for (int i = 1; i <= 3; ++i) {
+      CAPTURE(lines[static_cast<std::size_t>(i)]);
+      CHECK(column_of_day(lines[static_cast<std::size_t>(i)]) == header_day);
+    }
   }
 
   TEST_CASE("the table totals each account's day over its agents") {
