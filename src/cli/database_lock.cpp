@@ -43,7 +43,6 @@ holder_line holder_of(int fd) {
   return {"lpda-sync " + (command.empty() ? std::string() : command + ", ") + "pid " + pid, pid};
 }
 
-
 // An open(2) or flock(2) failure of the lock file: a path that cannot work as configured is a
 // config error (exit 78, names the key), anything else an I/O error.
 error lock_error(const std::string& what, const std::string& path, int err) {
@@ -61,8 +60,7 @@ bool looks_like_lock_line(const std::string& text) {
   std::string pid, command;
   words >> pid >> command;
   return !pid.empty() && pid.find_first_not_of("0123456789") == std::string::npos &&
-         !command.empty() && text.size() < 512 &&
-         std::count(text.begin(), text.end(), '\n') <= 1;
+         !command.empty() && text.size() < 512 && std::count(text.begin(), text.end(), '\n') <= 1;
 }
 
 }  // namespace
@@ -76,7 +74,8 @@ result<database_lock> database_lock::acquire(const std::string& path, const std:
     const int first = errno;
     writable = false;
     fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) return lock_error("cannot open the lock file", path, errno == ENOENT ? first : errno);
+    if (fd < 0)
+      return lock_error("cannot open the lock file", path, errno == ENOENT ? first : errno);
   }
   if (fd < 0) return lock_error("cannot open the lock file", path, errno);
   struct stat st {};

@@ -29,8 +29,8 @@ int run_decode(const decode_options& opts, std::ostream& out, std::ostream& err)
   const auto& s = *decode::stats_of(source);
   err << "lpda-sync decode: " << opts.file << ": " << s.events << ' ' << type->records_noun
       << " in " << s.documents << (s.documents == 1 ? " document (" : " documents (")
-      << decode::to_string(s.kind) << ", "
-      << s.input_bytes << " bytes, " << s.inflated_bytes << " inflated)\n";
+      << decode::to_string(s.kind) << ", " << s.input_bytes << " bytes, " << s.inflated_bytes
+      << " inflated)\n";
   return out.good() ? exit_ok : exit_partial;
 }
 

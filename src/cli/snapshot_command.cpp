@@ -15,9 +15,8 @@ int run_snapshot(const std::string& config_path, const std::string& target, std:
   if (auto rc = load_config_without_secrets(config_path, cfg, err)) return *rc;
   // The copy replaces FILE: never the database, a file SQLite keeps beside it, the lock or the
   // config (a live database overwritten under the daemon is corrupted).
-  for (const std::string& taken :
-       {cfg.database, cfg.database + "-wal", cfg.database + "-shm", cfg.database + "-journal",
-        cfg.lock_file, config_path}) {
+  for (const std::string& taken : {cfg.database, cfg.database + "-wal", cfg.database + "-shm",
+                                   cfg.database + "-journal", cfg.lock_file, config_path}) {
     if (!taken.empty() && same_path(taken, target)) {
       err << "lpda-sync snapshot: " << target << " is " << taken
           << ", a file lpda-sync uses; write the snapshot to a path of its own\n";

@@ -171,8 +171,7 @@ void loader::check_database_directory(const YAML::Node& n, const std::string& da
   }
 }
 
-void loader::check_state_path(const YAML::Node& n, const char* key, const config& c,
-                              bool is_dir) {
+void loader::check_state_path(const YAML::Node& n, const char* key, const config& c, bool is_dir) {
   namespace fs = std::filesystem;
   const std::string& value = is_dir ? c.spool_dir : c.lock_file;
   // lpda-sync writes the lock file (its holder's line) and files in the spool directory: a
@@ -180,10 +179,10 @@ void loader::check_state_path(const YAML::Node& n, const char* key, const config
   std::vector<std::pair<std::string, std::string>> taken;
   if (!c.database.empty()) {
     for (const char* suffix : {"", "-wal", "-shm", "-journal"})
-      taken.emplace_back(c.database + suffix, std::string("the database") +
-                                                  (*suffix != 0 ? std::string(" file's ") +
-                                                                      (suffix + 1)
-                                                                : std::string()));
+      taken.emplace_back(
+          c.database + suffix,
+          std::string("the database") +
+              (*suffix != 0 ? std::string(" file's ") + (suffix + 1) : std::string()));
   }
   if (!source_.empty()) taken.emplace_back(source_, "this configuration file");
   if (!is_dir && !c.spool_dir.empty()) taken.emplace_back(c.spool_dir, "spool_dir");

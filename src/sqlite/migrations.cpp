@@ -93,11 +93,11 @@ void refuse_newer(connection& c, const std::vector<const component*>& components
   if (found == 0 && !c.db().tableExists("schema_migrations") &&
       c.db().execAndGet("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
               .getInt() > 0)
-    throw error_exception(error(errc::store_schema,
-                                "store " + c.config().path.string() +
-                                    ": the file holds tables but is not an lpda-sync database "
-                                    "(user_version 0, no schema_migrations); point database at "
-                                    "a file of its own"));
+    throw error_exception(
+        error(errc::store_schema, "store " + c.config().path.string() +
+                                      ": the file holds tables but is not an lpda-sync database "
+                                      "(user_version 0, no schema_migrations); point database at "
+                                      "a file of its own"));
   for (const component* comp : components)
     if (auto e = component_error(c.db(), c.config().path, *comp)) throw error_exception(*e);
 }
@@ -118,7 +118,8 @@ void migrate(connection& c, const std::vector<const component*>& components) {
   if (!db.tableExists("schema_migrations")) {
     // The conversion: a file at user_version N applied exactly the migrations whose
     // legacy_version is 1..N (the global versions 1..4 map onto the first migrations of core and
-    // agentActivity), recorded here with the conversion's time; every other migration runs below. One transaction: a kill leaves the file as it was.
+    // agentActivity), recorded here with the conversion's time; every other migration runs below.
+    // One transaction: a kill leaves the file as it was.
     auto r = c.write("conversion to schema_migrations", [&] {
       if (db.tableExists("schema_migrations")) return;  // another process converted meanwhile
       const int found = c.user_version();
@@ -156,10 +157,11 @@ void migrate(connection& c, const std::vector<const component*>& components) {
     for (const auto& m : comp->migrations) {
       if (m.generation > 0) {
         if (m.generation < order)
-          throw error_exception(error(
-              errc::config_invalid, "store: migration " + std::to_string(m.number) + " of " +
-                                        std::string(comp->name) + " has a generation below an "
-                                        "earlier one's"));
+          throw error_exception(error(errc::config_invalid, "store: migration " +
+                                                                std::to_string(m.number) + " of " +
+                                                                std::string(comp->name) +
+                                                                " has a generation below an "
+                                                                "earlier one's"));
         order = m.generation;
       }
       if (m.number > applied) todo.push_back({comp, &m, order});

@@ -393,7 +393,8 @@ TEST_SUITE("integration_cli") {
 
     // A lock_file whose directory does not exist is a config error (78) naming the key.
     config = write_minimal_config(dir, db_path.string());
-    write_file(config, "lock_file: '" + (dir / "no" / "x.lock").string() + "'\n" + read_file(config));
+    write_file(config,
+               "lock_file: '" + (dir / "no" / "x.lock").string() + "'\n" + read_file(config));
     const auto missing =
         run_lpda("reset-watermark --account 12345678 --clear --config '" + config + "'");
     CHECK(missing.status == 78);
@@ -403,8 +404,8 @@ TEST_SUITE("integration_cli") {
     std::filesystem::create_directory(dir / "spool");
     std::filesystem::permissions(dir / "spool", std::filesystem::perms(0750));
     config = write_minimal_config(dir, db_path.string());
-    write_file(config, "spool_dir: '" + (dir / "spool").string() +
-                           "'\nretry: {max_attempts: 1}\n" + read_file(config));
+    write_file(config, "spool_dir: '" + (dir / "spool").string() + "'\nretry: {max_attempts: 1}\n" +
+                           read_file(config));
     // No server answers here: the poll fails at once, after the spool directory is set up.
     (void)run_lpda("once --config '" + config + "'");
     CHECK((std::filesystem::status(dir / "spool").permissions() & std::filesystem::perms::all) ==

@@ -573,9 +573,9 @@ TEST_SUITE("integration_run") {
     const std::string holder = "lpda-sync run, pid " + std::to_string(first.pid());
     CHECK_MESSAGE(second.err.find(holder + " holds ") != std::string::npos, second.err);
     CHECK(second.err.find("lpda.db.lock") != std::string::npos);
-    CHECK_MESSAGE(second.err.find("`kill -TERM " + std::to_string(first.pid()) + "`") !=
-                      std::string::npos,
-                  second.err);
+    CHECK_MESSAGE(
+        second.err.find("`kill -TERM " + std::to_string(first.pid()) + "`") != std::string::npos,
+        second.err);
     first.signal(SIGTERM);
     CHECK(first.wait(10000) == 0);
   }

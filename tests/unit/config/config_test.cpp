@@ -244,7 +244,8 @@ accounts:
                "its own");
     d = diagnostics_of("lock_file: /tmp/s\nspool_dir: /tmp/s/\n" + minimal);
     REQUIRE(d.size() == 1);
-    check_diag(d[0], "lock_file", 1, 12, "\"/tmp/s\" is spool_dir; lock_file needs a path of its own");
+    check_diag(d[0], "lock_file", 1, 12,
+               "\"/tmp/s\" is spool_dir; lock_file needs a path of its own");
     d = diagnostics_of("lock_file: ./test.yaml\n" + minimal);
     REQUIRE(d.size() == 1);
     check_diag(d[0], "lock_file", 1, 12,
@@ -254,18 +255,18 @@ accounts:
     lpda::test::temp_dir dir;
     lpda::test::write_file(dir / "notes.txt", "keep me\n");
     std::filesystem::create_directory(dir / "adir");
-    d = diagnostics_of("spool_dir: " + (dir / "notes.txt").string() + "\nlock_file: " +
-                       (dir / "adir").string() + "\n" + minimal);
+    d = diagnostics_of("spool_dir: " + (dir / "notes.txt").string() +
+                       "\nlock_file: " + (dir / "adir").string() + "\n" + minimal);
     REQUIRE(d.size() == 2);
     check_diag(find(d, "spool_dir"), "spool_dir", 1, 12,
                "\"" + (dir / "notes.txt").string() + "\" exists and is not a directory");
     check_diag(find(d, "lock_file"), "lock_file", 2, 12,
                "\"" + (dir / "adir").string() + "\" exists and is not a regular file");
     // Paths that do not exist yet, or of the right kind, are fine.
-    const cfg::config ok = cfg::load_string("spool_dir: " + (dir / "adir").string() +
-                                                "\nlock_file: " + (dir / "new.lock").string() +
-                                                "\n" + minimal,
-                                            "ok.yaml", no_env());
+    const cfg::config ok =
+        cfg::load_string("spool_dir: " + (dir / "adir").string() +
+                             "\nlock_file: " + (dir / "new.lock").string() + "\n" + minimal,
+                         "ok.yaml", no_env());
     CHECK(ok.spool_dir == (dir / "adir").string());
   }
 

@@ -194,7 +194,7 @@ TEST_SUITE("store") {
     const auto p = dir / "lpda.db";
     auto db = open_store(settings_for(p));
     std::vector<agent_activity::event> pair{ev("s", 7, day0, 1, 2, 2, 0, 1),
-                                           ev("s", 7, day0, 1, 2, 2, 1, 2)};
+                                            ev("s", 7, day0, 1, 2, 2, 1, 2)};
     CHECK(ingest(db, "f", pair).events_inserted == 2);
     CHECK(ingest(db, "g", pair).events_inserted == 0);
     CHECK(scalar(p, "SELECT count(*) FROM agent_activity_events") == 2);
@@ -665,7 +665,9 @@ TEST_SUITE("store") {
       lpda::sqlite::data_type_store t;
       t.data_type = name;
       t.schema = {name, ms};
-      t.make_writer = [](SQLite::Database&) { return std::unique_ptr<lpda::sqlite::record_writer>(); };
+      t.make_writer = [](SQLite::Database&) {
+        return std::unique_ptr<lpda::sqlite::record_writer>();
+      };
       return t;
     };
     lpda::test::temp_dir dir;
