@@ -9,9 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <set>
+#include <thread>
 
 namespace lpda::sqlite {
 namespace {
@@ -60,26 +62,23 @@ database::database(database&&) noexcept = default;
 database& database::operator=(database&&) noexcept = default;
 database::~database() = default;
 
-database database::open(const settings& s, std::vector<data_type_store> data_types) {
-  if ((s.file_mode & ~0777U) != 0 || (s.file_mode & 0007U) != 0) {
-    throw error_exception(
-        error(errc::config_invalid, "store: file_mode must not give permissions to others (got " +
-                                        std::to_string(s.file_mode) + " decimal)"));
-  }
-  std::set<std::string> names;
-  for (const auto& t : data_types) {
-    if (!names.insert(t.data_type).second || t.schema.name != t.data_type || !t.make_writer)
-      throw error_exception(error(errc::config_invalid,
-                                  "store: data type " + t.data_type +
-                                      " is given twice, without a writer, or under another name"));
-  }
-  detail::create_with_mode(s.path, s.file_mode);
+namespace {
+
+// SQLITE_BUSY while opening, outside a migration's transaction: the open is retried whole.
+struct open_busy {
+  error err;
+};
+
+// One try at opening, pragmas and migrations (see database::open).
+std::unique_ptr<database::impl> open_once(const settings& s,
+                                          const std::vector<data_type_store>& data_types) {
+  using impl = database::impl;
   std::unique_ptr<impl> p;
   try {
     // NOMUTEX: one thread owns the connection (see the class comment), so SQLite's own
     // per-call locking is pure overhead.
     p = std::make_unique<impl>(s, SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX);
-    p->types_ = std::move(data_types);
+    p->types_ = data_types;
     std::vector<const component*> components{&core_component()};
     for (const auto& t : p->types_) components.push_back(&t.schema);
     auto& db = p->conn_.db();
@@ -109,10 +108,44 @@ database database::open(const settings& s, std::vector<data_type_store> data_typ
     detail::migrate(p->conn_, components);
     for (const auto& t : p->types_) p->writers_.push_back(t.make_writer(db));
   } catch (const SQLite::Exception& e) {
-    throw error_exception(error(detail::is_busy(e) ? errc::store_busy : errc::store_io,
-                                "store " + s.path.string() + ": cannot open: " + e.what()));
+    error err(detail::is_busy(e) ? errc::store_busy : errc::store_io,
+              "store " + s.path.string() + ": cannot open: " + e.what());
+    if (detail::is_busy(e)) throw open_busy{std::move(err)};
+    throw error_exception(std::move(err));
   }
-  return database(std::move(p));
+  return p;
+}
+
+}  // namespace
+
+database database::open(const settings& s, std::vector<data_type_store> data_types) {
+  if ((s.file_mode & ~0777U) != 0 || (s.file_mode & 0007U) != 0) {
+    throw error_exception(
+        error(errc::config_invalid, "store: file_mode must not give permissions to others (got " +
+                                        std::to_string(s.file_mode) + " decimal)"));
+  }
+  std::set<std::string> names;
+  for (const auto& t : data_types) {
+    if (!names.insert(t.data_type).second || t.schema.name != t.data_type || !t.make_writer)
+      throw error_exception(error(errc::config_invalid,
+                                  "store: data type " + t.data_type +
+                                      " is given twice, without a writer, or under another name"));
+  }
+  detail::create_with_mode(s.path, s.file_mode);
+  // Two processes opening one new file at the same instant: switching to WAL needs an exclusive
+  // lock that SQLite may refuse at once (SQLITE_BUSY without the busy handler, to avoid a
+  // deadlock). The open is then retried whole, like a transaction.
+  // (A migration's own transactions retry on their own.)
+  auto backoff = s.busy_backoff;
+  for (int attempt = 0;; ++attempt) {
+    try {
+      return database(open_once(s, data_types));
+    } catch (const open_busy& e) {
+      if (attempt >= s.busy_retries) throw error_exception(e.err);
+      std::this_thread::sleep_for(backoff);
+      backoff = std::min(backoff * 2, s.busy_backoff_max);
+    }
+  }
 }
 
 const std::filesystem::path& database::path() const noexcept {

@@ -88,11 +88,15 @@ namespace detail {
 void refuse_newer(connection& c, const std::vector<const component*>& components) {
   const int found = c.user_version();
   if (auto e = user_version_error(found, c.config().path)) throw error_exception(*e);
-  // Every lpda-sync file past its first migration has a user_version above 0: one at 0 that
-  // holds tables is another program's, and migrating it would add ours beside them.
-  if (found == 0 && !c.db().tableExists("schema_migrations") &&
-      c.db().execAndGet("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
-              .getInt() > 0)
+  // Every lpda-sync file past its first migration has a user_version above 0 or
+  // schema_migrations: one with neither that holds tables is another program's, and migrating it
+  // would add ours beside them. One statement, so one snapshot: another process may be creating
+  // this file's first tables right now.
+  if (found == 0 &&
+      c.db().execAndGet("SELECT (SELECT user_version FROM pragma_user_version) = 0 AND NOT EXISTS "
+                        "(SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations') AND EXISTS "
+                        "(SELECT 1 FROM sqlite_master WHERE name NOT LIKE 'sqlite_%')")
+              .getInt() != 0)
     throw error_exception(
         error(errc::store_schema, "store " + c.config().path.string() +
                                       ": the file holds tables but is not an lpda-sync database "

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -679,6 +680,36 @@ TEST_SUITE("store") {
     CHECK(scalar(p, "SELECT y FROM b_rows") == 42);
     CHECK(scalar(p, "SELECT count(*) FROM schema_migrations") == 6);
     CHECK(scalar(p, "PRAGMA user_version") == 4);
+  }
+
+  TEST_CASE("connections opening one new file at the same instant all succeed") {
+    // Switching a new file to WAL needs an exclusive lock SQLite may refuse at once; the open
+    // retries. 20 rounds of 6 connections (SQLite's locks work between connections of one
+    // process as between processes).
+    for (int round = 0; round < 20; ++round) {
+      lpda::test::temp_dir dir;
+      const auto p = dir / "lpda.db";
+      std::atomic<int> ready{0}, opened{0};
+      std::vector<std::thread> threads;
+      std::vector<std::string> errors(6);
+      for (std::size_t i = 0; i < errors.size(); ++i) {
+        threads.emplace_back([&, i] {
+          ++ready;
+          while (ready.load() < 6) std::this_thread::yield();
+          try {
+            auto db = open_store(settings_for(p));
+            ++opened;
+          } catch (const std::exception& e) {
+            errors[i] = e.what();
+          }
+        });
+      }
+      for (auto& t : threads) t.join();
+      CAPTURE(round);
+      for (const auto& e : errors) CHECK_MESSAGE(e.empty(), e);
+      CHECK(opened.load() == 6);
+      CHECK(scalar(p, "SELECT count(*) FROM schema_migrations") == 5);
+    }
   }
 
   TEST_CASE("a file with tables that is not an lpda-sync database is refused unchanged") {
