@@ -103,7 +103,22 @@ void refuse_newer(connection& c, const std::vector<const component*>& components
                                       "(user_version 0, no schema_migrations); point database at "
                                       "a file of its own"));
   for (const component* comp : components)
-    if (auto e = component_error(c.db(), c.config().path, *comp)) throw error_exception(*e);
+    if (auto e = component_error(c.db(), c.config().path, *comp))
+      throw error_exception(*e);  // A file this user may only read (a BI group's member running
+                                  // `status`) cannot be migrated:
+  // say so rather than fail on the first write.
+  if (sqlite3_db_readonly(c.db().getHandle(), "main") == 1) {
+    bool pending = !c.db().tableExists("schema_migrations");
+    for (const component* comp : components)
+      pending = pending || last_applied(c.db(), *comp) < last_known(*comp);
+    if (pending)
+      throw error_exception(error(
+          errc::store_schema,
+          "store " + c.config().path.string() +
+              ": this lpda-sync must update the database's schema first, and this user may only "
+              "read the file; run lpda-sync once as the user that writes it (e.g. start the "
+              "service), then read it again"));
+  }
 }
 
 void migrate(connection& c, const std::vector<const component*>& components) {

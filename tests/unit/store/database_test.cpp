@@ -7,6 +7,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -481,6 +482,47 @@ TEST_SUITE("store") {
       return std::to_string(ro.execAndGet("SELECT count(*) FROM agent_activity_events").getInt());
     });
     CHECK(out == "4");
+  }
+
+  TEST_CASE("a reader that may not write a file needing conversion is told so, file unchanged") {
+    if (::geteuid() != 0) {
+      MESSAGE("SKIPPED: reading as another user needs root to change users");
+      return;
+    }
+    lpda::test::temp_dir dir;
+    const auto p = dir / "lpda.db";
+    std::filesystem::copy_file(lpda::test::data_dir() / "store" / "lpda-v4.db", p);
+    {
+      // As the previous lpda-sync left it: its -wal and -shm kept beside it, which a reader that
+      // may not write the directory needs.
+      SQLite::Database raw(p, SQLite::OPEN_READWRITE);
+      int persist = 1;
+      sqlite3_file_control(raw.getHandle(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+      REQUIRE(raw.execAndGet("PRAGMA journal_mode").getString() == "wal");
+      (void)raw.execAndGet("SELECT count(*) FROM files").getInt();
+    }
+    constexpr gid_t group = 4242;
+    REQUIRE(::chown(dir.path().c_str(), 0, group) == 0);
+    REQUIRE(::chmod(dir.path().c_str(), 0750) == 0);
+    for (const auto& f : {p, std::filesystem::path(p.string() + "-wal"),
+                          std::filesystem::path(p.string() + "-shm")}) {
+      REQUIRE(::chown(f.c_str(), 0, group) == 0);
+      REQUIRE(::chmod(f.c_str(), 0640) == 0);
+    }
+    const auto bytes = lpda::test::read_file(p);
+    const auto out = lpda::test::run_as(65534, group, [&] {
+      try {
+        (void)open_store(settings_for(p));
+        return std::string("opened");
+      } catch (const error_exception& e) {
+        return std::string(e.err().code == make_error_code(errc::store_schema) ? "schema: "
+                                                                               : "other: ") +
+               e.what();
+      }
+    });
+    CHECK_MESSAGE(out.rfind("schema: ", 0) == 0, out);
+    CHECK_MESSAGE(out.find("this user may only read the file") != std::string::npos, out);
+    CHECK(lpda::test::read_file(p) == bytes);
   }
 
   TEST_CASE("migration from empty and from version 1") {
