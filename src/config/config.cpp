@@ -37,41 +37,19 @@ const environment& process_environment() {
 }
 
 std::string_view to_string(log_level l) {
-  switch (l) {
-    case log_level::trace:
-      return "trace";
-    case log_level::debug:
-      return "debug";
-    case log_level::info:
-      return "info";
-    case log_level::warn:
-      return "warn";
-    case log_level::error:
-      return "error";
-    case log_level::off:
-      return "off";
-  }
-  return "info";
+  return log_level_names.name(l);
 }
 
 std::string_view to_string(log_format f) {
-  return f == log_format::json ? "json" : "text";
+  return log_format_names.name(f);
 }
 
 std::string_view to_string(client_auth a) {
-  return a == client_auth::basic ? "basic" : "body";
+  return client_auth_names.name(a);
 }
 
 std::string_view to_string(token_host_kind k) {
-  switch (k) {
-    case token_host_kind::region:
-      return "region";
-    case token_host_kind::host:
-      return "host";
-    case token_host_kind::csds:
-      break;
-  }
-  return "csds";
+  return token_host_kind_names.name(k);
 }
 
 std::int64_t resolve_start(const start_point& s, std::int64_t now_ms) {

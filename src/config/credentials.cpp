@@ -306,7 +306,7 @@ void loader::load_auth(const map_view& a, account& acc, const config& c, bool& o
   // the derived endpoint existed kept them in HTTP Basic, and still does.
   cred.auth = cred.token_url.empty() ? client_auth::body : client_auth::basic;
   optional_key(m, "client_auth", cred.auth, [&](const YAML::Node& v, const std::string& p) {
-    return enum_value(v, p, {client_auth::body, client_auth::basic});
+    return enum_value(v, p, client_auth_names);
   });
   optional_key(m, "scope", cred.scope,
                [&](const YAML::Node& v, const std::string& p) { return string_value(v, p); });

@@ -106,16 +106,14 @@ class loader {
   std::optional<std::uint64_t> size_value(const YAML::Node& n, const std::string& path,
                                           std::uint64_t min);
 
-  template <class Enum>
+  template <class Enum, std::size_t N>
   std::optional<Enum> enum_value(const YAML::Node& n, const std::string& path,
-                                 std::initializer_list<Enum> values) {
+                                 const enum_names<Enum, N>& table) {
     auto s = scalar(n, path, "a name");
     if (!s) return std::nullopt;
+    if (auto v = table.parse(*s)) return v;
     std::vector<std::string_view> names;
-    for (const Enum v : values) {
-      if (*s == to_string(v)) return v;
-      names.push_back(to_string(v));
-    }
+    for (const auto& entry : table.entries()) names.push_back(entry.second);
     error_at(n, path, "expected one of " + join(names) + ", got " + in_quotes(*s));
     return std::nullopt;
   }

@@ -126,12 +126,10 @@ void loader::load_log(const map_view& root, config& c) {
   const map_view m(*this, *n, "log", {"level", "format"}, true);
   if (!m.ok()) return;
   optional_key(m, "level", c.log.level, [&](const YAML::Node& v, const std::string& p) {
-    return enum_value(v, p,
-                      {log_level::trace, log_level::debug, log_level::info, log_level::warn,
-                       log_level::error, log_level::off});
+    return enum_value(v, p, log_level_names);
   });
   optional_key(m, "format", c.log.format, [&](const YAML::Node& v, const std::string& p) {
-    return enum_value(v, p, {log_format::text, log_format::json});
+    return enum_value(v, p, log_format_names);
   });
 }
 

@@ -1,4 +1,5 @@
 #include "lpda/daemon/schedule.hpp"
+#include "lpda/core/enum_names.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -7,16 +8,17 @@
 
 namespace lpda::daemon {
 
+namespace {
+
+constexpr auto poll_outcome_names =
+    make_enum_names<poll_outcome>({{poll_outcome::ok, "ok"},
+                                   {poll_outcome::auth_failed, "auth_failed"},
+                                   {poll_outcome::failed, "failed"}});
+
+}  // namespace
+
 std::string_view to_string(poll_outcome o) noexcept {
-  switch (o) {
-    case poll_outcome::ok:
-      return "ok";
-    case poll_outcome::auth_failed:
-      return "auth_failed";
-    case poll_outcome::failed:
-      return "failed";
-  }
-  return "unknown";
+  return poll_outcome_names.name(o);
 }
 
 jitter_source default_jitter_source() {

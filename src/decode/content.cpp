@@ -1,4 +1,5 @@
 #include "lpda/decode/content.hpp"
+#include "lpda/core/enum_names.hpp"
 
 #include <zlib.h>
 
@@ -51,20 +52,15 @@ content_kind sniff(std::span<const unsigned char> b) noexcept {
   return (b[i] == '{' || b[i] == '[') ? content_kind::json : content_kind::unknown;
 }
 
+constexpr auto content_kind_names =
+    make_enum_names<content_kind>({{content_kind::gzip, "gzip"},
+                                   {content_kind::json, "json"},
+                                   {content_kind::zip, "zip"},
+                                   {content_kind::empty, "empty"},
+                                   {content_kind::unknown, "unknown"}});
+
 std::string_view to_string(content_kind kind) noexcept {
-  switch (kind) {
-    case content_kind::gzip:
-      return "gzip";
-    case content_kind::json:
-      return "json";
-    case content_kind::zip:
-      return "zip";
-    case content_kind::empty:
-      return "empty";
-    case content_kind::unknown:
-      return "unknown";
-  }
-  return "unknown";
+  return content_kind_names.name(kind);
 }
 
 struct content_reader::impl {

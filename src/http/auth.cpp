@@ -1,4 +1,5 @@
 #include "lpda/http/auth.hpp"
+#include "lpda/core/enum_names.hpp"
 
 #include "lpda/core/text.hpp"
 #include "lpda/http/client.hpp"
@@ -77,15 +78,11 @@ result<std::pair<std::string, std::int64_t>> parse_token_response(std::string_vi
 }
 
 std::string_view to_string(token_fetch_result r) {
-  switch (r) {
-    case token_fetch_result::refused:
-      return "refused";
-    case token_fetch_result::error:
-      return "error";
-    case token_fetch_result::ok:
-      break;
-  }
-  return "ok";
+  static constexpr auto names =
+      make_enum_names<token_fetch_result>({{token_fetch_result::ok, "ok"},
+                                           {token_fetch_result::refused, "refused"},
+                                           {token_fetch_result::error, "error"}});
+  return names.name(r);
 }
 
 std::int64_t token_valid_until_ms(std::int64_t now_ms, std::int64_t expires_in_s,

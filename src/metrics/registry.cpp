@@ -1,4 +1,5 @@
 #include "lpda/metrics/registry.hpp"
+#include "lpda/core/enum_names.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -101,15 +102,13 @@ std::string label_block(const std::vector<std::string>& names, const label_value
 }
 
 const char* type_name(detail::family_type t) {
-  switch (t) {
-    case detail::counter_type:
-      return "counter";
-    case detail::gauge_type:
-      return "gauge";
-    case detail::histogram_type:
-      return "histogram";
-  }
-  return "untyped";
+  // Prometheus text format TYPE names; the names are literals, so data() ends in a NUL.
+  static constexpr auto names =
+      make_enum_names<detail::family_type>({{detail::counter_type, "counter"},
+                                            {detail::gauge_type, "gauge"},
+                                            {detail::histogram_type, "histogram"}});
+  const auto n = names.name(t);
+  return n.empty() ? "untyped" : n.data();
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 /// durations/sizes/enums, out-of-range numbers, duplicate account ids, missing secrets — and
 /// throws one `config_error` listing every problem as "FILE:LINE:COLUMN: PATH: message".
 /// Only `main` sees the whole `config`; each component receives its own part.
+#include "lpda/core/enum_names.hpp"
 #include "lpda/core/oauth1_credentials.hpp"
 
 #include <chrono>
@@ -55,6 +56,14 @@ enum class log_level { trace, debug, info, warn, error, off };
 enum class log_format { text, json };
 
 /// "trace".."off", "text"/"json": the YAML spellings.
+inline constexpr auto log_level_names = make_enum_names<log_level>({{log_level::trace, "trace"},
+                                                                    {log_level::debug, "debug"},
+                                                                    {log_level::info, "info"},
+                                                                    {log_level::warn, "warn"},
+                                                                    {log_level::error, "error"},
+                                                                    {log_level::off, "off"}});
+inline constexpr auto log_format_names =
+    make_enum_names<log_format>({{log_format::text, "text"}, {log_format::json, "json"}});
 std::string_view to_string(log_level l);
 std::string_view to_string(log_format f);
 
@@ -83,6 +92,12 @@ enum class client_auth { body, basic };
 enum class token_host_kind { csds, region, host };
 
 /// "body"/"basic", "csds"/"region"/"host": the YAML spellings (a named host is written as itself).
+inline constexpr auto client_auth_names =
+    make_enum_names<client_auth>({{client_auth::body, "body"}, {client_auth::basic, "basic"}});
+inline constexpr auto token_host_kind_names =
+    make_enum_names<token_host_kind>({{token_host_kind::csds, "csds"},
+                                      {token_host_kind::region, "region"},
+                                      {token_host_kind::host, "host"}});
 std::string_view to_string(client_auth a);
 std::string_view to_string(token_host_kind k);
 

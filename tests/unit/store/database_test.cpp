@@ -693,6 +693,17 @@ TEST_SUITE("store") {
     }
   }
 
+  TEST_CASE("file_status names are the text of files.status, and only those parse") {
+    using lpda::store::parse_file_status;
+    for (const std::string s : {"pending", "done", "failed", "quarantined"}) {
+      const auto st = parse_file_status(s);
+      REQUIRE(st.has_value());
+      CHECK(lpda::store::to_string(*st) == s);
+    }
+    CHECK_FALSE(parse_file_status("DONE").has_value());
+    CHECK_FALSE(parse_file_status("").has_value());
+  }
+
   TEST_CASE("pending migrations run in order of generation across components") {
     // b's migration 1 creates the table a's migration 2 (generation 4) writes into: applied
     // component by component, a's migration 2 would run first and fail. Generation 0 takes its
