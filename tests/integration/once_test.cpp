@@ -577,7 +577,17 @@ TEST_SUITE("integration_sync") {
         ++file_lines;
         CHECK(msg.find("account=555") != std::string::npos);
         CHECK(msg.find("attempt=1") != std::string::npos);
+        // The line's subject as fields of its own, for log collectors.
+        REQUIRE(d.HasMember("account"));
+        CHECK(std::string(d["account"].GetString()) == "555");
+        CHECK(std::string(d["data_type"].GetString()) == "agentActivity");
+        REQUIRE(d.HasMember("file"));
+        CHECK(msg.find("file=" + std::string(d["file"].GetString()) + " ") != std::string::npos);
+        REQUIRE(d["attempt"].IsInt());
+        CHECK(d["attempt"].GetInt() == 1);
       }
+      // A line about no account (the start, the end) has no subject fields.
+      if (msg.rfind("account=", 0) != 0) CHECK_FALSE(d.HasMember("account"));
     }
     CHECK(lines > 0);
     CHECK(file_lines > 0);
