@@ -1,10 +1,10 @@
 #include "lpda/cli/cli.hpp"
 
 #include "commands.hpp"
-#include "report_command.hpp"
 #include "lpda/cli/exit_codes.hpp"
 #include "lpda/core/version.hpp"
 #include "lpda/datatypes/registry.hpp"
+#include "report_command.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -37,11 +37,16 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 // "WORD is not a command" for a word CLI11 saw where a subcommand of `parent` belongs, with the
 // closest name when it is a likely typo and the full list. `what` is "command" or, e.g.,
 // "report command".
-void print_unknown_command(std::ostream& err, const CLI::App& parent, const std::string& word,
-                           const std::string& what) {
+std::vector<std::string> subcommand_names(const CLI::App& parent) {
   std::vector<std::string> names;
   for (const auto* sub : parent.get_subcommands([](const CLI::App*) { return true; }))
     names.push_back(sub->get_name());
+  return names;
+}
+
+void print_unknown_command(std::ostream& err, const CLI::App& parent, const std::string& word,
+                           const std::string& what) {
+  const std::vector<std::string> names = subcommand_names(parent);
   std::string closest;
   std::size_t best = std::string::npos;
   for (const auto& name : names) {
@@ -82,8 +87,9 @@ int run(int argc, char** argv) {
   app.add_option("-c,--config", config_path, "the YAML config file")->capture_default_str();
 
   auto* run_cmd = app.add_subcommand(
-      "run", "The daemon: poll each enabled account on its interval; SIGHUP reloads the config, "
-             "SIGTERM stops");
+      "run",
+      "The daemon: poll each enabled account on its interval; SIGHUP reloads the config, "
+      "SIGTERM stops");
   run_cmd->fallthrough();
 
   auto* health_cmd = app.add_subcommand(
@@ -114,10 +120,11 @@ int run(int argc, char** argv) {
   auto* backfill_cmd = app.add_subcommand(
       "backfill", "Fetch and store the files of a past range; the watermark is not moved");
   backfill_cmd->add_option("--account", backfill_opts.account, "account id")->required();
-  backfill_cmd->add_option("--from", backfill_opts.from,
-                           "start: ISO 8601 date (2026-01-01, 2026-01-01T06:00:00Z), epoch ms "
-                           "or a duration before now (7d, 12h); at most 29 days back (files are kept "
-                           "30 days), an earlier start is moved there")
+  backfill_cmd
+      ->add_option("--from", backfill_opts.from,
+                   "start: ISO 8601 date (2026-01-01, 2026-01-01T06:00:00Z), epoch ms "
+                   "or a duration before now (7d, 12h); at most 29 days back (files are kept "
+                   "30 days), an earlier start is moved there")
       ->required();
   backfill_cmd->add_option("--to", backfill_opts.to, "end, same forms (default: now)");
   backfill_cmd->add_flag("--refetch", backfill_opts.refetch,
@@ -132,8 +139,8 @@ int run(int argc, char** argv) {
   retry_cmd->fallthrough();
 
   watermark_options wm_opts;
-  auto* wm_cmd = app.add_subcommand(
-      "reset-watermark", "Set an account's watermark to a point in time (or clear it)");
+  auto* wm_cmd = app.add_subcommand("reset-watermark",
+                                    "Set an account's watermark to a point in time (or clear it)");
   wm_cmd->add_option("--account", wm_opts.account, "account id")->required();
   wm_cmd->add_option("--data-type", wm_opts.data_type, "data type")->capture_default_str();
   auto* wm_to = wm_cmd->add_option("--to", wm_opts.to,
@@ -181,8 +188,9 @@ int run(int argc, char** argv) {
 
   decode_options decode_opts;
   auto* decode_cmd = app.add_subcommand(
-      "decode", "Decode one Data Access file (gzip or plain JSON) and print one line per record "
-                "(for Agent Activity, per event); needs no config");
+      "decode",
+      "Decode one Data Access file (gzip or plain JSON) and print one line per record "
+      "(for Agent Activity, per event); needs no config");
   decode_cmd->add_option("FILE", decode_opts.file, "the file to decode")->required();
   decode_cmd->add_option("--format", decode_opts.format, "output format")
       ->check(CLI::IsMember({"ndjson", "csv"}))
@@ -208,6 +216,12 @@ int run(int argc, char** argv) {
       }
       if (stray && report_cmd->parsed() && report_cmd->get_subcommands().empty()) {
         print_unknown_command(std::cerr, *report_cmd, *stray, "report command");
+        return exit_usage;
+      }
+      if (!stray && report_cmd->parsed() && report_cmd->get_subcommands().empty()) {
+        std::cerr << "lpda-sync report: name the report:";
+        for (const auto& name : subcommand_names(*report_cmd)) std::cerr << ' ' << name;
+        std::cerr << "\nRun with --help for more information.\n";
         return exit_usage;
       }
     }

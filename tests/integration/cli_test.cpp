@@ -93,6 +93,11 @@ TEST_SUITE("integration_cli") {
     CHECK_MESSAGE(contains(r.err, "\"availabilty\" is not a report command"), r.err);
     CHECK(contains(r.err, "did you mean \"availability\"?"));
     CHECK_FALSE(contains(r.err, "A subcommand is required"));
+    // No report named at all: the reports there are.
+    const auto none = run_lpda("report --config '" + config + "'");
+    CHECK(none.status == 64);
+    CHECK_MESSAGE(contains(none.err, "lpda-sync report: name the report: availability"), none.err);
+    CHECK(run_lpda("report --help").status == 0);
   }
 
   TEST_CASE("an extra word after a command is still a usage error naming it") {
