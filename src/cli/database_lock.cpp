@@ -7,9 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -25,22 +25,29 @@ std::string line_of(int fd) {
   return text;
 }
 
-// "lpda-sync run, pid 1234" from the holder's line; the file may be empty or stale when its
-// writer died between taking the lock and writing it.
-// Who holds the lock, from the line it wrote: a description and its pid (empty when unknown).
+// A holder's line as lpda-sync writes it, "PID COMMAND[ listen=ADDR]" (an older one may lack the
+// command); nullopt for text lpda-sync did not write. The file may also be empty, or stale when
+// its writer died between taking the lock and writing it.
 struct holder_line {
-  std::string description;
   std::string pid;
+  std::string command;  ///< "run", "reset-watermark"; "" when the line has none
 };
 
-holder_line holder_of(int fd) {
-  std::istringstream words(line_of(fd));
-  std::string pid, command;
-  words >> pid >> command;
-  if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos)
-    return {"another lpda-sync process (pid unknown)", {}};
-  if (command.find('=') != std::string::npos) command.clear();
-  return {"lpda-sync " + (command.empty() ? std::string() : command + ", ") + "pid " + pid, pid};
+std::optional<holder_line> parse_holder(const std::string& text) {
+  std::istringstream words(text);
+  holder_line h;
+  words >> h.pid >> h.command;
+  if (h.pid.empty() || h.pid.find_first_not_of("0123456789") != std::string::npos ||
+      text.find('\n') != std::string::npos)
+    return std::nullopt;
+  if (h.command.find('=') != std::string::npos) h.command.clear();
+  return h;
+}
+
+// "lpda-sync run, pid 1234" for a refusal.
+std::string describe(const std::optional<holder_line>& h) {
+  if (!h) return "another lpda-sync process (pid unknown)";
+  return "lpda-sync " + (h->command.empty() ? std::string() : h->command + ", ") + "pid " + h->pid;
 }
 
 // An open(2) or flock(2) failure of the lock file: a path that cannot work as configured is a
@@ -50,17 +57,6 @@ error lock_error(const std::string& what, const std::string& path, int err) {
                             err == EPERM || err == EROFS || err == ELOOP;
   return error(config_fault ? errc::config_invalid : errc::store_io,
                what + " " + path + " (lock_file): " + std::strerror(err));
-}
-
-// Whether `text` (the whole file, at most the bytes read) is a line lpda-sync wrote: "PID
-// COMMAND[ listen=ADDR]", or nothing.
-bool looks_like_lock_line(const std::string& text) {
-  if (text.empty()) return true;
-  std::istringstream words(text);
-  std::string pid, command;
-  words >> pid >> command;
-  return !pid.empty() && pid.find_first_not_of("0123456789") == std::string::npos &&
-         !command.empty() && text.size() < 512 && std::count(text.begin(), text.end(), '\n') <= 1;
 }
 
 }  // namespace
@@ -86,7 +82,7 @@ result<database_lock> database_lock::acquire(const std::string& path, const std:
   }
   // Taking the lock rewrites the file: never a file that holds anything but a holder's line
   // (lock_file pointed at a database or a config by mistake).
-  if (!looks_like_lock_line(line_of(fd)) || st.st_size >= 512) {
+  if (const auto text = line_of(fd); st.st_size >= 512 || (!text.empty() && !parse_holder(text))) {
     ::close(fd);
     return error(errc::config_invalid,
                  "the lock file " + path + " (lock_file) holds " + std::to_string(st.st_size) +
@@ -94,14 +90,14 @@ result<database_lock> database_lock::acquire(const std::string& path, const std:
   }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
-    const holder_line who = err == EWOULDBLOCK ? holder_of(fd) : holder_line{};
+    const auto who = err == EWOULDBLOCK ? parse_holder(line_of(fd)) : std::nullopt;
     ::close(fd);
     if (err != EWOULDBLOCK) return lock_error("cannot lock", path, err);
     return error(errc::store_busy,
-                 who.description + " holds " + path + " (the lock_file of " + database +
+                 describe(who) + " holds " + path + " (the lock_file of " + database +
                      "); stop it first: `systemctl stop lpda-sync` for the service, else `kill "
                      "-TERM " +
-                     (who.pid.empty() ? std::string("<pid>") : who.pid) + "`");
+                     (who ? who->pid : std::string("<pid>")) + "`");
   }
   database_lock lock(fd, std::string(command));
   if (writable) lock.write_line({});

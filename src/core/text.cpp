@@ -7,6 +7,38 @@
 
 namespace lpda {
 
+namespace {
+
+struct utf8_sequence {
+  std::size_t len = 0;  ///< 0 when the bytes at the position are not a well-formed sequence
+  std::uint32_t cp = 0;
+};
+
+// The sequence at `text[i]` (i < size, its first byte >= 0x80): RFC 3629 section 4, so no
+// overlong forms, no surrogates, nothing above U+10FFFF.
+utf8_sequence decode_utf8(std::string_view text, std::size_t i) {
+  const auto byte = [&text](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  const auto continuation = [&](std::size_t k) {
+    return k < text.size() && (byte(k) & 0xc0u) == 0x80u;
+  };
+  const unsigned char b = byte(i);
+  if (b >= 0xc2u && b <= 0xdfu && continuation(i + 1))
+    return {2, ((b & 0x1fu) << 6) | (byte(i + 1) & 0x3fu)};
+  if (b >= 0xe0u && b <= 0xefu && continuation(i + 1) && continuation(i + 2)) {
+    const std::uint32_t cp =
+        ((b & 0x0fu) << 12) | ((byte(i + 1) & 0x3fu) << 6) | (byte(i + 2) & 0x3fu);
+    if (cp >= 0x800u && (cp < 0xd800u || cp > 0xdfffu)) return {3, cp};
+  } else if (b >= 0xf0u && b <= 0xf4u && continuation(i + 1) && continuation(i + 2) &&
+             continuation(i + 3)) {
+    const std::uint32_t cp = ((b & 0x07u) << 18) | ((byte(i + 1) & 0x3fu) << 12) |
+                             ((byte(i + 2) & 0x3fu) << 6) | (byte(i + 3) & 0x3fu);
+    if (cp >= 0x10000u && cp <= 0x10ffffu) return {4, cp};
+  }
+  return {};
+}
+
+}  // namespace
+
 std::string escape_text(std::string_view text) {
   static constexpr char digits[] = "0123456789abcdef";
   std::string out;
@@ -17,9 +49,6 @@ std::string escape_text(std::string_view text) {
     out.push_back(digits[b & 0xfu]);
   };
   const auto byte = [&text](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-  const auto continuation = [&](std::size_t i) {
-    return i < text.size() && (byte(i) & 0xc0u) == 0x80u;
-  };
   std::size_t i = 0;
   while (i < text.size()) {
     const unsigned char b = byte(i);
@@ -31,22 +60,7 @@ std::string escape_text(std::string_view text) {
       ++i;
       continue;
     }
-    // The length and the code point of a well-formed sequence (RFC 3629 section 4: no overlong
-    // forms, no surrogates, nothing above U+10FFFF); 0 when the bytes at i are not one.
-    std::size_t len = 0;
-    std::uint32_t cp = 0;
-    if (b >= 0xc2u && b <= 0xdfu && continuation(i + 1)) {
-      len = 2;
-      cp = ((b & 0x1fu) << 6) | (byte(i + 1) & 0x3fu);
-    } else if (b >= 0xe0u && b <= 0xefu && continuation(i + 1) && continuation(i + 2)) {
-      cp = ((b & 0x0fu) << 12) | ((byte(i + 1) & 0x3fu) << 6) | (byte(i + 2) & 0x3fu);
-      if (cp >= 0x800u && (cp < 0xd800u || cp > 0xdfffu)) len = 3;
-    } else if (b >= 0xf0u && b <= 0xf4u && continuation(i + 1) && continuation(i + 2) &&
-               continuation(i + 3)) {
-      cp = ((b & 0x07u) << 18) | ((byte(i + 1) & 0x3fu) << 12) | ((byte(i + 2) & 0x3fu) << 6) |
-           (byte(i + 3) & 0x3fu);
-      if (cp >= 0x10000u && cp <= 0x10ffffu) len = 4;
-    }
+    const auto [len, cp] = decode_utf8(text, i);
     if (len == 0) {
       escape(b);
       ++i;
@@ -71,22 +85,8 @@ std::size_t display_width(std::string_view text) {
   std::size_t width = 0;
   for (std::size_t i = 0; i < text.size();) {
     const auto b = static_cast<unsigned char>(text[i]);
-    const std::size_t len = b < 0x80           ? 1
-                            : (b >> 5) == 0x6  ? 2
-                            : (b >> 4) == 0xE  ? 3
-                            : (b >> 3) == 0x1E ? 4
-                                               : 0;
-    char32_t cp = 0;
-    bool ok = len != 0 && i + len <= text.size();
-    if (ok) {
-      cp = len == 1 ? b : static_cast<char32_t>(b & (0x7F >> len));
-      for (std::size_t k = 1; k < len && ok; ++k) {
-        const auto c = static_cast<unsigned char>(text[i + k]);
-        ok = (c & 0xC0) == 0x80;
-        cp = (cp << 6) | (c & 0x3F);
-      }
-    }
-    if (!ok) {
+    const auto [len, cp] = b < 0x80u ? utf8_sequence{1, b} : decode_utf8(text, i);
+    if (len == 0) {  // not UTF-8: one column per byte
       width += 1;
       i += 1;
       continue;

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -86,7 +87,11 @@ std::FILE* create_private_file(const std::filesystem::path& path) {
   if (fd < 0) return nullptr;
   // O_CREAT's mode applies only to a new file; one left behind may have another.
   std::FILE* f = ::fchmod(fd, 0600) == 0 ? ::fdopen(fd, "wb") : nullptr;
-  if (f == nullptr) ::close(fd);
+  if (f == nullptr) {
+    const int err = errno;  // the caller names the cause; close must not change it
+    ::close(fd);
+    errno = err;
+  }
   return f;
 }
 
