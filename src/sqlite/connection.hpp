@@ -88,6 +88,13 @@ class reset_guard {
 // Throws error_exception (store_io).
 void create_with_mode(const std::filesystem::path& path, unsigned mode);
 
+// Sleeps `backoff`, then doubles it up to `s.busy_backoff_max`: the wait between retries of a
+// write, or of an open, that met SQLITE_BUSY.
+inline void sleep_backoff(const settings& s, std::chrono::milliseconds& backoff) {
+  std::this_thread::sleep_for(backoff);
+  backoff = std::min(backoff * 2, s.busy_backoff_max);
+}
+
 // The writer's connection: a cache of prepared statements, and transactions retried on
 // SQLITE_BUSY within the settings' bound.
 class connection {
@@ -114,8 +121,7 @@ class connection {
   }
 
   void sleep_backoff(std::chrono::milliseconds& backoff) const {
-    std::this_thread::sleep_for(backoff);
-    backoff = std::min(backoff * 2, settings_.busy_backoff_max);
+    detail::sleep_backoff(settings_, backoff);
   }
 
   // Runs `body` in one BEGIN IMMEDIATE transaction; on SQLITE_BUSY the whole transaction is

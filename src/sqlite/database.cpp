@@ -13,7 +13,6 @@
 #include <cerrno>
 #include <cstring>
 #include <set>
-#include <thread>
 
 namespace lpda::sqlite {
 namespace {
@@ -142,8 +141,7 @@ database database::open(const settings& s, std::vector<data_type_store> data_typ
       return database(open_once(s, data_types));
     } catch (const open_busy& e) {
       if (attempt >= s.busy_retries) throw error_exception(e.err);
-      std::this_thread::sleep_for(backoff);
-      backoff = std::min(backoff * 2, s.busy_backoff_max);
+      detail::sleep_backoff(s, backoff);
     }
   }
 }
