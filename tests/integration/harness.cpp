@@ -148,6 +148,14 @@ emulator_process::emulator_process(const std::vector<std::string>& args) {
   const std::string bin = (bin_dir() / "lpda-emulator").string();
   std::vector<std::string> argv_s{bin, "--port", "0"};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
+  // With the real clock, every file of the served hours exists when the test starts: by default
+  // the last hour's files are published 5-25 minutes into the current hour, so a test running
+  // then would see one appear between a sync and the expected set read after it. Here 0.6 s.
+  const auto has = [&](const char* option) {
+    return std::find(args.begin(), args.end(), option) != args.end();
+  };
+  if (!has("--now") && !has("--from") && !has("--publish-delay-min"))
+    argv_s.insert(argv_s.end(), {"--publish-delay-min", "0.01-0.01"});
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {

@@ -121,11 +121,14 @@ int main(int argc, char** argv) {
           ->capture_default_str();
   std::string session_hours;
   std::string event_gap_s;
+  std::string publish_delay;
   std::string preset;
   auto* session_opt = app.add_option(
       "--session-hours", session_hours,
       "Sessions last MIN-MAX hours (e.g. 5-9; default: 0.25-4.75 in 6-hour blocks); each is "
       "published in the file of its logout hour");
+  app.add_option("--publish-delay-min", publish_delay,
+                 "Minutes from a file's scope end to its creation, MIN-MAX (default 5-25)");
   auto* gap_opt =
       app.add_option("--event-gap-s", event_gap_s,
                      "Seconds between a session's event ticks, MIN-MAX (default 20-540)");
@@ -246,6 +249,9 @@ int main(int argc, char** argv) {
     if (!event_gap_s.empty())
       std::tie(o.data.event_gap_min_ms, o.data.event_gap_max_ms) =
           parse_range("--event-gap-s", event_gap_s, 1000.0);
+    if (!publish_delay.empty())
+      std::tie(o.data.publish_delay_min_ms, o.data.publish_delay_max_ms) =
+          parse_range("--publish-delay-min", publish_delay, 60'000.0);
     if (!now.empty()) {
       o.now_ms = emu::parse_time_arg(now);
       if (!o.now_ms) throw std::invalid_argument("--now: expected epoch ms or ISO UTC: " + now);
