@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <set>
@@ -82,12 +83,15 @@ std::unique_ptr<database::impl> open_once(const settings& s,
     auto& db = p->conn_.db();
     // Refuse a newer schema before anything writes to the file (journal_mode=WAL would).
     detail::refuse_newer(p->conn_, components);
-    // A new, empty file gets 8 KiB pages (only possible before WAL is on and a table exists):
-    // events are ~200-byte rows inserted in key order within an hour, and larger pages mean
-    // fewer splits and a shallower tree — measured ~10 % faster upserts than 4 KiB.
+    // A new, empty file gets 4 KiB pages (only possible before WAL is on and a table exists).
+    // Each file's sessions land at a few places in the middle of the events table; every such
+    // place rewrites its leaf's neighbours and the interior pages above it in the file's commit,
+    // and those writes scale with the page size. Measured on the realistic scenario
+    // (docs/benchmarks.md): bytes written 3.34 x the database with 8 KiB pages, 2.92 x with
+    // 4 KiB, same database size, no slower.
     if (p->conn_.user_version() == 0 &&
         db.execAndGet("SELECT count(*) FROM sqlite_master").getInt() == 0) {
-      db.exec("PRAGMA page_size = 8192");
+      db.exec("PRAGMA page_size = 4096");
     }
     if (db.execAndGet("PRAGMA journal_mode = WAL").getString() != "wal") {
       throw error_exception(
@@ -104,6 +108,19 @@ std::unique_ptr<database::impl> open_once(const settings& s,
     db.exec(s.synchronous == synchronous_mode::full ? "PRAGMA synchronous = FULL"
                                                     : "PRAGMA synchronous = NORMAL");
     detail::migrate(p->conn_, components);
+    // Temporary storage in memory from here on: a multi-row upsert inside the file's transaction
+    // keeps a statement journal (to undo that one statement), which SQLite otherwise spills to a
+    // temporary file (`etilqs_*`) once it passes 64 KiB — thousands of writes per file for
+    // nothing, since a crash discards it. A statement journal holds only the pages one statement
+    // changed (a few per 64 rows). Set after the migrations: a rebuild's sort may be larger than
+    // memory should hold, and spills to temporary files as it should.
+    db.exec("PRAGMA temp_store = MEMORY");
+    // Checkpoint once the WAL holds `checkpoint_kib`: pages that many commits change (interior
+    // pages, sessions, a leaf's neighbours) are copied into the database once per checkpoint, not
+    // once per commit's share of SQLite's default 1,000 pages.
+    const int page_kib = std::max(1, db.execAndGet("PRAGMA page_size").getInt() / 1024);
+    db.exec("PRAGMA wal_autocheckpoint = " +
+            std::to_string(std::max(1, s.checkpoint_kib / page_kib)));
     for (const auto& t : p->types_) p->writers_.push_back(t.make_writer(db));
   } catch (const SQLite::Exception& e) {
     error err(detail::is_busy(e) ? errc::store_busy : errc::store_io,

@@ -2,6 +2,7 @@
 // (docs/schema.md, "Schema versions"). Migrations 1 and 2 are the Agent Activity statements of the
 // global versions 1 and 2 from before `schema_migrations`, kept verbatim.
 #include "lpda/agent_activity/sqlite/store.hpp"
+#include "views.hpp"
 
 #include <array>
 
@@ -116,12 +117,62 @@ FROM parts
 GROUP BY account_id, agent_id, day;
 )sql";
 
-constexpr std::array<lpda::sqlite::migration, 2> aa_migrations{{
+// Migration 3: the events table clustered by session instead of by time. A Data Access file for
+// hour H holds the sessions that ended in H, each running from login to logout over many hours,
+// so with the timestamp first one file's events landed across its sessions' whole range of
+// hours, interleaved with earlier files' rows, and every commit rewrote pages all over that range
+// (docs/benchmarks.md, "Realistic scale"). With the session first, a file's sessions are
+// contiguous ranges of their own and a file writes in proportion to its size. Same columns, same
+// natural key (reordered), same rows; the views read the table by name and are left as they are
+// (legacy_alter_table: the rename neither rewrites nor checks them). Sessions by time come from
+// `agent_sessions`, indexed by their last event for the reports' day ranges.
+constexpr std::string_view aa3_by_session = R"sql(
+PRAGMA legacy_alter_table = ON;
+CREATE TABLE agent_activity_events_by_session (
+  account_id          TEXT    NOT NULL,
+  agent_session_id    TEXT    NOT NULL,
+  agent_id            INTEGER NOT NULL,
+  timestamp_ms        INTEGER NOT NULL,
+  type                INTEGER NOT NULL,
+  state               INTEGER NOT NULL,
+  prev_state          INTEGER NOT NULL,
+  prev_concurrent_eng INTEGER NOT NULL,
+  concurrent_eng      INTEGER NOT NULL,
+  max_concurrent_eng  INTEGER,
+  agent_group_id      INTEGER,
+  agent_employee_id   TEXT,
+  agent_username      TEXT,
+  agent_nickname      TEXT,
+  agent_loginname     TEXT,
+  user_profile_ids    TEXT,
+  source_file_key     TEXT    NOT NULL,
+  ingested_at_ms      INTEGER NOT NULL,
+  updated_at_ms       INTEGER,
+  PRIMARY KEY (account_id, agent_session_id, timestamp_ms, agent_id, type, state, prev_state,
+               prev_concurrent_eng, concurrent_eng)
+) WITHOUT ROWID;
+INSERT INTO agent_activity_events_by_session
+SELECT * FROM agent_activity_events
+ORDER BY account_id, agent_session_id, timestamp_ms, agent_id, type, state, prev_state,
+         prev_concurrent_eng, concurrent_eng;
+DROP TABLE agent_activity_events;
+ALTER TABLE agent_activity_events_by_session RENAME TO agent_activity_events;
+PRAGMA legacy_alter_table = OFF;
+CREATE INDEX agent_sessions_by_last_event ON agent_sessions (account_id, last_event_ms);
+)sql";
+
+constexpr std::array<lpda::sqlite::migration, 3> aa_migrations{{
     {1, 1, "tables: agent_activity_events, agents, agent_sessions", aa1_tables, 1},
     {2, 2, "views: agent_state_intervals, agent_daily_availability", aa2_views, 2},
+    {3, 0, "agent_activity_events clustered by session; agent_sessions by last event",
+     aa3_by_session},
 }};
 
 }  // namespace
+
+std::string_view detail::availability_views_sql() noexcept {
+  return aa2_views;
+}
 
 const lpda::sqlite::component& schema() noexcept {
   static constexpr lpda::sqlite::component c{"agentActivity", aa_migrations};

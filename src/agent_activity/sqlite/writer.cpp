@@ -166,6 +166,7 @@ class writer final : public lpda::sqlite::record_writer {
   std::vector<agent_activity::event> batch_;  // what the source last handed over
   std::vector<agent_activity::event> run_;    // the events gathered for the next sorted run
   struct sort_key {
+    std::string_view session;  // into the run
     std::int64_t timestamp_ms;
     std::int64_t agent_id;
     std::uint32_t index;  // into the run
@@ -240,14 +241,17 @@ class writer final : public lpda::sqlite::record_writer {
     }
     latest_.clear();
     sessions_.clear();
-    // The key leads with the timestamp, then the agent; the sort compares a compact copy of
-    // those (the events themselves are too large to compare in cache), ties in run order.
+    // The key leads with the session (the account is the run's), then the timestamp and the
+    // agent; the sort compares a compact copy of those (the events themselves are too large to
+    // compare in cache), ties in run order. A file's documents are sessions whose events mostly
+    // come in time order, so the sort mostly orders whole sessions.
     order_.resize(run.size());
     for (std::size_t i = 0; i < run.size(); ++i)
-      order_[i] = sort_key{run[i].timestamp_ms, run[i].agent_id, static_cast<std::uint32_t>(i)};
+      order_[i] = sort_key{run[i].agent_session_id, run[i].timestamp_ms, run[i].agent_id,
+                           static_cast<std::uint32_t>(i)};
     std::sort(order_.begin(), order_.end(), [](const sort_key& a, const sort_key& b) {
-      return std::tie(a.timestamp_ms, a.agent_id, a.index) <
-             std::tie(b.timestamp_ms, b.agent_id, b.index);
+      return std::tie(a.session, a.timestamp_ms, a.agent_id, a.index) <
+             std::tie(b.session, b.timestamp_ms, b.agent_id, b.index);
     });
     const auto updates_before = attribute_updates_;
     std::uint64_t changed_rows = 0;

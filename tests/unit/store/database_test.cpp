@@ -118,7 +118,7 @@ TEST_SUITE("store") {
     CHECK(file_mode_of(p.string() + "-wal") == 0600U);
     CHECK(file_mode_of(p.string() + "-shm") == 0600U);
     CHECK(dump(p, "PRAGMA journal_mode") == std::vector<std::string>{"wal|"});
-    CHECK(scalar(p, "PRAGMA page_size") == 8192);
+    CHECK(scalar(p, "PRAGMA page_size") == 4096);
     CHECK(dump(p, "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name") ==
           std::vector<std::string>{"agent_activity_events|", "agent_daily_availability|",
                                    "agent_sessions|", "agent_state_intervals|", "agents|",
@@ -581,21 +581,48 @@ TEST_SUITE("store") {
     CHECK_FALSE(st[0].clock_skew_ms.has_value());
   }
 
+  TEST_CASE("the WAL is checkpointed once it holds checkpoint_kib") {
+    // 60 files of 1,000 events write about 10 MiB of WAL frames. SQLite's default (1,000 pages,
+    // 4 MiB) would checkpoint and reuse the WAL from its start several times; the store's default
+    // (128 MiB) lets it grow past that, and a small checkpoint_kib keeps it small.
+    const auto wal_size_after_sync = [](const std::filesystem::path& p, int checkpoint_kib) {
+      auto s = settings_for(p);
+      if (checkpoint_kib > 0) s.checkpoint_kib = checkpoint_kib;
+      auto db = open_store(s);
+      for (int f = 0; f < 60; ++f)
+        ingest(db, "f" + std::to_string(f), events_range(f * 1000, (f + 1) * 1000), day0, 1000);
+      return std::filesystem::file_size(p.string() + "-wal");
+    };
+    lpda::test::temp_dir dir;
+    CHECK(settings{}.checkpoint_kib == 131072);
+    CHECK(wal_size_after_sync(dir / "default.db", 0) > (6U << 20));
+    CHECK(wal_size_after_sync(dir / "small.db", 512) < (2U << 20));
+  }
+
   TEST_CASE("a new database records each component's migrations in schema_migrations") {
     lpda::test::temp_dir dir;
     const auto p = dir / "lpda.db";
     { auto db = open_store(settings_for(p)); }
     CHECK(dump(p, "SELECT component, number FROM schema_migrations ORDER BY component, number") ==
-          std::vector<std::string>{"agentActivity|1|", "agentActivity|2|", "core|1|", "core|2|",
-                                   "core|3|"});
+          std::vector<std::string>{"agentActivity|1|", "agentActivity|2|", "agentActivity|3|",
+                                   "core|1|", "core|2|", "core|3|"});
     CHECK(scalar(p, "PRAGMA user_version") == 4);
+    // Migration 3: events clustered by session, sessions indexed by their last event.
+    CHECK(dump(p,
+               "SELECT c.name FROM pragma_index_list('agent_activity_events') AS l, "
+               "pragma_index_info(l.name) AS c WHERE l.origin = 'pk' ORDER BY c.seqno") ==
+          std::vector<std::string>{"account_id|", "agent_session_id|", "timestamp_ms|", "agent_id|",
+                                   "type|", "state|", "prev_state|", "prev_concurrent_eng|",
+                                   "concurrent_eng|"});
+    CHECK(dump(p, "SELECT name FROM pragma_index_info('agent_sessions_by_last_event')") ==
+          std::vector<std::string>{"account_id|", "last_event_ms|"});
   }
 
   TEST_CASE("databases at user_version 1 to 4 convert to schema_migrations and sync on") {
     // What each global version had applied, by component (docs/schema.md, "Schema versions"):
     // 1 = core 1 + agentActivity 1, 2 = + agentActivity 2, 3 = + core 2, 4 = + core 3.
-    const std::vector<std::string> all{"agentActivity|1|", "agentActivity|2|", "core|1|", "core|2|",
-                                       "core|3|"};
+    const std::vector<std::string> all{"agentActivity|1|", "agentActivity|2|", "agentActivity|3|",
+                                       "core|1|",          "core|2|",          "core|3|"};
     for (int version = 1; version <= 4; ++version) {
       CAPTURE(version);
       lpda::test::temp_dir dir;
@@ -761,7 +788,7 @@ TEST_SUITE("store") {
       CAPTURE(round);
       for (const auto& e : errors) CHECK_MESSAGE(e.empty(), e);
       CHECK(opened.load() == 6);
-      CHECK(scalar(p, "SELECT count(*) FROM schema_migrations") == 5);
+      CHECK(scalar(p, "SELECT count(*) FROM schema_migrations") == 6);
     }
   }
 

@@ -303,8 +303,8 @@ TEST_SUITE("integration_sync") {
 
   TEST_CASE("a new type's tables are created on a database written before schema_migrations") {
     // tests/data/store/lpda-v4.db: user_version 4, no schema_migrations, 60 Agent Activity events
-    // (tests/data/README.md). Converting it records core and agentActivity's migrations as
-    // applied; the probe type's migration 1 must run.
+    // (tests/data/README.md). Converting it records core's 3 and agentActivity's first 2
+    // migrations as applied; agentActivity's migration 3 and the probe type's migration 1 must run.
     fake_api api;
     api.serve(0, envelope(R"({"id":"a","value":1},{"id":"b","value":2})"));
     harness h(api, 2, lpda::test::data_dir() / "store" / "lpda-v4.db");
@@ -315,12 +315,12 @@ TEST_SUITE("integration_sync") {
     CHECK(r.events_inserted == 2);
     CHECK(h.probes().size() == 2);
     CHECK(h.count("SELECT count(*) FROM schema_migrations WHERE component = 'probeType'") == 1);
-    CHECK(h.count("SELECT count(*) FROM schema_migrations") == 6);
+    CHECK(h.count("SELECT count(*) FROM schema_migrations") == 7);
     CHECK(h.count("SELECT count(*) FROM agent_activity_events") == 60);
     CHECK(h.count("PRAGMA user_version") == 4);
     // Opened again: nothing more to apply, the rows stay.
     { auto again = harness::open_db(h.dir, {}); }
-    CHECK(h.count("SELECT count(*) FROM schema_migrations") == 6);
+    CHECK(h.count("SELECT count(*) FROM schema_migrations") == 7);
     CHECK(h.probes().size() == 2);
   }
 }
