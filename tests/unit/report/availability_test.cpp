@@ -190,6 +190,110 @@ TEST_SUITE("report") {
     CHECK(query_availability(path, q).value().empty());
   }
 
+  TEST_CASE("the report's day ranges equal the agent_daily_availability view over all events") {
+    // The report reads only the sessions reaching into the asked days; the view reads every
+    // event. Random sessions of 1 to 30 hours over four days (some across two midnights), in two
+    // accounts, with state changes and chats at random times, and several files per account
+    // (one per session end, as Data Access publishes them).
+    lpda::test::temp_dir dir;
+    lpda::sqlite::settings s;
+    s.path = dir / "lpda.db";
+    {
+      auto db = lpda::sqlite::database::open(s, {agent_activity::sqlite::data_type()});
+      std::uint64_t x = 0x9e3779b97f4a7c15;
+      auto rnd = [&x](std::int64_t lo, std::int64_t hi) {  // splitmix64, [lo, hi]
+        x += 0x9e3779b97f4a7c15;
+        std::uint64_t z = x;
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
+        z ^= z >> 31;
+        return lo + static_cast<std::int64_t>(z % static_cast<std::uint64_t>(hi - lo + 1));
+      };
+      for (int session = 0; session < 60; ++session) {
+        const std::string account = session % 3 == 0 ? "200" : "100";
+        const std::int64_t agent = rnd(1, 12);
+        std::int64_t t = day0 + rnd(0, 3 * 24 * 60) * minute;
+        const std::int64_t end = t + rnd(60, 30 * 60) * minute;
+        const std::string sid = "s" + std::to_string(session);
+        std::vector<agent_activity::event> events{ev(sid, agent, t, login, online, offline)};
+        std::int64_t state = online;
+        std::int64_t conc = 0;
+        while ((t += rnd(1, 90) * minute) < end) {
+          if (rnd(0, 2) == 0) {
+            const std::int64_t next = conc + (conc == 0 || rnd(0, 1) == 0 ? 1 : -1);
+            events.push_back(ev(sid, agent, t, chat, state, state, conc, next));
+            conc = next;
+          } else {
+            const std::int64_t next = rnd(2, 4);
+            events.push_back(ev(sid, agent, t, state_change, next, state));
+            state = next;
+          }
+        }
+        events.push_back(ev(sid, agent, end, logout, offline, state, conc, 0));
+        vector_source src(std::move(events));
+        REQUIRE(db.ingest_file(account, "agentActivity", file_named("f" + std::to_string(session)),
+                               src, end)
+                    .has_value());
+      }
+    }
+    SQLite::Database raw(s.path.string(), SQLite::OPEN_READONLY);
+    auto from_view = [&raw](const availability_query& q) {
+      SQLite::Statement st(raw, R"sql(
+        SELECT v.account_id, v.agent_id, a.agent_username, a.agent_nickname, v.day_utc,
+               v.day_start_ms, v.logged_in_ms, v.online_ms, v.away_ms, v.back_soon_ms, v.chats
+        FROM agent_daily_availability AS v
+        LEFT JOIN agents AS a ON a.account_id = v.account_id AND a.agent_id = v.agent_id
+        WHERE (?1 IS NULL OR v.account_id = ?1) AND (?2 IS NULL OR v.day_start_ms + 86400000 > ?2)
+          AND (?3 IS NULL OR v.day_start_ms < ?3)
+        ORDER BY v.account_id, v.day_start_ms, v.agent_id)sql");
+      if (q.account_id) st.bind(1, *q.account_id);
+      if (q.from_ms) st.bind(2, static_cast<std::int64_t>(*q.from_ms));
+      if (q.to_ms) st.bind(3, static_cast<std::int64_t>(*q.to_ms));
+      std::vector<availability_row> rows;
+      while (st.executeStep()) {
+        availability_row r;
+        r.account_id = st.getColumn(0).getString();
+        r.agent_id = st.getColumn(1).getInt64();
+        r.agent_username = st.getColumn(2).getString();
+        r.agent_nickname = st.getColumn(3).getString();
+        r.day_utc = st.getColumn(4).getString();
+        r.day_start_ms = st.getColumn(5).getInt64();
+        r.logged_in_ms = st.getColumn(6).getInt64();
+        r.online_ms = st.getColumn(7).getInt64();
+        r.away_ms = st.getColumn(8).getInt64();
+        r.back_soon_ms = st.getColumn(9).getInt64();
+        r.chats = st.getColumn(10).getInt64();
+        rows.push_back(std::move(r));
+      }
+      return rows;
+    };
+    auto reader = agent_activity::sqlite::open_availability_reader(s.path);
+    REQUIRE(reader.has_value());
+    std::size_t compared = 0;
+    for (const std::optional<std::string>& account :
+         {std::optional<std::string>(), std::optional<std::string>("100"),
+          std::optional<std::string>("200")}) {
+      for (std::int64_t from = day0 - day1 + day0; from <= day0 + 5 * (day1 - day0);
+           from += 7 * hour) {
+        for (const std::int64_t length : {hour, day1 - day0, 2 * (day1 - day0) + 5 * hour}) {
+          availability_query q;
+          q.account_id = account;
+          q.from_ms = from;
+          q.to_ms = from + length;
+          CAPTURE(from);
+          CAPTURE(length);
+          const auto expected = from_view(q);
+          CHECK((*reader)->availability(q).value() == expected);
+          compared += expected.size();
+        }
+      }
+      availability_query all;
+      all.account_id = account;
+      CHECK((*reader)->availability(all).value() == from_view(all));
+    }
+    CHECK(compared > 500);  // the ranges hold rows, not only empty days
+  }
+
   TEST_CASE("the hand-computed session in the table format") {
     const auto text = render({session_1001}, report_format::table);
     const auto lines = split(text, "\n");
