@@ -63,6 +63,8 @@ decode::limits decode_limits_of(const config::config& c) {
   decode::limits l;
   apply(c.decode.max_inflated_bytes, l.max_inflated_bytes);
   apply(c.decode.max_document_bytes, l.max_document_bytes);
+  if (c.decode.read_ahead_batches)
+    l.read_ahead_batches = static_cast<std::size_t>(*c.decode.read_ahead_batches);
   return l;
 }
 
@@ -91,6 +93,7 @@ config::config effective_config(config::config c) {
   const auto decode = decode_limits_of(c);
   c.decode.max_inflated_bytes = decode.max_inflated_bytes;
   c.decode.max_document_bytes = decode.max_document_bytes;
+  c.decode.read_ahead_batches = static_cast<int>(decode.read_ahead_batches);
   return c;
 }
 

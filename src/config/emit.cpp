@@ -128,6 +128,8 @@ std::string to_yaml(const config& c) {
       plain(out, "max_inflated_bytes", format_size(*c.decode.max_inflated_bytes));
     if (c.decode.max_document_bytes)
       plain(out, "max_document_bytes", format_size(*c.decode.max_document_bytes));
+    if (c.decode.read_ahead_batches)
+      plain(out, "read_ahead_batches", std::to_string(*c.decode.read_ahead_batches));
     out << YAML::EndMap;
   }
 

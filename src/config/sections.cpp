@@ -273,11 +273,14 @@ void loader::load_retry(const map_view& root, config& c) {
 void loader::load_decode(const map_view& root, config& c) {
   const auto n = root.get("decode");
   if (!n) return;
-  const map_view m(*this, *n, "decode", {"max_inflated_bytes", "max_document_bytes"}, true);
+  const map_view m(*this, *n, "decode",
+                   {"max_inflated_bytes", "max_document_bytes", "read_ahead_batches"}, true);
   if (!m.ok()) return;
   const auto size = [&](const YAML::Node& v, const std::string& p) { return size_value(v, p, 1); };
   optional_key(m, "max_inflated_bytes", c.decode.max_inflated_bytes, size);
   optional_key(m, "max_document_bytes", c.decode.max_document_bytes, size);
+  optional_key(m, "read_ahead_batches", c.decode.read_ahead_batches,
+               [&](const YAML::Node& v, const std::string& p) { return int_value(v, p, 0, 64); });
 }
 
 }  // namespace lpda::config::detail

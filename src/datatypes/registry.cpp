@@ -2,6 +2,7 @@
 
 #include "lpda/agent_activity/columns.hpp"
 #include "lpda/agent_activity/decoder.hpp"
+#include "lpda/decode/read_ahead.hpp"
 
 #include <deque>
 #include <stdexcept>
@@ -13,14 +14,16 @@ result<std::unique_ptr<record_source>> open_agent_activity(const std::filesystem
                                                            const decode::limits& lim) {
   auto d = agent_activity::decoder::open_file(path, lim);
   if (!d) return d.error();
-  return std::unique_ptr<record_source>(std::move(*d));
+  if (lim.read_ahead_batches == 0) return std::unique_ptr<record_source>(std::move(*d));
+  return std::unique_ptr<record_source>(
+      std::make_unique<decode::read_ahead_source<agent_activity::event>>(std::move(*d),
+                                                                         lim.read_ahead_batches));
 }
 
 std::deque<data_type>& types() {
   // A deque keeps the addresses `all` and `find` hand out when a type is added.
   static std::deque<data_type> list{
-      data_type{"agentActivity", "events", &open_agent_activity,
-                &agent_activity::write_text},
+      data_type{"agentActivity", "events", &open_agent_activity, &agent_activity::write_text},
   };
   return list;
 }

@@ -196,6 +196,7 @@ struct retry_settings {
 struct decode_settings {
   std::optional<std::uint64_t> max_inflated_bytes;  ///< per file
   std::optional<std::uint64_t> max_document_bytes;  ///< per JSON document
+  std::optional<int> read_ahead_batches;            ///< batches decoded ahead on a thread; 0 = none
   bool operator==(const decode_settings&) const = default;
 };
 

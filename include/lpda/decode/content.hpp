@@ -27,6 +27,10 @@ struct limits {
   std::uint64_t max_document_bytes = 64ull << 20;
   /// Most events handed out by one `next_batch` call (≥ 1).
   std::size_t batch_size = 1024;
+  /// Batches a data type's decoder may decode ahead on a thread of its own while its consumer
+  /// (the store's transaction) works on earlier ones (`read_ahead_source`); 0 decodes on the
+  /// consumer's thread. Measured on the realistic benchmark (docs/benchmarks.md).
+  std::size_t read_ahead_batches = 4;
 };
 
 /// What a file holds, judged from its first bytes only (never from its name).

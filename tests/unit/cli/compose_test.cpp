@@ -42,6 +42,7 @@ void check_documented_defaults(const cfg::config& c) {
   CHECK(c.retry.max_retry_after == 5min);
   CHECK(c.decode.max_inflated_bytes == 4ULL * 1024 * 1024 * 1024);
   CHECK(c.decode.max_document_bytes == 64ULL * 1024 * 1024);
+  CHECK(c.decode.read_ahead_batches == 4);
 }
 
 }  // namespace
@@ -116,6 +117,7 @@ decode: {max_document_bytes: 4KiB}
     const auto decode = cli::decode_limits_of(c);
     CHECK(decode.max_document_bytes == 4096);
     CHECK(decode.max_inflated_bytes == 4ULL * 1024 * 1024 * 1024);  // not set: the default
+    CHECK(decode.read_ahead_batches == 4);                          // not set: the default
     CHECK(cli::client_settings_of(c).max_download_bytes == decode.max_inflated_bytes);
     // Printed: the set values and the other keys' defaults.
     const auto effective = cli::effective_config(c);
@@ -130,6 +132,8 @@ decode: {max_document_bytes: 4KiB}
     CHECK(effective.store.synchronous == "full");
     CHECK(effective.decode.max_document_bytes == 4096);
     CHECK(effective.decode.max_inflated_bytes == 4ULL * 1024 * 1024 * 1024);
+    CHECK(effective.decode.read_ahead_batches == 4);
+    CHECK(printed.find("read_ahead_batches: 4") != std::string::npos);
   }
 
   TEST_CASE("compose: validate-config --print writes every key with its default") {

@@ -393,7 +393,7 @@ client:
   max_per_host: 2
   allow_insecure_http: true
 retry: {max_attempts: 1, delays: [0s, 250ms], max_retry_after: 0}
-decode: {max_inflated_bytes: 1MiB, max_document_bytes: 4096}
+decode: {max_inflated_bytes: 1MiB, max_document_bytes: 4096, read_ahead_batches: 0}
 accounts:
   - {id: x, base_url: "http://lpda.example.test:8080", auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
 )"),
@@ -414,6 +414,7 @@ accounts:
     CHECK(c.retry.max_retry_after == 0ms);
     CHECK(c.decode.max_inflated_bytes == 1'048'576);
     CHECK(c.decode.max_document_bytes == 4096);
+    CHECK(c.decode.read_ahead_batches == 0);
     CHECK(c.accounts.at(0).base_url == "http://lpda.example.test:8080");
   }
 
@@ -737,12 +738,12 @@ log: {level: verbose, format: xml}
 store: {synchronous: off}
 client: {io_timeout: 60}
 retry: {delays: [5s, 10 s]}
-decode: {max_inflated_bytes: 4GB, max_document_bytes: 0}
+decode: {max_inflated_bytes: 4GB, max_document_bytes: 0, read_ahead_batches: 65}
 defaults: {initial_start: 2026-01-01T00:00:00, overlap: -1h}
 accounts:
   - {id: "1", region: eu, auth: {oauth1: {app_key: k, app_secret: s, access_token: t, access_token_secret: u}}}
 )"));
-    REQUIRE(d.size() == 10);
+    REQUIRE(d.size() == 11);
     check_diag(d[0], "log.level", 2, 14,
                "expected one of trace, debug, info, warn, error, off, got \"verbose\"");
     check_diag(d[1], "log.format", 2, 31, "expected one of text, json, got \"xml\"");
@@ -751,9 +752,10 @@ accounts:
     check_diag(d[4], "retry.delays[1]", 5, 22, "duration \"10 s\" has an unknown unit");
     check_diag(d[5], "decode.max_inflated_bytes", 6, 30, "write \"4GiB\"");
     check_diag(d[6], "decode.max_document_bytes", 6, 55, "must be at least 1, got \"0\"");
-    check_diag(d[7], "defaults.initial_start", 7, 27, "needs a zone");
-    check_diag(d[8], "defaults.overlap", 7, 57, "bad duration \"-1h\"");
-    check_diag(d[9], "accounts[0].region", 9, 23, "expected one of us, uk, apac, got \"eu\"");
+    check_diag(d[7], "decode.read_ahead_batches", 6, 78, "65");
+    check_diag(d[8], "defaults.initial_start", 7, 27, "needs a zone");
+    check_diag(d[9], "defaults.overlap", 7, 57, "bad duration \"-1h\"");
+    check_diag(d[10], "accounts[0].region", 9, 23, "expected one of us, uk, apac, got \"eu\"");
   }
 
   TEST_CASE("numbers out of range and file_mode and listen") {
