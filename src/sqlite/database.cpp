@@ -82,6 +82,7 @@ std::unique_ptr<database::impl> open_once(const settings& s,
     auto& db = p->conn_.db();
     // Refuse a newer schema before anything writes to the file (journal_mode=WAL would).
     detail::refuse_newer(p->conn_, components);
+    detail::refuse_read_only_pending(p->conn_, components);
     // A new, empty file gets 8 KiB pages (only possible before WAL is on and a table exists):
     // events are ~200-byte rows inserted in key order within an hour, and larger pages mean
     // fewer splits and a shallower tree — measured ~10 % faster upserts than 4 KiB.
