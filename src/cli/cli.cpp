@@ -80,8 +80,8 @@ int run(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer(
       "Exit codes: 0 success; 1 some account or file failed (details logged); 64 usage error;\n"
-      "65 bad input data; 66 input file missing; 75 temporary failure (network); 78 config "
-      "error or credentials refused.");
+      "65 bad input data; 66 input file missing; 75 temporary failure (network, a locked\n"
+      "database, too little free disk); 78 config error or credentials refused.");
 
   std::string config_path = default_config_path;
   app.add_option("-c,--config", config_path, "the YAML config file")->capture_default_str();
