@@ -153,6 +153,20 @@ std::int64_t env_int(const char* name, std::int64_t fallback) {
   return v && *v ? std::strtoll(v, nullptr, 10) : fallback;
 }
 
+// A unix datagram socket bound at `path` standing in for systemd's $NOTIFY_SOCKET, with a
+// 200 ms receive timeout. The caller closes it.
+int bind_notify_socket(const std::string& path) {
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  timeval tv{0, 200'000};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
 }  // namespace
 
 TEST_SUITE("integration_run") {
@@ -403,14 +417,7 @@ TEST_SUITE("integration_run") {
     temp_dir dir;
     const auto config = write_config(dir, emu.url(), {"12345678"}, "  poll_interval: 1s\n");
     const auto sock_path = (dir / "notify.sock").string();
-    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    REQUIRE(fd >= 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock_path.c_str());
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    timeval tv{0, 200'000};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    const int fd = bind_notify_socket(sock_path);
 
     child_process daemon(run_argv(config), (dir / "run.log").string(),
                          {"NOTIFY_SOCKET=" + sock_path, "WATCHDOG_USEC=400000"});
@@ -440,14 +447,7 @@ TEST_SUITE("integration_run") {
     temp_dir dir;
     const auto config = write_config(dir, emu.url(), {"12345678"}, "  poll_interval: 1h\n");
     const auto sock_path = (dir / "notify.sock").string();
-    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    REQUIRE(fd >= 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock_path.c_str());
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    timeval tv{0, 200'000};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    const int fd = bind_notify_socket(sock_path);
 
     child_process daemon(run_argv(config), (dir / "run.log").string(),
                          {"NOTIFY_SOCKET=" + sock_path});

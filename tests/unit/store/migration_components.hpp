@@ -11,8 +11,10 @@
 
 #include <array>
 #include <cstdint>
+#include <filesystem>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace lpda::store::test {
 
@@ -105,6 +107,20 @@ inline void fill_items(const std::filesystem::path& path, int n, int payload_byt
     st.reset();
   }
   tx.commit();
+}
+
+// Every row of `sql` on the file at `p` as "v1|v2|...|" (NULL as "NULL"), for comparing contents.
+inline std::vector<std::string> dump(const std::filesystem::path& p, const std::string& sql) {
+  SQLite::Database db(p.string(), SQLite::OPEN_READONLY);
+  SQLite::Statement st(db, sql);
+  std::vector<std::string> rows;
+  while (st.executeStep()) {
+    std::string row;
+    for (int i = 0; i < st.getColumnCount(); ++i)
+      row += (st.getColumn(i).isNull() ? std::string("NULL") : st.getColumn(i).getString()) + "|";
+    rows.push_back(row);
+  }
+  return rows;
 }
 
 }  // namespace lpda::store::test

@@ -21,18 +21,7 @@ extern char** environ;
 
 namespace {
 
-std::vector<std::string> dump(const std::filesystem::path& p, const std::string& sql) {
-  SQLite::Database db(p.string(), SQLite::OPEN_READONLY);
-  SQLite::Statement st(db, sql);
-  std::vector<std::string> rows;
-  while (st.executeStep()) {
-    std::string row;
-    for (int i = 0; i < st.getColumnCount(); ++i)
-      row += (st.getColumn(i).isNull() ? std::string("NULL") : st.getColumn(i).getString()) + "|";
-    rows.push_back(row);
-  }
-  return rows;
-}
+using lpda::store::test::dump;
 
 // Starts the child with its stdout on a pipe; returns the pid and the pipe's read end.
 std::pair<pid_t, int> spawn_child(const std::string& db, const char* mode) {

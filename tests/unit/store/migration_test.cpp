@@ -24,6 +24,8 @@ using lpda::store::test::open_rebuild;
 
 namespace {
 
+using lpda::store::test::dump;
+
 using kind = migration_event::kind;
 
 // An event with its strings copied (the observer's views live only during the call).
@@ -53,19 +55,6 @@ lpda::sqlite::settings recording(const std::filesystem::path& p, std::vector<see
                    e.bytes_needed, e.done, e.total, std::string(e.unit), e.elapsed});
   };
   return s;
-}
-
-std::vector<std::string> dump(const std::filesystem::path& p, const std::string& sql) {
-  SQLite::Database db(p.string(), SQLite::OPEN_READONLY);
-  SQLite::Statement st(db, sql);
-  std::vector<std::string> rows;
-  while (st.executeStep()) {
-    std::string row;
-    for (int i = 0; i < st.getColumnCount(); ++i)
-      row += (st.getColumn(i).isNull() ? std::string("NULL") : st.getColumn(i).getString()) + "|";
-    rows.push_back(row);
-  }
-  return rows;
 }
 
 std::int64_t scalar(const std::filesystem::path& p, const std::string& sql) {
