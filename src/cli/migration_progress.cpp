@@ -57,7 +57,7 @@ class reporter {
         const std::string need =
             e.bytes_needed > 0 ? ", needs about " + bytes_text(e.bytes_needed) + " of free disk"
                                : std::string();
-        say(label + ": started" + need, true);
+        say(label + ": started" + need, false);
         extend("migrating the database: " + label);
         return;
       }
@@ -87,7 +87,8 @@ class reporter {
   }
 
  private:
-  // A log line, or on a terminal the updating line (ended when `last`).
+  // A log line, or on a terminal the migration's one line, rewritten in place and ended (with
+  // its last text) when `last`.
   void say(const std::string& text, bool last) {
     if (!s_.tty) {
       if (s_.log) s_.log(text);
