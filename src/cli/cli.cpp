@@ -80,8 +80,8 @@ int run(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer(
       "Exit codes: 0 success; 1 some account or file failed (details logged); 64 usage error;\n"
-      "65 bad input data; 66 input file missing; 75 temporary failure (network); 78 config "
-      "error or credentials refused.");
+      "65 bad input data; 66 input file missing; 75 temporary failure (network, a locked\n"
+      "database, too little free disk); 78 config error or credentials refused.");
 
   std::string config_path = default_config_path;
   app.add_option("-c,--config", config_path, "the YAML config file")->capture_default_str();
@@ -180,6 +180,16 @@ int run(int argc, char** argv) {
   check_cmd->add_flag("--download-one", check_opts.download_one,
                       "also download one listed file (to a temporary directory)");
   check_cmd->fallthrough();
+  migrate_options migrate_opts;
+  auto* migrate_cmd = app.add_subcommand(
+      "migrate",
+      "Apply the database's pending schema migrations now, with progress (e.g. before starting "
+      "an upgraded daemon on a large database); run and once do it at start otherwise");
+  migrate_cmd->add_flag("--dry-run", migrate_opts.dry_run,
+                        "list the pending migrations and the free disk each needs; change "
+                        "nothing");
+  migrate_cmd->fallthrough();
+
   std::string snapshot_target;
   auto* snapshot_cmd = app.add_subcommand(
       "snapshot", "Write a consistent copy of the database to FILE (for BI tools and backups)");
@@ -246,6 +256,10 @@ int run(int argc, char** argv) {
   if (availability_cmd->parsed())
     return run_report_availability(config_path, report_opts, std::cout, std::cerr);
   if (status_cmd->parsed()) return run_status(config_path, status_json, std::cout, std::cerr);
+  if (migrate_cmd->parsed()) {
+    migrate_opts.config_path = config_path;
+    return run_migrate(migrate_opts, std::cout, std::cerr);
+  }
   if (snapshot_cmd->parsed())
     return run_snapshot(config_path, snapshot_target, std::cout, std::cerr);
   if (backfill_cmd->parsed()) {

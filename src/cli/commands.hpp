@@ -147,6 +147,20 @@ struct check_options {
 /// an unknown --account or a bad --hours; the worst over accounts (78 > 1 > 75 > 0).
 int run_check(const check_options& opts, std::ostream& out, std::ostream& err);
 
+struct migrate_options {
+  std::string config_path;
+  bool dry_run = false;
+};
+
+/// `lpda-sync migrate [--dry-run]`: applies the database's pending migrations (taking the
+/// database lock as `run` does, so not beside a running daemon) with their progress on stderr,
+/// and lists on `out` what it applied (component, number, description, seconds) or "up to date".
+/// With --dry-run: lists the pending migrations and the free disk each needs, through a
+/// read-only open that changes nothing (and takes no lock). 0 on success; 75 when the lock is
+/// held, the disk has too little free space (nothing changed) or for an I/O failure; 78 for a
+/// database newer than this build, a missing database directory or an invalid config.
+int run_migrate(const migrate_options& opts, std::ostream& out, std::ostream& err);
+
 class sync_context;
 /// Polls every account of `ctx` once (running its io_context to completion), logs the reports
 /// and returns the exit code.

@@ -1,6 +1,7 @@
 #include "compose.hpp"
 
 #include "lpda/agent_activity/sqlite/store.hpp"
+#include "migration_progress.hpp"
 
 #include <optional>
 #include <variant>
@@ -33,8 +34,9 @@ std::vector<sqlite::data_type_store> sqlite_data_types() {
 }
 
 std::unique_ptr<store::database> open_store(const config::config& c) {
-  return std::make_unique<sqlite::database>(
-      sqlite::database::open(store_settings_of(c), sqlite_data_types()));
+  auto s = store_settings_of(c);
+  s.on_migration = migration_reporter(process_migration_sinks());
+  return std::make_unique<sqlite::database>(sqlite::database::open(s, sqlite_data_types()));
 }
 
 http::client_settings client_settings_of(const config::config& c) {

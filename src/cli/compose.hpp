@@ -26,8 +26,9 @@ namespace lpda::cli {
 sqlite::settings store_settings_of(const config::config& c);
 /// The per-data-type parts of the SQLite store: one per data type this build syncs.
 std::vector<sqlite::data_type_store> sqlite_data_types();
-/// Opens (creating and migrating) the config's store with every data type's writer. Throws
-/// `lpda::error_exception` as `sqlite::database::open` does.
+/// Opens (creating and migrating) the config's store with every data type's writer, showing each
+/// migration's progress (log lines or a terminal line, and EXTEND_TIMEOUT_USEC under systemd:
+/// migration_progress.hpp). Throws `lpda::error_exception` as `sqlite::database::open` does.
 std::unique_ptr<store::database> open_store(const config::config& c);
 /// The HTTP client's settings: `client:` over `http::client_settings`' defaults.
 http::client_settings client_settings_of(const config::config& c);

@@ -1,5 +1,6 @@
 #include "commands.hpp"
 #include "compose.hpp"
+#include "logging.hpp"
 #include "lpda/cli/exit_codes.hpp"
 #include "lpda/config/config.hpp"
 #include "lpda/config/units.hpp"
@@ -117,6 +118,7 @@ std::string format_age(std::int64_t ms) {
 int run_status(const std::string& config_path, bool json, std::ostream& out, std::ostream& err) {
   config::config cfg;
   if (auto rc = load_config_without_secrets(config_path, cfg, err)) return *rc;
+  setup_logging(cfg.log);  // a migration at open logs its progress on stderr
   if (!std::filesystem::exists(cfg.database)) {
     err << "lpda-sync status: no database at " << cfg.database << " yet (nothing synced)\n";
     return exit_no_input;

@@ -1,6 +1,7 @@
 #include "commands.hpp"
 #include "compose.hpp"
 #include "database_lock.hpp"
+#include "logging.hpp"
 #include "lpda/cli/exit_codes.hpp"
 #include "lpda/config/config.hpp"
 #include "lpda/config/units.hpp"
@@ -18,6 +19,7 @@ int run_reset_watermark(const watermark_options& opts) {
   }
   config::config cfg;
   if (auto rc = load_config_without_secrets(opts.config_path, cfg, std::cerr)) return *rc;
+  setup_logging(cfg.log);  // a migration at open logs its progress on stderr
   const std::int64_t now = system_now_ms();
   std::optional<std::int64_t> to;
   if (!opts.clear) {

@@ -30,6 +30,7 @@ class category final : public boost::system::error_category {
       case errc::store_busy: return "database is locked by another writer";
       case errc::store_schema: return "database schema error";
       case errc::store_io: return "database error";
+      case errc::store_full: return "not enough free disk for the database";
       case errc::config_invalid: return "invalid configuration";
       case errc::cancelled: return "cancelled";
     }

@@ -48,6 +48,9 @@ constexpr std::array table{
     error_kind_traits{errc::store_busy, "store_busy", false, true, false, poll, temporary, false},
     error_kind_traits{errc::store_schema, "store_schema", false, false, false, poll, config, false},
     error_kind_traits{errc::store_io, "store_io", false, false, false, poll, failure, false},
+    // Too little free disk to start a migration: nothing was changed, and a later start (after
+    // logs rotate, or a person frees space) may succeed, so 75 like a busy database.
+    error_kind_traits{errc::store_full, "store_full", false, true, false, poll, temporary, false},
     error_kind_traits{errc::config_invalid, "config_invalid", false, false, false, file, config,
                       false},
     error_kind_traits{errc::cancelled, "cancelled", false, false, false, file, failure, false},

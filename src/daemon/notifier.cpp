@@ -47,6 +47,10 @@ result<bool> notifier::reloading() const {
   return send("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(usec));
 }
 
+result<bool> notifier::extend_timeout(std::chrono::microseconds ahead) const {
+  return send("EXTEND_TIMEOUT_USEC=" + std::to_string(std::max<std::int64_t>(ahead.count(), 0)));
+}
+
 std::optional<std::chrono::milliseconds> notifier::watchdog_interval() {
   std::uint64_t usec = 0;
   if (::sd_watchdog_enabled(0, &usec) <= 0 || usec == 0) return std::nullopt;

@@ -83,6 +83,7 @@ std::unique_ptr<database::impl> open_once(const settings& s,
     auto& db = p->conn_.db();
     // Refuse a newer schema before anything writes to the file (journal_mode=WAL would).
     detail::refuse_newer(p->conn_, components);
+    detail::refuse_read_only_pending(p->conn_, components);
     // A new, empty file gets 4 KiB pages (only possible before WAL is on and a table exists).
     // Each file's sessions land at a few places in the middle of the events table; every such
     // place rewrites its leaf's neighbours and the interior pages above it in the file's commit,

@@ -1,7 +1,14 @@
 #include "migrations.hpp"
 
+#include "lpda/sqlite/migration.hpp"
+
+#include <sys/statvfs.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <memory>
 #include <string>
 
 namespace lpda::sqlite {
@@ -77,6 +84,120 @@ std::optional<error> component_error(SQLite::Database& db, const std::filesystem
                    "); use a newer lpda-sync or another database file");
 }
 
+std::string migration_name(const detail::pending& p) {
+  return "migration " + std::to_string(p.m->number) + " of " + std::string(p.comp->name) + " (" +
+         std::string(p.m->description) + ")";
+}
+
+// The directory holding the database file: its file system takes the migration's pages (the
+// file and its WAL).
+std::filesystem::path directory_of(const std::filesystem::path& db_path) {
+  std::error_code ec;
+  auto abs = std::filesystem::absolute(db_path, ec);
+  if (ec) abs = db_path;
+  auto dir = abs.parent_path();
+  return dir.empty() ? std::filesystem::path(".") : dir;
+}
+
+// Refuses (errc::store_full) to start `p` when its estimate exceeds the free disk of the
+// database's directory. `first`: nothing has been written yet by this open.
+void check_free_disk(detail::connection& c, const detail::pending& p, bool first) {
+  if (p.bytes_needed == 0) return;
+  const auto dir = directory_of(c.config().path);
+  std::uint64_t free = 0;
+  if (c.config().free_disk_for_tests) {
+    free = *c.config().free_disk_for_tests;
+  } else {
+    auto f = free_disk_bytes(dir);
+    if (!f) throw error_exception(f.error());
+    free = *f;
+  }
+  if (free >= p.bytes_needed) return;
+  throw error_exception(
+      error(errc::store_full,
+            "store " + c.config().path.string() + ": " + migration_name(p) + " needs about " +
+                std::to_string(p.bytes_needed) + " bytes of free disk, and " + dir.string() +
+                " has " + std::to_string(free) + " bytes free; " +
+                (first ? std::string("nothing was changed")
+                       : std::string("the migrations before it were applied, this one was not "
+                                     "started")) +
+                ". Free space on that file system (or move the database to a larger one) and start "
+                "lpda-sync again"));
+}
+
+// One migration as the observer sees it: its events, and the heartbeat from SQLite's progress
+// handler while it runs (https://www.sqlite.org/c3ref/progress_handler.html: called every N
+// virtual machine instructions, also inside one long statement).
+class migration_run {
+ public:
+  migration_run(detail::connection& c, const detail::pending& p)
+      : c_(c), p_(p), started_(std::chrono::steady_clock::now()), last_event_(started_) {
+    if (!c_.config().on_migration) return;
+    emit(migration_event::kind::started);
+    sqlite3_progress_handler(c_.db().getHandle(), 1000, &migration_run::on_sqlite_progress, this);
+  }
+  ~migration_run() {
+    if (!c_.config().on_migration) return;
+    sqlite3_progress_handler(c_.db().getHandle(), 0, nullptr, nullptr);
+    if (!finished_) emit(migration_event::kind::failed);
+  }
+  migration_run(const migration_run&) = delete;
+  migration_run& operator=(const migration_run&) = delete;
+
+  void progress(std::uint64_t done, std::uint64_t total, std::string_view unit) {
+    done_ = done;
+    total_ = total;
+    unit_ = unit;
+    emit(migration_event::kind::progress);
+  }
+
+  void finish() {
+    if (!c_.config().on_migration) return;
+    sqlite3_progress_handler(c_.db().getHandle(), 0, nullptr, nullptr);
+    finished_ = true;
+    emit(migration_event::kind::finished);
+  }
+
+ private:
+  // Never throws: it may run inside SQLite (the progress handler) or in a destructor.
+  void emit(migration_event::kind what) noexcept {
+    const auto& observer = c_.config().on_migration;
+    if (!observer) return;
+    last_event_ = std::chrono::steady_clock::now();
+    migration_event e;
+    e.what = what;
+    e.component = p_.comp->name;
+    e.number = p_.m->number;
+    e.description = p_.m->description;
+    e.bytes_needed = p_.bytes_needed;
+    e.done = done_;
+    e.total = total_;
+    e.unit = unit_;
+    e.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(last_event_ - started_);
+    try {
+      observer(e);
+    } catch (...) {
+      // An observer's failure must not roll back the migration it watches.
+    }
+  }
+
+  static int on_sqlite_progress(void* self) {
+    auto* run = static_cast<migration_run*>(self);
+    if (std::chrono::steady_clock::now() - run->last_event_ >= run->c_.config().migration_heartbeat)
+      run->emit(migration_event::kind::heartbeat);
+    return 0;  // non-zero would interrupt the statement
+  }
+
+  detail::connection& c_;
+  const detail::pending& p_;
+  std::chrono::steady_clock::time_point started_;
+  std::chrono::steady_clock::time_point last_event_;
+  std::uint64_t done_ = 0;
+  std::uint64_t total_ = 0;
+  std::string unit_;
+  bool finished_ = false;
+};
+
 }  // namespace
 
 int latest_schema_version() noexcept {
@@ -103,25 +224,25 @@ void refuse_newer(connection& c, const std::vector<const component*>& components
                                       "(user_version 0, no schema_migrations); point database at "
                                       "a file of its own"));
   for (const component* comp : components)
-    if (auto e = component_error(c.db(), c.config().path, *comp))
-      throw error_exception(*e);  // A file this user may only read (a BI group's member running
-                                  // `status`) cannot be migrated:
-  // say so rather than fail on the first write.
-  if (sqlite3_db_readonly(c.db().getHandle(), "main") == 1) {
-    bool pending = !c.db().tableExists("schema_migrations");
-    for (const component* comp : components)
-      pending = pending || last_applied(c.db(), *comp) < last_known(*comp);
-    if (pending)
-      throw error_exception(error(
-          errc::store_schema,
-          "store " + c.config().path.string() +
-              ": this lpda-sync must update the database's schema first, and this user may only "
-              "read the file; run lpda-sync once as the user that writes it (e.g. start the "
-              "service), then read it again"));
-  }
+    if (auto e = component_error(c.db(), c.config().path, *comp)) throw error_exception(*e);
 }
 
-void migrate(connection& c, const std::vector<const component*>& components) {
+void refuse_read_only_pending(connection& c, const std::vector<const component*>& components) {
+  // A file this user may only read (a BI group's member running `status`) cannot be migrated:
+  // say so rather than fail on the first write.
+  // A file before schema_migrations needs its conversion, a write, even with nothing pending.
+  if (sqlite3_db_readonly(c.db().getHandle(), "main") == 1 &&
+      (!c.db().tableExists("schema_migrations") || !plan(c, components, false).empty()))
+    throw error_exception(error(
+        errc::store_schema,
+        "store " + c.config().path.string() +
+            ": this lpda-sync must update the database's schema first, and this user may only "
+            "read the file; run lpda-sync once as the user that writes it (e.g. start the "
+            "service), then read it again"));
+}
+
+std::vector<pending> plan(connection& c, const std::vector<const component*>& components,
+                          bool estimate) {
   auto& db = c.db();
   for (const component* comp : components) {
     for (const auto& m : comp->migrations) {
@@ -132,6 +253,46 @@ void migrate(connection& c, const std::vector<const component*>& components) {
                                             std::to_string(m.generation) + ", above this build's"));
     }
   }
+  // Before the conversion to schema_migrations, a file at user_version N applied exactly the
+  // migrations whose legacy_version is 1..N.
+  const bool converted = db.tableExists("schema_migrations");
+  const int legacy = converted ? 0 : c.user_version();
+  // Pending migrations in order of generation across components (a migration of generation 0
+  // takes its predecessor's in the component): so at every instant a kill may leave, the file
+  // holds every migration of the generations up to its user_version, which is all a build from
+  // before schema_migrations checks. Stable: a component's own order is kept.
+  std::vector<pending> todo;
+  for (const component* comp : components) {
+    const int applied = converted ? last_applied(db, *comp) : 0;
+    int order = 0;
+    for (const auto& m : comp->migrations) {
+      if (m.generation > 0) {
+        if (m.generation < order)
+          throw error_exception(error(errc::config_invalid, "store: migration " +
+                                                                std::to_string(m.number) + " of " +
+                                                                std::string(comp->name) +
+                                                                " has a generation below an "
+                                                                "earlier one's"));
+        order = m.generation;
+      }
+      const bool done =
+          converted ? m.number <= applied : m.legacy_version != 0 && m.legacy_version <= legacy;
+      if (!done) todo.push_back({comp, &m, order, 0});
+    }
+  }
+  std::stable_sort(todo.begin(), todo.end(),
+                   [](const pending& a, const pending& b) { return a.order < b.order; });
+  for (auto& p : todo)
+    if (estimate && p.m->bytes_needed != nullptr) p.bytes_needed = p.m->bytes_needed(db);
+  return todo;
+}
+
+void migrate(connection& c, const std::vector<const component*>& components) {
+  auto& db = c.db();
+  // Computed before anything is written, so a refusal for want of disk leaves the file exactly
+  // as it was, not converted and with none of the pending migrations applied.
+  const std::vector<pending> todo = plan(c, components, true);
+  for (const auto& p : todo) check_free_disk(c, p, true);
   // A current schema needs no write lock: readers (status, report) must not wait on, or be
   // refused by, a writer's long transaction just to learn nothing is to migrate.
   if (!db.tableExists("schema_migrations")) {
@@ -160,40 +321,26 @@ void migrate(connection& c, const std::vector<const component*>& components) {
     });
     if (!r) throw error_exception(r.error());
   }
-  // Pending migrations in order of generation across components (a migration of generation 0
-  // takes its predecessor's in the component): so at every instant a kill may leave, the file
-  // holds every migration of the generations up to its user_version, which is all a build from
-  // before schema_migrations checks. Stable: a component's own order is kept.
-  struct pending {
-    const component* comp;
-    const migration* m;
-    int order;
-  };
-  std::vector<pending> todo;
-  for (const component* comp : components) {
-    const int applied = last_applied(db, *comp);
-    int order = 0;
-    for (const auto& m : comp->migrations) {
-      if (m.generation > 0) {
-        if (m.generation < order)
-          throw error_exception(error(errc::config_invalid, "store: migration " +
-                                                                std::to_string(m.number) + " of " +
-                                                                std::string(comp->name) +
-                                                                " has a generation below an "
-                                                                "earlier one's"));
-        order = m.generation;
-      }
-      if (m.number > applied) todo.push_back({comp, &m, order});
-    }
-  }
-  std::stable_sort(todo.begin(), todo.end(),
-                   [](const pending& a, const pending& b) { return a.order < b.order; });
-  for (const auto& [comp, m, order] : todo) {
+  bool first = true;
+  for (const auto& p : todo) {
+    // Free space may have shrunk since (the migrations before this one, other writers).
+    if (!first) check_free_disk(c, p, false);
+    first = false;
+    const auto* comp = p.comp;
+    const auto* m = p.m;
     const std::string name(comp->name);
+    migration_run run(c, p);
     auto r = c.write("migration " + std::to_string(m->number) + " of " + name, [&] {
       // Re-read inside the write lock: another process may have migrated meanwhile.
       if (last_applied(db, *comp) >= m->number) return;
       db.exec(std::string(m->sql));
+      if (m->run != nullptr) {
+        migration_context ctx(
+            db, [&run](std::uint64_t done, std::uint64_t total, std::string_view unit) {
+              run.progress(done, total, unit);
+            });
+        m->run(ctx);
+      }
       auto& st = c.stmt(sql_record_migration);
       reset_guard g(st);
       bind_text(st, 1, name);
@@ -205,6 +352,7 @@ void migrate(connection& c, const std::vector<const component*>& components) {
         db.exec("PRAGMA user_version = " + std::to_string(m->generation));
     });
     if (!r) throw error_exception(r.error());
+    run.finish();
   }
 }
 
@@ -235,6 +383,111 @@ result<std::unique_ptr<SQLite::Database>> open_read_only(const std::filesystem::
     return db;
   } catch (const SQLite::Exception& e) {
     return error(errc::store_io, path.string() + ": " + e.what());
+  }
+}
+
+}  // namespace lpda::sqlite
+
+namespace lpda::sqlite {
+
+namespace {
+
+struct finalize {
+  void operator()(sqlite3_stmt* st) const noexcept { sqlite3_finalize(st); }
+};
+using raw_statement = std::unique_ptr<sqlite3_stmt, finalize>;
+
+raw_statement prepare(sqlite3* db, std::string_view sql) {
+  sqlite3_stmt* st = nullptr;
+  if (const int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &st, nullptr);
+      rc != SQLITE_OK) {
+    sqlite3_finalize(st);
+    throw SQLite::Exception(db, rc);
+  }
+  return raw_statement(st);
+}
+
+}  // namespace
+
+// Through the C API: a row's values go from one statement to the other as they are (type and
+// bytes), without a conversion through C++ types, which SQLiteCpp's statements would need.
+std::uint64_t copy_rows(migration_context& ctx, std::string_view select_sql,
+                        std::string_view insert_sql, std::uint64_t total, std::string_view unit,
+                        std::uint64_t every) {
+  sqlite3* db = ctx.db().getHandle();
+  const auto from = prepare(db, select_sql);
+  const auto to = prepare(db, insert_sql);
+  const int columns = sqlite3_column_count(from.get());
+  if (sqlite3_bind_parameter_count(to.get()) != columns)
+    throw SQLite::Exception(
+        "copy_rows: the INSERT takes " + std::to_string(sqlite3_bind_parameter_count(to.get())) +
+            " parameters, the SELECT yields " + std::to_string(columns) + " columns",
+        SQLITE_MISUSE);
+  if (every == 0) every = 1;
+  std::uint64_t done = 0;
+  for (;;) {
+    const int rc = sqlite3_step(from.get());
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) throw SQLite::Exception(db, rc);
+    for (int i = 0; i < columns; ++i)
+      if (const int b = sqlite3_bind_value(to.get(), i + 1, sqlite3_column_value(from.get(), i));
+          b != SQLITE_OK)
+        throw SQLite::Exception(db, b);
+    if (const int w = sqlite3_step(to.get()); w != SQLITE_DONE) throw SQLite::Exception(db, w);
+    sqlite3_reset(to.get());
+    if (++done % every == 0) ctx.progress(done, total, unit);
+  }
+  if (done % every != 0 || done == 0) ctx.progress(done, total, unit);
+  return done;
+}
+
+std::uint64_t table_bytes(SQLite::Database& db, std::string_view name) {
+  SQLite::Statement st(db,
+                       "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = ?1 AND "
+                       "aggregate = TRUE");
+  const std::string n(name);
+  st.bind(1, n);
+  st.executeStep();
+  return static_cast<std::uint64_t>(st.getColumn(0).getInt64());
+}
+
+result<std::uint64_t> free_disk_bytes(const std::filesystem::path& dir) {
+  struct statvfs fs {};
+  if (::statvfs(dir.c_str(), &fs) != 0)
+    return error(errc::store_io,
+                 "cannot read the free disk of " + dir.string() + ": " + std::strerror(errno));
+  return static_cast<std::uint64_t>(fs.f_bavail) * static_cast<std::uint64_t>(fs.f_frsize);
+}
+
+result<std::vector<planned_migration>> pending_migrations(
+    const std::filesystem::path& path, const std::vector<data_type_store>& data_types) {
+  std::vector<const component*> components{&core_component()};
+  for (const auto& t : data_types) components.push_back(&t.schema);
+  std::vector<planned_migration> out;
+  std::error_code fs_ec;
+  if (!std::filesystem::exists(path, fs_ec)) {
+    // A new file gets every migration, on empty tables.
+    settings s;
+    s.path = ":memory:";
+    detail::connection c(s, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    for (const auto& p : detail::plan(c, components, false))
+      out.push_back({std::string(p.comp->name), p.m->number, std::string(p.m->description), 0});
+    return out;
+  }
+  settings s;
+  s.path = path;
+  try {
+    detail::connection c(s, SQLite::OPEN_READONLY);
+    detail::refuse_newer(c, components);
+    for (const auto& p : detail::plan(c, components, true))
+      out.push_back(
+          {std::string(p.comp->name), p.m->number, std::string(p.m->description), p.bytes_needed});
+    return out;
+  } catch (const error_exception& e) {
+    return e.err();
+  } catch (const SQLite::Exception& e) {
+    return error(detail::is_busy(e) ? errc::store_busy : errc::store_io,
+                 "store " + path.string() + ": " + e.what());
   }
 }
 

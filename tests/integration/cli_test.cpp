@@ -38,7 +38,7 @@ std::string write_minimal_config(const temp_dir& dir, const std::string& databas
 
 const char* const all_commands[] = {
     "run",          "health",          "once",   "status", "validate-config", "backfill",
-    "retry-failed", "reset-watermark", "report", "decode", "snapshot"};
+    "retry-failed", "reset-watermark", "report", "decode", "snapshot",        "migrate"};
 
 // "YYYY-MM-DDThh:mm:ss.fffZ" as epoch ms, or nullopt for any other shape.
 std::optional<std::int64_t> parse_utc_ms(const std::string& text) {
@@ -305,6 +305,52 @@ TEST_SUITE("integration_cli") {
     std::filesystem::create_directory(missing);
     const auto ok = run_lpda("validate-config --config '" + config + "'");
     CHECK_MESSAGE(ok.status == 0, ok.err);
+  }
+
+  TEST_CASE("migrate applies what --dry-run lists, then both say up to date") {
+    temp_dir dir;
+    const auto db = dir / "lpda.db";
+    const auto config = write_minimal_config(dir, db.string());
+    const auto c = " --config '" + config + "'";
+    const std::vector<std::string> all{
+        "migration 1 of core (tables: files, checkpoints)",
+        "migration 1 of agentActivity (tables: agent_activity_events, agents, agent_sessions)",
+        "migration 2 of agentActivity (views: agent_state_intervals, agent_daily_availability)",
+        "migration 2 of core (checkpoints: server_time_ms, clock_skew_ms)",
+        "migration 3 of core (checkpoints: last_error, last_error_since_ms)"};
+
+    // No database yet: every migration is pending, and the dry run creates nothing.
+    const auto plan = run_lpda("migrate --dry-run" + c);
+    CHECK_MESSAGE(plan.status == 0, plan.err);
+    CHECK_MESSAGE(contains(plan.out, "(not created yet): 5 pending migration(s)"), plan.out);
+    for (const auto& m : all) CHECK_MESSAGE(contains(plan.out, "  " + m + "\n"), m);
+    CHECK_FALSE(std::filesystem::exists(db));
+
+    const auto applied = run_lpda("migrate" + c);
+    CHECK_MESSAGE(applied.status == 0, applied.err);
+    CHECK_MESSAGE(contains(applied.out, "database " + db.string() + ": applied 5 migration(s)\n"),
+                  applied.out);
+    std::size_t at = 0;
+    for (const auto& m : all) {  // in the order they ran, each with its seconds
+      const auto found = applied.out.find("  " + m + " in ", at);
+      CHECK_MESSAGE(found != std::string::npos, m);
+      at = found == std::string::npos ? at : found;
+    }
+    // Progress goes to stderr as log lines (stderr is not a terminal here).
+    CHECK_MESSAGE(contains(applied.err, all[0] + ": started"), applied.err);
+    CHECK_MESSAGE(contains(applied.err, all[4] + ": done in "), applied.err);
+    {
+      SQLite::Database raw(db.string(), SQLite::OPEN_READONLY);
+      CHECK(raw.execAndGet("SELECT count(*) FROM schema_migrations").getInt() == 5);
+    }
+
+    for (const char* args : {"migrate --dry-run", "migrate"}) {
+      CAPTURE(args);
+      const auto again = run_lpda(args + c);
+      CHECK(again.status == 0);
+      CHECK(again.out == "database " + db.string() + ": up to date\n");
+      CHECK_MESSAGE(again.err.empty(), again.err);
+    }
   }
 
   TEST_CASE("decode accepts --config before or after the command and ignores it") {

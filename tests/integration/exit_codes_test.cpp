@@ -221,6 +221,52 @@ TEST_SUITE("integration_cli") {
     }
   }
 
+  TEST_CASE("exit codes of migrate") {
+    temp_dir dir;
+    const auto db = (dir / "lpda.db").string();
+    const auto config = (dir / "config.yaml").string();
+    // A config that loads without credentials from the environment, for the database `at`.
+    const auto config_for = [](const std::string& at) {
+      return "database: " + q(at) +
+             "\naccounts:\n  - id: \"555\"\n    region: us\n"
+             "    auth: {oauth1: {app_key: a, app_secret: b, access_token: c, "
+             "access_token_secret: d}}\n";
+    };
+    write_file(config, config_for(db));
+    const auto c = " --config " + q(config);
+
+    CHECK(status_of("migrate --no-such-option" + c) == 64);
+    CHECK(status_of("migrate extra" + c) == 64);
+    CHECK(status_of("migrate --config " + q((dir / "missing.yaml").string())) == 78);
+    {
+      temp_dir d2;
+      const auto bad = (d2 / "config.yaml").string();
+      write_file(bad, config_for((d2 / "no-such-dir" / "lpda.db").string()));
+      CHECK(status_of("migrate --config " + q(bad)) == 78);
+    }
+    {
+      held_lock lock(db);
+      CHECK(status_of("migrate" + c) == 75);
+      // The dry run only reads: no lock.
+      CHECK(status_of("migrate --dry-run" + c) == 0);
+    }
+    CHECK(status_of("migrate" + c) == 0);
+    CHECK(status_of("migrate --dry-run" + c) == 0);
+    make_newer(db);
+    CHECK(status_of("migrate" + c) == 78);
+    CHECK(status_of("migrate --dry-run" + c) == 78);
+    {
+      // A file SQLite cannot open as a database: an I/O failure, 75, and the file kept.
+      temp_dir d3;
+      const auto junk = (d3 / "lpda.db").string();
+      write_file(junk, std::string(8192, 'x'));
+      const auto c3 = (d3 / "config.yaml").string();
+      write_file(c3, config_for(junk));
+      CHECK(status_of("migrate --config " + q(c3)) == 75);
+      CHECK(read_file(junk) == std::string(8192, 'x'));
+    }
+  }
+
   TEST_CASE("exit codes of decode") {
     temp_dir dir;
     write_file(dir / "other.json", "{\"hello\": 1}");

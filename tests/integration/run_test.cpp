@@ -153,6 +153,20 @@ std::int64_t env_int(const char* name, std::int64_t fallback) {
   return v && *v ? std::strtoll(v, nullptr, 10) : fallback;
 }
 
+// A unix datagram socket bound at `path` standing in for systemd's $NOTIFY_SOCKET, with a
+// 200 ms receive timeout. The caller closes it.
+int bind_notify_socket(const std::string& path) {
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  timeval tv{0, 200'000};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
 }  // namespace
 
 TEST_SUITE("integration_run") {
@@ -403,14 +417,7 @@ TEST_SUITE("integration_run") {
     temp_dir dir;
     const auto config = write_config(dir, emu.url(), {"12345678"}, "  poll_interval: 1s\n");
     const auto sock_path = (dir / "notify.sock").string();
-    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    REQUIRE(fd >= 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock_path.c_str());
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    timeval tv{0, 200'000};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    const int fd = bind_notify_socket(sock_path);
 
     child_process daemon(run_argv(config), (dir / "run.log").string(),
                          {"NOTIFY_SOCKET=" + sock_path, "WATCHDOG_USEC=400000"});
@@ -431,6 +438,49 @@ TEST_SUITE("integration_run") {
     CHECK(watchdog);
     daemon.signal(SIGTERM);
     CHECK(daemon.wait(10000) == 0);
+  }
+
+  TEST_CASE("run under NOTIFY_SOCKET extends the start timeout while it migrates, before READY") {
+    // A new database: every migration runs at start, each announced to the service manager
+    // with EXTEND_TIMEOUT_USEC and STATUS (sd_notify(3)) before READY=1.
+    emulator_process emu(emulator_args(2));
+    temp_dir dir;
+    const auto config = write_config(dir, emu.url(), {"12345678"}, "  poll_interval: 1h\n");
+    const auto sock_path = (dir / "notify.sock").string();
+    const int fd = bind_notify_socket(sock_path);
+
+    child_process daemon(run_argv(config), (dir / "run.log").string(),
+                         {"NOTIFY_SOCKET=" + sock_path});
+    std::vector<std::string> before_ready;
+    bool ready = false;
+    const auto deadline = now_ms() + 10000;
+    while (now_ms() < deadline && !ready) {
+      char buf[4096];
+      const auto n = ::recv(fd, buf, sizeof buf - 1, 0);
+      if (n <= 0) continue;
+      const std::string msg(buf, static_cast<std::size_t>(n));
+      ready = msg.find("READY=1") != std::string::npos;
+      if (!ready) before_ready.push_back(msg);
+    }
+    ::close(fd);
+    REQUIRE(ready);
+    const auto has = [&](const std::string& msg) {
+      return std::find(before_ready.begin(), before_ready.end(), msg) != before_ready.end();
+    };
+    CHECK(
+        has("EXTEND_TIMEOUT_USEC=30000000\nSTATUS=migrating the database: migration 1 of core "
+            "(tables: files, checkpoints)"));
+    CHECK(
+        has("STATUS=migrated the database: migration 3 of core (checkpoints: last_error, "
+            "last_error_since_ms)"));
+    daemon.signal(SIGTERM);
+    CHECK(daemon.wait(10000) == 0);
+    // The log has a line per start and end.
+    const auto log = read_file(dir / "run.log");
+    CHECK(log.find("migration 1 of core (tables: files, checkpoints): started") !=
+          std::string::npos);
+    CHECK(log.find("migration 1 of core (tables: files, checkpoints): done in ") !=
+          std::string::npos);
   }
 
   TEST_CASE("readyz turns ready after the first successful poll and metrics pass promtool") {

@@ -41,6 +41,7 @@ enum class errc {
   store_busy = 200,    ///< the database stayed locked by another writer past the retry bound
   store_schema,        ///< the database schema is newer than this binary or unusable
   store_io,            ///< any other SQLite failure
+  store_full,          ///< too little free disk for a migration; nothing was changed
   // configuration and control
   config_invalid = 300,
   cancelled,

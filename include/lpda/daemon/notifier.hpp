@@ -41,6 +41,12 @@ class notifier {
   /// begun; end it with `ready()`.
   result<bool> reloading() const;
 
+  /// `EXTEND_TIMEOUT_USEC=<µs>`: asks the service manager for `ahead` more time from now before
+  /// the current start-up (or stop, or runtime) timeout fires — e.g. while a long database
+  /// migration runs before `ready()`. Send it again before `ahead` runs out to extend further
+  /// (sd_notify(3), systemd 236 and later). Same results as `ready()`.
+  result<bool> extend_timeout(std::chrono::microseconds ahead) const;
+
   /// Sends any assignment list verbatim (lines "KEY=VALUE" separated by '\n').
   result<bool> send(std::string_view assignments) const;
 

@@ -20,9 +20,12 @@ class Database;
 
 namespace lpda::sqlite {
 
+class migration_context;
+
 /// One step of a component's schema. Applied in order of `number`, each in its own transaction
-/// together with its `schema_migrations` row. A migration that has landed is never renumbered or
-/// edited: a change is a new migration.
+/// together with its `schema_migrations` row: `sql`, then `run`, then the row, committed at once,
+/// so a kill leaves the file before or after the whole step, never between. A migration that has
+/// landed is never renumbered or edited: a change is a new migration.
 struct migration {
   int number;  ///< 1, 2, ...: its place in the component
   /// The least `PRAGMA user_version` a file has once this migration is applied. Builds from
@@ -38,6 +41,16 @@ struct migration {
   /// converting a file at user_version N records exactly the migrations with a legacy_version in
   /// 1..N as applied. 0 for every migration added since: conversion never records it, so it runs.
   int legacy_version = 0;
+  /// Optional code run after `sql`, inside the same transaction (e.g. a table rebuild copying
+  /// rows with `copy_rows`, lpda/sqlite/migration.hpp), reporting its progress through the
+  /// context. Throws to roll the migration back: `SQLite::Exception` (mapped to
+  /// `errc::store_busy` or `errc::store_io` as any store write) or `lpda::error_exception`.
+  void (*run)(migration_context&) = nullptr;
+  /// Optional estimate of the free disk, in bytes, the migration needs on the database's file
+  /// system while it runs, computed on the file before it starts (e.g. twice a table's size,
+  /// `table_bytes`: the copy in the database file plus its pages in the WAL). The store refuses
+  /// to start it with less free space (`errc::store_full`). nullptr or 0: no check.
+  std::uint64_t (*bytes_needed)(SQLite::Database&) = nullptr;
 };
 
 /// A part of the schema numbering its own migrations: "core" (ledger, checkpoints) or a data

@@ -5,6 +5,7 @@
 /// https://www.sqlite.org/lang_transaction.html. No SQLite types in this header: the
 /// composition root opens the store through it.
 #include "lpda/sqlite/data_type.hpp"
+#include "lpda/sqlite/migration.hpp"
 #include "lpda/store/database.hpp"
 
 #include <chrono>
@@ -50,6 +51,17 @@ struct settings {
   /// this size and stays (it is reused, not deleted). SQLite's default is 1,000 pages (4 MiB);
   /// 128 MiB wrote 13 % fewer bytes on the realistic benchmark (docs/benchmarks.md).
   int checkpoint_kib = 131072;
+  /// Told when each migration starts, reports progress, beats and ends (`migration_event`);
+  /// empty: nobody is told.
+  migration_observer on_migration{};
+  /// While a migration runs, a `heartbeat` event follows this long without another event, as
+  /// long as SQLite is working (its progress handler is checked every 1000 virtual machine
+  /// steps, so also during one long statement, e.g. a sort).
+  std::chrono::milliseconds migration_heartbeat{1000};
+  /// For tests only: the free disk, in bytes, the check before a migration believes instead of
+  /// statvfs's figure for the database's directory (a small file system needs root to mount).
+  /// nullopt, as everywhere outside tests: statvfs.
+  std::optional<std::uint64_t> free_disk_for_tests{};
 };
 
 /// The `PRAGMA user_version` this build writes and the largest it opens: the largest
@@ -74,7 +86,11 @@ class database final : public store::database {
   /// this build (a larger user_version, or a component's migration number above this build's;
   /// the file is left unchanged), `errc::config_invalid` for a bad `file_mode` or two entries of
   /// `data_types` for one data type, `errc::store_busy` when locked past the retry bound,
-  /// `errc::store_io` otherwise.
+  /// `errc::store_full` when a pending migration's `bytes_needed` exceeds the free disk of the
+  /// database's directory (checked for every pending migration before the first starts, and
+  /// again before each; the message names the bytes needed and free, the directory and the
+  /// migration; nothing of that migration was changed), `errc::store_io` otherwise. Each
+  /// migration is reported to `settings::on_migration`.
   static database open(const settings& s, std::vector<data_type_store> data_types);
 
   database(database&&) noexcept;
@@ -127,6 +143,15 @@ class database final : public store::database {
   explicit database(std::unique_ptr<impl> p);
   std::unique_ptr<impl> impl_;
 };
+
+/// The migrations `database::open` would apply to the file at `path` with `data_types`, in the
+/// order it would apply them, each with its `bytes_needed` estimate on the file as it is. Opens
+/// the file read-only and changes nothing (a missing file: every migration, needing 0 bytes).
+/// Errors: `errc::store_schema` for a file from a newer lpda-sync or not an lpda-sync database,
+/// `errc::store_busy` when locked, `errc::store_io` for other SQLite failures; messages name
+/// the file.
+result<std::vector<planned_migration>> pending_migrations(
+    const std::filesystem::path& path, const std::vector<data_type_store>& data_types);
 
 /// Copies the database at `source` into a new file `target` with SQLite's online backup API
 /// (https://www.sqlite.org/backup.html), through its own read-only connection: one read

@@ -23,7 +23,8 @@ constexpr errc all_kinds[] = {errc::unreadable,     errc::unsupported_format,
                               errc::protocol,       errc::host_not_allowed,
                               errc::bad_listing,    errc::store_busy,
                               errc::store_schema,   errc::store_io,
-                              errc::config_invalid, errc::cancelled};
+                              errc::store_full,     errc::config_invalid,
+                              errc::cancelled};
 
 }  // namespace
 
@@ -59,7 +60,7 @@ TEST_SUITE("core") {
 
   TEST_CASE("scopes - credentials stop the account - local failures the poll - the rest a file") {
     const std::set<errc> poll{errc::store_busy, errc::store_io, errc::store_schema,
-                              errc::unreadable};
+                              errc::store_full, errc::unreadable};
     for (const errc k : all_kinds) {
       CAPTURE(static_cast<int>(k));
       const auto want = k == errc::auth_failed ? lpda::failure_scope::account
@@ -70,8 +71,8 @@ TEST_SUITE("core") {
   }
 
   TEST_CASE("temporary and unreachable kinds and exit codes") {
-    const std::set<errc> temporary{errc::network, errc::timeout, errc::throttled,
-                                   errc::server_error, errc::store_busy};
+    const std::set<errc> temporary{errc::network,      errc::timeout,    errc::throttled,
+                                   errc::server_error, errc::store_busy, errc::store_full};
     const std::set<errc> unreachable{errc::network, errc::timeout, errc::tls};
     for (const errc k : all_kinds) {
       CAPTURE(static_cast<int>(k));

@@ -55,7 +55,8 @@ TEST_SUITE("integration_daemon") {
     CHECK(*n.watchdog() == false);
   }
 
-  TEST_CASE("READY STATUS WATCHDOG STOPPING and RELOADING arrive as exact datagrams") {
+  TEST_CASE(
+      "READY STATUS WATCHDOG STOPPING EXTEND_TIMEOUT and RELOADING arrive as exact datagrams") {
     lpda::test::temp_dir dir;
     notify_socket sock(dir / "notify.sock");
     notifier n;
@@ -67,6 +68,8 @@ TEST_SUITE("integration_daemon") {
     CHECK(sock.receive() == "WATCHDOG=1");
     REQUIRE(n.stopping().value());
     CHECK(sock.receive() == "STOPPING=1");
+    REQUIRE(n.extend_timeout(std::chrono::seconds(30)).value());
+    CHECK(sock.receive() == "EXTEND_TIMEOUT_USEC=30000000");
     const auto before = monotonic_usec();
     REQUIRE(n.reloading().value());
     const auto after = monotonic_usec();
