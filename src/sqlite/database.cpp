@@ -108,6 +108,16 @@ std::unique_ptr<database::impl> open_once(const settings& s,
     db.exec("PRAGMA cache_size = -" + std::to_string(s.cache_kib));
     db.exec(s.synchronous == synchronous_mode::full ? "PRAGMA synchronous = FULL"
                                                     : "PRAGMA synchronous = NORMAL");
+    // Checkpoint once the WAL holds `checkpoint_kib`: pages that many commits change (interior
+    // pages, sessions, a leaf's neighbours) are copied into the database once per checkpoint, not
+    // once per commit's share of SQLite's default 1,000 pages.
+    const int page_kib = std::max(1, db.execAndGet("PRAGMA page_size").getInt() / 1024);
+    db.exec("PRAGMA wal_autocheckpoint = " +
+            std::to_string(std::max(1, s.checkpoint_kib / page_kib)));
+    // A WAL grown past that (one large transaction, e.g. a table rebuild) is cut back to it once
+    // a checkpoint has emptied it, and to nothing when the last connection closes (the file is
+    // kept, see above), instead of keeping its largest size on disk for good.
+    db.exec("PRAGMA journal_size_limit = " + std::to_string(std::int64_t{s.checkpoint_kib} * 1024));
     detail::migrate(p->conn_, components);
     // Temporary storage in memory from here on: a multi-row upsert inside the file's transaction
     // keeps a statement journal (to undo that one statement), which SQLite otherwise spills to a
@@ -116,12 +126,6 @@ std::unique_ptr<database::impl> open_once(const settings& s,
     // changed (a few per 64 rows). Set after the migrations: a rebuild's sort may be larger than
     // memory should hold, and spills to temporary files as it should.
     db.exec("PRAGMA temp_store = MEMORY");
-    // Checkpoint once the WAL holds `checkpoint_kib`: pages that many commits change (interior
-    // pages, sessions, a leaf's neighbours) are copied into the database once per checkpoint, not
-    // once per commit's share of SQLite's default 1,000 pages.
-    const int page_kib = std::max(1, db.execAndGet("PRAGMA page_size").getInt() / 1024);
-    db.exec("PRAGMA wal_autocheckpoint = " +
-            std::to_string(std::max(1, s.checkpoint_kib / page_kib)));
     for (const auto& t : p->types_) p->writers_.push_back(t.make_writer(db));
   } catch (const SQLite::Exception& e) {
     error err(detail::is_busy(e) ? errc::store_busy : errc::store_io,

@@ -10,10 +10,12 @@
 #include <rapidjson/document.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <thread>
 
 using namespace lpda::test;
 
@@ -316,19 +318,21 @@ TEST_SUITE("integration_cli") {
         "migration 1 of core (tables: files, checkpoints)",
         "migration 1 of agentActivity (tables: agent_activity_events, agents, agent_sessions)",
         "migration 2 of agentActivity (views: agent_state_intervals, agent_daily_availability)",
+        "migration 3 of agentActivity (agent_activity_events clustered by session; agent_sessions "
+        "by last event)",
         "migration 2 of core (checkpoints: server_time_ms, clock_skew_ms)",
         "migration 3 of core (checkpoints: last_error, last_error_since_ms)"};
 
     // No database yet: every migration is pending, and the dry run creates nothing.
     const auto plan = run_lpda("migrate --dry-run" + c);
     CHECK_MESSAGE(plan.status == 0, plan.err);
-    CHECK_MESSAGE(contains(plan.out, "(not created yet): 5 pending migration(s)"), plan.out);
+    CHECK_MESSAGE(contains(plan.out, "(not created yet): 6 pending migration(s)"), plan.out);
     for (const auto& m : all) CHECK_MESSAGE(contains(plan.out, "  " + m + "\n"), m);
     CHECK_FALSE(std::filesystem::exists(db));
 
     const auto applied = run_lpda("migrate" + c);
     CHECK_MESSAGE(applied.status == 0, applied.err);
-    CHECK_MESSAGE(contains(applied.out, "database " + db.string() + ": applied 5 migration(s)\n"),
+    CHECK_MESSAGE(contains(applied.out, "database " + db.string() + ": applied 6 migration(s)\n"),
                   applied.out);
     std::size_t at = 0;
     for (const auto& m : all) {  // in the order they ran, each with its seconds
@@ -338,10 +342,10 @@ TEST_SUITE("integration_cli") {
     }
     // Progress goes to stderr as log lines (stderr is not a terminal here).
     CHECK_MESSAGE(contains(applied.err, all[0] + ": started"), applied.err);
-    CHECK_MESSAGE(contains(applied.err, all[4] + ": done in "), applied.err);
+    CHECK_MESSAGE(contains(applied.err, all[5] + ": done in "), applied.err);
     {
       SQLite::Database raw(db.string(), SQLite::OPEN_READONLY);
-      CHECK(raw.execAndGet("SELECT count(*) FROM schema_migrations").getInt() == 5);
+      CHECK(raw.execAndGet("SELECT count(*) FROM schema_migrations").getInt() == 6);
     }
 
     for (const char* args : {"migrate --dry-run", "migrate"}) {
@@ -350,6 +354,84 @@ TEST_SUITE("integration_cli") {
       CHECK(again.status == 0);
       CHECK(again.out == "database " + db.string() + ": up to date\n");
       CHECK_MESSAGE(again.err.empty(), again.err);
+    }
+  }
+
+  TEST_CASE("SIGKILL of migrate during the events rebuild leaves one layout, and a rerun ends it") {
+    // tests/data/store/lpda-v4.db (before schema_migrations, events keyed by time first) with
+    // 100,000 more events: agentActivity's migration 3 rebuilds them keyed by session.
+    temp_dir dir;
+    const auto base = dir / "base.db";
+    std::filesystem::copy_file(data_dir() / "store" / "lpda-v4.db", base);
+    {
+      SQLite::Database raw(base.string(), SQLite::OPEN_READWRITE);
+      raw.exec(R"sql(
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 99999)
+INSERT INTO agent_activity_events (account_id, agent_session_id, agent_id, timestamp_ms, type,
+  state, prev_state, prev_concurrent_eng, concurrent_eng, agent_username, source_file_key,
+  ingested_at_ms)
+SELECT '12345678', '12345678-' || (i % 1000), i % 97, 1700000000000 + i * 1000, 2, 2, 4, 0, 0,
+       'user' || (i % 97), 'Agent.1700000000000.1700003600000.part-00001-0', 1 FROM n)sql");
+    }
+    const auto fingerprint = [](const std::filesystem::path& p) {
+      SQLite::Database raw(p.string(), SQLite::OPEN_READONLY);
+      SQLite::Statement st(raw,
+                           "SELECT count(*) || ' ' || sum(timestamp_ms) || ' ' || sum(agent_id) || "
+                           "' ' || total(length(agent_session_id)) || ' ' || "
+                           "(SELECT group_concat(name) FROM (SELECT c.name FROM "
+                           "pragma_index_list('agent_activity_events') AS l, "
+                           "pragma_index_info(l.name) AS c WHERE l.origin = 'pk' AND c.seqno = 0)) "
+                           "|| ' ' || (SELECT count(*) FROM sqlite_master WHERE name = "
+                           "'schema_migrations') FROM agent_activity_events");
+      REQUIRE(st.executeStep());
+      CHECK(raw.execAndGet("PRAGMA integrity_check").getString() == "ok");
+      return st.getColumn(0).getString();
+    };
+    const std::string rows_of_base = "100060 ";
+    const auto before = fingerprint(base);
+    REQUIRE(before.rfind(rows_of_base, 0) == 0);
+    REQUIRE(before.find(" timestamp_ms 0") != std::string::npos);  // old layout, not converted
+    const auto rows_part = before.substr(0, before.find(" timestamp_ms"));
+
+    // Uninterrupted, for the duration and the result.
+    const auto db = dir / "lpda.db";
+    const auto config = write_minimal_config(dir, db.string());
+    std::filesystem::copy_file(base, db);
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto whole = run_lpda("migrate --config '" + config + "'");
+    const auto took_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
+    REQUIRE_MESSAGE(whole.status == 0, whole.err);
+    CHECK_MESSAGE(contains(whole.err, "migration 3 of agentActivity"), whole.err);
+    const auto after = rows_part + " account_id 1";
+    CHECK(fingerprint(db) == after);
+
+    // Killed at points spread over that duration: the old layout (and no schema_migrations,
+    // the conversion being a transaction of its own before it) or the new, never a mix; the
+    // rerun ends with the new layout and the same rows.
+    for (int k = 1; k <= 4; ++k) {
+      CAPTURE(k);
+      std::filesystem::remove(db);
+      std::filesystem::remove(db.string() + "-wal");
+      std::filesystem::remove(db.string() + "-shm");
+      std::filesystem::copy_file(base, db);
+      {
+        child_process migrate({(bin_dir() / "lpda-sync").string(), "migrate", "--config", config},
+                              (dir / ("migrate-" + std::to_string(k) + ".log")).string());
+        std::this_thread::sleep_for(std::chrono::milliseconds(took_ms * k / 5));
+        migrate.signal(SIGKILL);
+        const int status = migrate.wait(10000);
+        CHECK((status == 128 + SIGKILL || status == 0));
+      }
+      const auto killed = fingerprint(db);
+      MESSAGE("killed after " << took_ms * k / 5 << " of " << took_ms << " ms: " << killed);
+      CHECK(killed.substr(0, rows_part.size()) == rows_part);
+      CHECK((killed == rows_part + " timestamp_ms 0" || killed == rows_part + " timestamp_ms 1" ||
+             killed == after));
+      const auto rerun = run_lpda("migrate --config '" + config + "'");
+      CHECK_MESSAGE(rerun.status == 0, rerun.err);
+      CHECK(fingerprint(db) == after);
     }
   }
 
