@@ -89,7 +89,7 @@ int run_migrate(const migrate_options& opts, std::ostream& out, std::ostream& er
   s.on_migration = [report = migration_reporter(process_migration_sinks()),
                     &done](const sqlite::migration_event& e) {
     report(e);
-    if (e.what == sqlite::migration_event::kind::finished)
+    if (e.what == sqlite::migration_event::kind::finished && !e.applied_elsewhere)
       done.push_back({migration_label(e.component, e.number, e.description),
                       static_cast<double>(e.elapsed.count()) / 1000.0});
   };

@@ -76,6 +76,10 @@ class reporter {
         return;
       }
       case kind::finished:
+        if (e.applied_elsewhere) {
+          say(label + ": applied meanwhile by another process on this database", true);
+          return;
+        }
         say(label + ": done in " + seconds_text(e.elapsed), true);
         if (s_.notify) s_.notify("STATUS=migrated the database: " + label);
         return;

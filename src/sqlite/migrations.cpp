@@ -10,6 +10,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace lpda::sqlite {
 namespace {
@@ -151,10 +152,11 @@ class migration_run {
     emit(migration_event::kind::progress);
   }
 
-  void finish() {
+  void finish(bool applied_elsewhere) {
     if (!c_.config().on_migration) return;
     sqlite3_progress_handler(c_.db().getHandle(), 0, nullptr, nullptr);
     finished_ = true;
+    applied_elsewhere_ = applied_elsewhere;
     emit(migration_event::kind::finished);
   }
 
@@ -174,6 +176,7 @@ class migration_run {
     e.total = total_;
     e.unit = unit_;
     e.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(last_event_ - started_);
+    e.applied_elsewhere = applied_elsewhere_;
     try {
       observer(e);
     } catch (...) {
@@ -196,6 +199,7 @@ class migration_run {
   std::uint64_t total_ = 0;
   std::string unit_;
   bool finished_ = false;
+  bool applied_elsewhere_ = false;
 };
 
 }  // namespace
@@ -330,9 +334,11 @@ void migrate(connection& c, const std::vector<const component*>& components) {
     const auto* m = p.m;
     const std::string name(comp->name);
     migration_run run(c, p);
+    bool elsewhere = false;
     auto r = c.write("migration " + std::to_string(m->number) + " of " + name, [&] {
       // Re-read inside the write lock: another process may have migrated meanwhile.
-      if (last_applied(db, *comp) >= m->number) return;
+      elsewhere = last_applied(db, *comp) >= m->number;
+      if (elsewhere) return;
       db.exec(std::string(m->sql));
       if (m->run != nullptr) {
         migration_context ctx(
@@ -351,8 +357,20 @@ void migrate(connection& c, const std::vector<const component*>& components) {
       if (c.user_version() < m->generation)
         db.exec("PRAGMA user_version = " + std::to_string(m->generation));
     });
-    if (!r) throw error_exception(r.error());
-    run.finish();
+    if (!r) {
+      // SQLITE_FULL: the database's file system, or the one under SQLite's temporary directory
+      // where a rebuild's sort spills (the free-disk check sees only the former).
+      if (std::string_view(r.error().what()).find("database or disk is full") !=
+          std::string_view::npos)
+        throw error_exception(error(
+            errc::store_full,
+            std::string(r.error().what()) +
+                "; rolled back, nothing was changed. Free disk where the database is, and where "
+                "SQLite keeps temporary files ($SQLITE_TMPDIR, else /var/tmp, /usr/tmp or /tmp), "
+                "then run it again"));
+      throw error_exception(r.error());
+    }
+    run.finish(elsewhere);
   }
 }
 

@@ -39,6 +39,9 @@ struct migration_event {
   std::uint64_t total = 0;         ///< units in all; 0 when unknown
   std::string_view unit;           ///< what is counted, e.g. "rows"
   std::chrono::milliseconds elapsed{0};  ///< since `started`
+  /// On `finished`: another process (one holding another lock file on the same database)
+  /// applied this migration while this one waited for the write lock; this one changed nothing.
+  bool applied_elsewhere = false;
 };
 
 /// Told about every migration the store runs, on the thread opening the store (also from inside

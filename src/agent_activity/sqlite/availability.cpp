@@ -34,30 +34,38 @@ class reader final : public availability_reader {
             path_.string() +
                 ": no agent_daily_availability view (not an lpda-sync database, or "
                 "one older than schema version 2; run the daemon once to migrate it)");
-      prepare_report_views();
-      // The sessions that reach into the asked days: the days' pieces of a stint come from the
-      // session holding it, and a session's stints and chats lie within its first and last
-      // event. The days are whole UTC days overlapping [from, to).
-      SQLite::Statement clear(*db_, "DELETE FROM temp.report_sessions");
-      clear.exec();
-      SQLite::Statement pick(*db_, R"sql(
-      INSERT INTO temp.report_sessions (account_id, agent_session_id)
-      SELECT account_id, agent_session_id FROM agent_sessions
-      WHERE last_event_ms >= ?2 AND first_event_ms < ?3 AND (?1 IS NULL OR account_id = ?1))sql");
-      if (query.account_id) pick.bind(1, *query.account_id);
-      pick.bind(2, query.from_ms ? day_floor(*query.from_ms) : INT64_MIN);
-      pick.bind(3, query.to_ms ? day_ceil(*query.to_ms) : INT64_MAX);
-      pick.exec();
-      SQLite::Statement q(*db_, R"sql(
+      const bool by_session = clustered_by_session();
+      if (by_session) {
+        prepare_report_views();
+        // The sessions that reach into the asked days: the days' pieces of a stint come from
+        // the session holding it, and a session's stints and chats lie within its first and
+        // last event. The days are whole UTC days overlapping [from, to).
+        SQLite::Statement clear(*db_, "DELETE FROM temp.report_sessions");
+        clear.exec();
+        SQLite::Statement pick(*db_, R"sql(
+        INSERT INTO temp.report_sessions (account_id, agent_session_id)
+        SELECT account_id, agent_session_id FROM agent_sessions
+        WHERE last_event_ms >= ?2 AND first_event_ms < ?3 AND (?1 IS NULL OR account_id = ?1))sql");
+        if (query.account_id) pick.bind(1, *query.account_id);
+        pick.bind(2, query.from_ms ? day_floor(*query.from_ms) : INT64_MIN);
+        pick.bind(3, query.to_ms ? day_ceil(*query.to_ms) : INT64_MAX);
+        pick.exec();
+      }
+      SQLite::Statement q(*db_, std::string(R"sql(
       SELECT v.account_id, v.agent_id, a.agent_username, a.agent_nickname, v.day_utc,
              v.day_start_ms, v.logged_in_ms, v.online_ms, v.away_ms, v.back_soon_ms, v.chats
-      FROM temp.report_daily_availability AS v
+      FROM )sql") +
+                                    (by_session ? "temp.report_daily_availability"
+                                                : "main.agent_daily_availability") +
+                                    R"sql( AS v
       LEFT JOIN agents AS a ON a.account_id = v.account_id AND a.agent_id = v.agent_id
-      WHERE (?1 IS NULL OR v.day_start_ms + 86400000 > ?1)
-        AND (?2 IS NULL OR v.day_start_ms < ?2)
+      WHERE (?1 IS NULL OR v.account_id = ?1)
+        AND (?2 IS NULL OR v.day_start_ms + 86400000 > ?2)
+        AND (?3 IS NULL OR v.day_start_ms < ?3)
       ORDER BY v.account_id, v.day_start_ms, v.agent_id)sql");
-      if (query.from_ms) q.bind(1, static_cast<std::int64_t>(*query.from_ms));
-      if (query.to_ms) q.bind(2, static_cast<std::int64_t>(*query.to_ms));
+      if (query.account_id) q.bind(1, *query.account_id);
+      if (query.from_ms) q.bind(2, static_cast<std::int64_t>(*query.from_ms));
+      if (query.to_ms) q.bind(3, static_cast<std::int64_t>(*query.to_ms));
       std::vector<availability_row> rows;
       while (q.executeStep()) {
         availability_row r;
@@ -86,10 +94,29 @@ class reader final : public availability_reader {
   bool report_views_ = false;
 
   static constexpr std::int64_t day_ms = 86'400'000;
+  // The start of the UTC day holding `ms`, and the end of it (ms itself on a midnight); clamped
+  // to the int64 range rather than overflowing at its ends.
   static std::int64_t day_floor(std::int64_t ms) {
-    return (ms >= 0 ? ms / day_ms : -((-ms + day_ms - 1) / day_ms)) * day_ms;
+    std::int64_t q = ms / day_ms;
+    if (ms % day_ms < 0) --q;
+    return q < INT64_MIN / day_ms ? INT64_MIN : q * day_ms;
   }
-  static std::int64_t day_ceil(std::int64_t ms) { return -day_floor(-ms); }
+  static std::int64_t day_ceil(std::int64_t ms) {
+    std::int64_t q = ms / day_ms;
+    if (ms % day_ms > 0) ++q;
+    return q > INT64_MAX / day_ms ? INT64_MAX : q * day_ms;
+  }
+
+  // Whether the events table is clustered by session (agentActivity migration 3): only then are
+  // a session's events one range of it. A file still in the earlier layout (a reader cannot
+  // migrate it) is read through the views over the whole table, as before.
+  bool clustered_by_session() {
+    SQLite::Statement st(*db_, R"sql(
+      SELECT c.name FROM pragma_index_list('agent_activity_events') AS l,
+                         pragma_index_info(l.name) AS c
+      WHERE l.origin = 'pk' AND c.seqno = 0)sql");
+    return st.executeStep() && st.getColumn(0).getString() == "account_id";
+  }
 
   // The report runs the views' own definitions (migration 2, never edited) as TEMP views over
   // the events of the sessions in `temp.report_sessions`, so it reads those sessions' events by

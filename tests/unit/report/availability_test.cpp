@@ -16,7 +16,9 @@
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
 
+#include <cstdint>
 #include <sstream>
+#include <utility>
 
 using namespace lpda;
 using namespace lpda::report;
@@ -290,8 +292,57 @@ TEST_SUITE("report") {
       availability_query all;
       all.account_id = account;
       CHECK((*reader)->availability(all).value() == from_view(all));
+      // The ends of the int64 range: the day bounds clamp instead of overflowing.
+      for (const auto& [from, to] :
+           {std::pair{INT64_MIN, INT64_MAX}, std::pair{INT64_MIN + 1, INT64_MAX - 1},
+            std::pair{day0, INT64_MAX - 86'399'998}, std::pair{INT64_MIN, day0 + hour}}) {
+        availability_query q;
+        q.account_id = account;
+        q.from_ms = from;
+        q.to_ms = to;
+        CAPTURE(from);
+        CAPTURE(to);
+        const auto expected = from_view(q);
+        CHECK_FALSE(expected.empty());
+        CHECK((*reader)->availability(q).value() == expected);
+      }
     }
     CHECK(compared > 500);  // the ranges hold rows, not only empty days
+
+    // A file whose events table is still keyed by time first (a reader cannot migrate it) is
+    // read through the views over all events, with the same rows.
+    {
+      SQLite::Database rw(s.path.string(), SQLite::OPEN_READWRITE);
+      rw.exec(R"sql(
+PRAGMA legacy_alter_table = ON;
+BEGIN;
+CREATE TABLE by_time (
+  account_id TEXT NOT NULL, agent_session_id TEXT NOT NULL, agent_id INTEGER NOT NULL,
+  timestamp_ms INTEGER NOT NULL, type INTEGER NOT NULL, state INTEGER NOT NULL,
+  prev_state INTEGER NOT NULL, prev_concurrent_eng INTEGER NOT NULL,
+  concurrent_eng INTEGER NOT NULL, max_concurrent_eng INTEGER, agent_group_id INTEGER,
+  agent_employee_id TEXT, agent_username TEXT, agent_nickname TEXT, agent_loginname TEXT,
+  user_profile_ids TEXT, source_file_key TEXT NOT NULL, ingested_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER,
+  PRIMARY KEY (timestamp_ms, agent_id, account_id, agent_session_id, type, state, prev_state,
+               prev_concurrent_eng, concurrent_eng)) WITHOUT ROWID;
+INSERT INTO by_time SELECT * FROM agent_activity_events;
+DROP TABLE agent_activity_events;
+ALTER TABLE by_time RENAME TO agent_activity_events;
+COMMIT;
+)sql");
+    }
+    auto old_layout = agent_activity::sqlite::open_availability_reader(s.path);
+    REQUIRE(old_layout.has_value());
+    for (const std::int64_t from : {day0, day1, day1 + day1 - day0}) {
+      availability_query q;
+      q.from_ms = from;
+      q.to_ms = from + (day1 - day0);
+      CAPTURE(from);
+      const auto expected = from_view(q);
+      CHECK_FALSE(expected.empty());
+      CHECK((*old_layout)->availability(q).value() == expected);
+    }
   }
 
   TEST_CASE("the hand-computed session in the table format") {

@@ -599,6 +599,25 @@ TEST_SUITE("store") {
     CHECK(wal_size_after_sync(dir / "small.db", 512) < (2U << 20));
   }
 
+  TEST_CASE("closing the store copies the WAL into the file even while a reader has it open") {
+    // SQLite's own checkpoint at close needs the file to itself; with a BI tool's query running
+    // it does not run, and before the 128 MiB checkpoint the rows would stay in the WAL only.
+    lpda::test::temp_dir dir;
+    const auto p = dir / "lpda.db";
+    auto db = std::make_unique<lpda::sqlite::database>(open_store(settings_for(p)));
+    SQLite::Database reader(p.string(), SQLite::OPEN_READONLY);
+    for (int f = 0; f < 20; ++f)
+      ingest(*db, "f" + std::to_string(f), events_range(f * 1000, (f + 1) * 1000), day0, 1000);
+    CHECK(std::filesystem::file_size(p) < (1U << 20));  // still in the WAL
+    CHECK(std::filesystem::file_size(p.string() + "-wal") > (2U << 20));
+    // The reader is inside a read transaction (a query running) when the store closes.
+    reader.exec("BEGIN");
+    CHECK(reader.execAndGet("SELECT count(*) FROM agent_activity_events").getInt() == 20000);
+    db.reset();
+    CHECK(std::filesystem::file_size(p) > (2U << 20));  // copied into the file
+    reader.exec("COMMIT");
+  }
+
   TEST_CASE("a new database records each component's migrations in schema_migrations") {
     lpda::test::temp_dir dir;
     const auto p = dir / "lpda.db";

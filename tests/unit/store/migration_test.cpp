@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <utility>
 #include <vector>
 
 using lpda::sqlite::migration_event;
@@ -151,6 +152,34 @@ TEST_SUITE("store") {
     CHECK(seen == std::vector<std::string>{"start rebuild_test 1", "end rebuild_test 1",
                                            "start core 1", "end core 1", "start core 2",
                                            "end core 2", "start core 3", "end core 3"});
+  }
+
+  TEST_CASE("a migration another process applied while this one waited is reported as such") {
+    // At the start of the rebuild (migration 2), before this connection takes the write lock,
+    // another connection opens the same file and applies it: this one then changes nothing, and
+    // says so instead of claiming the migration.
+    lpda::test::temp_dir dir;
+    const auto p = dir / "lpda.db";
+    make_v1(p, 500);
+    const auto rows_before = dump(p, all_items);
+    std::vector<std::pair<std::string, bool>> finished;
+    auto s = at(p);
+    bool other_ran = false;
+    s.on_migration = [&](const migration_event& e) {
+      if (e.what == kind::started && e.component == "rebuild_test" && e.number == 2 && !other_ran) {
+        other_ran = true;
+        auto other = open_rebuild(at(p), 2);
+      }
+      if (e.what == kind::finished)
+        finished.emplace_back(std::string(e.component) + " " + std::to_string(e.number),
+                              e.applied_elsewhere);
+    };
+    { auto db = open_rebuild(s, 2); }
+    REQUIRE(other_ran);
+    CHECK(finished == std::vector<std::pair<std::string, bool>>{{"rebuild_test 2", true}});
+    CHECK(scalar(p, "SELECT count(*) FROM schema_migrations WHERE component = 'rebuild_test'") ==
+          2);
+    CHECK(dump(p, all_items) == rows_before);
   }
 
   TEST_CASE("a heartbeat ticks during one long statement that reports no progress") {
