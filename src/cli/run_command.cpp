@@ -74,17 +74,23 @@ void apply_listen(run_state* st, const std::string& listen) {
     st->listen = listen;
     return;
   }
+  // The old endpoint serves again before the log says so: whoever reads the line (an operator,
+  // a health check) may probe it at once.
+  if (!st->listen.empty() && !st->endpoint) {
+    if (auto old = start_endpoint(st, st->listen)) {
+      st->endpoint = std::move(*old);
+    } else {
+      spdlog::error(
+          "reload: listen: cannot serve on {}: {}; cannot serve on {} again either: {}; "
+          "the endpoint is off",
+          listen, started.error().what(), st->listen, old.error().what());
+      st->listen.clear();
+      return;
+    }
+  }
   spdlog::error("reload: listen: cannot serve on {}: {}; {}", listen, started.error().what(),
                 st->listen.empty() ? std::string("the endpoint stays off")
                                    : "still serving on " + st->listen);
-  if (st->listen.empty() || st->endpoint) return;
-  if (auto old = start_endpoint(st, st->listen)) {
-    st->endpoint = std::move(*old);
-  } else {
-    spdlog::error("reload: listen: cannot serve on {} again either: {}; the endpoint is off",
-                  st->listen, old.error().what());
-    st->listen.clear();
-  }
 }
 
 // The top-level keys a reload does not apply: the database and its paths, the HTTP client and the
